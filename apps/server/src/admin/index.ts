@@ -1,0 +1,5 @@
+export { AdminModule } from './admin.module';
+export { SystemSetup, AUTOMATION_CLIENT_ID, type FirstStart } from './system-setup.service';
+export { TenantAccessService } from './tenant-access.service';
+export { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
+export { TenantAdmin } from './tenant-admin.entity';

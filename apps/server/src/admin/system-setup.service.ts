@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { ApplicationsService } from '../applications';
+import { ResourceServersService } from '../resource-servers';
+import { randomToken } from '../secrets';
+import { SYSTEM_TENANT, TenantsService } from '../tenants';
+import { UsersService } from '../users';
+import { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
+import { TenantAccessService } from './tenant-access.service';
+
+export const AUTOMATION_CLIENT_ID = 'tessera-automation';
+const SETUP_LOCK_KEY = 7_238_016_453;
+
+export interface FirstStart {
+  adminEmail: string;
+  /** Only when generated: printed once, never stored in clear. */
+  generatedAdminPassword?: string;
+  automationClientId: string;
+  automationClientSecret: string;
+}
+
+/**
+ * The system tenant: the admin API's resource server with its scopes, the first administrator and
+ * a machine client for automation. Created once, on the first start of an empty database.
+ */
+@Injectable()
+export class SystemSetup {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tenants: TenantsService,
+    private readonly resourceServers: ResourceServersService,
+    private readonly applications: ApplicationsService,
+    private readonly users: UsersService,
+    private readonly access: TenantAccessService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Returns the first-start credentials when this call created the system tenant. */
+  async ensure(): Promise<FirstStart | undefined> {
+    return this.dataSource.transaction(async (em) => {
+      // instances starting together: one creates, the others then find it
+      await em.query('SELECT pg_advisory_xact_lock($1)', [SETUP_LOCK_KEY]);
+      const adminApi = { identifier: ADMIN_API_AUDIENCE, name: 'Tessera admin API', baseUrls: [`${this.config.publicUrl}/admin/api`], scopes: ADMIN_SCOPES.map((s) => ({ ...s })), permissionGroups: [] };
+      const existing = await this.tenants.lookup(SYSTEM_TENANT, em);
+      if (existing) {
+        await this.resourceServers.upsert(em, existing.id, adminApi, true); // scopes added by upgrades
+        return undefined;
+      }
+      const system = await this.tenants.create({ slug: SYSTEM_TENANT, name: 'Tessera system', signingAlg: 'ES256' }, em);
+      await this.resourceServers.upsert(em, system.id, adminApi, true);
+      const adminEmail = this.config.adminEmail ?? 'admin@tessera.local';
+      const generatedAdminPassword = this.config.adminPassword ? undefined : randomToken(18);
+      const admin = await this.users.create(em, system.id, { email: adminEmail, password: this.config.adminPassword ?? generatedAdminPassword!, roles: ['admin'] }); // one of the two is set
+      await this.access.grant(system, admin.id, em);
+      const created = await this.applications.create(
+        system,
+        {
+          clientId: AUTOMATION_CLIENT_ID,
+          name: 'Automation (admin API)',
+          type: 'confidential',
+          grantTypes: ['client_credentials'],
+          redirectUris: [],
+          postLogoutRedirectUris: [],
+          grants: [{ resourceServer: ADMIN_API_AUDIENCE, scopes: ADMIN_SCOPES.map((s) => s.name), flows: ['client_credentials'] }],
+        },
+        em,
+      );
+      await this.access.grant(system, AUTOMATION_CLIENT_ID, em);
+      return { adminEmail, generatedAdminPassword, automationClientId: AUTOMATION_CLIENT_ID, automationClientSecret: created.clientSecret! }; // generated for a confidential client
+    });
+  }
+}

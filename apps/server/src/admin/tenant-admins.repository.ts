@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { TenantAdmin } from './tenant-admin.entity';
+
+@Injectable()
+export class TenantAdminsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private repo(em?: EntityManager) {
+    return (em ?? this.dataSource.manager).getRepository(TenantAdmin);
+  }
+
+  async tenantIdsOf(subject: string): Promise<string[]> {
+    return (await this.repo().findBy({ subject })).map((r) => r.tenantId);
+  }
+
+  async add(em: EntityManager | undefined, tenantId: string, subject: string): Promise<void> {
+    await this.repo(em).createQueryBuilder().insert().values({ tenantId, subject }).orIgnore().execute();
+  }
+
+  async remove(tenantId: string, subject: string): Promise<void> {
+    await this.repo().delete({ tenantId, subject });
+  }
+
+  listFor(tenantId: string): Promise<TenantAdmin[]> {
+    return this.repo().find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+}

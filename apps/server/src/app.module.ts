@@ -1,0 +1,56 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AdminModule } from './admin';
+import { ApplicationsModule } from './applications';
+import { BootstrapModule } from './bootstrap';
+import { Clock } from './clock';
+import { ConfigModule, type AppConfig } from './config';
+import { dataSourceOptions, migrateUnderLock } from './database';
+import { DiscoveryModule } from './discovery';
+import { HealthModule } from './health';
+import { KeysModule } from './keys';
+import { ResourceServersModule } from './resource-servers';
+import { SecretsModule } from './secrets';
+import { TenantsModule } from './tenants';
+import { TokensModule } from './tokens';
+import { UsersModule } from './users';
+import { Global } from '@nestjs/common';
+
+@Global()
+@Module({ providers: [Clock], exports: [Clock] })
+class ClockModule {}
+
+@Module({})
+export class AppModule {
+  /** The database URL is resolved before Nest starts (the embedded server, if any, is already up). */
+  static register(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.register(config),
+        ClockModule,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(databaseUrl, config.databasePoolMax),
+          // migrations run before anything else touches the database, under an advisory lock
+          dataSourceFactory: async (options) => {
+            const ds = await new DataSource(options!).initialize(); // useFactory always returns options
+            await migrateUnderLock(ds);
+            return ds;
+          },
+        }),
+        SecretsModule,
+        HealthModule,
+        KeysModule,
+        TenantsModule,
+        ResourceServersModule,
+        ApplicationsModule,
+        UsersModule,
+        TokensModule,
+        DiscoveryModule,
+        AdminModule,
+        BootstrapModule,
+      ],
+    };
+  }
+}

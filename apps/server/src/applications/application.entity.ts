@@ -1,0 +1,30 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+@Entity('applications')
+@Index('applications__tenant_id__client_id', ['tenantId', 'clientId'], { unique: true })
+export class Application {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid') tenantId: string;
+  @Column('text') clientId: string;
+  @Column('text') name: string;
+  @Column('text') type: 'confidential' | 'public';
+  /** HMAC-SHA256 of the secret under the server's token key; the secret itself is shown once. */
+  @Column('bytea', { nullable: true }) secretHash: Buffer | null;
+  @Column('jsonb') redirectUris: string[];
+  @Column('jsonb') postLogoutRedirectUris: string[];
+  @Column('text', { nullable: true }) backchannelLogoutUri: string | null;
+  @Column('jsonb') grantTypes: string[];
+  @Column('uuid', { nullable: true }) defaultResourceServerId: string | null;
+  // policy overrides in seconds; null = the tenant's default
+  @Column('integer', { nullable: true }) accessTokenTtl: number | null;
+  @Column('integer', { nullable: true }) refreshIdleTtl: number | null;
+  @Column('integer', { nullable: true }) refreshAbsoluteTtl: number | null;
+  @Column('integer', { nullable: true }) sessionIdleTtl: number | null;
+  @Column('integer', { nullable: true }) sessionAbsoluteTtl: number | null;
+  @Column('boolean', { nullable: true }) isSliding: boolean | null;
+  @Column('boolean', { nullable: true }) isRotating: boolean | null;
+  @Column('integer', { nullable: true }) reuseGraceSeconds: number | null;
+  @Column('text', { nullable: true }) onReuse: 'revoke-session' | 'revoke-family' | null;
+  @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
+  @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
+}

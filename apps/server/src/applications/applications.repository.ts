@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Application } from './application.entity';
+
+@Injectable()
+export class ApplicationsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private repo(em?: EntityManager) {
+    return (em ?? this.dataSource.manager).getRepository(Application);
+  }
+
+  byClientId(tenantId: string, clientId: string, em?: EntityManager): Promise<Application | null> {
+    return this.repo(em).findOneBy({ tenantId, clientId });
+  }
+
+  list(tenantId: string): Promise<Application[]> {
+    return this.repo().find({ where: { tenantId }, order: { clientId: 'ASC' } });
+  }
+
+  insert(em: EntityManager, app: Application): Promise<unknown> {
+    return this.repo(em).insert(app);
+  }
+
+  async update(em: EntityManager, tenantId: string, id: string, changes: Partial<Application>): Promise<void> {
+    await this.repo(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    await this.repo().delete({ tenantId, id });
+  }
+
+  async longestAccessTtl(tenantId: string): Promise<number> {
+    const row = await this.repo()
+      .createQueryBuilder('a')
+      .select('max(a.access_token_ttl)', 'ttl')
+      .where('a.tenant_id = :tenantId', { tenantId })
+      .getRawOne<{ ttl: number | null }>();
+    return Number(row?.ttl ?? 0);
+  }
+}

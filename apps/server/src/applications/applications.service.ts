@@ -1,0 +1,183 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { backchannelUriProblem, type CreateApplicationInput, type EffectivePolicy, type UpdateApplicationInput } from '@tessera/contracts';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { isUniqueViolation } from '../database';
+import { Problem } from '../http';
+import { ResourceServersService } from '../resource-servers';
+import { randomToken, SecretsService } from '../secrets';
+import { assertPolicyOrder, tenantPolicy, type Tenant } from '../tenants';
+import { Application } from './application.entity';
+import { effectivePolicy, overrideColumns } from './application-policy';
+import { ApplicationsRepository } from './applications.repository';
+import { applicationView, type ApplicationView } from './application.view';
+
+export interface CreatedApplication {
+  application: Application;
+  /** Shown once; only its hash is kept. */
+  clientSecret?: string;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+@Injectable()
+export class ApplicationsService {
+  // a fixed random value hashed for unknown clients, so both paths do the same work (BI-01)
+  private readonly dummySecret = randomToken();
+
+  constructor(
+    private readonly repo: ApplicationsRepository,
+    private readonly resourceServers: ResourceServersService,
+    private readonly secrets: SecretsService,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  policy(tenant: Tenant, app: Application): EffectivePolicy {
+    return effectivePolicy(tenantPolicy(tenant), app);
+  }
+
+  byClientId(tenantId: string, clientId: string): Promise<Application | null> {
+    return this.repo.byClientId(tenantId, clientId);
+  }
+
+  byClientIdIn(em: EntityManager, tenantId: string, clientId: string): Promise<Application | null> {
+    return this.repo.byClientId(tenantId, clientId, em);
+  }
+
+  /**
+   * The application when the secret matches (constant-time, on its HMAC); undefined otherwise.
+   * An unknown client costs the same hashing as a wrong secret.
+   */
+  async authenticate(tenantId: string, clientId: string, secret: string): Promise<Application | undefined> {
+    const app = await this.repo.byClientId(tenantId, clientId);
+    if (!app?.secretHash) {
+      this.secrets.tokenHashMatches(this.dummySecret, this.secrets.tokenHash(secret));
+      return undefined;
+    }
+    return this.secrets.tokenHashMatches(secret, app.secretHash) ? app : undefined;
+  }
+
+  async view(tenant: Tenant, app: Application): Promise<ApplicationView> {
+    const rs = app.defaultResourceServerId ? await this.resourceServers.byId(tenant.id, app.defaultResourceServerId) : null;
+    return applicationView(app, tenantPolicy(tenant), rs?.identifier ?? null, await this.resourceServers.grantViews(tenant.id, app.id));
+  }
+
+  async list(tenant: Tenant): Promise<ApplicationView[]> {
+    return Promise.all((await this.repo.list(tenant.id)).map((a) => this.view(tenant, a)));
+  }
+
+  async require(tenant: Tenant, clientId: string, em?: EntityManager): Promise<Application> {
+    const app = await this.repo.byClientId(tenant.id, clientId, em);
+    if (!app) throw Problem.notFound('Application');
+    return app;
+  }
+
+  async longestAccessTtl(tenant: Tenant): Promise<number> {
+    return Math.max(tenant.accessTokenTtl, await this.repo.longestAccessTtl(tenant.id));
+  }
+
+  private checkBackchannel(uri: string | null | undefined): void {
+    if (!uri) return;
+    const problem = backchannelUriProblem(uri, this.config.allowPrivateUris);
+    if (problem) throw Problem.validation([{ pointer: '/backchannelLogoutUri', detail: problem }]);
+  }
+
+  private async defaultResourceId(em: EntityManager, tenant: Tenant, identifier: string | null | undefined): Promise<string | null> {
+    if (!identifier) return null;
+    const rs = await this.resourceServers.byIdentifier(tenant.id, identifier, em);
+    if (!rs) throw Problem.validation([{ pointer: '/defaultResource', detail: `No resource server ${identifier} in this tenant` }]);
+    return rs.id;
+  }
+
+  async create(tenant: Tenant, input: CreateApplicationInput, em?: EntityManager): Promise<CreatedApplication> {
+    this.checkBackchannel(input.backchannelLogoutUri);
+    const overrides = overrideColumns(input.policy);
+    assertPolicyOrder(effectivePolicy(tenantPolicy(tenant), overrides));
+    const secret = input.type === 'confidential' ? (input.clientSecret ?? randomToken()) : undefined;
+    const run = async (m: EntityManager) => {
+      const app = Object.assign(new Application(), {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        clientId: input.clientId ?? `app_${randomBytes(12).toString('base64url')}`,
+        name: input.name,
+        type: input.type,
+        secretHash: secret ? this.secrets.tokenHash(secret) : null,
+        redirectUris: input.redirectUris,
+        postLogoutRedirectUris: input.postLogoutRedirectUris,
+        backchannelLogoutUri: input.backchannelLogoutUri ?? null,
+        grantTypes: [...new Set(input.grantTypes)].sort(),
+        defaultResourceServerId: await this.defaultResourceId(m, tenant, input.defaultResource),
+        ...overrides,
+      });
+      await this.repo.insert(m, app);
+      if (input.grants) await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants);
+      return app;
+    };
+    try {
+      const app = em ? await run(em) : await this.dataSource.transaction(run);
+      // a secret the caller chose is not echoed back
+      return { application: app, clientSecret: input.clientSecret ? undefined : secret };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Problem('conflict', 'An application with this client id exists', [{ pointer: '/clientId', detail: 'Already taken' }]);
+      throw err;
+    }
+  }
+
+  /** Returns whether anything changed (the bootstrap file relies on it). */
+  async update(tenant: Tenant, clientId: string, input: UpdateApplicationInput & { clientSecret?: string }, em?: EntityManager): Promise<boolean> {
+    const run = async (m: EntityManager) => {
+      const app = await this.require(tenant, clientId, m);
+      const changes: Partial<Application> = {};
+      if (input.name !== undefined) changes.name = input.name;
+      if (input.redirectUris !== undefined) changes.redirectUris = input.redirectUris;
+      if (input.postLogoutRedirectUris !== undefined) changes.postLogoutRedirectUris = input.postLogoutRedirectUris;
+      if (input.backchannelLogoutUri !== undefined) {
+        this.checkBackchannel(input.backchannelLogoutUri);
+        changes.backchannelLogoutUri = input.backchannelLogoutUri;
+      }
+      if (input.grantTypes !== undefined) {
+        const grantTypes = [...new Set(input.grantTypes)].sort();
+        if (app.type === 'public' && grantTypes.includes('client_credentials')) {
+          throw Problem.validation([{ pointer: '/grantTypes', detail: 'A public client cannot use client_credentials' }]);
+        }
+        changes.grantTypes = grantTypes;
+      }
+      if (input.policy !== undefined) {
+        const overrides = overrideColumns(input.policy);
+        assertPolicyOrder(effectivePolicy(tenantPolicy(tenant), overrides));
+        Object.assign(changes, overrides);
+      }
+      if (input.defaultResource !== undefined) changes.defaultResourceServerId = await this.defaultResourceId(m, tenant, input.defaultResource);
+      if (input.clientSecret !== undefined && app.type === 'confidential' && !(app.secretHash && this.secrets.tokenHashMatches(input.clientSecret, app.secretHash))) {
+        changes.secretHash = this.secrets.tokenHash(input.clientSecret);
+      }
+      const effectiveGrantTypes = changes.grantTypes ?? app.grantTypes;
+      const effectiveRedirects = changes.redirectUris ?? app.redirectUris;
+      if (effectiveGrantTypes.includes('authorization_code') && effectiveRedirects.length === 0) {
+        throw Problem.validation([{ pointer: '/redirectUris', detail: 'authorization_code needs at least one redirect URI' }]);
+      }
+      const real = Object.fromEntries(Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)));
+      if (Object.keys(real).length) await this.repo.update(m, tenant.id, app.id, real);
+      const grantsChanged = input.grants ? await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants) : false;
+      return Object.keys(real).length > 0 || grantsChanged;
+    };
+    return em ? run(em) : this.dataSource.transaction(run);
+  }
+
+  async regenerateSecret(tenant: Tenant, clientId: string): Promise<string> {
+    return this.dataSource.transaction(async (m) => {
+      const app = await this.require(tenant, clientId, m);
+      if (app.type !== 'confidential') throw new Problem('conflict', 'A public client has no secret');
+      const secret = randomToken();
+      await this.repo.update(m, tenant.id, app.id, { secretHash: this.secrets.tokenHash(secret) });
+      return secret;
+    });
+  }
+
+  async remove(tenant: Tenant, clientId: string): Promise<void> {
+    const app = await this.require(tenant, clientId);
+    await this.repo.remove(tenant.id, app.id);
+  }
+}

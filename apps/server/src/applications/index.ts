@@ -1,0 +1,4 @@
+export { ApplicationsModule } from './applications.module';
+export { ApplicationsService, type CreatedApplication } from './applications.service';
+export { Application } from './application.entity';
+export type { ApplicationView } from './application.view';

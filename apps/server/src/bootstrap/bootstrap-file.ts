@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { bootstrapSchema, type BootstrapFile } from '@tessera/contracts';
+
+/** Reads and validates a bootstrap file (JSON, or YAML by extension); errors name the file's field. */
+export function readBootstrapFile(path: string): BootstrapFile {
+  let raw: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new Error(`TESSERA_BOOTSTRAP: cannot read ${path}: ${(err as Error).message}`);
+  }
+  const result = bootstrapSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`TESSERA_BOOTSTRAP: ${path} is not valid:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}

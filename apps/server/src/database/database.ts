@@ -1,0 +1,46 @@
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { SnakeNamingStrategy } from './naming-strategy';
+import { ENTITIES, MIGRATIONS } from './schema';
+
+export interface ResolvedDatabase {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise an embedded PostgreSQL (PGlite) kept under the data dir. */
+export async function resolveDatabase(config: AppConfig): Promise<ResolvedDatabase> {
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
+  const pg: EmbeddedPostgres = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    maxConnections: config.databasePoolMax + 4,
+  });
+  return { url: pg.url, embedded: true, stop: () => pg.stop() };
+}
+
+export function dataSourceOptions(url: string, poolMax: number): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false, // run by migrateUnderLock, under an advisory lock
+    synchronize: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    logging: false,
+    extra: {
+      max: poolMax,
+      // a request waits at most this long for a connection, then fails fast with 503
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      // losers of a row-lock race wait, but never forever
+      options: '-c lock_timeout=5000 -c statement_timeout=15000',
+    },
+  };
+}
+
+export function createDataSource(url: string, poolMax: number): DataSource {
+  return new DataSource(dataSourceOptions(url, poolMax));
+}

@@ -1,0 +1,23 @@
+import { QueryFailedError } from 'typeorm';
+
+function codeOf(err: unknown): string | undefined {
+  if (err instanceof QueryFailedError) return (err.driverError as { code?: string } | undefined)?.code;
+  return (err as { code?: string } | undefined)?.code;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return codeOf(err) === '23505';
+}
+
+/**
+ * The database cannot serve right now: refused or dropped connections, pool timeouts, shutdown,
+ * read-only, lock or statement timeouts. Answered 503 + Retry-After, never 500.
+ */
+export function isUnavailable(err: unknown): boolean {
+  const code = codeOf(err);
+  if (code && /^(08|53|57P)/.test(code)) return true; // connection exception, insufficient resources, operator intervention
+  if (code === '25006' || code === '55P03' || code === '57014') return true; // read-only, lock timeout, statement timeout
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end/i.test(message);
+}

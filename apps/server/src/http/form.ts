@@ -1,0 +1,45 @@
+import type { Request } from 'express';
+import { InvalidRequest } from './oauth-errors';
+
+/** The parameters of an OAuth request. */
+export class Form {
+  constructor(private readonly values: Map<string, string[]>) {}
+  /** A single-valued parameter; empty values count as absent (RFC 6749 §3.1). */
+  get(key: string): string | undefined {
+    const v = this.values.get(key)?.[0];
+    return v === '' ? undefined : v;
+  }
+  /** Every value of a parameter that may repeat (RFC 8707 `resource`). */
+  all(key: string): string[] {
+    return (this.values.get(key) ?? []).filter((v) => v !== '');
+  }
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+}
+
+/**
+ * The form body of an OAuth endpoint (application/x-www-form-urlencoded, read as text by the
+ * body middleware). RFC 6749 §3.1/§3.2: a parameter sent twice is invalid_request.
+ */
+export function parseForm(req: Request, allowRepeated: readonly string[] = []): Form {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type) || typeof req.body !== 'string') {
+    throw new InvalidRequest({ description: 'The body must be application/x-www-form-urlencoded', detail: `content-type ${type.slice(0, 60)}` });
+  }
+  const out = new Map<string, string[]>();
+  for (const [key, value] of new URLSearchParams(req.body)) {
+    const seen = out.get(key);
+    if (seen && !allowRepeated.includes(key)) {
+      throw new InvalidRequest({ description: `A parameter is repeated`, detail: `repeated ${key.slice(0, 40)}` });
+    }
+    if (seen) seen.push(value);
+    else out.set(key, [value]);
+  }
+  return new Form(out);
+}
+
+export function noStore(res: { setHeader(name: string, value: string): unknown }) {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { SigningKey, type KeyState } from './signing-key.entity';
+
+@Injectable()
+export class KeysRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private repo(em?: EntityManager) {
+    return (em ?? this.dataSource.manager).getRepository(SigningKey);
+  }
+
+  insert(em: EntityManager, key: SigningKey): Promise<unknown> {
+    return this.repo(em).insert(key);
+  }
+
+  /** Serialises rotations of one tenant for the rest of the transaction. */
+  async lockTenantKeys(em: EntityManager, tenantId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('signing_keys:' || $1))`, [tenantId]);
+  }
+
+  byState(em: EntityManager | undefined, tenantId: string, state: KeyState): Promise<SigningKey | null> {
+    return this.repo(em).findOneBy({ tenantId, state });
+  }
+
+  async setState(em: EntityManager, id: string, changes: Partial<SigningKey>): Promise<void> {
+    await this.repo(em).update({ id }, changes);
+  }
+
+  /** Keys in the JWKS: next, active, and retired ones whose tokens may still be alive. */
+  published(tenantId: string): Promise<SigningKey[]> {
+    return this.repo()
+      .createQueryBuilder('k')
+      .where('k.tenant_id = :tenantId', { tenantId })
+      .andWhere(`(k.state IN ('next', 'active') OR k.publish_until > now())`)
+      .orderBy('k.created_at', 'DESC')
+      .getMany();
+  }
+
+  list(tenantId: string): Promise<SigningKey[]> {
+    return this.repo().find({ where: { tenantId }, order: { createdAt: 'DESC' } });
+  }
+}

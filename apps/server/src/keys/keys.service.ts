@@ -1,0 +1,146 @@
+import { Injectable } from '@nestjs/common';
+import { createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { SecretsService } from '../secrets';
+import { generateKeyPair, privateKeyFromDer, signJwt, type Signer, type SigningAlg } from './jwt';
+import { KeysRepository } from './keys.repository';
+import { SigningKey } from './signing-key.entity';
+
+// How long an instance may keep signing with a key another instance has just retired.
+const CACHE_MS = 5000;
+// Beyond the longest token lifetime: clock tolerance of validators and the cache above.
+const RETIRE_MARGIN_S = 120;
+
+export interface Jwk extends Record<string, string> {
+  kid: string;
+  alg: string;
+  use: string;
+}
+
+export interface KeyView {
+  kid: string;
+  alg: string;
+  state: string;
+  createdAt: string;
+  activatedAt: string | null;
+  retiredAt: string | null;
+  publishUntil: string | null;
+  isPublished: boolean;
+}
+
+@Injectable()
+export class KeysService {
+  private readonly signers = new Map<string, { signer: Signer; until: number }>();
+  private readonly jwksCache = new Map<string, { keys: Jwk[]; verifiers: Map<string, KeyObject>; until: number }>();
+
+  constructor(
+    private readonly repo: KeysRepository,
+    private readonly secrets: SecretsService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private newKey(tenantId: string, alg: SigningAlg, state: 'next' | 'active'): SigningKey {
+    const kid = randomBytes(12).toString('base64url');
+    const { privateDer, publicJwk } = generateKeyPair(alg);
+    return Object.assign(new SigningKey(), {
+      id: randomUUID(),
+      tenantId,
+      kid,
+      alg,
+      state,
+      publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
+      privateKeyEnc: this.secrets.sealPrivateKey(privateDer, kid),
+      activatedAt: state === 'active' ? new Date() : null,
+      retiredAt: null,
+      publishUntil: null,
+    });
+  }
+
+  /** A new tenant's keys: one active, and the next one already published. */
+  async initialize(em: EntityManager, tenantId: string, alg: SigningAlg): Promise<void> {
+    await this.repo.insert(em, this.newKey(tenantId, alg, 'active'));
+    await this.repo.insert(em, this.newKey(tenantId, alg, 'next'));
+  }
+
+  /**
+   * next → active, active → retired (published until every token it signed has expired), and a
+   * fresh next key, published now and signing only at the following rotation.
+   */
+  async rotate(tenantId: string, alg: SigningAlg, longestTokenTtl: number): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await this.repo.lockTenantKeys(em, tenantId);
+      const active = await this.repo.byState(em, tenantId, 'active');
+      const next = await this.repo.byState(em, tenantId, 'next');
+      if (active) {
+        await this.repo.setState(em, active.id, {
+          state: 'retired',
+          retiredAt: new Date(),
+          publishUntil: new Date(Date.now() + (longestTokenTtl + RETIRE_MARGIN_S) * 1000),
+        });
+      }
+      if (next && next.alg === alg) {
+        await this.repo.setState(em, next.id, { state: 'active', activatedAt: new Date() });
+      } else {
+        // the tenant's algorithm changed: the waiting key is of the old kind; retire it unused
+        if (next) await this.repo.setState(em, next.id, { state: 'retired', retiredAt: new Date(), publishUntil: new Date() });
+        await this.repo.insert(em, this.newKey(tenantId, alg, 'active'));
+      }
+      await this.repo.insert(em, this.newKey(tenantId, alg, 'next'));
+    });
+    this.signers.delete(tenantId);
+    this.jwksCache.delete(tenantId);
+  }
+
+  async signer(tenantId: string): Promise<Signer> {
+    const hit = this.signers.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.signer;
+    const key = await this.repo.byState(undefined, tenantId, 'active');
+    if (!key) throw new Error(`Tenant ${tenantId} has no active signing key`);
+    const signer: Signer = { kid: key.kid, alg: key.alg, privateKey: privateKeyFromDer(this.secrets.openPrivateKey(key.privateKeyEnc, key.kid)) };
+    this.signers.set(tenantId, { signer, until: Date.now() + CACHE_MS });
+    return signer;
+  }
+
+  async sign(tenantId: string, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+    return signJwt(await this.signer(tenantId), header, payload);
+  }
+
+  private async published(tenantId: string) {
+    const hit = this.jwksCache.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit;
+    const rows = await this.repo.published(tenantId);
+    const entry = {
+      keys: rows.map((k) => k.publicJwk as Jwk),
+      verifiers: new Map(rows.map((k) => [k.kid, createPublicKey({ key: k.publicJwk, format: 'jwk' })])),
+      until: Date.now() + CACHE_MS,
+    };
+    this.jwksCache.set(tenantId, entry);
+    return entry;
+  }
+
+  async jwks(tenantId: string): Promise<{ keys: Jwk[] }> {
+    return { keys: (await this.published(tenantId)).keys };
+  }
+
+  /** A published key of this tenant, for verifying our own tokens; never another tenant's. */
+  async verificationKey(tenantId: string, kid: string): Promise<{ key: KeyObject; alg: string } | undefined> {
+    const entry = await this.published(tenantId);
+    const key = entry.verifiers.get(kid);
+    const jwk = entry.keys.find((k) => k.kid === kid);
+    return key && jwk ? { key, alg: jwk.alg } : undefined;
+  }
+
+  async list(tenantId: string): Promise<KeyView[]> {
+    const now = Date.now();
+    return (await this.repo.list(tenantId)).map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      state: k.state,
+      createdAt: k.createdAt.toISOString(),
+      activatedAt: k.activatedAt?.toISOString() ?? null,
+      retiredAt: k.retiredAt?.toISOString() ?? null,
+      publishUntil: k.publishUntil?.toISOString() ?? null,
+      isPublished: k.state !== 'retired' || (k.publishUntil !== null && k.publishUntil.getTime() > now),
+    }));
+  }
+}

@@ -1,0 +1,42 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export interface ScopeDef {
+  name: string;
+  description: string;
+}
+export interface PermissionGroupDef {
+  name: string;
+  scopes: string[];
+}
+
+@Entity('resource_servers')
+@Index('resource_servers__tenant_id__identifier', ['tenantId', 'identifier'], { unique: true })
+export class ResourceServer {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid') tenantId: string;
+  /** Absolute URI; the `aud` of its access tokens (RFC 8707). */
+  @Column('text') identifier: string;
+  @Column('text') name: string;
+  @Column('jsonb') baseUrls: string[];
+  @Column('jsonb') scopes: ScopeDef[];
+  @Column('jsonb') permissionGroups: PermissionGroupDef[];
+  @Column('integer', { nullable: true }) accessTokenTtl: number | null;
+  @Column('boolean', { default: true }) allowsOfflineAccess: boolean;
+  /** Built in (the admin API's): not editable through the admin API. */
+  @Column('boolean', { default: false }) isSystem: boolean;
+  @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
+  @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
+}
+
+@Entity('application_grants')
+@Index('application_grants__application_id__resource_server_id', ['applicationId', 'resourceServerId'], { unique: true })
+export class ApplicationGrant {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid') tenantId: string;
+  @Column('uuid') applicationId: string;
+  @Column('uuid') resourceServerId: string;
+  @Column('jsonb') scopes: string[];
+  @Column('jsonb') permissionGroups: string[];
+  /** `user` (authorization code and refresh) and/or `client_credentials`. */
+  @Column('jsonb') flows: string[];
+}

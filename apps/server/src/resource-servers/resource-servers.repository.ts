@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ApplicationGrant, ResourceServer } from './resource-server.entity';
+
+@Injectable()
+export class ResourceServersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private rs(em?: EntityManager) {
+    return (em ?? this.dataSource.manager).getRepository(ResourceServer);
+  }
+  private grants(em?: EntityManager) {
+    return (em ?? this.dataSource.manager).getRepository(ApplicationGrant);
+  }
+
+  byIdentifier(tenantId: string, identifier: string, em?: EntityManager): Promise<ResourceServer | null> {
+    return this.rs(em).findOneBy({ tenantId, identifier });
+  }
+
+  byId(tenantId: string, id: string, em?: EntityManager): Promise<ResourceServer | null> {
+    return this.rs(em).findOneBy({ tenantId, id });
+  }
+
+  list(tenantId: string): Promise<ResourceServer[]> {
+    return this.rs().find({ where: { tenantId }, order: { identifier: 'ASC' } });
+  }
+
+  insert(em: EntityManager, rs: ResourceServer): Promise<unknown> {
+    return this.rs(em).insert(rs);
+  }
+
+  async update(em: EntityManager, tenantId: string, id: string, changes: Partial<ResourceServer>): Promise<void> {
+    await this.rs(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
+  }
+
+  grantsOf(tenantId: string, applicationId: string, em?: EntityManager): Promise<ApplicationGrant[]> {
+    return this.grants(em).findBy({ tenantId, applicationId });
+  }
+
+  async replaceGrants(em: EntityManager, tenantId: string, applicationId: string, rows: ApplicationGrant[]): Promise<void> {
+    await this.grants(em).delete({ tenantId, applicationId });
+    if (rows.length) await this.grants(em).insert(rows);
+  }
+}

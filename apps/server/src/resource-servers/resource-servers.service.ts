@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { ApplicationGrantInput, GrantFlow, ResourceServerInput } from '@tessera/contracts';
+import { Problem, type FieldProblem } from '../http';
+import { ApplicationGrant, ResourceServer } from './resource-server.entity';
+import { ResourceServersRepository } from './resource-servers.repository';
+
+/** What an application may ask of one resource server in one flow. */
+export interface GrantedResource {
+  resourceServer: ResourceServer;
+  scopes: Set<string>;
+}
+
+export interface GrantView {
+  resourceServer: string;
+  scopes: string[];
+  permissionGroups: string[];
+  flows: string[];
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+@Injectable()
+export class ResourceServersService {
+  constructor(private readonly repo: ResourceServersRepository) {}
+
+  byIdentifier(tenantId: string, identifier: string, em?: EntityManager): Promise<ResourceServer | null> {
+    return this.repo.byIdentifier(tenantId, identifier, em);
+  }
+
+  byId(tenantId: string, id: string): Promise<ResourceServer | null> {
+    return this.repo.byId(tenantId, id);
+  }
+
+  list(tenantId: string): Promise<ResourceServer[]> {
+    return this.repo.list(tenantId);
+  }
+
+  /** Creates or updates by identifier; returns whether anything changed. */
+  async upsert(em: EntityManager, tenantId: string, input: ResourceServerInput, isSystem = false): Promise<{ resourceServer: ResourceServer; changed: boolean }> {
+    const existing = await this.repo.byIdentifier(tenantId, input.identifier, em);
+    const fields = { name: input.name, baseUrls: input.baseUrls, scopes: input.scopes, permissionGroups: input.permissionGroups };
+    if (!existing) {
+      const rs = Object.assign(new ResourceServer(), { id: randomUUID(), tenantId, identifier: input.identifier, ...fields, accessTokenTtl: null, allowsOfflineAccess: true, isSystem });
+      await this.repo.insert(em, rs);
+      return { resourceServer: (await this.repo.byId(tenantId, rs.id, em))!, changed: true }; // just inserted
+    }
+    const changed = Object.entries(fields).some(([k, v]) => !sameJson(existing[k as keyof ResourceServer], v));
+    if (changed) await this.repo.update(em, tenantId, existing.id, fields);
+    return { resourceServer: changed ? (await this.repo.byId(tenantId, existing.id, em))! : existing, changed };
+  }
+
+  /** Scopes a grant gives: its scopes and its groups' scopes, limited to the scopes the server still has. */
+  private grantScopes(grant: ApplicationGrant, rs: ResourceServer): Set<string> {
+    const known = new Set(rs.scopes.map((s) => s.name));
+    const out = new Set<string>();
+    for (const s of grant.scopes) if (known.has(s)) out.add(s);
+    for (const g of grant.permissionGroups) {
+      for (const s of rs.permissionGroups.find((p) => p.name === g)?.scopes ?? []) if (known.has(s)) out.add(s);
+    }
+    return out;
+  }
+
+  /** The resources (and their scopes) an application is granted for a flow. */
+  async granted(tenantId: string, applicationId: string, flow: GrantFlow): Promise<GrantedResource[]> {
+    const grants = (await this.repo.grantsOf(tenantId, applicationId)).filter((g) => g.flows.includes(flow));
+    const out: GrantedResource[] = [];
+    for (const g of grants) {
+      const rs = await this.repo.byId(tenantId, g.resourceServerId);
+      if (rs) out.push({ resourceServer: rs, scopes: this.grantScopes(g, rs) });
+    }
+    return out;
+  }
+
+  async grantViews(tenantId: string, applicationId: string): Promise<GrantView[]> {
+    const grants = await this.repo.grantsOf(tenantId, applicationId);
+    const views: GrantView[] = [];
+    for (const g of grants) {
+      const rs = await this.repo.byId(tenantId, g.resourceServerId);
+      if (rs) views.push({ resourceServer: rs.identifier, scopes: g.scopes, permissionGroups: g.permissionGroups, flows: g.flows });
+    }
+    return views.sort((a, b) => a.resourceServer.localeCompare(b.resourceServer));
+  }
+
+  /**
+   * Replaces an application's grants, checking every resource server, scope and group exists.
+   * Returns whether anything changed.
+   */
+  async setGrants(em: EntityManager, tenantId: string, applicationId: string, grants: ApplicationGrantInput[], pointer = '/grants'): Promise<boolean> {
+    const problems: FieldProblem[] = [];
+    const rows: ApplicationGrant[] = [];
+    const seen = new Set<string>();
+    for (const [i, g] of grants.entries()) {
+      const rs = await this.repo.byIdentifier(tenantId, g.resourceServer, em);
+      if (!rs) {
+        problems.push({ pointer: `${pointer}/${i}/resourceServer`, detail: `No resource server ${g.resourceServer} in this tenant` });
+        continue;
+      }
+      if (seen.has(rs.id)) problems.push({ pointer: `${pointer}/${i}/resourceServer`, detail: 'Granted twice; merge the two grants' });
+      seen.add(rs.id);
+      const known = new Set(rs.scopes.map((s) => s.name));
+      (g.scopes ?? []).forEach((s, j) => known.has(s) || problems.push({ pointer: `${pointer}/${i}/scopes/${j}`, detail: `Unknown scope ${s}` }));
+      (g.permissionGroups ?? []).forEach((p, j) =>
+        rs.permissionGroups.some((x) => x.name === p) || problems.push({ pointer: `${pointer}/${i}/permissionGroups/${j}`, detail: `Unknown permission group ${p}` }),
+      );
+      rows.push(Object.assign(new ApplicationGrant(), {
+        id: randomUUID(), tenantId, applicationId, resourceServerId: rs.id,
+        scopes: [...new Set(g.scopes ?? [])].sort(), permissionGroups: [...new Set(g.permissionGroups ?? [])].sort(), flows: [...new Set(g.flows)].sort(),
+      }));
+    }
+    if (problems.length) throw Problem.validation(problems);
+    const current = await this.repo.grantsOf(tenantId, applicationId, em);
+    const key = (r: ApplicationGrant[]) => JSON.stringify(r.map((g) => [g.resourceServerId, g.scopes, g.permissionGroups, g.flows]).sort());
+    if (key(current) === key(rows)) return false;
+    await this.repo.replaceGrants(em, tenantId, applicationId, rows);
+    return true;
+  }
+}

@@ -1,0 +1,99 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, text } from 'express';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { SystemSetup, type FirstStart } from './admin';
+import { AppModule } from './app.module';
+import { BootstrapService, readBootstrapFile, type BootstrapSummary } from './bootstrap';
+import type { AppConfig } from './config';
+import { resolveDatabase } from './database';
+import { Readiness } from './health';
+import { AllExceptionsFilter, createLogger, PinoNestLogger, requestContext } from './http';
+import { SecretsService } from './secrets';
+
+export interface RunningServer {
+  app: INestApplication;
+  url: string;
+  logger: Logger;
+  embedded: boolean;
+  firstStart?: FirstStart;
+  bootstrap?: BootstrapSummary;
+  /** Stop accepting, finish in-flight requests (bounded), close the pool and the embedded database. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where JSON logs go (tests capture them to scan for secrets). */
+  logDestination?: NodeJS.WritableStream;
+}
+
+const SHUTDOWN_GRACE_MS = 8000;
+
+export async function startServer(config: AppConfig, o: StartOptions = {}): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel, o.logDestination);
+  const db = await resolveDatabase(config);
+  if (db.embedded) {
+    logger.info({ dataDir: config.dataDir }, `Using the embedded PostgreSQL (PGlite) in ${config.dataDir}; set DATABASE_URL to use a PostgreSQL server`);
+  }
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, db.url), {
+      logger: new PinoNestLogger(logger),
+      bodyParser: false,
+    });
+    app.disable('x-powered-by');
+    app.set('trust proxy', 'loopback');
+    app.use(requestContext(logger));
+    app.use((_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('X-Frame-Options', 'DENY');
+      res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      next();
+    });
+    app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
+    // OAuth endpoints parse their own form bodies, to see repeated parameters (RFC 6749 §3.2)
+    app.use(text({ limit: '64kb', type: 'application/x-www-form-urlencoded' }));
+    app.useGlobalFilters(new AllExceptionsFilter(logger));
+    await app.init();
+
+    await app.get(SecretsService).load(db.embedded);
+    const firstStart = await app.get(SystemSetup).ensure();
+    let bootstrap: BootstrapSummary | undefined;
+    if (config.bootstrapFile) {
+      bootstrap = await app.get(BootstrapService).apply(readBootstrapFile(config.bootstrapFile));
+      logger.info({ created: bootstrap.created.length, updated: bootstrap.updated.length }, 'bootstrap file applied');
+    }
+    if (config.allowPrivateUris) logger.warn('TESSERA_ALLOW_PRIVATE_URIS is on: loopback and private back-channel logout URIs are accepted; never in production');
+
+    const server = await app.listen(config.port);
+    server.keepAliveTimeout = 5000;
+    const port = (server.address() as AddressInfo).port;
+    app.get(Readiness).isStarted = true;
+    const running = app;
+    let stopping: Promise<void> | undefined;
+    return {
+      app,
+      url: `http://127.0.0.1:${port}`,
+      logger,
+      embedded: db.embedded,
+      firstStart,
+      bootstrap,
+      stop: () =>
+        (stopping ??= (async () => {
+          const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          server.closeIdleConnections();
+          await running.close();
+          clearTimeout(force);
+          await db.stop();
+        })()),
+    };
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await db.stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+import { applyPolicy, secondsToDuration, type EffectivePolicy, type PolicyInput } from '@tessera/contracts';
+import type { Tenant } from './tenant.entity';
+
+/** What a new tenant starts with: short access tokens, rotation with a 10 s grace (SECURITY-TESTS §5.1). */
+export const DEFAULT_POLICY: EffectivePolicy = {
+  accessTokenTtl: 300,
+  refreshIdleTtl: 14 * 86400,
+  refreshAbsoluteTtl: 90 * 86400,
+  sessionIdleTtl: 14 * 86400,
+  sessionAbsoluteTtl: 90 * 86400,
+  sliding: true,
+  rotation: true,
+  reuseGraceSeconds: 10,
+  onReuse: 'revoke-session',
+};
+
+export function tenantPolicy(t: Tenant): EffectivePolicy {
+  return {
+    accessTokenTtl: t.accessTokenTtl,
+    refreshIdleTtl: t.refreshIdleTtl,
+    refreshAbsoluteTtl: t.refreshAbsoluteTtl,
+    sessionIdleTtl: t.sessionIdleTtl,
+    sessionAbsoluteTtl: t.sessionAbsoluteTtl,
+    sliding: t.isSliding,
+    rotation: t.isRotating,
+    reuseGraceSeconds: t.reuseGraceSeconds,
+    onReuse: t.onReuse,
+  };
+}
+
+export function policyColumns(p: EffectivePolicy): Partial<Tenant> {
+  return {
+    accessTokenTtl: p.accessTokenTtl,
+    refreshIdleTtl: p.refreshIdleTtl,
+    refreshAbsoluteTtl: p.refreshAbsoluteTtl,
+    sessionIdleTtl: p.sessionIdleTtl,
+    sessionAbsoluteTtl: p.sessionAbsoluteTtl,
+    isSliding: p.sliding,
+    isRotating: p.rotation,
+    reuseGraceSeconds: p.reuseGraceSeconds,
+    onReuse: p.onReuse,
+  };
+}
+
+/** The wire form of a complete policy: durations as `15m`, `14d`. */
+export function policyView(p: EffectivePolicy): Required<PolicyInput> {
+  return {
+    accessTokenTtl: secondsToDuration(p.accessTokenTtl),
+    refreshIdleTtl: secondsToDuration(p.refreshIdleTtl),
+    refreshAbsoluteTtl: secondsToDuration(p.refreshAbsoluteTtl),
+    sessionIdleTtl: secondsToDuration(p.sessionIdleTtl),
+    sessionAbsoluteTtl: secondsToDuration(p.sessionAbsoluteTtl),
+    sliding: p.sliding,
+    rotation: p.rotation,
+    reuseGraceSeconds: p.reuseGraceSeconds,
+    onReuse: p.onReuse,
+  };
+}
+
+export { applyPolicy };
+
+import { checkPolicyOrder } from '@tessera/contracts';
+import { Problem } from '../http';
+
+/** Refuses a policy whose lifetimes contradict each other, naming each field (400). */
+export function assertPolicyOrder(p: EffectivePolicy, pointerPrefix = '/policy'): void {
+  const issues = checkPolicyOrder(p);
+  if (issues.length) {
+    throw Problem.validation(issues.map((i) => ({ pointer: `${pointerPrefix}/${i.path}`, detail: i.message })), 'The policy contradicts itself');
+  }
+}

@@ -1,0 +1,22 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+@Entity('tenants')
+@Index('tenants__slug', ['slug'], { unique: true })
+export class Tenant {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') slug: string;
+  @Column('text') name: string;
+  @Column('text') signingAlg: 'ES256' | 'EdDSA';
+  // tenant-wide policy defaults, in seconds; applications override them
+  @Column('integer') accessTokenTtl: number;
+  @Column('integer') refreshIdleTtl: number;
+  @Column('integer') refreshAbsoluteTtl: number;
+  @Column('integer') sessionIdleTtl: number;
+  @Column('integer') sessionAbsoluteTtl: number;
+  @Column('boolean') isSliding: boolean;
+  @Column('boolean') isRotating: boolean;
+  @Column('integer') reuseGraceSeconds: number;
+  @Column('text') onReuse: 'revoke-session' | 'revoke-family';
+  @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
+  @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
+}

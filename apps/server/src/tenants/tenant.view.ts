@@ -1,0 +1,30 @@
+import type { Tenant } from './tenant.entity';
+import { policyView, tenantPolicy } from './tenant-policy';
+
+export interface TenantView {
+  id: string;
+  slug: string;
+  name: string;
+  issuer: string;
+  signingAlg: string;
+  policy: ReturnType<typeof policyView>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function issuerOf(publicUrl: string, slug: string): string {
+  return `${publicUrl}/t/${slug}`;
+}
+
+export function tenantView(t: Tenant, publicUrl: string): TenantView {
+  return {
+    id: t.id,
+    slug: t.slug,
+    name: t.name,
+    issuer: issuerOf(publicUrl, t.slug),
+    signingAlg: t.signingAlg,
+    policy: policyView(tenantPolicy(t)),
+    createdAt: t.createdAt.toISOString(),
+    updatedAt: t.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { CreateTenantInput, EffectivePolicy, UpdateTenantInput } from '@tessera/contracts';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { isUniqueViolation } from '../database';
+import { OAuthError, Problem } from '../http';
+import { KeysService } from '../keys';
+import { Tenant } from './tenant.entity';
+import { applyPolicy, assertPolicyOrder, DEFAULT_POLICY, policyColumns, tenantPolicy } from './tenant-policy';
+import { TenantsRepository } from './tenants.repository';
+import { issuerOf } from './tenant.view';
+
+export const SYSTEM_TENANT = 'system';
+const CACHE_MS = 5000;
+
+@Injectable()
+export class TenantsService {
+  // slug → tenant; the token endpoint reads it on every request
+  private readonly cache = new Map<string, { tenant: Tenant | null; until: number }>();
+
+  constructor(
+    private readonly repo: TenantsRepository,
+    private readonly dataSource: DataSource,
+    private readonly keys: KeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  issuer(tenant: Pick<Tenant, 'slug'>): string {
+    return issuerOf(this.config.publicUrl, tenant.slug);
+  }
+
+  policy(tenant: Tenant): EffectivePolicy {
+    return tenantPolicy(tenant);
+  }
+
+  async bySlug(slug: string): Promise<Tenant | null> {
+    const hit = this.cache.get(slug);
+    if (hit && hit.until > Date.now()) return hit.tenant;
+    const tenant = await this.repo.findBySlug(slug);
+    this.cache.set(slug, { tenant, until: Date.now() + CACHE_MS });
+    return tenant;
+  }
+
+  async require(slug: string): Promise<Tenant> {
+    const t = await this.bySlug(slug);
+    if (!t) throw Problem.notFound('Tenant');
+    return t;
+  }
+
+  /** Uncached, inside a transaction. */
+  lookup(slug: string, em: EntityManager): Promise<Tenant | null> {
+    return this.repo.findBySlug(slug, em);
+  }
+
+  /** For OAuth endpoints: an unknown tenant is an unknown issuer (404, RFC 6749 error shape). */
+  async forIssuer(slug: string): Promise<Tenant> {
+    const t = await this.bySlug(slug);
+    if (!t) throw new OAuthError(404, 'invalid_request', 'Unknown issuer');
+    return t;
+  }
+
+  list(): Promise<Tenant[]> {
+    return this.repo.list();
+  }
+
+  listByIds(ids: string[]): Promise<Tenant[]> {
+    return this.repo.listByIds(ids);
+  }
+
+  /** A tenant and its first signing keys, in one transaction. */
+  async create(input: CreateTenantInput, em?: EntityManager): Promise<Tenant> {
+    const policy = applyPolicy(DEFAULT_POLICY, input.policy);
+    assertPolicyOrder(policy);
+    const run = async (m: EntityManager) => {
+      const tenant = Object.assign(new Tenant(), {
+        id: randomUUID(),
+        slug: input.slug,
+        name: input.name,
+        signingAlg: input.signingAlg ?? 'ES256',
+        ...policyColumns(policy),
+      });
+      await this.repo.insert(m, tenant);
+      await this.keys.initialize(m, tenant.id, tenant.signingAlg);
+      return (await this.repo.findById(tenant.id, m))!; // just inserted, same transaction
+    };
+    try {
+      const tenant = em ? await run(em) : await this.dataSource.transaction(run);
+      this.cache.delete(tenant.slug);
+      return tenant;
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Problem('conflict', `A tenant with slug ${input.slug} exists`, [{ pointer: '/slug', detail: 'Already taken' }]);
+      throw err;
+    }
+  }
+
+  /** Returns whether anything changed, so that applying a bootstrap file twice changes nothing. */
+  async update(tenant: Tenant, input: UpdateTenantInput, em?: EntityManager): Promise<{ tenant: Tenant; changed: boolean }> {
+    const policy = applyPolicy(tenantPolicy(tenant), input.policy);
+    assertPolicyOrder(policy);
+    const next = { ...(input.name !== undefined ? { name: input.name } : {}), ...policyColumns(policy) } as Partial<Tenant>;
+    const changed = Object.entries(next).some(([k, v]) => tenant[k as keyof Tenant] !== v);
+    if (changed) {
+      const run = (m: EntityManager) => this.repo.update(m, tenant.id, next);
+      await (em ? run(em) : this.dataSource.transaction(run));
+      this.cache.delete(tenant.slug);
+    }
+    const fresh = (await this.repo.findById(tenant.id, em))!; // exists: we hold its row
+    return { tenant: fresh, changed };
+  }
+}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../clock';
+import { KeysService } from '../keys';
+import { TenantsService, type Tenant } from '../tenants';
+
+export interface AccessTokenClaims {
+  sub: string;
+  clientId: string;
+  aud: string;
+  scopes: string[];
+  ttlSeconds: number;
+  sid?: string;
+}
+
+export interface MintedAccessToken {
+  token: string;
+  jti: string;
+  exp: number;
+  expiresIn: number;
+}
+
+/** RFC 9068 JWT access tokens, signed with the tenant's active key. */
+@Injectable()
+export class AccessTokens {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly tenants: TenantsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async mint(tenant: Tenant, c: AccessTokenClaims): Promise<MintedAccessToken> {
+    const iat = this.clock.epochSeconds();
+    const exp = iat + c.ttlSeconds;
+    const jti = randomUUID();
+    const payload: Record<string, unknown> = {
+      iss: this.tenants.issuer(tenant),
+      sub: c.sub,
+      aud: c.aud,
+      exp,
+      iat,
+      jti,
+      client_id: c.clientId,
+      scope: c.scopes.join(' '),
+    };
+    if (c.sid) payload.sid = c.sid;
+    // RFC 9068 §2.1: typ at+jwt
+    const token = await this.keys.sign(tenant.id, { typ: 'at+jwt' }, payload);
+    return { token, jti, exp, expiresIn: c.ttlSeconds };
+  }
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { ApplicationsService, type Application } from '../applications';
+import { InvalidClient, InvalidRequest, type Form } from '../http';
+import type { Tenant } from '../tenants';
+
+interface PresentedCredentials {
+  clientId: string;
+  secret?: string;
+  usedBasic: boolean;
+}
+
+/** RFC 6749 Appendix B: each half of the Basic credentials is form-urlencoded. */
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+/** RFC 6749 §2.3.1 client_secret_basic, parsed strictly: anything malformed is invalid_client. */
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const m = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+  if (!m || header.length > 4096) throw new InvalidClient({ detail: 'malformed basic credentials' });
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw new InvalidClient({ detail: 'malformed basic credentials' });
+  try {
+    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new InvalidClient({ detail: 'malformed basic credentials encoding' });
+  }
+}
+
+/** Reads how the client identified itself: Basic, or client_id/client_secret in the body, never both. */
+function presented(req: Request, form: Form): PresentedCredentials {
+  const authorization = req.headers.authorization;
+  const bodyId = form.get('client_id');
+  const bodySecret = form.get('client_secret');
+  if (authorization !== undefined) {
+    if (!/^Basic\b/i.test(authorization)) throw new InvalidClient({ detail: 'unsupported authorization scheme' });
+    const basic = parseBasic(authorization);
+    // RFC 6749 §2.3: one authentication method per request
+    if (bodySecret !== undefined) throw new InvalidRequest({ description: 'Use one client authentication method', detail: 'basic and client_secret_post' });
+    if (bodyId !== undefined && bodyId !== basic.clientId) throw new InvalidRequest({ description: 'client_id does not match the authenticated client', detail: 'client_id mismatch' });
+    return { ...basic, usedBasic: true };
+  }
+  if (bodyId === undefined) throw new InvalidClient({ usedBasic: false, detail: 'no client identification' });
+  return { clientId: bodyId, secret: bodySecret, usedBasic: false };
+}
+
+@Injectable()
+export class ClientAuthenticator {
+  constructor(private readonly applications: ApplicationsService) {}
+
+  /**
+   * The calling application. Confidential clients must prove their secret; public clients identify
+   * themselves by client_id only (and may use only the flows that allow it).
+   */
+  async authenticate(tenant: Tenant, req: Request, form: Form): Promise<Application> {
+    const c = presented(req, form);
+    if (c.secret !== undefined) {
+      const app = await this.applications.authenticate(tenant.id, c.clientId, c.secret);
+      if (!app) throw new InvalidClient({ usedBasic: c.usedBasic, detail: 'unknown client or wrong secret' });
+      return app;
+    }
+    const app = await this.applications.byClientId(tenant.id, c.clientId);
+    if (!app || app.type !== 'public') throw new InvalidClient({ usedBasic: c.usedBasic, detail: 'missing secret or unknown client' });
+    return app;
+  }
+
+  /** For endpoints only confidential clients may call (introspection, the revocation feed). */
+  async authenticateConfidential(tenant: Tenant, req: Request, form: Form): Promise<Application> {
+    const app = await this.authenticate(tenant, req, form);
+    if (app.type !== 'confidential') throw new InvalidClient({ usedBasic: req.headers.authorization !== undefined, detail: 'public client' });
+    return app;
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { resourceIndicatorProblem } from '@tessera/contracts';
+import { ApplicationsService, type Application } from '../applications';
+import { InvalidScope, InvalidTarget, type Form } from '../http';
+import { ResourceServersService, type GrantedResource } from '../resource-servers';
+import type { Tenant } from '../tenants';
+import { AccessTokens } from './access-tokens';
+import { narrowScopes, parseScope } from './scopes';
+import type { TokenResponse } from './token-response';
+
+/**
+ * RFC 8707 §2: at most one resource per token here; each must be absolute without a fragment and
+ * among the granted ones. Without one, the application's default resource, or its only one.
+ */
+export function chooseResource(form: Form, granted: GrantedResource[], defaultResourceServerId: string | null): GrantedResource {
+  const resources = form.all('resource');
+  if (resources.length > 1) throw new InvalidTarget({ description: 'Request one resource per token', detail: 'several resources' });
+  if (resources.length === 1) {
+    if (resourceIndicatorProblem(resources[0])) throw new InvalidTarget({ detail: 'malformed resource' });
+    const hit = granted.find((g) => g.resourceServer.identifier === resources[0]);
+    if (!hit) throw new InvalidTarget({ detail: 'resource not granted' });
+    return hit;
+  }
+  const byDefault = granted.find((g) => g.resourceServer.id === defaultResourceServerId);
+  if (byDefault) return byDefault;
+  if (granted.length === 1) return granted[0];
+  // RFC 9068 §3: no default and several candidates: refuse rather than guess
+  throw new InvalidTarget({ description: 'Name the resource (RFC 8707 resource parameter)', detail: granted.length ? 'ambiguous resource' : 'no resource granted' });
+}
+
+@Injectable()
+export class ClientCredentialsGrant {
+  constructor(
+    private readonly resourceServers: ResourceServersService,
+    private readonly applications: ApplicationsService,
+    private readonly accessTokens: AccessTokens,
+  ) {}
+
+  /** RFC 6749 §4.4: the client acts on its own behalf; scopes are requested ∩ granted. */
+  async issue(tenant: Tenant, app: Application, form: Form): Promise<TokenResponse> {
+    const requested = parseScope(form.get('scope'));
+    const granted = await this.resourceServers.granted(tenant.id, app.id, 'client_credentials');
+    const target = chooseResource(form, granted, app.defaultResourceServerId);
+    const scopes = narrowScopes(requested, target.scopes);
+    if (requested && requested.length > 0 && scopes.length === 0) throw new InvalidScope({ detail: 'nothing requested is granted' });
+    const ttl = target.resourceServer.accessTokenTtl ?? this.applications.policy(tenant, app).accessTokenTtl;
+    const at = await this.accessTokens.mint(tenant, { sub: app.clientId, clientId: app.clientId, aud: target.resourceServer.identifier, scopes, ttlSeconds: ttl });
+    return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: scopes.join(' ') };
+  }
+}

@@ -1,0 +1,41 @@
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { noStore, OAuthError, parseForm, UnauthorizedClient, UnsupportedGrantType, InvalidRequest } from '../http';
+import { TenantsService } from '../tenants';
+import { ClientAuthenticator } from './client-auth';
+import { ClientCredentialsGrant } from './client-credentials.grant';
+import type { TokenResponse } from './token-response';
+
+const SUPPORTED_GRANTS = ['client_credentials'] as const;
+
+/** RFC 6749 §3.2 token endpoint. */
+@Controller('t/:tenant/token')
+export class TokenController {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly clients: ClientAuthenticator,
+    private readonly clientCredentials: ClientCredentialsGrant,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async token(@Param('tenant') slug: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+    noStore(res);
+    const tenant = await this.tenants.forIssuer(slug);
+    const form = parseForm(req, ['resource']);
+    const grantType = form.get('grant_type');
+    if (!grantType) throw new InvalidRequest({ description: 'grant_type is required', detail: 'no grant_type' });
+    if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType)) throw new UnsupportedGrantType({ detail: `grant_type ${grantType.slice(0, 40)}` });
+    const app = await this.clients.authenticate(tenant, req, form);
+    if (!app.grantTypes.includes(grantType)) throw new UnauthorizedClient({ detail: `${app.clientId} lacks ${grantType}` });
+    switch (grantType as (typeof SUPPORTED_GRANTS)[number]) {
+      case 'client_credentials':
+        return this.clientCredentials.issue(tenant, app, form);
+    }
+  }
+
+  @Get()
+  wrongMethod(): never {
+    throw new OAuthError(405, 'invalid_request', 'Use POST', undefined, { Allow: 'POST' });
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { User } from './user.entity';
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private repo(em?: EntityManager) {
+    return (em ?? this.dataSource.manager).getRepository(User);
+  }
+
+  byEmail(tenantId: string, email: string, em?: EntityManager): Promise<User | null> {
+    return this.repo(em).findOneBy({ tenantId, email: email.toLowerCase() });
+  }
+
+  byId(tenantId: string, id: string, em?: EntityManager): Promise<User | null> {
+    return this.repo(em).findOneBy({ tenantId, id });
+  }
+
+  count(tenantId: string, em?: EntityManager): Promise<number> {
+    return this.repo(em).countBy({ tenantId });
+  }
+
+  insert(em: EntityManager, user: User): Promise<unknown> {
+    return this.repo(em).insert(user);
+  }
+
+  async update(em: EntityManager, tenantId: string, id: string, changes: Partial<User>): Promise<void> {
+    await this.repo(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
+  }
+}

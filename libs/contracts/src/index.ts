@@ -1,0 +1,4 @@
+export * from './duration';
+export * from './policy';
+export * from './uris';
+export * from './schemas';

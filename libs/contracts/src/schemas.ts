@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { policySchema } from './policy';
+import { redirectUriProblem, resourceIndicatorProblem } from './uris';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'Use 1–63 lower-case letters, digits and hyphens, e.g. acme');
+
+export const clientIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._~-]{2,127}$/, 'Use 3–128 letters, digits, ".", "_", "~" or "-", starting with a letter or digit')
+  // user subjects are UUIDs; a client id never looks like one, so a client cannot become a user (RFC 9700 §4.15)
+  .refine((v) => !UUID_RE.test(v), 'Must not have the form of a UUID');
+
+export const clientSecretSchema = z.string().min(32, 'Use at least 32 characters').max(256, 'Use at most 256 characters');
+
+const uriWith = (problem: (v: string) => string | undefined) =>
+  z.string().max(2000, 'At most 2000 characters').superRefine((v, ctx) => {
+    const p = problem(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
+
+export const redirectUriSchema = uriWith(redirectUriProblem);
+export const resourceIndicatorSchema = uriWith(resourceIndicatorProblem);
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+export const CLIENT_TYPES = ['confidential', 'public'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
+export const GRANT_FLOWS = ['user', 'client_credentials'] as const;
+export type GrantFlow = (typeof GRANT_FLOWS)[number];
+
+/** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` or `\`. */
+export const scopeNameSchema = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'Use printable characters without spaces, quotes or backslashes');
+
+export const applicationGrantSchema = z
+  .object({
+    resourceServer: resourceIndicatorSchema,
+    scopes: z.array(scopeNameSchema).max(200).optional(),
+    permissionGroups: z.array(z.string().min(1).max(128)).max(100).optional(),
+    flows: z.array(z.enum(GRANT_FLOWS)).min(1, 'Name at least one flow').default(['user', 'client_credentials']),
+  })
+  .strict();
+export type ApplicationGrantInput = z.infer<typeof applicationGrantSchema>;
+
+const applicationShape = {
+  name: z.string().trim().min(1, 'Required').max(200),
+  type: z.enum(CLIENT_TYPES),
+  redirectUris: z.array(redirectUriSchema).max(50).default([]),
+  postLogoutRedirectUris: z.array(redirectUriSchema).max(50).default([]),
+  backchannelLogoutUri: z.string().max(2000).nullable().optional(),
+  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1, 'Name at least one grant type'),
+  policy: policySchema.optional(),
+  grants: z.array(applicationGrantSchema).max(100).optional(),
+  defaultResource: resourceIndicatorSchema.nullable().optional(),
+};
+
+function checkApplication(
+  a: { type?: ClientType; grantTypes?: GrantType[]; redirectUris?: string[] },
+  ctx: z.RefinementCtx,
+) {
+  if (a.type === 'public' && a.grantTypes?.includes('client_credentials')) {
+    ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'A public client cannot use client_credentials' });
+  }
+  if (a.grantTypes?.includes('authorization_code') && a.redirectUris && a.redirectUris.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'authorization_code needs at least one redirect URI' });
+  }
+}
+
+export const createApplicationSchema = z
+  .object({ clientId: clientIdSchema.optional(), clientSecret: clientSecretSchema.optional(), ...applicationShape })
+  .strict()
+  .superRefine((a, ctx) => {
+    checkApplication(a, ctx);
+    if (a.type === 'public' && a.clientSecret) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'A public client has no secret' });
+    }
+  });
+export type CreateApplicationInput = z.infer<typeof createApplicationSchema>;
+
+export const updateApplicationSchema = z
+  .object({
+    name: applicationShape.name.optional(),
+    redirectUris: z.array(redirectUriSchema).max(50).optional(),
+    postLogoutRedirectUris: z.array(redirectUriSchema).max(50).optional(),
+    backchannelLogoutUri: applicationShape.backchannelLogoutUri,
+    grantTypes: z.array(z.enum(GRANT_TYPES)).min(1, 'Name at least one grant type').optional(),
+    policy: policySchema.optional(),
+    grants: applicationShape.grants,
+    defaultResource: applicationShape.defaultResource,
+  })
+  .strict();
+export type UpdateApplicationInput = z.infer<typeof updateApplicationSchema>;
+
+export const SIGNING_ALGS = ['ES256', 'EdDSA'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+export const createTenantSchema = z
+  .object({
+    slug: slugSchema,
+    name: z.string().trim().min(1, 'Required').max(200),
+    signingAlg: z.enum(SIGNING_ALGS).default('ES256'),
+    policy: policySchema.optional(),
+  })
+  .strict();
+export type CreateTenantInput = z.infer<typeof createTenantSchema>;
+
+export const updateTenantSchema = z
+  .object({ name: createTenantSchema.shape.name.optional(), policy: policySchema.optional() })
+  .strict();
+export type UpdateTenantInput = z.infer<typeof updateTenantSchema>;
+
+export const scopeSchema = z.object({ name: scopeNameSchema, description: z.string().max(500).default('') }).strict();
+export const permissionGroupSchema = z
+  .object({ name: z.string().min(1).max(128), scopes: z.array(scopeNameSchema).max(200) })
+  .strict();
+
+export const resourceServerSchema = z
+  .object({
+    identifier: resourceIndicatorSchema,
+    name: z.string().trim().min(1, 'Required').max(200),
+    baseUrls: z.array(z.url('Must be an absolute URL')).max(50).default([]),
+    scopes: z.array(scopeSchema).max(500).default([]),
+    permissionGroups: z.array(permissionGroupSchema).max(200).default([]),
+  })
+  .strict()
+  .superRefine((rs, ctx) => {
+    const names = new Set(rs.scopes.map((s) => s.name));
+    if (names.size !== rs.scopes.length) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'Scope names must be unique' });
+    rs.permissionGroups.forEach((g, i) =>
+      g.scopes.forEach((s, j) => {
+        if (!names.has(s)) ctx.addIssue({ code: 'custom', path: ['permissionGroups', i, 'scopes', j], message: `Unknown scope ${s}` });
+      }),
+    );
+  });
+export type ResourceServerInput = z.infer<typeof resourceServerSchema>;
+
+export const userSchema = z
+  .object({
+    email: z.email('Must be an e-mail address').max(320),
+    password: z.string().min(8, 'Use at least 8 characters').max(1024),
+    roles: z.array(z.enum(['admin'])).default([]),
+    permissions: z
+      .array(
+        z
+          .object({
+            resourceServer: resourceIndicatorSchema,
+            permissionGroups: z.array(z.string().min(1).max(128)).optional(),
+            scopes: z.array(scopeNameSchema).optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+export type UserInput = z.infer<typeof userSchema>;
+
+export const bootstrapApplicationSchema = z
+  .object({ clientId: clientIdSchema, clientSecret: clientSecretSchema.optional(), ...applicationShape })
+  .strict()
+  .superRefine((a, ctx) => {
+    checkApplication(a, ctx);
+    if (a.type === 'confidential' && !a.clientSecret) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'A confidential client in the bootstrap file needs its clientSecret' });
+    }
+    if (a.type === 'public' && a.clientSecret) {
+      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'A public client has no secret' });
+    }
+  });
+
+export const bootstrapSchema = z
+  .object({
+    tenants: z
+      .array(
+        z
+          .object({
+            slug: slugSchema,
+            name: z.string().trim().min(1).max(200),
+            signingAlg: z.enum(SIGNING_ALGS).optional(),
+            policy: policySchema.optional(),
+            resourceServers: z.array(resourceServerSchema).default([]),
+            applications: z.array(bootstrapApplicationSchema).default([]),
+            users: z.array(userSchema).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+export type BootstrapFile = z.infer<typeof bootstrapSchema>;
+
+export const grantAdminSchema = z.object({ subject: z.string().min(1).max(200) }).strict();
