@@ -7,6 +7,7 @@ import { UsersModule } from '../users';
 import { AdminApplicationsController } from './admin-applications.controller';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminKeysController } from './admin-keys.controller';
+import { AdminResourceServersController } from './admin-resource-servers.controller';
 import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminDocsController } from './docs.controller';
 import { SystemSetup } from './system-setup.service';
@@ -15,7 +16,7 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
 
 @Module({
   imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule, UsersModule],
-  controllers: [AdminTenantsController, AdminApplicationsController, AdminKeysController, AdminDocsController],
+  controllers: [AdminTenantsController, AdminApplicationsController, AdminResourceServersController, AdminKeysController, AdminDocsController],
   providers: [AdminAuthGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],
   exports: [SystemSetup, TenantAccessService],
 })

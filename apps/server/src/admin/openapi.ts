@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createApplicationSchema, createTenantSchema, grantAdminSchema, updateApplicationSchema, updateTenantSchema } from '@tessera/contracts';
+import { resourceServerSchema, createApplicationSchema, createTenantSchema, grantAdminSchema, updateApplicationSchema, updateTenantSchema } from '@tessera/contracts';
 
 interface Route {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -25,6 +25,11 @@ export const ADMIN_ROUTES: Route[] = [
   { method: 'patch', path: '/admin/api/tenants/{tenant}/applications/{clientId}', summary: 'Change an application', scope: 'admin:applications:write', body: updateApplicationSchema },
   { method: 'delete', path: '/admin/api/tenants/{tenant}/applications/{clientId}', summary: 'Delete an application', scope: 'admin:applications:write', status: 204 },
   { method: 'post', path: '/admin/api/tenants/{tenant}/applications/{clientId}/secret', summary: 'Regenerate the client secret (shown once)', scope: 'admin:applications:write' },
+  { method: 'get', path: '/admin/api/tenants/{tenant}/resource-servers', summary: 'Resource servers of a tenant', scope: 'admin:resource-servers:read' },
+  { method: 'post', path: '/admin/api/tenants/{tenant}/resource-servers', summary: 'Register a resource server with its scopes and permission groups', scope: 'admin:resource-servers:write', body: resourceServerSchema, status: 201 },
+  { method: 'get', path: '/admin/api/tenants/{tenant}/resource-servers/{id}', summary: 'A resource server', scope: 'admin:resource-servers:read' },
+  { method: 'put', path: '/admin/api/tenants/{tenant}/resource-servers/{id}', summary: 'Replace a resource server definition (the identifier stays)', scope: 'admin:resource-servers:write', body: resourceServerSchema },
+  { method: 'delete', path: '/admin/api/tenants/{tenant}/resource-servers/{id}', summary: 'Delete a resource server', scope: 'admin:resource-servers:write', status: 204 },
   { method: 'get', path: '/admin/api/tenants/{tenant}/keys', summary: 'Signing keys and their states', scope: 'admin:keys:read' },
   { method: 'post', path: '/admin/api/tenants/{tenant}/keys/rotate', summary: 'Rotate signing keys: next → active → retired', scope: 'admin:keys:write' },
 ];

@@ -33,6 +33,10 @@ export class ResourceServersRepository {
     await this.rs(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
   }
 
+  async remove(tenantId: string, id: string): Promise<void> {
+    await this.rs().delete({ tenantId, id });
+  }
+
   grantsOf(tenantId: string, applicationId: string, em?: EntityManager): Promise<ApplicationGrant[]> {
     return this.grants(em).findBy({ tenantId, applicationId });
   }

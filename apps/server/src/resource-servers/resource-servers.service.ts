@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { ApplicationGrantInput, GrantFlow, ResourceServerInput } from '@tessera/contracts';
 import { Problem, type FieldProblem } from '../http';
 import { ApplicationGrant, ResourceServer } from './resource-server.entity';
@@ -23,7 +23,10 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 
 @Injectable()
 export class ResourceServersService {
-  constructor(private readonly repo: ResourceServersRepository) {}
+  constructor(
+    private readonly repo: ResourceServersRepository,
+    private readonly dataSource: DataSource,
+  ) {}
 
   byIdentifier(tenantId: string, identifier: string, em?: EntityManager): Promise<ResourceServer | null> {
     return this.repo.byIdentifier(tenantId, identifier, em);
@@ -35,6 +38,38 @@ export class ResourceServersService {
 
   list(tenantId: string): Promise<ResourceServer[]> {
     return this.repo.list(tenantId);
+  }
+
+  /** Creates a resource server through the admin API: its identifier must be new in the tenant. */
+  async create(tenantId: string, input: ResourceServerInput): Promise<ResourceServer> {
+    return this.dataSource.transaction(async (em) => {
+      if (await this.repo.byIdentifier(tenantId, input.identifier, em)) {
+        throw new Problem('conflict', 'A resource server with this identifier exists', [{ pointer: '/identifier', detail: 'Already registered in this tenant' }]);
+      }
+      return (await this.upsert(em, tenantId, input)).resourceServer;
+    });
+  }
+
+  /** Replaces a resource server's definition (its identifier stays). */
+  async replace(tenantId: string, id: string, input: ResourceServerInput): Promise<ResourceServer> {
+    return this.dataSource.transaction(async (em) => {
+      const rs = await this.require(tenantId, id, em);
+      if (rs.isSystem) throw new Problem('forbidden', 'The built-in admin API resource server cannot be changed');
+      if (rs.identifier !== input.identifier) throw Problem.validation([{ pointer: '/identifier', detail: 'The identifier cannot change: tokens carry it as their audience' }]);
+      return (await this.upsert(em, tenantId, input)).resourceServer;
+    });
+  }
+
+  async remove(tenantId: string, id: string): Promise<void> {
+    const rs = await this.require(tenantId, id);
+    if (rs.isSystem) throw new Problem('forbidden', 'The built-in admin API resource server cannot be deleted');
+    await this.repo.remove(tenantId, id);
+  }
+
+  async require(tenantId: string, id: string, em?: EntityManager): Promise<ResourceServer> {
+    const rs = /^[0-9a-f-]{36}$/i.test(id) ? await this.repo.byId(tenantId, id, em) : null;
+    if (!rs) throw Problem.notFound('Resource server');
+    return rs;
   }
 
   /** Creates or updates by identifier; returns whether anything changed. */

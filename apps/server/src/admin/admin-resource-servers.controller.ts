@@ -1,0 +1,44 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { resourceServerSchema } from '@tessera/contracts';
+import { parseBody } from '../http';
+import { ResourceServersService, resourceServerView, type ResourceServerView } from '../resource-servers';
+import type { Tenant } from '../tenants';
+import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+
+@Controller('admin/api/tenants/:tenant/resource-servers')
+@UseGuards(AdminAuthGuard)
+export class AdminResourceServersController {
+  constructor(private readonly resourceServers: ResourceServersService) {}
+
+  @Get()
+  @RequireScopes('admin:resource-servers:read')
+  async list(@TenantParam() tenant: Tenant): Promise<ResourceServerView[]> {
+    return (await this.resourceServers.list(tenant.id)).map(resourceServerView);
+  }
+
+  @Post()
+  @RequireScopes('admin:resource-servers:write')
+  async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<ResourceServerView> {
+    return resourceServerView(await this.resourceServers.create(tenant.id, parseBody(resourceServerSchema, body)));
+  }
+
+  @Get(':id')
+  @RequireScopes('admin:resource-servers:read')
+  async get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<ResourceServerView> {
+    return resourceServerView(await this.resourceServers.require(tenant.id, id));
+  }
+
+  /** Replaces the definition; a scope removed here simply stops being issued. */
+  @Put(':id')
+  @RequireScopes('admin:resource-servers:write')
+  async replace(@TenantParam() tenant: Tenant, @Param('id') id: string, @Body() body: unknown): Promise<ResourceServerView> {
+    return resourceServerView(await this.resourceServers.replace(tenant.id, id, parseBody(resourceServerSchema, body)));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('admin:resource-servers:write')
+  remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
+    return this.resourceServers.remove(tenant.id, id);
+  }
+}

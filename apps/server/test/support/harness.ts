@@ -1,0 +1,195 @@
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import { loadConfig, type AppConfig } from '../../src/config';
+import { startServer, type RunningServer } from '../../src/server';
+import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
+import { basic, form, send, type Reply } from './http';
+
+export { basic, form, send, type Reply };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Collects the server's JSON log lines, to scan them for secrets. */
+export class LogSink extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.lines.push(chunk.toString('utf8'));
+    done();
+  }
+  text(): string {
+    return this.lines.join('');
+  }
+}
+
+export interface StartedTestServer {
+  server: RunningServer;
+  config: AppConfig;
+  url: string;
+  logs: LogSink;
+}
+
+/** Starts a real server (real HTTP, real database) with a config object, as main.ts would. */
+export async function startTestServer(databaseUrl: string | undefined, env: Record<string, string> = {}): Promise<StartedTestServer> {
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'debug',
+    TESSERA_ADMIN_EMAIL: 'root@tessera.test',
+    TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
+  });
+  const logs = new LogSink();
+  const server = await startServer(config, { logDestination: logs });
+  return { server, config, url: config.publicUrl, logs };
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly config: AppConfig;
+  readonly server: RunningServer;
+  readonly logs: LogSink;
+  readonly databaseUrl: string;
+  issuer(slug: string): string;
+  /** Runs SQL on the test database, to check invariants the API does not show. */
+  sql<T = any>(text: string, params?: unknown[]): Promise<T[]>;
+  /** The automation client's credentials (printed once at first start). */
+  automation(): { clientId: string; clientSecret: string };
+  /** A client_credentials token of the automation client (all admin scopes, every tenant). */
+  adminToken(scope?: string): Promise<string>;
+  get(path: string, token?: string): Promise<Reply>;
+  json(method: string, path: string, body: unknown, token?: string): Promise<Reply>;
+  token(slug: string, params: Record<string, string | string[]>, auth?: { clientId: string; secret: string }): Promise<Reply>;
+  given: Factories;
+}
+
+interface Factories {
+  /** A tenant through the admin API, with a unique slug. */
+  tenant(body?: Record<string, unknown>): Promise<{ slug: string; issuer: string; id: string }>;
+  resourceServer(slug: string, body?: Record<string, unknown>): Promise<{ identifier: string; id: string }>;
+  /** A confidential client; returns its secret. */
+  app(slug: string, body?: Record<string, unknown>): Promise<{ clientId: string; secret: string; body: any }>;
+}
+
+let counter = 0;
+export const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+/**
+ * One server and one database for the test file: started in beforeAll, stopped and dropped in afterAll.
+ */
+export function useTestServer(opts: { env?: Record<string, string> } = {}): TestServer {
+  let db: TestDatabase;
+  let started: StartedTestServer;
+  let pg: Client;
+  const tokens = new Map<string, string>();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    started = await startTestServer(db.url, opts.env);
+    pg = new Client({ connectionString: db.url });
+    await pg.connect();
+  });
+  afterAll(async () => {
+    await pg?.end();
+    await started?.server.stop();
+    await db?.drop();
+  });
+
+  const t: TestServer = {
+    get url() {
+      return started.url;
+    },
+    get config() {
+      return started.config;
+    },
+    get server() {
+      return started.server;
+    },
+    get logs() {
+      return started.logs;
+    },
+    get databaseUrl() {
+      return db.url;
+    },
+    issuer: (slug) => `${started.url}/t/${slug}`,
+    sql: async (text, params) => (await pg.query(text, params as unknown[])).rows,
+    automation() {
+      const first = started.server.firstStart;
+      if (!first) throw new Error('The test database was not fresh: no first-start credentials');
+      return { clientId: first.automationClientId, clientSecret: first.automationClientSecret };
+    },
+    async adminToken(scope) {
+      const key = scope ?? '*';
+      const hit = tokens.get(key);
+      if (hit) return hit;
+      const a = t.automation();
+      const res = await t.token('system', { grant_type: 'client_credentials', ...(scope ? { scope } : {}) }, { clientId: a.clientId, secret: a.clientSecret });
+      if (res.status !== 200) throw new Error(`admin token: ${res.status} ${res.text}`);
+      tokens.set(key, res.body.access_token);
+      return res.body.access_token;
+    },
+    get: (path, token) => send(`${started.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    json: (method, path, body, token) =>
+      send(`${started.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    token: (slug, params, auth) =>
+      send(`${started.url}/t/${slug}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: basic(auth.clientId, auth.secret) } : {}) },
+        body: form(params),
+      }),
+    given: {
+      async tenant(body = {}) {
+        const slug = unique('t').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 60);
+        const res = await t.json('POST', '/admin/api/tenants', { slug, name: `Tenant ${slug}`, ...body }, await t.adminToken());
+        if (res.status !== 201) throw new Error(`tenant: ${res.status} ${res.text}`);
+        return { slug, issuer: res.body.issuer, id: res.body.id };
+      },
+      async resourceServer(slug, body = {}) {
+        const identifier = (body.identifier as string) ?? `https://api.example.test/${unique('rs')}`;
+        const res = await t.json('POST', `/admin/api/tenants/${slug}/resource-servers`, { identifier, name: identifier, scopes: [], ...body }, await t.adminToken());
+        if (res.status !== 201) throw new Error(`resource server: ${res.status} ${res.text}`);
+        return { identifier, id: res.body.id };
+      },
+      async app(slug, body = {}) {
+        const res = await t.json(
+          'POST',
+          `/admin/api/tenants/${slug}/applications`,
+          { clientId: unique('app'), name: 'Test app', type: 'confidential', grantTypes: ['client_credentials'], ...body },
+          await t.adminToken(),
+        );
+        if (res.status !== 201) throw new Error(`app: ${res.status} ${res.text}`);
+        return { clientId: res.body.application.clientId, secret: res.body.clientSecret ?? (body.clientSecret as string), body: res.body };
+      },
+    },
+  };
+  return t;
+}
+
+/** Polls an assertion until it passes (async effects), never a fixed sleep. */
+export async function eventually(assertion: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
