@@ -24,4 +24,4 @@ export function secondsToDuration(seconds: number): string {
 export const durationSchema = z
   .string()
   .regex(DURATION_RE, 'Use a number and a unit (s, m, h or d), e.g. 15m or 14d')
-  .refine((v) => durationToSeconds(v) > 0, 'Must be longer than zero');
+  .refine((v) => !DURATION_RE.test(v) || durationToSeconds(v) > 0, 'Must be longer than zero');

@@ -1,7 +1,9 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('applications')
 @Index('applications__tenant_id__client_id', ['tenantId', 'clientId'], { unique: true })
+@Check('applications__type', `type IN ('confidential', 'public')`)
+@Check('applications__secret', `(type = 'confidential') = (secret_hash IS NOT NULL)`)
 export class Application {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;

@@ -1,10 +1,13 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type KeyState = 'next' | 'active' | 'retired';
 
 @Entity('signing_keys')
 @Index('signing_keys__kid', ['kid'], { unique: true })
 @Index('signing_keys__tenant_id__state', ['tenantId', 'state'])
+@Index('signing_keys__one_active', ['tenantId'], { unique: true, where: `state = 'active'` })
+@Index('signing_keys__one_next', ['tenantId'], { unique: true, where: `state = 'next'` })
+@Check('signing_keys__state', `state IN ('next', 'active', 'retired')`)
 export class SigningKey {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;

@@ -1,7 +1,9 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('tenants')
 @Index('tenants__slug', ['slug'], { unique: true })
+@Check('tenants__signing_alg', `signing_alg IN ('ES256', 'EdDSA')`)
+@Check('tenants__on_reuse', `on_reuse IN ('revoke-session', 'revoke-family')`)
 export class Tenant {
   @PrimaryColumn('uuid') id: string;
   @Column('text') slug: string;

@@ -1,0 +1,140 @@
+import { send, useTestServer } from '../support/harness';
+
+describe('admin API protection', () => {
+  const t = useTestServer();
+
+  it('answers 401 with a bare Bearer challenge when no token is sent', async () => {
+    const res = await t.get('/admin/api/tenants');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="tessera-admin"');
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.body).toEqual({ type: 'about:blank', status: 401, code: 'unauthenticated', detail: expect.any(String) });
+  });
+
+  it.each([
+    ['garbage', 'not-a-jwt'],
+    ['a tampered token', 'TAMPER'],
+    ['alg none', 'NONE'],
+  ])('answers 401 invalid_token for %s', async (_name, kind) => {
+    let token = kind;
+    const good = await t.adminToken();
+    const [h, p, s] = good.split('.');
+    if (kind === 'TAMPER') {
+      const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+      token = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${s}`;
+    }
+    if (kind === 'NONE') token = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
+    const res = await t.get('/admin/api/tenants', token);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="tessera-admin", error="invalid_token"');
+    expect(res.text).not.toContain(good);
+  });
+
+  it('refuses a token issued by another tenant, even for an API registered with the admin API’s identifier', async () => {
+    const acme = await t.given.tenant();
+    await t.given.resourceServer(acme.slug, { identifier: 'urn:tessera:admin-api', scopes: [{ name: 'admin:tenants:read', description: '' }] });
+    const app = await t.given.app(acme.slug, { grants: [{ resourceServer: 'urn:tessera:admin-api', scopes: ['admin:tenants:read'], flows: ['client_credentials'] }] });
+    const token = (await t.token(acme.slug, { grant_type: 'client_credentials' }, { clientId: app.clientId, secret: app.secret })).body.access_token;
+    expect(token).toEqual(expect.any(String));
+    const res = await t.get('/admin/api/tenants', token);
+    expect(res.status).toBe(401);
+    expect(res.text).not.toContain(acme.slug);
+  });
+
+  it('answers 403 insufficient_scope naming the scope the route needs', async () => {
+    const token = await t.adminToken('admin:keys:read');
+    const res = await t.get('/admin/api/tenants', token);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="tessera-admin", error="insufficient_scope", scope="admin:tenants:read"');
+    expect(res.body.code).toBe('forbidden');
+  });
+
+  describe('an administrator of one tenant', () => {
+    let a: { slug: string };
+    let b: { slug: string };
+    let token: string;
+
+    beforeAll(async () => {
+      a = await t.given.tenant();
+      b = await t.given.tenant();
+      await t.given.app(b.slug, { clientId: 'b-secret-app' });
+      const limited = await t.given.app('system', {
+        grants: [{ resourceServer: 'urn:tessera:admin-api', scopes: ['admin:tenants:read', 'admin:tenants:write', 'admin:applications:read', 'admin:applications:write', 'admin:keys:read', 'admin:keys:write'], flows: ['client_credentials'] }],
+      });
+      const put = await t.json('PUT', `/admin/api/tenants/${a.slug}/admins`, { subject: limited.clientId }, await t.adminToken());
+      expect(put.status).toBe(204);
+      token = (await t.token('system', { grant_type: 'client_credentials' }, { clientId: limited.clientId, secret: limited.secret })).body.access_token;
+    });
+
+    it('sees only that tenant in the list', async () => {
+      const res = await t.get('/admin/api/tenants', token);
+      expect(res.status).toBe(200);
+      expect(res.body.map((x: { slug: string }) => x.slug)).toEqual([a.slug]);
+    });
+
+    it('gets 404 with nothing of the other tenant for every route under it', async () => {
+      const attempts = [
+        t.get(`/admin/api/tenants/${b.slug}`, token),
+        t.get(`/admin/api/tenants/${b.slug}/applications`, token),
+        t.get(`/admin/api/tenants/${b.slug}/applications/b-secret-app`, token),
+        t.get(`/admin/api/tenants/${b.slug}/keys`, token),
+        t.json('PATCH', `/admin/api/tenants/${b.slug}`, { name: 'pwned' }, token),
+        t.json('POST', `/admin/api/tenants/${b.slug}/applications`, { name: 'x', type: 'confidential', grantTypes: ['client_credentials'] }, token),
+        t.json('DELETE', `/admin/api/tenants/${b.slug}/applications/b-secret-app`, undefined, token),
+        t.json('POST', `/admin/api/tenants/${b.slug}/keys/rotate`, undefined, token),
+      ];
+      for (const res of await Promise.all(attempts)) {
+        expect(res.status).toBe(404);
+        expect(res.body).toEqual({ type: 'about:blank', status: 404, code: 'not_found', detail: 'Tenant not found' });
+        expect(res.text).not.toContain('b-secret-app');
+      }
+      const stillThere = await t.get(`/admin/api/tenants/${b.slug}/applications/b-secret-app`, await t.adminToken());
+      expect(stillThere.status).toBe(200);
+      expect((await t.get(`/admin/api/tenants/${b.slug}`, await t.adminToken())).body.name).not.toBe('pwned');
+    });
+
+    it('cannot create tenants or appoint administrators', async () => {
+      expect((await t.json('POST', '/admin/api/tenants', { slug: 'nope-tenant', name: 'x' }, token)).status).toBe(403);
+      expect((await t.json('PUT', `/admin/api/tenants/${a.slug}/admins`, { subject: 'someone' }, token)).status).toBe(403);
+    });
+
+    it('works on its own tenant', async () => {
+      const res = await t.json('POST', `/admin/api/tenants/${a.slug}/applications`, { name: 'Mine', type: 'confidential', grantTypes: ['client_credentials'] }, token);
+      expect(res.status).toBe(201);
+    });
+  });
+
+  it('answers 400 naming each bad field by JSON pointer', async () => {
+    const res = await t.json('POST', '/admin/api/tenants', { slug: 'Bad Slug!', name: '', extra: 1 }, await t.adminToken());
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_failed');
+    const pointers = res.body.errors.map((e: { pointer: string }) => e.pointer);
+    expect(pointers).toEqual(expect.arrayContaining(['/slug', '/name', '/']));
+    expect(res.body.errors.find((e: { pointer: string }) => e.pointer === '/').detail).toContain('extra');
+  });
+
+  it('answers 400 for malformed JSON and 413 for an oversized body, as problems without a stack', async () => {
+    const token = await t.adminToken();
+    const bad = await send(`${t.url}/admin/api/tenants`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"slug":' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
+    const big = await send(`${t.url}/admin/api/tenants`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(400_000) }) });
+    expect(big.status).toBe(413);
+    for (const r of [bad, big]) expect(r.text).not.toMatch(/\n\s+at /);
+  });
+
+  it('serves its OpenAPI document, generated from the request schemas', async () => {
+    const res = await t.get('/admin/api/docs');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    const create = res.body.paths['/admin/api/tenants/{tenant}/applications'].post;
+    expect(create.security).toEqual([{ bearer: ['admin:applications:write'] }]);
+    const schema = create.requestBody.content['application/json'].schema;
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'type', 'grantTypes']));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['clientId', 'redirectUris', 'policy', 'grants', 'backchannelLogoutUri']));
+    for (const [path, methods] of Object.entries(res.body.paths as Record<string, Record<string, { summary: string }>>)) {
+      expect(path).toMatch(/^\/admin\/api\//);
+      for (const op of Object.values(methods)) expect(op.summary).toEqual(expect.any(String));
+    }
+  });
+});
