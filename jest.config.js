@@ -21,8 +21,13 @@ module.exports = {
   maxWorkers: 2,
   transform: {
     '^.+\\.ts$': ['@swc/jest', swcOpts],
-    '^.+/node_modules/.+\\.[mc]?js$': ['@swc/jest', { ...swcOpts, jsc: { ...swcOpts.jsc, parser: { syntax: 'ecmascript' } } }],
+    '^.+/node_modules/.+\\.[mc]?js$': [
+      '@swc/jest',
+      { ...swcOpts, jsc: { ...swcOpts.jsc, parser: { syntax: 'ecmascript' } } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|jose|uid|load-esm|file-type|@electric-sql/pglite[^/]*)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|jose|uid|load-esm|file-type|@electric-sql/pglite[^/]*)/)',
+  ],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/libs/.*/dist/'],
 };

@@ -3,7 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createDataSource, migrateUnderLock, startEmbeddedPostgres } from '../apps/server/src/database';
+import {
+  createDataSource,
+  migrateUnderLock,
+  startEmbeddedPostgres,
+} from '../apps/server/src/database';
 
 /**
  * One test database per test file, never shared: on a PostgreSQL server a copy of a migrated
@@ -56,7 +60,10 @@ export async function prepareTemplate(serverUrl: string | undefined): Promise<vo
   } else {
     const pg = await startEmbeddedPostgres({ maxConnections: 8 });
     await migrate(pg.url);
-    const dump = join(tmpdir(), `tessera-test-${process.pid}-${randomBytes(4).toString('hex')}.tar.gz`);
+    const dump = join(
+      tmpdir(),
+      `tessera-test-${process.pid}-${randomBytes(4).toString('hex')}.tar.gz`,
+    );
     writeFileSync(dump, Buffer.from(await (await pg.db.dumpDataDir('gzip')).arrayBuffer()));
     await pg.stop();
     state = { mode: 'embedded', dump };
@@ -68,7 +75,9 @@ export async function prepareTemplate(serverUrl: string | undefined): Promise<vo
 export async function dropTemplate(): Promise<void> {
   const state = readState();
   if (state.mode === 'server') {
-    await admin(state.serverUrl!, (c) => c.query(`DROP DATABASE IF EXISTS ${state.template} WITH (FORCE)`));
+    await admin(state.serverUrl!, (c) =>
+      c.query(`DROP DATABASE IF EXISTS ${state.template} WITH (FORCE)`),
+    );
   }
 }
 
@@ -96,12 +105,24 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
   const state = readState();
   if (state.mode === 'server') {
     const name = `tessera_t_${randomBytes(6).toString('hex')}`;
-    await admin(state.serverUrl!, (c) => c.query(opts.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${state.template}`));
+    await admin(state.serverUrl!, (c) =>
+      c.query(
+        opts.empty
+          ? `CREATE DATABASE ${name}`
+          : `CREATE DATABASE ${name} TEMPLATE ${state.template}`,
+      ),
+    );
     return {
       url: withDatabase(state.serverUrl!, name),
-      drop: () => admin(state.serverUrl!, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+      drop: () =>
+        admin(state.serverUrl!, (c) =>
+          c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+        ).then(() => undefined),
     };
   }
-  const pg = await startEmbeddedPostgres({ maxConnections: 40, loadDataDir: opts.empty ? undefined : new Blob([readFileSync(state.dump!)]) });
+  const pg = await startEmbeddedPostgres({
+    maxConnections: 40,
+    loadDataDir: opts.empty ? undefined : new Blob([readFileSync(state.dump!)]),
+  });
   return { url: pg.url, drop: () => pg.stop() };
 }

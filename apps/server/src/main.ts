@@ -16,7 +16,19 @@ function announce(config: AppConfig, first: FirstStart, embedded: boolean): void
   if (embedded) {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const file = join(config.dataDir, 'automation-client.json');
-    writeFileSync(file, JSON.stringify({ clientId: first.automationClientId, clientSecret: first.automationClientSecret, tokenEndpoint: `${config.publicUrl}/t/system/token` }, null, 2), { mode: 0o600 });
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          clientId: first.automationClientId,
+          clientSecret: first.automationClientSecret,
+          tokenEndpoint: `${config.publicUrl}/t/system/token`,
+        },
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
     chmodSync(file, 0o600);
     lines.push(`  The automation client is also saved in ${file} (mode 0600).`);
   }
@@ -39,7 +51,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (server.firstStart) announce(config, server.firstStart, server.embedded);
-  server.logger.info({ url: config.publicUrl, admin: `${config.publicUrl}/admin`, discovery: `${config.publicUrl}/t/system/.well-known/openid-configuration` }, `Tessera listening on ${config.publicUrl}`);
+  server.logger.info(
+    {
+      url: config.publicUrl,
+      admin: `${config.publicUrl}/admin`,
+      discovery: `${config.publicUrl}/t/system/.well-known/openid-configuration`,
+    },
+    `Tessera listening on ${config.publicUrl}`,
+  );
   const shutdown = (signal: string) => {
     server.logger.info({ signal }, 'shutting down');
     const hard = setTimeout(() => process.exit(1), 10_000);

@@ -36,7 +36,10 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
   const logger = createLogger(config.logLevel, o.logDestination);
   const db = await resolveDatabase(config);
   if (db.embedded) {
-    logger.info({ dataDir: config.dataDir }, `Using the embedded PostgreSQL (PGlite) in ${config.dataDir}; set DATABASE_URL to use a PostgreSQL server`);
+    logger.info(
+      { dataDir: config.dataDir },
+      `Using the embedded PostgreSQL (PGlite) in ${config.dataDir}; set DATABASE_URL to use a PostgreSQL server`,
+    );
   }
   let app: NestExpressApplication | undefined;
   try {
@@ -65,9 +68,15 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     let bootstrap: BootstrapSummary | undefined;
     if (config.bootstrapFile) {
       bootstrap = await app.get(BootstrapService).apply(readBootstrapFile(config.bootstrapFile));
-      logger.info({ created: bootstrap.created.length, updated: bootstrap.updated.length }, 'bootstrap file applied');
+      logger.info(
+        { created: bootstrap.created.length, updated: bootstrap.updated.length },
+        'bootstrap file applied',
+      );
     }
-    if (config.allowPrivateUris) logger.warn('TESSERA_ALLOW_PRIVATE_URIS is on: loopback and private back-channel logout URIs are accepted; never in production');
+    if (config.allowPrivateUris)
+      logger.warn(
+        'TESSERA_ALLOW_PRIVATE_URIS is on: loopback and private back-channel logout URIs are accepted; never in production',
+      );
 
     const server = await app.listen(config.port);
     server.keepAliveTimeout = 5000;

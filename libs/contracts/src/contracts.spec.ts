@@ -1,4 +1,10 @@
-import { applyPolicy, checkPolicyOrder, durationToSeconds, secondsToDuration, type EffectivePolicy } from './index';
+import {
+  applyPolicy,
+  checkPolicyOrder,
+  durationToSeconds,
+  secondsToDuration,
+  type EffectivePolicy,
+} from './index';
 import { backchannelUriProblem, isPrivateHost, redirectUriProblem } from './uris';
 
 describe('durations', () => {
@@ -18,32 +24,78 @@ describe('durations', () => {
   });
 
   it('refuses anything else', () => {
-    for (const bad of ['15', 'm', '1.5h', '-1m', '15 m', '1w']) expect(() => durationToSeconds(bad)).toThrow();
+    for (const bad of ['15', 'm', '1.5h', '-1m', '15 m', '1w'])
+      expect(() => durationToSeconds(bad)).toThrow();
   });
 });
 
 describe('policy order', () => {
-  const ok: EffectivePolicy = { accessTokenTtl: 300, refreshIdleTtl: 86400, refreshAbsoluteTtl: 864000, sessionIdleTtl: 86400, sessionAbsoluteTtl: 864000, sliding: true, rotation: true, reuseGraceSeconds: 10, onReuse: 'revoke-session' };
+  const ok: EffectivePolicy = {
+    accessTokenTtl: 300,
+    refreshIdleTtl: 86400,
+    refreshAbsoluteTtl: 864000,
+    sessionIdleTtl: 86400,
+    sessionAbsoluteTtl: 864000,
+    sliding: true,
+    rotation: true,
+    reuseGraceSeconds: 10,
+    onReuse: 'revoke-session',
+  };
 
   it('accepts a consistent policy', () => expect(checkPolicyOrder(ok)).toEqual([]));
 
   it('names each contradiction', () => {
-    const p = applyPolicy(ok, { accessTokenTtl: '11d', refreshIdleTtl: '11d', sessionIdleTtl: '11d' });
-    expect(checkPolicyOrder(p).map((i) => i.path)).toEqual(['accessTokenTtl', 'refreshIdleTtl', 'sessionIdleTtl']);
-    expect(checkPolicyOrder({ ...ok, refreshAbsoluteTtl: ok.sessionAbsoluteTtl + 1 }).map((i) => i.path)).toEqual(['refreshAbsoluteTtl']);
+    const p = applyPolicy(ok, {
+      accessTokenTtl: '11d',
+      refreshIdleTtl: '11d',
+      sessionIdleTtl: '11d',
+    });
+    expect(checkPolicyOrder(p).map((i) => i.path)).toEqual([
+      'accessTokenTtl',
+      'refreshIdleTtl',
+      'sessionIdleTtl',
+    ]);
+    expect(
+      checkPolicyOrder({ ...ok, refreshAbsoluteTtl: ok.sessionAbsoluteTtl + 1 }).map((i) => i.path),
+    ).toEqual(['refreshAbsoluteTtl']);
   });
 });
 
 describe('URIs', () => {
-  it.each(['https://app.example/cb', 'http://localhost:5173/cb', 'http://127.0.0.1/cb', 'http://[::1]:8080/cb', 'com.example.app:/cb'])('accepts redirect URI %s', (uri) => {
+  it.each([
+    'https://app.example/cb',
+    'http://localhost:5173/cb',
+    'http://127.0.0.1/cb',
+    'http://[::1]:8080/cb',
+    'com.example.app:/cb',
+  ])('accepts redirect URI %s', (uri) => {
     expect(redirectUriProblem(uri)).toBeUndefined();
   });
 
-  it.each(['/cb', 'https://app.example/cb#x', 'http://app.example/cb', 'https://u:p@app.example/cb', 'javascript:alert(1)', 'myapp:/cb'])('refuses redirect URI %s', (uri) => {
+  it.each([
+    '/cb',
+    'https://app.example/cb#x',
+    'http://app.example/cb',
+    'https://u:p@app.example/cb',
+    'javascript:alert(1)',
+    'myapp:/cb',
+  ])('refuses redirect URI %s', (uri) => {
     expect(redirectUriProblem(uri)).toEqual(expect.any(String));
   });
 
-  it.each(['127.0.0.1', 'localhost', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '[::1]', '[fd00::1]', '[fe80::1]', 'a.localhost', '0.0.0.0'])('treats %s as private', (host) => {
+  it.each([
+    '127.0.0.1',
+    'localhost',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '[::1]',
+    '[fd00::1]',
+    '[fe80::1]',
+    'a.localhost',
+    '0.0.0.0',
+  ])('treats %s as private', (host) => {
     expect(isPrivateHost(host)).toBe(true);
   });
 

@@ -13,7 +13,12 @@ export const policyFields = {
   sessionAbsoluteTtl: durationSchema.optional(),
   sliding: z.boolean().optional(),
   rotation: z.boolean().optional(),
-  reuseGraceSeconds: z.number().int('Must be a whole number of seconds').min(0).max(300, 'At most 300 seconds').optional(),
+  reuseGraceSeconds: z
+    .number()
+    .int('Must be a whole number of seconds')
+    .min(0)
+    .max(300, 'At most 300 seconds')
+    .optional(),
   onReuse: z.enum(ON_REUSE).optional(),
 };
 export const policySchema = z.object(policyFields).strict();
@@ -52,15 +57,34 @@ export interface PolicyIssue {
 export function checkPolicyOrder(p: EffectivePolicy): PolicyIssue[] {
   const issues: PolicyIssue[] = [];
   const rule = (ok: boolean, path: string, message: string) => ok || issues.push({ path, message });
-  rule(p.accessTokenTtl <= p.refreshAbsoluteTtl, 'accessTokenTtl', 'Must not be longer than the refresh token absolute lifetime (refreshAbsoluteTtl)');
-  rule(p.refreshIdleTtl <= p.refreshAbsoluteTtl, 'refreshIdleTtl', 'Must not be longer than the refresh token absolute lifetime (refreshAbsoluteTtl)');
-  rule(p.refreshAbsoluteTtl <= p.sessionAbsoluteTtl, 'refreshAbsoluteTtl', 'Must not be longer than the session absolute lifetime (sessionAbsoluteTtl): a refresh token dies with its session');
-  rule(p.sessionIdleTtl <= p.sessionAbsoluteTtl, 'sessionIdleTtl', 'Must not be longer than the session absolute lifetime (sessionAbsoluteTtl)');
+  rule(
+    p.accessTokenTtl <= p.refreshAbsoluteTtl,
+    'accessTokenTtl',
+    'Must not be longer than the refresh token absolute lifetime (refreshAbsoluteTtl)',
+  );
+  rule(
+    p.refreshIdleTtl <= p.refreshAbsoluteTtl,
+    'refreshIdleTtl',
+    'Must not be longer than the refresh token absolute lifetime (refreshAbsoluteTtl)',
+  );
+  rule(
+    p.refreshAbsoluteTtl <= p.sessionAbsoluteTtl,
+    'refreshAbsoluteTtl',
+    'Must not be longer than the session absolute lifetime (sessionAbsoluteTtl): a refresh token dies with its session',
+  );
+  rule(
+    p.sessionIdleTtl <= p.sessionAbsoluteTtl,
+    'sessionIdleTtl',
+    'Must not be longer than the session absolute lifetime (sessionAbsoluteTtl)',
+  );
   return issues;
 }
 
 /** Overlays an input policy (duration strings) onto a complete one (seconds). */
-export function applyPolicy(base: EffectivePolicy, input: PolicyInput | undefined): EffectivePolicy {
+export function applyPolicy(
+  base: EffectivePolicy,
+  input: PolicyInput | undefined,
+): EffectivePolicy {
   const out: EffectivePolicy = { ...base };
   if (!input) return out;
   for (const field of POLICY_DURATION_FIELDS) {

@@ -6,21 +6,33 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export const slugSchema = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'Use 1–63 lower-case letters, digits and hyphens, e.g. acme');
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    'Use 1–63 lower-case letters, digits and hyphens, e.g. acme',
+  );
 
 export const clientIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._~-]{2,127}$/, 'Use 3–128 letters, digits, ".", "_", "~" or "-", starting with a letter or digit')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._~-]{2,127}$/,
+    'Use 3–128 letters, digits, ".", "_", "~" or "-", starting with a letter or digit',
+  )
   // user subjects are UUIDs; a client id never looks like one, so a client cannot become a user (RFC 9700 §4.15)
   .refine((v) => !UUID_RE.test(v), 'Must not have the form of a UUID');
 
-export const clientSecretSchema = z.string().min(32, 'Use at least 32 characters').max(256, 'Use at most 256 characters');
+export const clientSecretSchema = z
+  .string()
+  .min(32, 'Use at least 32 characters')
+  .max(256, 'Use at most 256 characters');
 
 const uriWith = (problem: (v: string) => string | undefined) =>
-  z.string().max(2000, 'At most 2000 characters').superRefine((v, ctx) => {
-    const p = problem(v);
-    if (p) ctx.addIssue({ code: 'custom', message: p });
-  });
+  z
+    .string()
+    .max(2000, 'At most 2000 characters')
+    .superRefine((v, ctx) => {
+      const p = problem(v);
+      if (p) ctx.addIssue({ code: 'custom', message: p });
+    });
 
 export const redirectUriSchema = uriWith(redirectUriProblem);
 export const resourceIndicatorSchema = uriWith(resourceIndicatorProblem);
@@ -33,14 +45,22 @@ export const GRANT_FLOWS = ['user', 'client_credentials'] as const;
 export type GrantFlow = (typeof GRANT_FLOWS)[number];
 
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` or `\`. */
-export const scopeNameSchema = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'Use printable characters without spaces, quotes or backslashes');
+export const scopeNameSchema = z
+  .string()
+  .regex(
+    /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
+    'Use printable characters without spaces, quotes or backslashes',
+  );
 
 export const applicationGrantSchema = z
   .object({
     resourceServer: resourceIndicatorSchema,
     scopes: z.array(scopeNameSchema).max(200).optional(),
     permissionGroups: z.array(z.string().min(1).max(128)).max(100).optional(),
-    flows: z.array(z.enum(GRANT_FLOWS)).min(1, 'Name at least one flow').default(['user', 'client_credentials']),
+    flows: z
+      .array(z.enum(GRANT_FLOWS))
+      .min(1, 'Name at least one flow')
+      .default(['user', 'client_credentials']),
   })
   .strict();
 export type ApplicationGrantInput = z.infer<typeof applicationGrantSchema>;
@@ -62,20 +82,40 @@ function checkApplication(
   ctx: z.RefinementCtx,
 ) {
   if (a.type === 'public' && a.grantTypes?.includes('client_credentials')) {
-    ctx.addIssue({ code: 'custom', path: ['grantTypes'], message: 'A public client cannot use client_credentials' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['grantTypes'],
+      message: 'A public client cannot use client_credentials',
+    });
   }
-  if (a.grantTypes?.includes('authorization_code') && a.redirectUris && a.redirectUris.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['redirectUris'], message: 'authorization_code needs at least one redirect URI' });
+  if (
+    a.grantTypes?.includes('authorization_code') &&
+    a.redirectUris &&
+    a.redirectUris.length === 0
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['redirectUris'],
+      message: 'authorization_code needs at least one redirect URI',
+    });
   }
 }
 
 export const createApplicationSchema = z
-  .object({ clientId: clientIdSchema.optional(), clientSecret: clientSecretSchema.optional(), ...applicationShape })
+  .object({
+    clientId: clientIdSchema.optional(),
+    clientSecret: clientSecretSchema.optional(),
+    ...applicationShape,
+  })
   .strict()
   .superRefine((a, ctx) => {
     checkApplication(a, ctx);
     if (a.type === 'public' && a.clientSecret) {
-      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'A public client has no secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientSecret'],
+        message: 'A public client has no secret',
+      });
     }
   });
 export type CreateApplicationInput = z.infer<typeof createApplicationSchema>;
@@ -112,7 +152,9 @@ export const updateTenantSchema = z
   .strict();
 export type UpdateTenantInput = z.infer<typeof updateTenantSchema>;
 
-export const scopeSchema = z.object({ name: scopeNameSchema, description: z.string().max(500).default('') }).strict();
+export const scopeSchema = z
+  .object({ name: scopeNameSchema, description: z.string().max(500).default('') })
+  .strict();
 export const permissionGroupSchema = z
   .object({ name: z.string().min(1).max(128), scopes: z.array(scopeNameSchema).max(200) })
   .strict();
@@ -128,10 +170,16 @@ export const resourceServerSchema = z
   .strict()
   .superRefine((rs, ctx) => {
     const names = new Set(rs.scopes.map((s) => s.name));
-    if (names.size !== rs.scopes.length) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'Scope names must be unique' });
+    if (names.size !== rs.scopes.length)
+      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'Scope names must be unique' });
     rs.permissionGroups.forEach((g, i) =>
       g.scopes.forEach((s, j) => {
-        if (!names.has(s)) ctx.addIssue({ code: 'custom', path: ['permissionGroups', i, 'scopes', j], message: `Unknown scope ${s}` });
+        if (!names.has(s))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['permissionGroups', i, 'scopes', j],
+            message: `Unknown scope ${s}`,
+          });
       }),
     );
   });
@@ -158,15 +206,27 @@ export const userSchema = z
 export type UserInput = z.infer<typeof userSchema>;
 
 export const bootstrapApplicationSchema = z
-  .object({ clientId: clientIdSchema, clientSecret: clientSecretSchema.optional(), ...applicationShape })
+  .object({
+    clientId: clientIdSchema,
+    clientSecret: clientSecretSchema.optional(),
+    ...applicationShape,
+  })
   .strict()
   .superRefine((a, ctx) => {
     checkApplication(a, ctx);
     if (a.type === 'confidential' && !a.clientSecret) {
-      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'A confidential client in the bootstrap file needs its clientSecret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientSecret'],
+        message: 'A confidential client in the bootstrap file needs its clientSecret',
+      });
     }
     if (a.type === 'public' && a.clientSecret) {
-      ctx.addIssue({ code: 'custom', path: ['clientSecret'], message: 'A public client has no secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['clientSecret'],
+        message: 'A public client has no secret',
+      });
     }
   });
 

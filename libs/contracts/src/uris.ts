@@ -21,11 +21,28 @@ export function isPrivateHost(hostname: string): boolean {
   const family = isIP(host);
   if (family === 4) {
     const [a, b] = host.split('.').map(Number);
-    return a === 10 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 10 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
   if (family === 6) {
     const h = host.toLowerCase();
-    return h === '::' || h === '::1' || h.startsWith('fc') || h.startsWith('fd') || h.startsWith('fe8') || h.startsWith('fe9') || h.startsWith('fea') || h.startsWith('feb') || h.startsWith('::ffff:');
+    return (
+      h === '::' ||
+      h === '::1' ||
+      h.startsWith('fc') ||
+      h.startsWith('fd') ||
+      h.startsWith('fe8') ||
+      h.startsWith('fe9') ||
+      h.startsWith('fea') ||
+      h.startsWith('feb') ||
+      h.startsWith('::ffff:')
+    );
   }
   return false;
 }
@@ -40,7 +57,10 @@ export function redirectUriProblem(value: string): string | undefined {
   if (value.includes('#')) return 'Must not contain a fragment (#)';
   if (url.username || url.password) return 'Must not contain user information (user@host)';
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return isLoopbackHost(url.hostname) ? undefined : 'Use https (http is only allowed on loopback addresses)';
+  if (url.protocol === 'http:')
+    return isLoopbackHost(url.hostname)
+      ? undefined
+      : 'Use https (http is only allowed on loopback addresses)';
   // RFC 8252 §7.1: private-use schemes are reverse domain names, e.g. com.example.app:/cb
   if (/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+:$/i.test(url.protocol)) return undefined;
   return 'Use https, http on a loopback address, or a private-use scheme such as com.example.app:/callback';
@@ -54,7 +74,8 @@ export function backchannelUriProblem(value: string, allowPrivate: boolean): str
   if (url.username || url.password) return 'Must not contain user information (user@host)';
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'Use https';
   const isPrivate = isPrivateHost(url.hostname);
-  if (isPrivate && !allowPrivate) return 'Loopback, private and link-local addresses are not allowed';
+  if (isPrivate && !allowPrivate)
+    return 'Loopback, private and link-local addresses are not allowed';
   if (url.protocol === 'http:' && !(isPrivate && allowPrivate)) return 'Use https';
   return undefined;
 }

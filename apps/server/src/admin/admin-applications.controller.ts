@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import { createApplicationSchema, updateApplicationSchema } from '@tessera/contracts';
 import { ApplicationsService, type ApplicationView } from '../applications';
 import { parseBody } from '../http';
@@ -19,20 +29,36 @@ export class AdminApplicationsController {
   /** The generated client secret is in this response only. */
   @Post()
   @RequireScopes('admin:applications:write')
-  async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<{ application: ApplicationView; clientSecret?: string }> {
-    const created = await this.applications.create(tenant, parseBody(createApplicationSchema, body));
-    return { application: await this.applications.view(tenant, created.application), clientSecret: created.clientSecret };
+  async create(
+    @TenantParam() tenant: Tenant,
+    @Body() body: unknown,
+  ): Promise<{ application: ApplicationView; clientSecret?: string }> {
+    const created = await this.applications.create(
+      tenant,
+      parseBody(createApplicationSchema, body),
+    );
+    return {
+      application: await this.applications.view(tenant, created.application),
+      clientSecret: created.clientSecret,
+    };
   }
 
   @Get(':clientId')
   @RequireScopes('admin:applications:read')
-  async get(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<ApplicationView> {
+  async get(
+    @TenantParam() tenant: Tenant,
+    @Param('clientId') clientId: string,
+  ): Promise<ApplicationView> {
     return this.applications.view(tenant, await this.applications.require(tenant, clientId));
   }
 
   @Patch(':clientId')
   @RequireScopes('admin:applications:write')
-  async update(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string, @Body() body: unknown): Promise<ApplicationView> {
+  async update(
+    @TenantParam() tenant: Tenant,
+    @Param('clientId') clientId: string,
+    @Body() body: unknown,
+  ): Promise<ApplicationView> {
     await this.applications.update(tenant, clientId, parseBody(updateApplicationSchema, body));
     return this.applications.view(tenant, await this.applications.require(tenant, clientId));
   }
@@ -48,7 +74,10 @@ export class AdminApplicationsController {
   @Post(':clientId/secret')
   @HttpCode(200)
   @RequireScopes('admin:applications:write')
-  async regenerate(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<{ clientSecret: string }> {
+  async regenerate(
+    @TenantParam() tenant: Tenant,
+    @Param('clientId') clientId: string,
+  ): Promise<{ clientSecret: string }> {
     return { clientSecret: await this.applications.regenerateSecret(tenant, clientId) };
   }
 }

@@ -23,7 +23,11 @@ export class AdminKeysController {
   @HttpCode(200)
   @RequireScopes('admin:keys:write')
   async rotate(@TenantParam() tenant: Tenant): Promise<KeyView[]> {
-    await this.keys.rotate(tenant.id, tenant.signingAlg, await this.applications.longestAccessTtl(tenant));
+    await this.keys.rotate(
+      tenant.id,
+      tenant.signingAlg,
+      await this.applications.longestAccessTtl(tenant),
+    );
     return this.keys.list(tenant.id);
   }
 }

@@ -1,7 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  UseGuards,
+} from '@nestjs/common';
 import { resourceServerSchema } from '@tessera/contracts';
 import { parseBody } from '../http';
-import { ResourceServersService, resourceServerView, type ResourceServerView } from '../resource-servers';
+import {
+  ResourceServersService,
+  resourceServerView,
+  type ResourceServerView,
+} from '../resource-servers';
 import type { Tenant } from '../tenants';
 import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
@@ -19,7 +33,9 @@ export class AdminResourceServersController {
   @Post()
   @RequireScopes('admin:resource-servers:write')
   async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<ResourceServerView> {
-    return resourceServerView(await this.resourceServers.create(tenant.id, parseBody(resourceServerSchema, body)));
+    return resourceServerView(
+      await this.resourceServers.create(tenant.id, parseBody(resourceServerSchema, body)),
+    );
   }
 
   @Get(':id')
@@ -31,8 +47,14 @@ export class AdminResourceServersController {
   /** Replaces the definition; a scope removed here simply stops being issued. */
   @Put(':id')
   @RequireScopes('admin:resource-servers:write')
-  async replace(@TenantParam() tenant: Tenant, @Param('id') id: string, @Body() body: unknown): Promise<ResourceServerView> {
-    return resourceServerView(await this.resourceServers.replace(tenant.id, id, parseBody(resourceServerSchema, body)));
+  async replace(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<ResourceServerView> {
+    return resourceServerView(
+      await this.resourceServers.replace(tenant.id, id, parseBody(resourceServerSchema, body)),
+    );
   }
 
   @Delete(':id')

@@ -1,10 +1,27 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  UseGuards,
+} from '@nestjs/common';
 import { createTenantSchema, grantAdminSchema, updateTenantSchema } from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Inject } from '@nestjs/common';
 import { parseBody, Problem } from '../http';
 import { TenantsService, tenantView, type Tenant, type TenantView } from '../tenants';
-import { AdminAuthGuard, Caller, RequireScopes, TenantParam, type AdminPrincipal } from './admin-auth.guard';
+import {
+  AdminAuthGuard,
+  Caller,
+  RequireScopes,
+  TenantParam,
+  type AdminPrincipal,
+} from './admin-auth.guard';
 import { TenantAccessService } from './tenant-access.service';
 
 @Controller('admin/api/tenants')
@@ -17,20 +34,26 @@ export class AdminTenantsController {
   ) {}
 
   private async requireSuperAdmin(caller: AdminPrincipal): Promise<void> {
-    if (!(await this.access.isSuperAdmin(caller.sub))) throw new Problem('forbidden', 'Only administrators of the system tenant can do this');
+    if (!(await this.access.isSuperAdmin(caller.sub)))
+      throw new Problem('forbidden', 'Only administrators of the system tenant can do this');
   }
 
   @Get()
   @RequireScopes('admin:tenants:read')
   async list(@Caller() caller: AdminPrincipal): Promise<TenantView[]> {
-    return (await this.access.administered(caller.sub)).map((t) => tenantView(t, this.config.publicUrl));
+    return (await this.access.administered(caller.sub)).map((t) =>
+      tenantView(t, this.config.publicUrl),
+    );
   }
 
   @Post()
   @RequireScopes('admin:tenants:write')
   async create(@Caller() caller: AdminPrincipal, @Body() body: unknown): Promise<TenantView> {
     await this.requireSuperAdmin(caller);
-    return tenantView(await this.tenants.create(parseBody(createTenantSchema, body)), this.config.publicUrl);
+    return tenantView(
+      await this.tenants.create(parseBody(createTenantSchema, body)),
+      this.config.publicUrl,
+    );
   }
 
   @Get(':tenant')
@@ -42,7 +65,10 @@ export class AdminTenantsController {
   @Patch(':tenant')
   @RequireScopes('admin:tenants:write')
   async update(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<TenantView> {
-    const { tenant: updated } = await this.tenants.update(tenant, parseBody(updateTenantSchema, body));
+    const { tenant: updated } = await this.tenants.update(
+      tenant,
+      parseBody(updateTenantSchema, body),
+    );
     return tenantView(updated, this.config.publicUrl);
   }
 
@@ -56,7 +82,11 @@ export class AdminTenantsController {
   @Put(':tenant/admins')
   @HttpCode(204)
   @RequireScopes('admin:tenants:write')
-  async addAdmin(@Caller() caller: AdminPrincipal, @TenantParam() tenant: Tenant, @Body() body: unknown): Promise<void> {
+  async addAdmin(
+    @Caller() caller: AdminPrincipal,
+    @TenantParam() tenant: Tenant,
+    @Body() body: unknown,
+  ): Promise<void> {
     await this.requireSuperAdmin(caller);
     await this.access.grant(tenant, parseBody(grantAdminSchema, body).subject);
   }
@@ -64,7 +94,11 @@ export class AdminTenantsController {
   @Delete(':tenant/admins/:subject')
   @HttpCode(204)
   @RequireScopes('admin:tenants:write')
-  async removeAdmin(@Caller() caller: AdminPrincipal, @TenantParam() tenant: Tenant, @Param('subject') subject: string): Promise<void> {
+  async removeAdmin(
+    @Caller() caller: AdminPrincipal,
+    @TenantParam() tenant: Tenant,
+    @Param('subject') subject: string,
+  ): Promise<void> {
     await this.requireSuperAdmin(caller);
     await this.access.revoke(tenant, subject);
   }

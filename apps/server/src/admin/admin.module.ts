@@ -16,7 +16,13 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
 
 @Module({
   imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule, UsersModule],
-  controllers: [AdminTenantsController, AdminApplicationsController, AdminResourceServersController, AdminKeysController, AdminDocsController],
+  controllers: [
+    AdminTenantsController,
+    AdminApplicationsController,
+    AdminResourceServersController,
+    AdminKeysController,
+    AdminDocsController,
+  ],
   providers: [AdminAuthGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],
   exports: [SystemSetup, TenantAccessService],
 })

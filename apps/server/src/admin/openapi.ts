@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { resourceServerSchema, createApplicationSchema, createTenantSchema, grantAdminSchema, updateApplicationSchema, updateTenantSchema } from '@tessera/contracts';
+import {
+  resourceServerSchema,
+  createApplicationSchema,
+  createTenantSchema,
+  grantAdminSchema,
+  updateApplicationSchema,
+  updateTenantSchema,
+} from '@tessera/contracts';
 
 interface Route {
   method: 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -12,26 +19,140 @@ interface Route {
 
 /** One line per admin route; the document below is generated from these and the contract schemas. */
 export const ADMIN_ROUTES: Route[] = [
-  { method: 'get', path: '/admin/api/tenants', summary: 'Tenants the caller administers', scope: 'admin:tenants:read' },
-  { method: 'post', path: '/admin/api/tenants', summary: 'Create a tenant (system administrators)', scope: 'admin:tenants:write', body: createTenantSchema, status: 201 },
-  { method: 'get', path: '/admin/api/tenants/{tenant}', summary: 'A tenant and its policy defaults', scope: 'admin:tenants:read' },
-  { method: 'patch', path: '/admin/api/tenants/{tenant}', summary: 'Change a tenant name or policy defaults', scope: 'admin:tenants:write', body: updateTenantSchema },
-  { method: 'get', path: '/admin/api/tenants/{tenant}/admins', summary: 'Administrators of a tenant', scope: 'admin:tenants:read' },
-  { method: 'put', path: '/admin/api/tenants/{tenant}/admins', summary: 'Make a system principal an administrator of the tenant', scope: 'admin:tenants:write', body: grantAdminSchema, status: 204 },
-  { method: 'delete', path: '/admin/api/tenants/{tenant}/admins/{subject}', summary: 'Remove an administrator', scope: 'admin:tenants:write', status: 204 },
-  { method: 'get', path: '/admin/api/tenants/{tenant}/applications', summary: 'Applications of a tenant', scope: 'admin:applications:read' },
-  { method: 'post', path: '/admin/api/tenants/{tenant}/applications', summary: 'Create an application; the client secret is shown once', scope: 'admin:applications:write', body: createApplicationSchema, status: 201 },
-  { method: 'get', path: '/admin/api/tenants/{tenant}/applications/{clientId}', summary: 'An application with its effective policy', scope: 'admin:applications:read' },
-  { method: 'patch', path: '/admin/api/tenants/{tenant}/applications/{clientId}', summary: 'Change an application', scope: 'admin:applications:write', body: updateApplicationSchema },
-  { method: 'delete', path: '/admin/api/tenants/{tenant}/applications/{clientId}', summary: 'Delete an application', scope: 'admin:applications:write', status: 204 },
-  { method: 'post', path: '/admin/api/tenants/{tenant}/applications/{clientId}/secret', summary: 'Regenerate the client secret (shown once)', scope: 'admin:applications:write' },
-  { method: 'get', path: '/admin/api/tenants/{tenant}/resource-servers', summary: 'Resource servers of a tenant', scope: 'admin:resource-servers:read' },
-  { method: 'post', path: '/admin/api/tenants/{tenant}/resource-servers', summary: 'Register a resource server with its scopes and permission groups', scope: 'admin:resource-servers:write', body: resourceServerSchema, status: 201 },
-  { method: 'get', path: '/admin/api/tenants/{tenant}/resource-servers/{id}', summary: 'A resource server', scope: 'admin:resource-servers:read' },
-  { method: 'put', path: '/admin/api/tenants/{tenant}/resource-servers/{id}', summary: 'Replace a resource server definition (the identifier stays)', scope: 'admin:resource-servers:write', body: resourceServerSchema },
-  { method: 'delete', path: '/admin/api/tenants/{tenant}/resource-servers/{id}', summary: 'Delete a resource server', scope: 'admin:resource-servers:write', status: 204 },
-  { method: 'get', path: '/admin/api/tenants/{tenant}/keys', summary: 'Signing keys and their states', scope: 'admin:keys:read' },
-  { method: 'post', path: '/admin/api/tenants/{tenant}/keys/rotate', summary: 'Rotate signing keys: next → active → retired', scope: 'admin:keys:write' },
+  {
+    method: 'get',
+    path: '/admin/api/tenants',
+    summary: 'Tenants the caller administers',
+    scope: 'admin:tenants:read',
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants',
+    summary: 'Create a tenant (system administrators)',
+    scope: 'admin:tenants:write',
+    body: createTenantSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}',
+    summary: 'A tenant and its policy defaults',
+    scope: 'admin:tenants:read',
+  },
+  {
+    method: 'patch',
+    path: '/admin/api/tenants/{tenant}',
+    summary: 'Change a tenant name or policy defaults',
+    scope: 'admin:tenants:write',
+    body: updateTenantSchema,
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}/admins',
+    summary: 'Administrators of a tenant',
+    scope: 'admin:tenants:read',
+  },
+  {
+    method: 'put',
+    path: '/admin/api/tenants/{tenant}/admins',
+    summary: 'Make a system principal an administrator of the tenant',
+    scope: 'admin:tenants:write',
+    body: grantAdminSchema,
+    status: 204,
+  },
+  {
+    method: 'delete',
+    path: '/admin/api/tenants/{tenant}/admins/{subject}',
+    summary: 'Remove an administrator',
+    scope: 'admin:tenants:write',
+    status: 204,
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}/applications',
+    summary: 'Applications of a tenant',
+    scope: 'admin:applications:read',
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant}/applications',
+    summary: 'Create an application; the client secret is shown once',
+    scope: 'admin:applications:write',
+    body: createApplicationSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}/applications/{clientId}',
+    summary: 'An application with its effective policy',
+    scope: 'admin:applications:read',
+  },
+  {
+    method: 'patch',
+    path: '/admin/api/tenants/{tenant}/applications/{clientId}',
+    summary: 'Change an application',
+    scope: 'admin:applications:write',
+    body: updateApplicationSchema,
+  },
+  {
+    method: 'delete',
+    path: '/admin/api/tenants/{tenant}/applications/{clientId}',
+    summary: 'Delete an application',
+    scope: 'admin:applications:write',
+    status: 204,
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant}/applications/{clientId}/secret',
+    summary: 'Regenerate the client secret (shown once)',
+    scope: 'admin:applications:write',
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}/resource-servers',
+    summary: 'Resource servers of a tenant',
+    scope: 'admin:resource-servers:read',
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant}/resource-servers',
+    summary: 'Register a resource server with its scopes and permission groups',
+    scope: 'admin:resource-servers:write',
+    body: resourceServerSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}/resource-servers/{id}',
+    summary: 'A resource server',
+    scope: 'admin:resource-servers:read',
+  },
+  {
+    method: 'put',
+    path: '/admin/api/tenants/{tenant}/resource-servers/{id}',
+    summary: 'Replace a resource server definition (the identifier stays)',
+    scope: 'admin:resource-servers:write',
+    body: resourceServerSchema,
+  },
+  {
+    method: 'delete',
+    path: '/admin/api/tenants/{tenant}/resource-servers/{id}',
+    summary: 'Delete a resource server',
+    scope: 'admin:resource-servers:write',
+    status: 204,
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}/keys',
+    summary: 'Signing keys and their states',
+    scope: 'admin:keys:read',
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant}/keys/rotate',
+    summary: 'Rotate signing keys: next → active → retired',
+    scope: 'admin:keys:write',
+  },
 ];
 
 const problem = {
@@ -42,27 +163,62 @@ const problem = {
     status: { type: 'integer' },
     code: { type: 'string' },
     detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', required: ['pointer', 'detail'], properties: { pointer: { type: 'string' }, detail: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['pointer', 'detail'],
+        properties: { pointer: { type: 'string' }, detail: { type: 'string' } },
+      },
+    },
   },
 };
 
 export function openApiDocument(publicUrl: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of ADMIN_ROUTES) {
-    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     const success = String(r.status ?? 200);
     paths[r.path] ??= {};
     paths[r.path][r.method] = {
       summary: r.summary,
       security: [{ bearer: [r.scope] }],
       parameters: params,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+      ...(r.body
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }),
+                },
+              },
+            },
+          }
+        : {}),
       responses: {
         [success]: { description: success === '204' ? 'Done' : 'OK' },
-        '400': { description: 'Invalid body; each field problem names its JSON pointer', content: { 'application/problem+json': { schema: problem } } },
-        '401': { description: 'No or invalid admin token', content: { 'application/problem+json': { schema: problem } } },
-        '403': { description: 'Missing scope', content: { 'application/problem+json': { schema: problem } } },
-        '404': { description: 'Not found, or a tenant the caller does not administer', content: { 'application/problem+json': { schema: problem } } },
+        '400': {
+          description: 'Invalid body; each field problem names its JSON pointer',
+          content: { 'application/problem+json': { schema: problem } },
+        },
+        '401': {
+          description: 'No or invalid admin token',
+          content: { 'application/problem+json': { schema: problem } },
+        },
+        '403': {
+          description: 'Missing scope',
+          content: { 'application/problem+json': { schema: problem } },
+        },
+        '404': {
+          description: 'Not found, or a tenant the caller does not administer',
+          content: { 'application/problem+json': { schema: problem } },
+        },
       },
     };
   }
@@ -70,7 +226,16 @@ export function openApiDocument(publicUrl: string): Record<string, unknown> {
     openapi: '3.1.0',
     info: { title: 'Tessera admin API', version: '0.1.0' },
     servers: [{ url: publicUrl }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token of the system tenant for urn:tessera:admin-api' } } },
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'An access token of the system tenant for urn:tessera:admin-api',
+        },
+      },
+    },
     paths,
   };
 }

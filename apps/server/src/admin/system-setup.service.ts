@@ -41,17 +41,30 @@ export class SystemSetup {
     return this.dataSource.transaction(async (em) => {
       // instances starting together: one creates, the others then find it
       await em.query('SELECT pg_advisory_xact_lock($1)', [SETUP_LOCK_KEY]);
-      const adminApi = { identifier: ADMIN_API_AUDIENCE, name: 'Tessera admin API', baseUrls: [`${this.config.publicUrl}/admin/api`], scopes: ADMIN_SCOPES.map((s) => ({ ...s })), permissionGroups: [] };
+      const adminApi = {
+        identifier: ADMIN_API_AUDIENCE,
+        name: 'Tessera admin API',
+        baseUrls: [`${this.config.publicUrl}/admin/api`],
+        scopes: ADMIN_SCOPES.map((s) => ({ ...s })),
+        permissionGroups: [],
+      };
       const existing = await this.tenants.lookup(SYSTEM_TENANT, em);
       if (existing) {
         await this.resourceServers.upsert(em, existing.id, adminApi, true); // scopes added by upgrades
         return undefined;
       }
-      const system = await this.tenants.create({ slug: SYSTEM_TENANT, name: 'Tessera system', signingAlg: 'ES256' }, em);
+      const system = await this.tenants.create(
+        { slug: SYSTEM_TENANT, name: 'Tessera system', signingAlg: 'ES256' },
+        em,
+      );
       await this.resourceServers.upsert(em, system.id, adminApi, true);
       const adminEmail = this.config.adminEmail ?? 'admin@tessera.local';
       const generatedAdminPassword = this.config.adminPassword ? undefined : randomToken(18);
-      const admin = await this.users.create(em, system.id, { email: adminEmail, password: this.config.adminPassword ?? generatedAdminPassword!, roles: ['admin'] }); // one of the two is set
+      const admin = await this.users.create(em, system.id, {
+        email: adminEmail,
+        password: this.config.adminPassword ?? generatedAdminPassword!,
+        roles: ['admin'],
+      }); // one of the two is set
       await this.access.grant(system, admin.id, em);
       const created = await this.applications.create(
         system,
@@ -62,12 +75,23 @@ export class SystemSetup {
           grantTypes: ['client_credentials'],
           redirectUris: [],
           postLogoutRedirectUris: [],
-          grants: [{ resourceServer: ADMIN_API_AUDIENCE, scopes: ADMIN_SCOPES.map((s) => s.name), flows: ['client_credentials'] }],
+          grants: [
+            {
+              resourceServer: ADMIN_API_AUDIENCE,
+              scopes: ADMIN_SCOPES.map((s) => s.name),
+              flows: ['client_credentials'],
+            },
+          ],
         },
         em,
       );
       await this.access.grant(system, AUTOMATION_CLIENT_ID, em);
-      return { adminEmail, generatedAdminPassword, automationClientId: AUTOMATION_CLIENT_ID, automationClientSecret: created.clientSecret! }; // generated for a confidential client
+      return {
+        adminEmail,
+        generatedAdminPassword,
+        automationClientId: AUTOMATION_CLIENT_ID,
+        automationClientSecret: created.clientSecret!,
+      }; // generated for a confidential client
     });
   }
 }

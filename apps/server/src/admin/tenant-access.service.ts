@@ -41,6 +41,9 @@ export class TenantAccessService {
   }
 
   async list(tenant: Tenant): Promise<Array<{ subject: string; createdAt: string }>> {
-    return (await this.repo.listFor(tenant.id)).map((r) => ({ subject: r.subject, createdAt: r.createdAt.toISOString() }));
+    return (await this.repo.listFor(tenant.id)).map((r) => ({
+      subject: r.subject,
+      createdAt: r.createdAt.toISOString(),
+    }));
   }
 }

@@ -15,7 +15,12 @@ export class TenantAdminsRepository {
   }
 
   async add(em: EntityManager | undefined, tenantId: string, subject: string): Promise<void> {
-    await this.repo(em).createQueryBuilder().insert().values({ tenantId, subject }).orIgnore().execute();
+    await this.repo(em)
+      .createQueryBuilder()
+      .insert()
+      .values({ tenantId, subject })
+      .orIgnore()
+      .execute();
   }
 
   async remove(tenantId: string, subject: string): Promise<void> {

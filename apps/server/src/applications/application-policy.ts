@@ -1,7 +1,24 @@
-import { durationToSeconds, POLICY_DURATION_FIELDS, secondsToDuration, type EffectivePolicy, type PolicyInput } from '@tessera/contracts';
+import {
+  durationToSeconds,
+  POLICY_DURATION_FIELDS,
+  secondsToDuration,
+  type EffectivePolicy,
+  type PolicyInput,
+} from '@tessera/contracts';
 import type { Application } from './application.entity';
 
-type Overrides = Pick<Application, 'accessTokenTtl' | 'refreshIdleTtl' | 'refreshAbsoluteTtl' | 'sessionIdleTtl' | 'sessionAbsoluteTtl' | 'isSliding' | 'isRotating' | 'reuseGraceSeconds' | 'onReuse'>;
+type Overrides = Pick<
+  Application,
+  | 'accessTokenTtl'
+  | 'refreshIdleTtl'
+  | 'refreshAbsoluteTtl'
+  | 'sessionIdleTtl'
+  | 'sessionAbsoluteTtl'
+  | 'isSliding'
+  | 'isRotating'
+  | 'reuseGraceSeconds'
+  | 'onReuse'
+>;
 
 /** An application's policy: its overrides on top of the tenant's defaults. */
 export function effectivePolicy(tenantDefaults: EffectivePolicy, a: Overrides): EffectivePolicy {
@@ -20,7 +37,8 @@ export function effectivePolicy(tenantDefaults: EffectivePolicy, a: Overrides): 
 
 /** Input policy → override columns; a field the input leaves out falls back to the tenant default. */
 export function overrideColumns(p: PolicyInput | undefined): Overrides {
-  const d = (f: (typeof POLICY_DURATION_FIELDS)[number]) => (p?.[f] !== undefined ? durationToSeconds(p[f]!) : null); // checked just before
+  const d = (f: (typeof POLICY_DURATION_FIELDS)[number]) =>
+    p?.[f] !== undefined ? durationToSeconds(p[f]!) : null; // checked just before
   return {
     accessTokenTtl: d('accessTokenTtl'),
     refreshIdleTtl: d('refreshIdleTtl'),

@@ -22,7 +22,12 @@ export interface ApplicationView {
   updatedAt: string;
 }
 
-export function applicationView(a: Application, tenantDefaults: EffectivePolicy, defaultResource: string | null, grants: GrantView[]): ApplicationView {
+export function applicationView(
+  a: Application,
+  tenantDefaults: EffectivePolicy,
+  defaultResource: string | null,
+  grants: GrantView[],
+): ApplicationView {
   return {
     clientId: a.clientId,
     name: a.name,

@@ -22,7 +22,12 @@ export class ApplicationsRepository {
     return this.repo(em).insert(app);
   }
 
-  async update(em: EntityManager, tenantId: string, id: string, changes: Partial<Application>): Promise<void> {
+  async update(
+    em: EntityManager,
+    tenantId: string,
+    id: string,
+    changes: Partial<Application>,
+  ): Promise<void> {
     await this.repo(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
   }
 

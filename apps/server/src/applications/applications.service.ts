@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { backchannelUriProblem, type CreateApplicationInput, type EffectivePolicy, type UpdateApplicationInput } from '@tessera/contracts';
+import {
+  backchannelUriProblem,
+  type CreateApplicationInput,
+  type EffectivePolicy,
+  type UpdateApplicationInput,
+} from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { isUniqueViolation } from '../database';
 import { Problem } from '../http';
@@ -50,7 +55,11 @@ export class ApplicationsService {
    * The application when the secret matches (constant-time, on its HMAC); undefined otherwise.
    * An unknown client costs the same hashing as a wrong secret.
    */
-  async authenticate(tenantId: string, clientId: string, secret: string): Promise<Application | undefined> {
+  async authenticate(
+    tenantId: string,
+    clientId: string,
+    secret: string,
+  ): Promise<Application | undefined> {
     const app = await this.repo.byClientId(tenantId, clientId);
     if (!app?.secretHash) {
       this.secrets.tokenHashMatches(this.dummySecret, this.secrets.tokenHash(secret));
@@ -60,8 +69,15 @@ export class ApplicationsService {
   }
 
   async view(tenant: Tenant, app: Application): Promise<ApplicationView> {
-    const rs = app.defaultResourceServerId ? await this.resourceServers.byId(tenant.id, app.defaultResourceServerId) : null;
-    return applicationView(app, tenantPolicy(tenant), rs?.identifier ?? null, await this.resourceServers.grantViews(tenant.id, app.id));
+    const rs = app.defaultResourceServerId
+      ? await this.resourceServers.byId(tenant.id, app.defaultResourceServerId)
+      : null;
+    return applicationView(
+      app,
+      tenantPolicy(tenant),
+      rs?.identifier ?? null,
+      await this.resourceServers.grantViews(tenant.id, app.id),
+    );
   }
 
   async list(tenant: Tenant): Promise<ApplicationView[]> {
@@ -84,18 +100,30 @@ export class ApplicationsService {
     if (problem) throw Problem.validation([{ pointer: '/backchannelLogoutUri', detail: problem }]);
   }
 
-  private async defaultResourceId(em: EntityManager, tenant: Tenant, identifier: string | null | undefined): Promise<string | null> {
+  private async defaultResourceId(
+    em: EntityManager,
+    tenant: Tenant,
+    identifier: string | null | undefined,
+  ): Promise<string | null> {
     if (!identifier) return null;
     const rs = await this.resourceServers.byIdentifier(tenant.id, identifier, em);
-    if (!rs) throw Problem.validation([{ pointer: '/defaultResource', detail: `No resource server ${identifier} in this tenant` }]);
+    if (!rs)
+      throw Problem.validation([
+        { pointer: '/defaultResource', detail: `No resource server ${identifier} in this tenant` },
+      ]);
     return rs.id;
   }
 
-  async create(tenant: Tenant, input: CreateApplicationInput, em?: EntityManager): Promise<CreatedApplication> {
+  async create(
+    tenant: Tenant,
+    input: CreateApplicationInput,
+    em?: EntityManager,
+  ): Promise<CreatedApplication> {
     this.checkBackchannel(input.backchannelLogoutUri);
     const overrides = overrideColumns(input.policy);
     assertPolicyOrder(effectivePolicy(tenantPolicy(tenant), overrides));
-    const secret = input.type === 'confidential' ? (input.clientSecret ?? randomToken()) : undefined;
+    const secret =
+      input.type === 'confidential' ? (input.clientSecret ?? randomToken()) : undefined;
     const run = async (m: EntityManager) => {
       const app = Object.assign(new Application(), {
         id: randomUUID(),
@@ -120,19 +148,28 @@ export class ApplicationsService {
       // a secret the caller chose is not echoed back
       return { application: app, clientSecret: input.clientSecret ? undefined : secret };
     } catch (err) {
-      if (isUniqueViolation(err)) throw new Problem('conflict', 'An application with this client id exists', [{ pointer: '/clientId', detail: 'Already taken' }]);
+      if (isUniqueViolation(err))
+        throw new Problem('conflict', 'An application with this client id exists', [
+          { pointer: '/clientId', detail: 'Already taken' },
+        ]);
       throw err;
     }
   }
 
   /** Returns whether anything changed (the bootstrap file relies on it). */
-  async update(tenant: Tenant, clientId: string, input: UpdateApplicationInput & { clientSecret?: string }, em?: EntityManager): Promise<boolean> {
+  async update(
+    tenant: Tenant,
+    clientId: string,
+    input: UpdateApplicationInput & { clientSecret?: string },
+    em?: EntityManager,
+  ): Promise<boolean> {
     const run = async (m: EntityManager) => {
       const app = await this.require(tenant, clientId, m);
       const changes: Partial<Application> = {};
       if (input.name !== undefined) changes.name = input.name;
       if (input.redirectUris !== undefined) changes.redirectUris = input.redirectUris;
-      if (input.postLogoutRedirectUris !== undefined) changes.postLogoutRedirectUris = input.postLogoutRedirectUris;
+      if (input.postLogoutRedirectUris !== undefined)
+        changes.postLogoutRedirectUris = input.postLogoutRedirectUris;
       if (input.backchannelLogoutUri !== undefined) {
         this.checkBackchannel(input.backchannelLogoutUri);
         changes.backchannelLogoutUri = input.backchannelLogoutUri;
@@ -140,7 +177,9 @@ export class ApplicationsService {
       if (input.grantTypes !== undefined) {
         const grantTypes = [...new Set(input.grantTypes)].sort();
         if (app.type === 'public' && grantTypes.includes('client_credentials')) {
-          throw Problem.validation([{ pointer: '/grantTypes', detail: 'A public client cannot use client_credentials' }]);
+          throw Problem.validation([
+            { pointer: '/grantTypes', detail: 'A public client cannot use client_credentials' },
+          ]);
         }
         changes.grantTypes = grantTypes;
       }
@@ -149,18 +188,36 @@ export class ApplicationsService {
         assertPolicyOrder(effectivePolicy(tenantPolicy(tenant), overrides));
         Object.assign(changes, overrides);
       }
-      if (input.defaultResource !== undefined) changes.defaultResourceServerId = await this.defaultResourceId(m, tenant, input.defaultResource);
-      if (input.clientSecret !== undefined && app.type === 'confidential' && !(app.secretHash && this.secrets.tokenHashMatches(input.clientSecret, app.secretHash))) {
+      if (input.defaultResource !== undefined)
+        changes.defaultResourceServerId = await this.defaultResourceId(
+          m,
+          tenant,
+          input.defaultResource,
+        );
+      if (
+        input.clientSecret !== undefined &&
+        app.type === 'confidential' &&
+        !(app.secretHash && this.secrets.tokenHashMatches(input.clientSecret, app.secretHash))
+      ) {
         changes.secretHash = this.secrets.tokenHash(input.clientSecret);
       }
       const effectiveGrantTypes = changes.grantTypes ?? app.grantTypes;
       const effectiveRedirects = changes.redirectUris ?? app.redirectUris;
       if (effectiveGrantTypes.includes('authorization_code') && effectiveRedirects.length === 0) {
-        throw Problem.validation([{ pointer: '/redirectUris', detail: 'authorization_code needs at least one redirect URI' }]);
+        throw Problem.validation([
+          {
+            pointer: '/redirectUris',
+            detail: 'authorization_code needs at least one redirect URI',
+          },
+        ]);
       }
-      const real = Object.fromEntries(Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)));
+      const real = Object.fromEntries(
+        Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)),
+      );
       if (Object.keys(real).length) await this.repo.update(m, tenant.id, app.id, real);
-      const grantsChanged = input.grants ? await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants) : false;
+      const grantsChanged = input.grants
+        ? await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants)
+        : false;
       return Object.keys(real).length > 0 || grantsChanged;
     };
     return em ? run(em) : this.dataSource.transaction(run);
@@ -169,7 +226,8 @@ export class ApplicationsService {
   async regenerateSecret(tenant: Tenant, clientId: string): Promise<string> {
     return this.dataSource.transaction(async (m) => {
       const app = await this.require(tenant, clientId, m);
-      if (app.type !== 'confidential') throw new Problem('conflict', 'A public client has no secret');
+      if (app.type !== 'confidential')
+        throw new Problem('conflict', 'A public client has no secret');
       const secret = randomToken();
       await this.repo.update(m, tenant.id, app.id, { secretHash: this.secrets.tokenHash(secret) });
       return secret;

@@ -9,7 +9,9 @@ export function readBootstrapFile(path: string): BootstrapFile {
     const text = readFileSync(path, 'utf8');
     raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (err) {
-    throw new Error(`TESSERA_BOOTSTRAP: cannot read ${path}: ${(err as Error).message}`);
+    throw new Error(`TESSERA_BOOTSTRAP: cannot read ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const result = bootstrapSchema.safeParse(raw);
   if (!result.success) {

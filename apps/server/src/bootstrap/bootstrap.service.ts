@@ -30,7 +30,8 @@ export class BootstrapService {
 
   async apply(file: BootstrapFile): Promise<BootstrapSummary> {
     const summary: BootstrapSummary = { created: [], updated: [] };
-    const note = (changed: boolean, isNew: boolean, what: string) => changed && (isNew ? summary.created : summary.updated).push(what);
+    const note = (changed: boolean, isNew: boolean, what: string) =>
+      changed && (isNew ? summary.created : summary.updated).push(what);
     let where = '';
     try {
       await this.dataSource.transaction(async (em) => {
@@ -39,7 +40,10 @@ export class BootstrapService {
           where = `tenants[${ti}]`;
           let tenant = await this.tenants.lookup(t.slug, em);
           if (!tenant) {
-            tenant = await this.tenants.create({ slug: t.slug, name: t.name, signingAlg: t.signingAlg ?? 'ES256', policy: t.policy }, em);
+            tenant = await this.tenants.create(
+              { slug: t.slug, name: t.name, signingAlg: t.signingAlg ?? 'ES256', policy: t.policy },
+              em,
+            );
             note(true, true, `tenant ${t.slug}`);
           } else {
             const r = await this.tenants.update(tenant, { name: t.name, policy: t.policy }, em);
@@ -48,7 +52,11 @@ export class BootstrapService {
           }
           for (const [ri, rs] of t.resourceServers.entries()) {
             where = `tenants[${ti}].resourceServers[${ri}]`;
-            const existed = !!(await this.resourceServers.byIdentifier(tenant.id, rs.identifier, em));
+            const existed = !!(await this.resourceServers.byIdentifier(
+              tenant.id,
+              rs.identifier,
+              em,
+            ));
             const r = await this.resourceServers.upsert(em, tenant.id, rs);
             note(r.changed, !existed, `resource server ${rs.identifier}`);
           }
@@ -60,9 +68,25 @@ export class BootstrapService {
               note(true, true, `application ${a.clientId}`);
               continue;
             }
-            if (existing.type !== a.type) throw Problem.validation([{ pointer: '/type', detail: `Cannot change an existing application from ${existing.type} to ${a.type}` }]);
+            if (existing.type !== a.type)
+              throw Problem.validation([
+                {
+                  pointer: '/type',
+                  detail: `Cannot change an existing application from ${existing.type} to ${a.type}`,
+                },
+              ]);
             const { clientId: _id, type: _type, ...changes } = a;
-            const changed = await this.applications.update(tenant, a.clientId, { ...changes, policy: a.policy ?? {}, defaultResource: a.defaultResource ?? null, backchannelLogoutUri: a.backchannelLogoutUri ?? null }, em);
+            const changed = await this.applications.update(
+              tenant,
+              a.clientId,
+              {
+                ...changes,
+                policy: a.policy ?? {},
+                defaultResource: a.defaultResource ?? null,
+                backchannelLogoutUri: a.backchannelLogoutUri ?? null,
+              },
+              em,
+            );
             note(changed, false, `application ${a.clientId}`);
           }
           for (const [ui, u] of t.users.entries()) {
@@ -74,8 +98,13 @@ export class BootstrapService {
       });
     } catch (err) {
       if (err instanceof Problem) {
-        const fields = err.errors.length ? err.errors.map((e) => `${where}${e.pointer.replace(/\//g, '.')}: ${e.detail}`) : [`${where}: ${err.detail}`];
-        throw new Error(`TESSERA_BOOTSTRAP: the file cannot be applied:\n  ${fields.join('\n  ')}`);
+        const fields = err.errors.length
+          ? err.errors.map((e) => `${where}${e.pointer.replace(/\//g, '.')}: ${e.detail}`)
+          : [`${where}: ${err.detail}`];
+        throw new Error(
+          `TESSERA_BOOTSTRAP: the file cannot be applied:\n  ${fields.join('\n  ')}`,
+          { cause: err },
+        );
       }
       throw err;
     }

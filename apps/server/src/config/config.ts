@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-const int = (min: number, max: number) => z.string().regex(/^-?\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 const envSchema = z.object({
@@ -10,13 +15,19 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .optional()
-    .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL'),
+    .refine(
+      (v) => !v || /^postgres(ql)?:\/\//.test(v),
+      'must be a postgres:// or postgresql:// URL',
+    ),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   TESSERA_DATA_DIR: z.string().default('.data'),
   TESSERA_MASTER_KEY: z
     .string()
     .optional()
-    .refine((v) => !v || /^[A-Za-z0-9_-]{43}$/.test(v), 'must be 32 random bytes, base64url-encoded (43 characters)'),
+    .refine(
+      (v) => !v || /^[A-Za-z0-9_-]{43}$/.test(v),
+      'must be 32 random bytes, base64url-encoded (43 characters)',
+    ),
   TESSERA_BOOTSTRAP: z.string().optional(),
   TESSERA_ADMIN_EMAIL: z.email().optional(),
   TESSERA_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -48,7 +59,9 @@ export class ConfigError extends Error {}
 /** Reads and validates the environment once; a bad value names its variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   // an empty variable (FOO=) means unset, as in most shells' and compose files' defaults
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -63,7 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: must be an absolute http(s) URL');
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
-    throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: must be an absolute http(s) URL without query or fragment');
+    throw new ConfigError(
+      'Invalid configuration:\n  PUBLIC_URL: must be an absolute http(s) URL without query or fragment',
+    );
   }
   return Object.freeze({
     port: e.PORT,

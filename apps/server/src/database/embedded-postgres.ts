@@ -41,7 +41,10 @@ function takeLock(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(readFileSync(lockPath, 'utf8'));
       if (holder && holder !== process.pid && isAlive(holder)) {
-        throw new Error(`The embedded database in ${dir} is in use by process ${holder}; stop it first or set DATABASE_URL`);
+        throw new Error(
+          `The embedded database in ${dir} is in use by process ${holder}; stop it first or set DATABASE_URL`,
+          { cause: err },
+        );
       }
       rmSync(lockPath, { force: true }); // stale: its process is gone
     }
@@ -56,8 +59,19 @@ export async function startEmbeddedPostgres(o: EmbeddedOptions): Promise<Embedde
     release = takeLock(o.dataDir);
   }
   try {
-    const db = await PGlite.create(o.dataDir ? { dataDir: join(o.dataDir, 'pg') } : o.loadDataDir ? { loadDataDir: o.loadDataDir } : {});
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: o.maxConnections });
+    const db = await PGlite.create(
+      o.dataDir
+        ? { dataDir: join(o.dataDir, 'pg') }
+        : o.loadDataDir
+          ? { loadDataDir: o.loadDataDir }
+          : {},
+    );
+    const server = new PGLiteSocketServer({
+      db,
+      host: '127.0.0.1',
+      port: 0,
+      maxConnections: o.maxConnections,
+    });
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
     return {

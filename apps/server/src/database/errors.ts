@@ -1,7 +1,8 @@
 import { QueryFailedError } from 'typeorm';
 
 function codeOf(err: unknown): string | undefined {
-  if (err instanceof QueryFailedError) return (err.driverError as { code?: string } | undefined)?.code;
+  if (err instanceof QueryFailedError)
+    return (err.driverError as { code?: string } | undefined)?.code;
   return (err as { code?: string } | undefined)?.code;
 }
 
@@ -17,7 +18,10 @@ export function isUnavailable(err: unknown): boolean {
   const code = codeOf(err);
   if (code && /^(08|53|57P)/.test(code)) return true; // connection exception, insufficient resources, operator intervention
   if (code === '25006' || code === '55P03' || code === '57014') return true; // read-only, lock timeout, statement timeout
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'].includes(code))
+    return true;
   const message = err instanceof Error ? err.message : '';
-  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end/i.test(message);
+  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+    message,
+  );
 }

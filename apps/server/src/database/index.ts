@@ -1,4 +1,9 @@
-export { resolveDatabase, createDataSource, dataSourceOptions, type ResolvedDatabase } from './database';
+export {
+  resolveDatabase,
+  createDataSource,
+  dataSourceOptions,
+  type ResolvedDatabase,
+} from './database';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { isUniqueViolation, isUnavailable } from './errors';

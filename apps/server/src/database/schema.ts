@@ -8,5 +8,14 @@ import { User } from '../users/user.entity';
 import { Init1764000000000 } from './migrations/1764000000000-init';
 
 /** Every entity and migration, in one place, for the app, the CLI and the drift test. */
-export const ENTITIES = [ServerSecret, Tenant, SigningKey, ResourceServer, ApplicationGrant, Application, User, TenantAdmin];
+export const ENTITIES = [
+  ServerSecret,
+  Tenant,
+  SigningKey,
+  ResourceServer,
+  ApplicationGrant,
+  Application,
+  User,
+  TenantAdmin,
+];
 export const MIGRATIONS = [Init1764000000000];

@@ -20,7 +20,8 @@ export class HealthController {
   @Get('readyz')
   @Header('Cache-Control', 'no-store')
   async ready() {
-    const fail = (reason: string) => new HttpException({ status: 'unavailable', reason }, HttpStatus.SERVICE_UNAVAILABLE);
+    const fail = (reason: string) =>
+      new HttpException({ status: 'unavailable', reason }, HttpStatus.SERVICE_UNAVAILABLE);
     if (!this.readiness.isStarted) throw fail('starting');
     try {
       await this.dataSource.query('SELECT 1');

@@ -27,7 +27,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     if (err instanceof OAuthError) {
       this.logger.info({ reqId, error: err.error, detail: err.detail }, 'oauth error');
-      this.send(res, err.status, { error: err.error, error_description: err.description }, err.headers, 'application/json');
+      this.send(
+        res,
+        err.status,
+        { error: err.error, error_description: err.description },
+        err.headers,
+        'application/json',
+      );
       return;
     }
     if (err instanceof Problem) {
@@ -38,25 +44,90 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (isUnavailable(err)) {
       this.logger.warn({ reqId, err: describe(err) }, 'database unavailable');
       const headers = { 'Retry-After': '5' };
-      if (isAdmin) this.send(res, 503, new Problem('unavailable', 'The service is temporarily unavailable; retry later').body(), headers, 'application/problem+json');
-      else this.send(res, 503, { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; retry later' }, headers, 'application/json');
+      if (isAdmin)
+        this.send(
+          res,
+          503,
+          new Problem('unavailable', 'The service is temporarily unavailable; retry later').body(),
+          headers,
+          'application/problem+json',
+        );
+      else
+        this.send(
+          res,
+          503,
+          {
+            error: 'temporarily_unavailable',
+            error_description: 'The service is temporarily unavailable; retry later',
+          },
+          headers,
+          'application/json',
+        );
       return;
     }
-    const status = err instanceof HttpException ? err.getStatus() : bodyParserStatus(err) ?? 500;
-    if (status >= 500) this.logger.error({ reqId, err: describe(err), stack: (err as Error)?.stack }, 'unhandled error');
+    const status = err instanceof HttpException ? err.getStatus() : (bodyParserStatus(err) ?? 500);
+    if (status >= 500)
+      this.logger.error(
+        { reqId, err: describe(err), stack: (err as Error)?.stack },
+        'unhandled error',
+      );
     else this.logger.info({ reqId, status, err: describe(err) }, 'request refused');
     if (isAdmin) {
-      const code: ProblemCode = status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : status >= 500 ? 'internal' : 'validation_failed';
-      const detail = status >= 500 ? 'Internal error' : status === 404 ? 'Not found' : status === 413 ? 'The request body is too large' : 'The request is not valid';
-      this.send(res, status, { ...new Problem(code, detail).body(), status }, {}, 'application/problem+json');
+      const code: ProblemCode =
+        status === 404
+          ? 'not_found'
+          : status === 413
+            ? 'payload_too_large'
+            : status === 401
+              ? 'unauthenticated'
+              : status === 403
+                ? 'forbidden'
+                : status >= 500
+                  ? 'internal'
+                  : 'validation_failed';
+      const detail =
+        status >= 500
+          ? 'Internal error'
+          : status === 404
+            ? 'Not found'
+            : status === 413
+              ? 'The request body is too large'
+              : 'The request is not valid';
+      this.send(
+        res,
+        status,
+        { ...new Problem(code, detail).body(), status },
+        {},
+        'application/problem+json',
+      );
       return;
     }
-    const error = status === 404 ? 'not_found' : status === 405 ? 'method_not_allowed' : status >= 500 ? 'server_error' : 'invalid_request';
-    const description = status >= 500 ? 'Internal error' : status === 404 ? 'Not found' : status === 413 ? 'The request body is too large' : 'The request is malformed';
+    const error =
+      status === 404
+        ? 'not_found'
+        : status === 405
+          ? 'method_not_allowed'
+          : status >= 500
+            ? 'server_error'
+            : 'invalid_request';
+    const description =
+      status >= 500
+        ? 'Internal error'
+        : status === 404
+          ? 'Not found'
+          : status === 413
+            ? 'The request body is too large'
+            : 'The request is malformed';
     this.send(res, status, { error, error_description: description }, {}, 'application/json');
   }
 
-  private send(res: Response, status: number, body: unknown, headers: Record<string, string>, type: string) {
+  private send(
+    res: Response,
+    status: number,
+    body: unknown,
+    headers: Record<string, string>,
+    type: string,
+  ) {
     res.status(status);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
@@ -73,5 +144,9 @@ function bodyParserStatus(err: unknown): number | undefined {
 /** Class and code only: driver messages can quote row values. */
 function describe(err: unknown): Record<string, unknown> {
   const e = err as { name?: string; code?: string; message?: string };
-  return { name: e?.name, code: e?.code, message: typeof e?.message === 'string' ? e.message.slice(0, 200) : undefined };
+  return {
+    name: e?.name,
+    code: e?.code,
+    message: typeof e?.message === 'string' ? e.message.slice(0, 200) : undefined,
+  };
 }

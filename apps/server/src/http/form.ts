@@ -25,13 +25,19 @@ export class Form {
 export function parseForm(req: Request, allowRepeated: readonly string[] = []): Form {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/x-www-form-urlencoded\b/i.test(type) || typeof req.body !== 'string') {
-    throw new InvalidRequest({ description: 'The body must be application/x-www-form-urlencoded', detail: `content-type ${type.slice(0, 60)}` });
+    throw new InvalidRequest({
+      description: 'The body must be application/x-www-form-urlencoded',
+      detail: `content-type ${type.slice(0, 60)}`,
+    });
   }
   const out = new Map<string, string[]>();
   for (const [key, value] of new URLSearchParams(req.body)) {
     const seen = out.get(key);
     if (seen && !allowRepeated.includes(key)) {
-      throw new InvalidRequest({ description: `A parameter is repeated`, detail: `repeated ${key.slice(0, 40)}` });
+      throw new InvalidRequest({
+        description: `A parameter is repeated`,
+        detail: `repeated ${key.slice(0, 40)}`,
+      });
     }
     if (seen) seen.push(value);
     else out.set(key, [value]);

@@ -6,15 +6,44 @@ import pino, { type Logger } from 'pino';
  * second line of defence if an object carrying a secret ever reaches a log call.
  */
 export const REDACT_PATHS = [
-  'password', '*.password', 'clientSecret', '*.clientSecret', 'client_secret', '*.client_secret',
-  'secret', '*.secret', 'token', '*.token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token',
-  'id_token', '*.id_token', 'code', '*.code', 'code_verifier', '*.code_verifier', 'cookie', '*.cookie',
-  'authorization', '*.authorization', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
+  'password',
+  '*.password',
+  'clientSecret',
+  '*.clientSecret',
+  'client_secret',
+  '*.client_secret',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'access_token',
+  '*.access_token',
+  'refresh_token',
+  '*.refresh_token',
+  'id_token',
+  '*.id_token',
+  'code',
+  '*.code',
+  'code_verifier',
+  '*.code_verifier',
+  'cookie',
+  '*.cookie',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
-    { level, base: { service: 'tessera' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
+    {
+      level,
+      base: { service: 'tessera' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
     destination ?? process.stdout,
   );
 }
@@ -24,7 +53,11 @@ export class PinoNestLogger implements LoggerService {
   constructor(private readonly pinoLogger: Logger) {}
   log(message: unknown, context?: string) {
     // Nest's start-up chatter (modules loaded, routes mapped) is debug detail
-    const isChatter = context === 'InstanceLoader' || context === 'RoutesResolver' || context === 'RouterExplorer' || context === 'NestFactory';
+    const isChatter =
+      context === 'InstanceLoader' ||
+      context === 'RoutesResolver' ||
+      context === 'RouterExplorer' ||
+      context === 'NestFactory';
     if (isChatter) this.pinoLogger.debug({ context }, String(message));
     else this.pinoLogger.info({ context }, String(message));
   }

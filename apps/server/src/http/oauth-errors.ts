@@ -17,14 +17,25 @@ type Opts = { detail?: string; description?: string };
 
 export class InvalidRequest extends OAuthError {
   constructor(o: Opts = {}) {
-    super(400, 'invalid_request', o.description ?? 'The request is missing a parameter or is malformed', o.detail);
+    super(
+      400,
+      'invalid_request',
+      o.description ?? 'The request is missing a parameter or is malformed',
+      o.detail,
+    );
   }
 }
 
 export class InvalidClient extends OAuthError {
   /** RFC 6749 §5.2: 401, with a Basic challenge when the client tried the Authorization header. */
   constructor(o: Opts & { usedBasic?: boolean } = {}) {
-    super(401, 'invalid_client', 'Client authentication failed', o.detail, o.usedBasic === false ? {} : { 'WWW-Authenticate': 'Basic realm="tessera", charset="UTF-8"' });
+    super(
+      401,
+      'invalid_client',
+      'Client authentication failed',
+      o.detail,
+      o.usedBasic === false ? {} : { 'WWW-Authenticate': 'Basic realm="tessera", charset="UTF-8"' },
+    );
   }
 }
 
@@ -36,7 +47,12 @@ export class InvalidGrant extends OAuthError {
 
 export class UnauthorizedClient extends OAuthError {
   constructor(o: Opts = {}) {
-    super(400, 'unauthorized_client', o.description ?? 'The client is not allowed to use this grant type', o.detail);
+    super(
+      400,
+      'unauthorized_client',
+      o.description ?? 'The client is not allowed to use this grant type',
+      o.detail,
+    );
   }
 }
 
@@ -48,19 +64,35 @@ export class UnsupportedGrantType extends OAuthError {
 
 export class InvalidScope extends OAuthError {
   constructor(o: Opts = {}) {
-    super(400, 'invalid_scope', o.description ?? 'The requested scope is invalid or not granted', o.detail);
+    super(
+      400,
+      'invalid_scope',
+      o.description ?? 'The requested scope is invalid or not granted',
+      o.detail,
+    );
   }
 }
 
 /** RFC 8707 §2. */
 export class InvalidTarget extends OAuthError {
   constructor(o: Opts = {}) {
-    super(400, 'invalid_target', o.description ?? 'The requested resource is invalid, unknown or not granted', o.detail);
+    super(
+      400,
+      'invalid_target',
+      o.description ?? 'The requested resource is invalid, unknown or not granted',
+      o.detail,
+    );
   }
 }
 
 export class TemporarilyUnavailable extends OAuthError {
   constructor(o: Opts = {}) {
-    super(503, 'temporarily_unavailable', 'The service is temporarily unavailable; retry later', o.detail, { 'Retry-After': '5' });
+    super(
+      503,
+      'temporarily_unavailable',
+      'The service is temporarily unavailable; retry later',
+      o.detail,
+      { 'Retry-After': '5' },
+    );
   }
 }

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { Problem } from './problem';
 
-const pointer = (path: PropertyKey[]) => '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+const pointer = (path: PropertyKey[]) =>
+  '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
 /** Parses an admin request body with its contract schema; failures name each field by JSON pointer. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {

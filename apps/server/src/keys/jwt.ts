@@ -14,7 +14,11 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
  * Compact JWS with synchronous node:crypto: no thread-pool hop, so a burst of argon2 work on the
  * pool cannot delay token signing (SECURITY-TESTS §4c). ES256 signatures are raw r‖s (RFC 7518 §3.4).
  */
-export function signJwt(signer: Signer, header: Record<string, unknown>, payload: Record<string, unknown>): string {
+export function signJwt(
+  signer: Signer,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): string {
   const input = `${b64({ ...header, alg: signer.alg, kid: signer.kid })}.${b64(payload)}`;
   const signature =
     signer.alg === 'ES256'
@@ -23,8 +27,14 @@ export function signJwt(signer: Signer, header: Record<string, unknown>, payload
   return `${input}.${signature.toString('base64url')}`;
 }
 
-export function generateKeyPair(alg: SigningAlg): { privateDer: Buffer; publicJwk: Record<string, string> } {
-  const pair = alg === 'ES256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519');
+export function generateKeyPair(alg: SigningAlg): {
+  privateDer: Buffer;
+  publicJwk: Record<string, string>;
+} {
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('ed25519');
   return {
     privateDer: pair.privateKey.export({ format: 'der', type: 'pkcs8' }),
     publicJwk: pair.publicKey.export({ format: 'jwk' }) as Record<string, string>,

@@ -19,7 +19,11 @@ export class KeysRepository {
     await em.query(`SELECT pg_advisory_xact_lock(hashtext('signing_keys:' || $1))`, [tenantId]);
   }
 
-  byState(em: EntityManager | undefined, tenantId: string, state: KeyState): Promise<SigningKey | null> {
+  byState(
+    em: EntityManager | undefined,
+    tenantId: string,
+    state: KeyState,
+  ): Promise<SigningKey | null> {
     return this.repo(em).findOneBy({ tenantId, state });
   }
 

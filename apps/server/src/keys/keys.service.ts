@@ -31,7 +31,10 @@ export interface KeyView {
 @Injectable()
 export class KeysService {
   private readonly signers = new Map<string, { signer: Signer; until: number }>();
-  private readonly jwksCache = new Map<string, { keys: Jwk[]; verifiers: Map<string, KeyObject>; until: number }>();
+  private readonly jwksCache = new Map<
+    string,
+    { keys: Jwk[]; verifiers: Map<string, KeyObject>; until: number }
+  >();
 
   constructor(
     private readonly repo: KeysRepository,
@@ -82,7 +85,12 @@ export class KeysService {
         await this.repo.setState(em, next.id, { state: 'active', activatedAt: new Date() });
       } else {
         // the tenant's algorithm changed: the waiting key is of the old kind; retire it unused
-        if (next) await this.repo.setState(em, next.id, { state: 'retired', retiredAt: new Date(), publishUntil: new Date() });
+        if (next)
+          await this.repo.setState(em, next.id, {
+            state: 'retired',
+            retiredAt: new Date(),
+            publishUntil: new Date(),
+          });
         await this.repo.insert(em, this.newKey(tenantId, alg, 'active'));
       }
       await this.repo.insert(em, this.newKey(tenantId, alg, 'next'));
@@ -96,12 +104,20 @@ export class KeysService {
     if (hit && hit.until > Date.now()) return hit.signer;
     const key = await this.repo.byState(undefined, tenantId, 'active');
     if (!key) throw new Error(`Tenant ${tenantId} has no active signing key`);
-    const signer: Signer = { kid: key.kid, alg: key.alg, privateKey: privateKeyFromDer(this.secrets.openPrivateKey(key.privateKeyEnc, key.kid)) };
+    const signer: Signer = {
+      kid: key.kid,
+      alg: key.alg,
+      privateKey: privateKeyFromDer(this.secrets.openPrivateKey(key.privateKeyEnc, key.kid)),
+    };
     this.signers.set(tenantId, { signer, until: Date.now() + CACHE_MS });
     return signer;
   }
 
-  async sign(tenantId: string, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+  async sign(
+    tenantId: string,
+    header: Record<string, unknown>,
+    payload: Record<string, unknown>,
+  ): Promise<string> {
     return signJwt(await this.signer(tenantId), header, payload);
   }
 
@@ -111,7 +127,9 @@ export class KeysService {
     const rows = await this.repo.published(tenantId);
     const entry = {
       keys: rows.map((k) => k.publicJwk as Jwk),
-      verifiers: new Map(rows.map((k) => [k.kid, createPublicKey({ key: k.publicJwk, format: 'jwk' })])),
+      verifiers: new Map(
+        rows.map((k) => [k.kid, createPublicKey({ key: k.publicJwk, format: 'jwk' })]),
+      ),
       until: Date.now() + CACHE_MS,
     };
     this.jwksCache.set(tenantId, entry);
@@ -123,7 +141,10 @@ export class KeysService {
   }
 
   /** A published key of this tenant, for verifying our own tokens; never another tenant's. */
-  async verificationKey(tenantId: string, kid: string): Promise<{ key: KeyObject; alg: string } | undefined> {
+  async verificationKey(
+    tenantId: string,
+    kid: string,
+  ): Promise<{ key: KeyObject; alg: string } | undefined> {
     const entry = await this.published(tenantId);
     const key = entry.verifiers.get(kid);
     const jwk = entry.keys.find((k) => k.kid === kid);
@@ -140,7 +161,8 @@ export class KeysService {
       activatedAt: k.activatedAt?.toISOString() ?? null,
       retiredAt: k.retiredAt?.toISOString() ?? null,
       publishUntil: k.publishUntil?.toISOString() ?? null,
-      isPublished: k.state !== 'retired' || (k.publishUntil !== null && k.publishUntil.getTime() > now),
+      isPublished:
+        k.state !== 'retired' || (k.publishUntil !== null && k.publishUntil.getTime() > now),
     }));
   }
 }

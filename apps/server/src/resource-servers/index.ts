@@ -1,4 +1,13 @@
 export { ResourceServersModule } from './resource-servers.module';
-export { ResourceServersService, type GrantedResource, type GrantView } from './resource-servers.service';
-export { ResourceServer, ApplicationGrant, type ScopeDef, type PermissionGroupDef } from './resource-server.entity';
+export {
+  ResourceServersService,
+  type GrantedResource,
+  type GrantView,
+} from './resource-servers.service';
+export {
+  ResourceServer,
+  ApplicationGrant,
+  type ScopeDef,
+  type PermissionGroupDef,
+} from './resource-server.entity';
 export { resourceServerView, type ResourceServerView } from './resource-server.view';

@@ -29,7 +29,11 @@ export class ResourceServer {
 }
 
 @Entity('application_grants')
-@Index('application_grants__application_id__resource_server_id', ['applicationId', 'resourceServerId'], { unique: true })
+@Index(
+  'application_grants__application_id__resource_server_id',
+  ['applicationId', 'resourceServerId'],
+  { unique: true },
+)
 export class ApplicationGrant {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;

@@ -13,7 +13,11 @@ export class ResourceServersRepository {
     return (em ?? this.dataSource.manager).getRepository(ApplicationGrant);
   }
 
-  byIdentifier(tenantId: string, identifier: string, em?: EntityManager): Promise<ResourceServer | null> {
+  byIdentifier(
+    tenantId: string,
+    identifier: string,
+    em?: EntityManager,
+  ): Promise<ResourceServer | null> {
     return this.rs(em).findOneBy({ tenantId, identifier });
   }
 
@@ -29,7 +33,12 @@ export class ResourceServersRepository {
     return this.rs(em).insert(rs);
   }
 
-  async update(em: EntityManager, tenantId: string, id: string, changes: Partial<ResourceServer>): Promise<void> {
+  async update(
+    em: EntityManager,
+    tenantId: string,
+    id: string,
+    changes: Partial<ResourceServer>,
+  ): Promise<void> {
     await this.rs(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
   }
 
@@ -37,11 +46,20 @@ export class ResourceServersRepository {
     await this.rs().delete({ tenantId, id });
   }
 
-  grantsOf(tenantId: string, applicationId: string, em?: EntityManager): Promise<ApplicationGrant[]> {
+  grantsOf(
+    tenantId: string,
+    applicationId: string,
+    em?: EntityManager,
+  ): Promise<ApplicationGrant[]> {
     return this.grants(em).findBy({ tenantId, applicationId });
   }
 
-  async replaceGrants(em: EntityManager, tenantId: string, applicationId: string, rows: ApplicationGrant[]): Promise<void> {
+  async replaceGrants(
+    em: EntityManager,
+    tenantId: string,
+    applicationId: string,
+    rows: ApplicationGrant[],
+  ): Promise<void> {
     await this.grants(em).delete({ tenantId, applicationId });
     if (rows.length) await this.grants(em).insert(rows);
   }

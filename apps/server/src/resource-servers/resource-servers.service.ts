@@ -28,7 +28,11 @@ export class ResourceServersService {
     private readonly dataSource: DataSource,
   ) {}
 
-  byIdentifier(tenantId: string, identifier: string, em?: EntityManager): Promise<ResourceServer | null> {
+  byIdentifier(
+    tenantId: string,
+    identifier: string,
+    em?: EntityManager,
+  ): Promise<ResourceServer | null> {
     return this.repo.byIdentifier(tenantId, identifier, em);
   }
 
@@ -44,7 +48,9 @@ export class ResourceServersService {
   async create(tenantId: string, input: ResourceServerInput): Promise<ResourceServer> {
     return this.dataSource.transaction(async (em) => {
       if (await this.repo.byIdentifier(tenantId, input.identifier, em)) {
-        throw new Problem('conflict', 'A resource server with this identifier exists', [{ pointer: '/identifier', detail: 'Already registered in this tenant' }]);
+        throw new Problem('conflict', 'A resource server with this identifier exists', [
+          { pointer: '/identifier', detail: 'Already registered in this tenant' },
+        ]);
       }
       return (await this.upsert(em, tenantId, input)).resourceServer;
     });
@@ -54,15 +60,23 @@ export class ResourceServersService {
   async replace(tenantId: string, id: string, input: ResourceServerInput): Promise<ResourceServer> {
     return this.dataSource.transaction(async (em) => {
       const rs = await this.require(tenantId, id, em);
-      if (rs.isSystem) throw new Problem('forbidden', 'The built-in admin API resource server cannot be changed');
-      if (rs.identifier !== input.identifier) throw Problem.validation([{ pointer: '/identifier', detail: 'The identifier cannot change: tokens carry it as their audience' }]);
+      if (rs.isSystem)
+        throw new Problem('forbidden', 'The built-in admin API resource server cannot be changed');
+      if (rs.identifier !== input.identifier)
+        throw Problem.validation([
+          {
+            pointer: '/identifier',
+            detail: 'The identifier cannot change: tokens carry it as their audience',
+          },
+        ]);
       return (await this.upsert(em, tenantId, input)).resourceServer;
     });
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
     const rs = await this.require(tenantId, id);
-    if (rs.isSystem) throw new Problem('forbidden', 'The built-in admin API resource server cannot be deleted');
+    if (rs.isSystem)
+      throw new Problem('forbidden', 'The built-in admin API resource server cannot be deleted');
     await this.repo.remove(tenantId, id);
   }
 
@@ -73,17 +87,40 @@ export class ResourceServersService {
   }
 
   /** Creates or updates by identifier; returns whether anything changed. */
-  async upsert(em: EntityManager, tenantId: string, input: ResourceServerInput, isSystem = false): Promise<{ resourceServer: ResourceServer; changed: boolean }> {
+  async upsert(
+    em: EntityManager,
+    tenantId: string,
+    input: ResourceServerInput,
+    isSystem = false,
+  ): Promise<{ resourceServer: ResourceServer; changed: boolean }> {
     const existing = await this.repo.byIdentifier(tenantId, input.identifier, em);
-    const fields = { name: input.name, baseUrls: input.baseUrls, scopes: input.scopes, permissionGroups: input.permissionGroups };
+    const fields = {
+      name: input.name,
+      baseUrls: input.baseUrls,
+      scopes: input.scopes,
+      permissionGroups: input.permissionGroups,
+    };
     if (!existing) {
-      const rs = Object.assign(new ResourceServer(), { id: randomUUID(), tenantId, identifier: input.identifier, ...fields, accessTokenTtl: null, allowsOfflineAccess: true, isSystem });
+      const rs = Object.assign(new ResourceServer(), {
+        id: randomUUID(),
+        tenantId,
+        identifier: input.identifier,
+        ...fields,
+        accessTokenTtl: null,
+        allowsOfflineAccess: true,
+        isSystem,
+      });
       await this.repo.insert(em, rs);
       return { resourceServer: (await this.repo.byId(tenantId, rs.id, em))!, changed: true }; // just inserted
     }
-    const changed = Object.entries(fields).some(([k, v]) => !sameJson(existing[k as keyof ResourceServer], v));
+    const changed = Object.entries(fields).some(
+      ([k, v]) => !sameJson(existing[k as keyof ResourceServer], v),
+    );
     if (changed) await this.repo.update(em, tenantId, existing.id, fields);
-    return { resourceServer: changed ? (await this.repo.byId(tenantId, existing.id, em))! : existing, changed };
+    return {
+      resourceServer: changed ? (await this.repo.byId(tenantId, existing.id, em))! : existing,
+      changed,
+    };
   }
 
   /** Scopes a grant gives: its scopes and its groups' scopes, limited to the scopes the server still has. */
@@ -92,14 +129,21 @@ export class ResourceServersService {
     const out = new Set<string>();
     for (const s of grant.scopes) if (known.has(s)) out.add(s);
     for (const g of grant.permissionGroups) {
-      for (const s of rs.permissionGroups.find((p) => p.name === g)?.scopes ?? []) if (known.has(s)) out.add(s);
+      for (const s of rs.permissionGroups.find((p) => p.name === g)?.scopes ?? [])
+        if (known.has(s)) out.add(s);
     }
     return out;
   }
 
   /** The resources (and their scopes) an application is granted for a flow. */
-  async granted(tenantId: string, applicationId: string, flow: GrantFlow): Promise<GrantedResource[]> {
-    const grants = (await this.repo.grantsOf(tenantId, applicationId)).filter((g) => g.flows.includes(flow));
+  async granted(
+    tenantId: string,
+    applicationId: string,
+    flow: GrantFlow,
+  ): Promise<GrantedResource[]> {
+    const grants = (await this.repo.grantsOf(tenantId, applicationId)).filter((g) =>
+      g.flows.includes(flow),
+    );
     const out: GrantedResource[] = [];
     for (const g of grants) {
       const rs = await this.repo.byId(tenantId, g.resourceServerId);
@@ -113,7 +157,13 @@ export class ResourceServersService {
     const views: GrantView[] = [];
     for (const g of grants) {
       const rs = await this.repo.byId(tenantId, g.resourceServerId);
-      if (rs) views.push({ resourceServer: rs.identifier, scopes: g.scopes, permissionGroups: g.permissionGroups, flows: g.flows });
+      if (rs)
+        views.push({
+          resourceServer: rs.identifier,
+          scopes: g.scopes,
+          permissionGroups: g.permissionGroups,
+          flows: g.flows,
+        });
     }
     return views.sort((a, b) => a.resourceServer.localeCompare(b.resourceServer));
   }
@@ -122,31 +172,63 @@ export class ResourceServersService {
    * Replaces an application's grants, checking every resource server, scope and group exists.
    * Returns whether anything changed.
    */
-  async setGrants(em: EntityManager, tenantId: string, applicationId: string, grants: ApplicationGrantInput[], pointer = '/grants'): Promise<boolean> {
+  async setGrants(
+    em: EntityManager,
+    tenantId: string,
+    applicationId: string,
+    grants: ApplicationGrantInput[],
+    pointer = '/grants',
+  ): Promise<boolean> {
     const problems: FieldProblem[] = [];
     const rows: ApplicationGrant[] = [];
     const seen = new Set<string>();
     for (const [i, g] of grants.entries()) {
       const rs = await this.repo.byIdentifier(tenantId, g.resourceServer, em);
       if (!rs) {
-        problems.push({ pointer: `${pointer}/${i}/resourceServer`, detail: `No resource server ${g.resourceServer} in this tenant` });
+        problems.push({
+          pointer: `${pointer}/${i}/resourceServer`,
+          detail: `No resource server ${g.resourceServer} in this tenant`,
+        });
         continue;
       }
-      if (seen.has(rs.id)) problems.push({ pointer: `${pointer}/${i}/resourceServer`, detail: 'Granted twice; merge the two grants' });
+      if (seen.has(rs.id))
+        problems.push({
+          pointer: `${pointer}/${i}/resourceServer`,
+          detail: 'Granted twice; merge the two grants',
+        });
       seen.add(rs.id);
       const known = new Set(rs.scopes.map((s) => s.name));
-      (g.scopes ?? []).forEach((s, j) => known.has(s) || problems.push({ pointer: `${pointer}/${i}/scopes/${j}`, detail: `Unknown scope ${s}` }));
-      (g.permissionGroups ?? []).forEach((p, j) =>
-        rs.permissionGroups.some((x) => x.name === p) || problems.push({ pointer: `${pointer}/${i}/permissionGroups/${j}`, detail: `Unknown permission group ${p}` }),
+      (g.scopes ?? []).forEach(
+        (s, j) =>
+          known.has(s) ||
+          problems.push({ pointer: `${pointer}/${i}/scopes/${j}`, detail: `Unknown scope ${s}` }),
       );
-      rows.push(Object.assign(new ApplicationGrant(), {
-        id: randomUUID(), tenantId, applicationId, resourceServerId: rs.id,
-        scopes: [...new Set(g.scopes ?? [])].sort(), permissionGroups: [...new Set(g.permissionGroups ?? [])].sort(), flows: [...new Set(g.flows)].sort(),
-      }));
+      (g.permissionGroups ?? []).forEach(
+        (p, j) =>
+          rs.permissionGroups.some((x) => x.name === p) ||
+          problems.push({
+            pointer: `${pointer}/${i}/permissionGroups/${j}`,
+            detail: `Unknown permission group ${p}`,
+          }),
+      );
+      rows.push(
+        Object.assign(new ApplicationGrant(), {
+          id: randomUUID(),
+          tenantId,
+          applicationId,
+          resourceServerId: rs.id,
+          scopes: [...new Set(g.scopes ?? [])].sort(),
+          permissionGroups: [...new Set(g.permissionGroups ?? [])].sort(),
+          flows: [...new Set(g.flows)].sort(),
+        }),
+      );
     }
     if (problems.length) throw Problem.validation(problems);
     const current = await this.repo.grantsOf(tenantId, applicationId, em);
-    const key = (r: ApplicationGrant[]) => JSON.stringify(r.map((g) => [g.resourceServerId, g.scopes, g.permissionGroups, g.flows]).sort());
+    const key = (r: ApplicationGrant[]) =>
+      JSON.stringify(
+        r.map((g) => [g.resourceServerId, g.scopes, g.permissionGroups, g.flows]).sort(),
+      );
     if (key(current) === key(rows)) return false;
     await this.repo.replaceGrants(em, tenantId, applicationId, rows);
     return true;

@@ -29,7 +29,9 @@ export class SecretsService {
   async load(embedded: boolean): Promise<void> {
     const master = this.masterKey(embedded);
     if (!master) {
-      this.logger.warn('TESSERA_MASTER_KEY is not set: server secrets are stored unwrapped in the database; set it in production');
+      this.logger.warn(
+        'TESSERA_MASTER_KEY is not set: server secrets are stored unwrapped in the database; set it in production',
+      );
     }
     const repo = this.dataSource.getRepository(ServerSecret);
     for (const name of SECRET_NAMES) {
@@ -38,21 +40,32 @@ export class SecretsService {
       await repo
         .createQueryBuilder()
         .insert()
-        .values({ name, value: master ? seal(master, fresh, `secret:${name}`) : fresh, isWrapped: !!master })
+        .values({
+          name,
+          value: master ? seal(master, fresh, `secret:${name}`) : fresh,
+          isWrapped: !!master,
+        })
         .orIgnore()
         .execute();
       const row = await repo.findOneByOrFail({ name });
       if (row.isWrapped && !master) {
-        throw new Error('TESSERA_MASTER_KEY: the server secrets are wrapped with a master key; set the same TESSERA_MASTER_KEY');
+        throw new Error(
+          'TESSERA_MASTER_KEY: the server secrets are wrapped with a master key; set the same TESSERA_MASTER_KEY',
+        );
       }
       let value: Buffer;
       try {
         value = row.isWrapped && master ? open(master, row.value, `secret:${name}`) : row.value;
       } catch {
-        throw new Error('TESSERA_MASTER_KEY: does not unwrap the server secrets stored in this database');
+        throw new Error(
+          'TESSERA_MASTER_KEY: does not unwrap the server secrets stored in this database',
+        );
       }
       if (!row.isWrapped && master) {
-        await repo.update({ name }, { value: seal(master, value, `secret:${name}`), isWrapped: true });
+        await repo.update(
+          { name },
+          { value: seal(master, value, `secret:${name}`), isWrapped: true },
+        );
       }
       this.secrets.set(name, value);
     }

@@ -1,4 +1,9 @@
-import { applyPolicy, secondsToDuration, type EffectivePolicy, type PolicyInput } from '@tessera/contracts';
+import {
+  applyPolicy,
+  secondsToDuration,
+  type EffectivePolicy,
+  type PolicyInput,
+} from '@tessera/contracts';
 import type { Tenant } from './tenant.entity';
 
 /** What a new tenant starts with: short access tokens, rotation with a 10 s grace (SECURITY-TESTS §5.1). */
@@ -66,6 +71,9 @@ import { Problem } from '../http';
 export function assertPolicyOrder(p: EffectivePolicy, pointerPrefix = '/policy'): void {
   const issues = checkPolicyOrder(p);
   if (issues.length) {
-    throw Problem.validation(issues.map((i) => ({ pointer: `${pointerPrefix}/${i.path}`, detail: i.message })), 'The policy contradicts itself');
+    throw Problem.validation(
+      issues.map((i) => ({ pointer: `${pointerPrefix}/${i.path}`, detail: i.message })),
+      'The policy contradicts itself',
+    );
   }
 }

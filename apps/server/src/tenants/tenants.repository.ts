@@ -24,7 +24,11 @@ export class TenantsRepository {
 
   listByIds(ids: string[]): Promise<Tenant[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.repo().createQueryBuilder('t').where('t.id IN (:...ids)', { ids }).orderBy('t.slug', 'ASC').getMany();
+    return this.repo()
+      .createQueryBuilder('t')
+      .where('t.id IN (:...ids)', { ids })
+      .orderBy('t.slug', 'ASC')
+      .getMany();
   }
 
   insert(em: EntityManager, tenant: Tenant): Promise<unknown> {

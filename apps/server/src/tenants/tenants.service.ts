@@ -7,7 +7,13 @@ import { isUniqueViolation } from '../database';
 import { OAuthError, Problem } from '../http';
 import { KeysService } from '../keys';
 import { Tenant } from './tenant.entity';
-import { applyPolicy, assertPolicyOrder, DEFAULT_POLICY, policyColumns, tenantPolicy } from './tenant-policy';
+import {
+  applyPolicy,
+  assertPolicyOrder,
+  DEFAULT_POLICY,
+  policyColumns,
+  tenantPolicy,
+} from './tenant-policy';
 import { TenantsRepository } from './tenants.repository';
 import { issuerOf } from './tenant.view';
 
@@ -89,16 +95,26 @@ export class TenantsService {
       this.cache.delete(tenant.slug);
       return tenant;
     } catch (err) {
-      if (isUniqueViolation(err)) throw new Problem('conflict', `A tenant with slug ${input.slug} exists`, [{ pointer: '/slug', detail: 'Already taken' }]);
+      if (isUniqueViolation(err))
+        throw new Problem('conflict', `A tenant with slug ${input.slug} exists`, [
+          { pointer: '/slug', detail: 'Already taken' },
+        ]);
       throw err;
     }
   }
 
   /** Returns whether anything changed, so that applying a bootstrap file twice changes nothing. */
-  async update(tenant: Tenant, input: UpdateTenantInput, em?: EntityManager): Promise<{ tenant: Tenant; changed: boolean }> {
+  async update(
+    tenant: Tenant,
+    input: UpdateTenantInput,
+    em?: EntityManager,
+  ): Promise<{ tenant: Tenant; changed: boolean }> {
     const policy = applyPolicy(tenantPolicy(tenant), input.policy);
     assertPolicyOrder(policy);
-    const next = { ...(input.name !== undefined ? { name: input.name } : {}), ...policyColumns(policy) } as Partial<Tenant>;
+    const next = {
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...policyColumns(policy),
+    } as Partial<Tenant>;
     const changed = Object.entries(next).some(([k, v]) => tenant[k as keyof Tenant] !== v);
     if (changed) {
       const run = (m: EntityManager) => this.repo.update(m, tenant.id, next);

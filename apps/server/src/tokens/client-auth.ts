@@ -18,12 +18,16 @@ function formDecode(value: string): string {
 /** RFC 6749 §2.3.1 client_secret_basic, parsed strictly: anything malformed is invalid_client. */
 function parseBasic(header: string): { clientId: string; secret: string } {
   const m = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
-  if (!m || header.length > 4096) throw new InvalidClient({ detail: 'malformed basic credentials' });
+  if (!m || header.length > 4096)
+    throw new InvalidClient({ detail: 'malformed basic credentials' });
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 1) throw new InvalidClient({ detail: 'malformed basic credentials' });
   try {
-    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+    return {
+      clientId: formDecode(decoded.slice(0, colon)),
+      secret: formDecode(decoded.slice(colon + 1)),
+    };
   } catch {
     throw new InvalidClient({ detail: 'malformed basic credentials encoding' });
   }
@@ -35,14 +39,24 @@ function presented(req: Request, form: Form): PresentedCredentials {
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
   if (authorization !== undefined) {
-    if (!/^Basic\b/i.test(authorization)) throw new InvalidClient({ detail: 'unsupported authorization scheme' });
+    if (!/^Basic\b/i.test(authorization))
+      throw new InvalidClient({ detail: 'unsupported authorization scheme' });
     const basic = parseBasic(authorization);
     // RFC 6749 §2.3: one authentication method per request
-    if (bodySecret !== undefined) throw new InvalidRequest({ description: 'Use one client authentication method', detail: 'basic and client_secret_post' });
-    if (bodyId !== undefined && bodyId !== basic.clientId) throw new InvalidRequest({ description: 'client_id does not match the authenticated client', detail: 'client_id mismatch' });
+    if (bodySecret !== undefined)
+      throw new InvalidRequest({
+        description: 'Use one client authentication method',
+        detail: 'basic and client_secret_post',
+      });
+    if (bodyId !== undefined && bodyId !== basic.clientId)
+      throw new InvalidRequest({
+        description: 'client_id does not match the authenticated client',
+        detail: 'client_id mismatch',
+      });
     return { ...basic, usedBasic: true };
   }
-  if (bodyId === undefined) throw new InvalidClient({ usedBasic: false, detail: 'no client identification' });
+  if (bodyId === undefined)
+    throw new InvalidClient({ usedBasic: false, detail: 'no client identification' });
   return { clientId: bodyId, secret: bodySecret, usedBasic: false };
 }
 
@@ -58,18 +72,30 @@ export class ClientAuthenticator {
     const c = presented(req, form);
     if (c.secret !== undefined) {
       const app = await this.applications.authenticate(tenant.id, c.clientId, c.secret);
-      if (!app) throw new InvalidClient({ usedBasic: c.usedBasic, detail: 'unknown client or wrong secret' });
+      if (!app)
+        throw new InvalidClient({
+          usedBasic: c.usedBasic,
+          detail: 'unknown client or wrong secret',
+        });
       return app;
     }
     const app = await this.applications.byClientId(tenant.id, c.clientId);
-    if (!app || app.type !== 'public') throw new InvalidClient({ usedBasic: c.usedBasic, detail: 'missing secret or unknown client' });
+    if (!app || app.type !== 'public')
+      throw new InvalidClient({
+        usedBasic: c.usedBasic,
+        detail: 'missing secret or unknown client',
+      });
     return app;
   }
 
   /** For endpoints only confidential clients may call (introspection, the revocation feed). */
   async authenticateConfidential(tenant: Tenant, req: Request, form: Form): Promise<Application> {
     const app = await this.authenticate(tenant, req, form);
-    if (app.type !== 'confidential') throw new InvalidClient({ usedBasic: req.headers.authorization !== undefined, detail: 'public client' });
+    if (app.type !== 'confidential')
+      throw new InvalidClient({
+        usedBasic: req.headers.authorization !== undefined,
+        detail: 'public client',
+      });
     return app;
   }
 }

@@ -12,11 +12,20 @@ import type { TokenResponse } from './token-response';
  * RFC 8707 §2: at most one resource per token here; each must be absolute without a fragment and
  * among the granted ones. Without one, the application's default resource, or its only one.
  */
-export function chooseResource(form: Form, granted: GrantedResource[], defaultResourceServerId: string | null): GrantedResource {
+export function chooseResource(
+  form: Form,
+  granted: GrantedResource[],
+  defaultResourceServerId: string | null,
+): GrantedResource {
   const resources = form.all('resource');
-  if (resources.length > 1) throw new InvalidTarget({ description: 'Request one resource per token', detail: 'several resources' });
+  if (resources.length > 1)
+    throw new InvalidTarget({
+      description: 'Request one resource per token',
+      detail: 'several resources',
+    });
   if (resources.length === 1) {
-    if (resourceIndicatorProblem(resources[0])) throw new InvalidTarget({ detail: 'malformed resource' });
+    if (resourceIndicatorProblem(resources[0]))
+      throw new InvalidTarget({ detail: 'malformed resource' });
     const hit = granted.find((g) => g.resourceServer.identifier === resources[0]);
     if (!hit) throw new InvalidTarget({ detail: 'resource not granted' });
     return hit;
@@ -25,7 +34,10 @@ export function chooseResource(form: Form, granted: GrantedResource[], defaultRe
   if (byDefault) return byDefault;
   if (granted.length === 1) return granted[0];
   // RFC 9068 §3: no default and several candidates: refuse rather than guess
-  throw new InvalidTarget({ description: 'Name the resource (RFC 8707 resource parameter)', detail: granted.length ? 'ambiguous resource' : 'no resource granted' });
+  throw new InvalidTarget({
+    description: 'Name the resource (RFC 8707 resource parameter)',
+    detail: granted.length ? 'ambiguous resource' : 'no resource granted',
+  });
 }
 
 @Injectable()
@@ -42,9 +54,22 @@ export class ClientCredentialsGrant {
     const granted = await this.resourceServers.granted(tenant.id, app.id, 'client_credentials');
     const target = chooseResource(form, granted, app.defaultResourceServerId);
     const scopes = narrowScopes(requested, target.scopes);
-    if (requested && requested.length > 0 && scopes.length === 0) throw new InvalidScope({ detail: 'nothing requested is granted' });
-    const ttl = target.resourceServer.accessTokenTtl ?? this.applications.policy(tenant, app).accessTokenTtl;
-    const at = await this.accessTokens.mint(tenant, { sub: app.clientId, clientId: app.clientId, aud: target.resourceServer.identifier, scopes, ttlSeconds: ttl });
-    return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: scopes.join(' ') };
+    if (requested && requested.length > 0 && scopes.length === 0)
+      throw new InvalidScope({ detail: 'nothing requested is granted' });
+    const ttl =
+      target.resourceServer.accessTokenTtl ?? this.applications.policy(tenant, app).accessTokenTtl;
+    const at = await this.accessTokens.mint(tenant, {
+      sub: app.clientId,
+      clientId: app.clientId,
+      aud: target.resourceServer.identifier,
+      scopes,
+      ttlSeconds: ttl,
+    });
+    return {
+      access_token: at.token,
+      token_type: 'Bearer',
+      expires_in: at.expiresIn,
+      scope: scopes.join(' '),
+    };
   }
 }

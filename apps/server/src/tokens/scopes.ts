@@ -6,7 +6,11 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export function parseScope(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const parts = value.split(' ');
-  if (value.length > 4096 || parts.some((p) => !SCOPE_TOKEN.test(p))) throw new InvalidScope({ description: 'The scope parameter is malformed', detail: 'malformed scope' });
+  if (value.length > 4096 || parts.some((p) => !SCOPE_TOKEN.test(p)))
+    throw new InvalidScope({
+      description: 'The scope parameter is malformed',
+      detail: 'malformed scope',
+    });
   return [...new Set(parts)];
 }
 

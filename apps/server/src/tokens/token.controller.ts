@@ -1,6 +1,13 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { noStore, OAuthError, parseForm, UnauthorizedClient, UnsupportedGrantType, InvalidRequest } from '../http';
+import {
+  noStore,
+  OAuthError,
+  parseForm,
+  UnauthorizedClient,
+  UnsupportedGrantType,
+  InvalidRequest,
+} from '../http';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from './client-auth';
 import { ClientCredentialsGrant } from './client-credentials.grant';
@@ -19,15 +26,22 @@ export class TokenController {
 
   @Post()
   @HttpCode(200)
-  async token(@Param('tenant') slug: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<TokenResponse> {
+  async token(
+    @Param('tenant') slug: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TokenResponse> {
     noStore(res);
     const tenant = await this.tenants.forIssuer(slug);
     const form = parseForm(req, ['resource']);
     const grantType = form.get('grant_type');
-    if (!grantType) throw new InvalidRequest({ description: 'grant_type is required', detail: 'no grant_type' });
-    if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType)) throw new UnsupportedGrantType({ detail: `grant_type ${grantType.slice(0, 40)}` });
+    if (!grantType)
+      throw new InvalidRequest({ description: 'grant_type is required', detail: 'no grant_type' });
+    if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType))
+      throw new UnsupportedGrantType({ detail: `grant_type ${grantType.slice(0, 40)}` });
     const app = await this.clients.authenticate(tenant, req, form);
-    if (!app.grantTypes.includes(grantType)) throw new UnauthorizedClient({ detail: `${app.clientId} lacks ${grantType}` });
+    if (!app.grantTypes.includes(grantType))
+      throw new UnauthorizedClient({ detail: `${app.clientId} lacks ${grantType}` });
     switch (grantType as (typeof SUPPORTED_GRANTS)[number]) {
       case 'client_credentials':
         return this.clientCredentials.issue(tenant, app, form);

@@ -8,7 +8,12 @@ export class HasherBusyError extends Error {
 }
 
 // OWASP minimum for argon2id: 19 MiB, t=2, p=1 (≈ 30 ms here).
-const OPTIONS = { algorithm: 2 /* Algorithm.Argon2id: an ambient const enum, not importable with isolatedModules */, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+const OPTIONS = {
+  algorithm: 2 /* Algorithm.Argon2id: an ambient const enum, not importable with isolatedModules */,
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+};
 const MAX_CONCURRENT = 2;
 const MAX_QUEUED = 32;
 

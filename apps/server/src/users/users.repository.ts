@@ -26,7 +26,12 @@ export class UsersRepository {
     return this.repo(em).insert(user);
   }
 
-  async update(em: EntityManager, tenantId: string, id: string, changes: Partial<User>): Promise<void> {
+  async update(
+    em: EntityManager,
+    tenantId: string,
+    id: string,
+    changes: Partial<User>,
+  ): Promise<void> {
     await this.repo(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
   }
 }

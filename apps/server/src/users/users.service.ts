@@ -14,7 +14,13 @@ export interface UserView {
 }
 
 export function userView(u: User): UserView {
-  return { id: u.id, email: u.email, roles: u.roles, isDisabled: u.isDisabled, createdAt: u.createdAt.toISOString() };
+  return {
+    id: u.id,
+    email: u.email,
+    roles: u.roles,
+    isDisabled: u.isDisabled,
+    createdAt: u.createdAt.toISOString(),
+  };
 }
 
 @Injectable()
@@ -32,7 +38,11 @@ export class UsersService {
     return this.repo.byEmail(tenantId, email);
   }
 
-  async create(em: EntityManager, tenantId: string, input: { email: string; password: string; roles: string[] }): Promise<User> {
+  async create(
+    em: EntityManager,
+    tenantId: string,
+    input: { email: string; password: string; roles: string[] },
+  ): Promise<User> {
     const user = Object.assign(new User(), {
       id: randomUUID(),
       tenantId,
@@ -46,15 +56,26 @@ export class UsersService {
   }
 
   /** Creates the user, or brings password and roles in line; returns whether anything changed. */
-  async upsert(em: EntityManager, tenantId: string, input: { email: string; password: string; roles: string[] }): Promise<{ user: User; changed: boolean; created: boolean }> {
+  async upsert(
+    em: EntityManager,
+    tenantId: string,
+    input: { email: string; password: string; roles: string[] },
+  ): Promise<{ user: User; changed: boolean; created: boolean }> {
     const existing = await this.repo.byEmail(tenantId, input.email, em);
-    if (!existing) return { user: await this.create(em, tenantId, input), changed: true, created: true };
+    if (!existing)
+      return { user: await this.create(em, tenantId, input), changed: true, created: true };
     const changes: Partial<User> = {};
-    if (!(await this.hasher.verify(existing.passwordHash, input.password))) changes.passwordHash = await this.hasher.hash(input.password);
+    if (!(await this.hasher.verify(existing.passwordHash, input.password)))
+      changes.passwordHash = await this.hasher.hash(input.password);
     const roles = [...new Set(input.roles)].sort();
     if (JSON.stringify(roles) !== JSON.stringify(existing.roles)) changes.roles = roles;
-    if (Object.keys(changes).length === 0) return { user: existing, changed: false, created: false };
+    if (Object.keys(changes).length === 0)
+      return { user: existing, changed: false, created: false };
     await this.repo.update(em, tenantId, existing.id, changes);
-    return { user: (await this.repo.byId(tenantId, existing.id, em))!, changed: true, created: false };
+    return {
+      user: (await this.repo.byId(tenantId, existing.id, em))!,
+      changed: true,
+      created: false,
+    };
   }
 }

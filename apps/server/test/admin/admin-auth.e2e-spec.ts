@@ -8,7 +8,12 @@ describe('admin API protection', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="tessera-admin"');
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(res.body).toEqual({ type: 'about:blank', status: 401, code: 'unauthenticated', detail: expect.any(String) });
+    expect(res.body).toEqual({
+      type: 'about:blank',
+      status: 401,
+      code: 'unauthenticated',
+      detail: expect.any(String),
+    });
   });
 
   it.each([
@@ -23,18 +28,38 @@ describe('admin API protection', () => {
       const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
       token = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${s}`;
     }
-    if (kind === 'NONE') token = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
+    if (kind === 'NONE')
+      token = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${p}.`;
     const res = await t.get('/admin/api/tenants', token);
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="tessera-admin", error="invalid_token"');
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="tessera-admin", error="invalid_token"',
+    );
     expect(res.text).not.toContain(good);
   });
 
   it('refuses a token issued by another tenant, even for an API registered with the admin API’s identifier', async () => {
     const acme = await t.given.tenant();
-    await t.given.resourceServer(acme.slug, { identifier: 'urn:tessera:admin-api', scopes: [{ name: 'admin:tenants:read', description: '' }] });
-    const app = await t.given.app(acme.slug, { grants: [{ resourceServer: 'urn:tessera:admin-api', scopes: ['admin:tenants:read'], flows: ['client_credentials'] }] });
-    const token = (await t.token(acme.slug, { grant_type: 'client_credentials' }, { clientId: app.clientId, secret: app.secret })).body.access_token;
+    await t.given.resourceServer(acme.slug, {
+      identifier: 'urn:tessera:admin-api',
+      scopes: [{ name: 'admin:tenants:read', description: '' }],
+    });
+    const app = await t.given.app(acme.slug, {
+      grants: [
+        {
+          resourceServer: 'urn:tessera:admin-api',
+          scopes: ['admin:tenants:read'],
+          flows: ['client_credentials'],
+        },
+      ],
+    });
+    const token = (
+      await t.token(
+        acme.slug,
+        { grant_type: 'client_credentials' },
+        { clientId: app.clientId, secret: app.secret },
+      )
+    ).body.access_token;
     expect(token).toEqual(expect.any(String));
     const res = await t.get('/admin/api/tenants', token);
     expect(res.status).toBe(401);
@@ -45,7 +70,9 @@ describe('admin API protection', () => {
     const token = await t.adminToken('admin:keys:read');
     const res = await t.get('/admin/api/tenants', token);
     expect(res.status).toBe(403);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="tessera-admin", error="insufficient_scope", scope="admin:tenants:read"');
+    expect(res.headers.get('www-authenticate')).toBe(
+      'Bearer realm="tessera-admin", error="insufficient_scope", scope="admin:tenants:read"',
+    );
     expect(res.body.code).toBe('forbidden');
   });
 
@@ -59,11 +86,35 @@ describe('admin API protection', () => {
       b = await t.given.tenant();
       await t.given.app(b.slug, { clientId: 'b-secret-app' });
       const limited = await t.given.app('system', {
-        grants: [{ resourceServer: 'urn:tessera:admin-api', scopes: ['admin:tenants:read', 'admin:tenants:write', 'admin:applications:read', 'admin:applications:write', 'admin:keys:read', 'admin:keys:write'], flows: ['client_credentials'] }],
+        grants: [
+          {
+            resourceServer: 'urn:tessera:admin-api',
+            scopes: [
+              'admin:tenants:read',
+              'admin:tenants:write',
+              'admin:applications:read',
+              'admin:applications:write',
+              'admin:keys:read',
+              'admin:keys:write',
+            ],
+            flows: ['client_credentials'],
+          },
+        ],
       });
-      const put = await t.json('PUT', `/admin/api/tenants/${a.slug}/admins`, { subject: limited.clientId }, await t.adminToken());
+      const put = await t.json(
+        'PUT',
+        `/admin/api/tenants/${a.slug}/admins`,
+        { subject: limited.clientId },
+        await t.adminToken(),
+      );
       expect(put.status).toBe(204);
-      token = (await t.token('system', { grant_type: 'client_credentials' }, { clientId: limited.clientId, secret: limited.secret })).body.access_token;
+      token = (
+        await t.token(
+          'system',
+          { grant_type: 'client_credentials' },
+          { clientId: limited.clientId, secret: limited.secret },
+        )
+      ).body.access_token;
     });
 
     it('sees only that tenant in the list', async () => {
@@ -79,46 +130,92 @@ describe('admin API protection', () => {
         t.get(`/admin/api/tenants/${b.slug}/applications/b-secret-app`, token),
         t.get(`/admin/api/tenants/${b.slug}/keys`, token),
         t.json('PATCH', `/admin/api/tenants/${b.slug}`, { name: 'pwned' }, token),
-        t.json('POST', `/admin/api/tenants/${b.slug}/applications`, { name: 'x', type: 'confidential', grantTypes: ['client_credentials'] }, token),
-        t.json('DELETE', `/admin/api/tenants/${b.slug}/applications/b-secret-app`, undefined, token),
+        t.json(
+          'POST',
+          `/admin/api/tenants/${b.slug}/applications`,
+          { name: 'x', type: 'confidential', grantTypes: ['client_credentials'] },
+          token,
+        ),
+        t.json(
+          'DELETE',
+          `/admin/api/tenants/${b.slug}/applications/b-secret-app`,
+          undefined,
+          token,
+        ),
         t.json('POST', `/admin/api/tenants/${b.slug}/keys/rotate`, undefined, token),
       ];
       for (const res of await Promise.all(attempts)) {
         expect(res.status).toBe(404);
-        expect(res.body).toEqual({ type: 'about:blank', status: 404, code: 'not_found', detail: 'Tenant not found' });
+        expect(res.body).toEqual({
+          type: 'about:blank',
+          status: 404,
+          code: 'not_found',
+          detail: 'Tenant not found',
+        });
         expect(res.text).not.toContain('b-secret-app');
       }
-      const stillThere = await t.get(`/admin/api/tenants/${b.slug}/applications/b-secret-app`, await t.adminToken());
+      const stillThere = await t.get(
+        `/admin/api/tenants/${b.slug}/applications/b-secret-app`,
+        await t.adminToken(),
+      );
       expect(stillThere.status).toBe(200);
-      expect((await t.get(`/admin/api/tenants/${b.slug}`, await t.adminToken())).body.name).not.toBe('pwned');
+      expect(
+        (await t.get(`/admin/api/tenants/${b.slug}`, await t.adminToken())).body.name,
+      ).not.toBe('pwned');
     });
 
     it('cannot create tenants or appoint administrators', async () => {
-      expect((await t.json('POST', '/admin/api/tenants', { slug: 'nope-tenant', name: 'x' }, token)).status).toBe(403);
-      expect((await t.json('PUT', `/admin/api/tenants/${a.slug}/admins`, { subject: 'someone' }, token)).status).toBe(403);
+      expect(
+        (await t.json('POST', '/admin/api/tenants', { slug: 'nope-tenant', name: 'x' }, token))
+          .status,
+      ).toBe(403);
+      expect(
+        (await t.json('PUT', `/admin/api/tenants/${a.slug}/admins`, { subject: 'someone' }, token))
+          .status,
+      ).toBe(403);
     });
 
     it('works on its own tenant', async () => {
-      const res = await t.json('POST', `/admin/api/tenants/${a.slug}/applications`, { name: 'Mine', type: 'confidential', grantTypes: ['client_credentials'] }, token);
+      const res = await t.json(
+        'POST',
+        `/admin/api/tenants/${a.slug}/applications`,
+        { name: 'Mine', type: 'confidential', grantTypes: ['client_credentials'] },
+        token,
+      );
       expect(res.status).toBe(201);
     });
   });
 
   it('answers 400 naming each bad field by JSON pointer', async () => {
-    const res = await t.json('POST', '/admin/api/tenants', { slug: 'Bad Slug!', name: '', extra: 1 }, await t.adminToken());
+    const res = await t.json(
+      'POST',
+      '/admin/api/tenants',
+      { slug: 'Bad Slug!', name: '', extra: 1 },
+      await t.adminToken(),
+    );
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('validation_failed');
     const pointers = res.body.errors.map((e: { pointer: string }) => e.pointer);
     expect(pointers).toEqual(expect.arrayContaining(['/slug', '/name', '/']));
-    expect(res.body.errors.find((e: { pointer: string }) => e.pointer === '/').detail).toContain('extra');
+    expect(res.body.errors.find((e: { pointer: string }) => e.pointer === '/').detail).toContain(
+      'extra',
+    );
   });
 
   it('answers 400 for malformed JSON and 413 for an oversized body, as problems without a stack', async () => {
     const token = await t.adminToken();
-    const bad = await send(`${t.url}/admin/api/tenants`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"slug":' });
+    const bad = await send(`${t.url}/admin/api/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"slug":',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe('validation_failed');
-    const big = await send(`${t.url}/admin/api/tenants`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(400_000) }) });
+    const big = await send(`${t.url}/admin/api/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(400_000) }),
+    });
     expect(big.status).toBe(413);
     for (const r of [bad, big]) expect(r.text).not.toMatch(/\n\s+at /);
   });
@@ -131,8 +228,18 @@ describe('admin API protection', () => {
     expect(create.security).toEqual([{ bearer: ['admin:applications:write'] }]);
     const schema = create.requestBody.content['application/json'].schema;
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'type', 'grantTypes']));
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['clientId', 'redirectUris', 'policy', 'grants', 'backchannelLogoutUri']));
-    for (const [path, methods] of Object.entries(res.body.paths as Record<string, Record<string, { summary: string }>>)) {
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining([
+        'clientId',
+        'redirectUris',
+        'policy',
+        'grants',
+        'backchannelLogoutUri',
+      ]),
+    );
+    for (const [path, methods] of Object.entries(
+      res.body.paths as Record<string, Record<string, { summary: string }>>,
+    )) {
       expect(path).toMatch(/^\/admin\/api\//);
       for (const op of Object.values(methods)) expect(op.summary).toEqual(expect.any(String));
     }

@@ -35,11 +35,29 @@ const base = () => ({
           clientSecret: 'change-me-please-32-chars-minimum',
           redirectUris: ['http://localhost:5173/cb'],
           grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
-          policy: { accessTokenTtl: '5m', refreshIdleTtl: '14d', refreshAbsoluteTtl: '90d', sessionIdleTtl: '7d', sessionAbsoluteTtl: '90d', sliding: true, rotation: true, reuseGraceSeconds: 10, onReuse: 'revoke-session' },
-          grants: [{ resourceServer: 'https://api.acme.test/orders', permissionGroups: ['order-clerk'], flows: ['user', 'client_credentials'] }],
+          policy: {
+            accessTokenTtl: '5m',
+            refreshIdleTtl: '14d',
+            refreshAbsoluteTtl: '90d',
+            sessionIdleTtl: '7d',
+            sessionAbsoluteTtl: '90d',
+            sliding: true,
+            rotation: true,
+            reuseGraceSeconds: 10,
+            onReuse: 'revoke-session',
+          },
+          grants: [
+            {
+              resourceServer: 'https://api.acme.test/orders',
+              permissionGroups: ['order-clerk'],
+              flows: ['user', 'client_credentials'],
+            },
+          ],
         },
       ],
-      users: [{ email: 'ada@acme.test', password: 'correct horse battery staple', roles: ['admin'] }],
+      users: [
+        { email: 'ada@acme.test', password: 'correct horse battery staple', roles: ['admin'] },
+      ],
     },
   ],
 });
@@ -50,25 +68,73 @@ describe('the bootstrap file (configuration as code)', () => {
   const apply = (path: string) => t.server.app.get(BootstrapService).apply(readBootstrapFile(path));
 
   it('is applied at start: tenant, resource server, application with every policy field, user', async () => {
-    expect(t.server.bootstrap?.created).toEqual(['tenant acme', 'resource server https://api.acme.test/orders', 'application acme-web', 'user ada@acme.test']);
+    expect(t.server.bootstrap?.created).toEqual([
+      'tenant acme',
+      'resource server https://api.acme.test/orders',
+      'application acme-web',
+      'user ada@acme.test',
+    ]);
     const app = await t.get('/admin/api/tenants/acme/applications/acme-web', await t.adminToken());
-    expect(app.body.effectivePolicy).toEqual({ accessTokenTtl: '5m', refreshIdleTtl: '14d', refreshAbsoluteTtl: '90d', sessionIdleTtl: '7d', sessionAbsoluteTtl: '90d', sliding: true, rotation: true, reuseGraceSeconds: 10, onReuse: 'revoke-session' });
-    expect(app.body.grants).toEqual([{ resourceServer: 'https://api.acme.test/orders', scopes: [], permissionGroups: ['order-clerk'], flows: ['client_credentials', 'user'] }]);
-    const token = await t.token('acme', { grant_type: 'client_credentials' }, { clientId: 'acme-web', secret: 'change-me-please-32-chars-minimum' });
+    expect(app.body.effectivePolicy).toEqual({
+      accessTokenTtl: '5m',
+      refreshIdleTtl: '14d',
+      refreshAbsoluteTtl: '90d',
+      sessionIdleTtl: '7d',
+      sessionAbsoluteTtl: '90d',
+      sliding: true,
+      rotation: true,
+      reuseGraceSeconds: 10,
+      onReuse: 'revoke-session',
+    });
+    expect(app.body.grants).toEqual([
+      {
+        resourceServer: 'https://api.acme.test/orders',
+        scopes: [],
+        permissionGroups: ['order-clerk'],
+        flows: ['client_credentials', 'user'],
+      },
+    ]);
+    const token = await t.token(
+      'acme',
+      { grant_type: 'client_credentials' },
+      { clientId: 'acme-web', secret: 'change-me-please-32-chars-minimum' },
+    );
     expect(token.status).toBe(200);
     expect(token.body.scope).toBe('orders:read orders:write');
-    const users = await t.sql(`SELECT email, password_hash, roles FROM users WHERE email = 'ada@acme.test'`);
-    expect(users).toEqual([{ email: 'ada@acme.test', password_hash: expect.stringMatching(/^\$argon2id\$/), roles: ['admin'] }]);
-    expect(JSON.stringify(await t.sql(`SELECT * FROM applications`))).not.toContain('change-me-please');
+    const users = await t.sql(
+      `SELECT email, password_hash, roles FROM users WHERE email = 'ada@acme.test'`,
+    );
+    expect(users).toEqual([
+      {
+        email: 'ada@acme.test',
+        password_hash: expect.stringMatching(/^\$argon2id\$/),
+        roles: ['admin'],
+      },
+    ]);
+    expect(JSON.stringify(await t.sql(`SELECT * FROM applications`))).not.toContain(
+      'change-me-please',
+    );
     expect((await t.get('/readyz')).status).toBe(200);
   });
 
   it('changes nothing when applied again', async () => {
-    const before = await t.sql(`SELECT table_name, updated_at FROM (SELECT 'tenants' AS table_name, updated_at FROM tenants UNION ALL SELECT 'applications', updated_at FROM applications UNION ALL SELECT 'users', updated_at FROM users UNION ALL SELECT 'rs', updated_at FROM resource_servers) x ORDER BY 1, 2`);
-    const hashBefore = await t.sql(`SELECT password_hash, secret_hash FROM users, applications WHERE users.email = 'ada@acme.test' AND applications.client_id = 'acme-web'`);
+    const before = await t.sql(
+      `SELECT table_name, updated_at FROM (SELECT 'tenants' AS table_name, updated_at FROM tenants UNION ALL SELECT 'applications', updated_at FROM applications UNION ALL SELECT 'users', updated_at FROM users UNION ALL SELECT 'rs', updated_at FROM resource_servers) x ORDER BY 1, 2`,
+    );
+    const hashBefore = await t.sql(
+      `SELECT password_hash, secret_hash FROM users, applications WHERE users.email = 'ada@acme.test' AND applications.client_id = 'acme-web'`,
+    );
     expect(await apply(file)).toEqual({ created: [], updated: [] });
-    expect(await t.sql(`SELECT table_name, updated_at FROM (SELECT 'tenants' AS table_name, updated_at FROM tenants UNION ALL SELECT 'applications', updated_at FROM applications UNION ALL SELECT 'users', updated_at FROM users UNION ALL SELECT 'rs', updated_at FROM resource_servers) x ORDER BY 1, 2`)).toEqual(before);
-    expect(await t.sql(`SELECT password_hash, secret_hash FROM users, applications WHERE users.email = 'ada@acme.test' AND applications.client_id = 'acme-web'`)).toEqual(hashBefore);
+    expect(
+      await t.sql(
+        `SELECT table_name, updated_at FROM (SELECT 'tenants' AS table_name, updated_at FROM tenants UNION ALL SELECT 'applications', updated_at FROM applications UNION ALL SELECT 'users', updated_at FROM users UNION ALL SELECT 'rs', updated_at FROM resource_servers) x ORDER BY 1, 2`,
+      ),
+    ).toEqual(before);
+    expect(
+      await t.sql(
+        `SELECT password_hash, secret_hash FROM users, applications WHERE users.email = 'ada@acme.test' AND applications.client_id = 'acme-web'`,
+      ),
+    ).toEqual(hashBefore);
   });
 
   it('updates what a changed file names and deletes nothing; YAML works too', async () => {
@@ -76,12 +142,37 @@ describe('the bootstrap file (configuration as code)', () => {
     changed.tenants[0].name = 'Acme Corp';
     changed.tenants[0].applications[0].policy.accessTokenTtl = '2m';
     changed.tenants[0].applications[0].clientSecret = 'a-new-secret-that-is-32-characters-long';
-    (changed.tenants[0] as { applications: unknown[] }).applications.push({ clientId: 'acme-cli', name: 'CLI', type: 'public', redirectUris: ['http://127.0.0.1/cb'], grantTypes: ['authorization_code'] });
+    (changed.tenants[0] as { applications: unknown[] }).applications.push({
+      clientId: 'acme-cli',
+      name: 'CLI',
+      type: 'public',
+      redirectUris: ['http://127.0.0.1/cb'],
+      grantTypes: ['authorization_code'],
+    });
     const yamlFile = join(dir, 'bootstrap.yaml');
     writeFileSync(yamlFile, stringify(changed));
-    expect(await apply(yamlFile)).toEqual({ created: ['application acme-cli'], updated: ['tenant acme', 'application acme-web'] });
-    expect((await t.token('acme', { grant_type: 'client_credentials' }, { clientId: 'acme-web', secret: 'a-new-secret-that-is-32-characters-long' })).body.expires_in).toBe(120);
-    expect((await t.token('acme', { grant_type: 'client_credentials' }, { clientId: 'acme-web', secret: 'change-me-please-32-chars-minimum' })).status).toBe(401);
+    expect(await apply(yamlFile)).toEqual({
+      created: ['application acme-cli'],
+      updated: ['tenant acme', 'application acme-web'],
+    });
+    expect(
+      (
+        await t.token(
+          'acme',
+          { grant_type: 'client_credentials' },
+          { clientId: 'acme-web', secret: 'a-new-secret-that-is-32-characters-long' },
+        )
+      ).body.expires_in,
+    ).toBe(120);
+    expect(
+      (
+        await t.token(
+          'acme',
+          { grant_type: 'client_credentials' },
+          { clientId: 'acme-web', secret: 'change-me-please-32-chars-minimum' },
+        )
+      ).status,
+    ).toBe(401);
 
     const shrunk = base();
     shrunk.tenants[0].applications = [];
@@ -89,7 +180,13 @@ describe('the bootstrap file (configuration as code)', () => {
     shrunk.tenants[0].resourceServers = [];
     writeFileSync(join(dir, 'shrunk.json'), JSON.stringify(shrunk));
     await apply(join(dir, 'shrunk.json'));
-    expect((await t.sql(`SELECT client_id FROM applications a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'acme' ORDER BY 1`)).map((r) => r.client_id)).toEqual(['acme-cli', 'acme-web']);
+    expect(
+      (
+        await t.sql(
+          `SELECT client_id FROM applications a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'acme' ORDER BY 1`,
+        )
+      ).map((r) => r.client_id),
+    ).toEqual(['acme-cli', 'acme-web']);
     expect(await t.sql(`SELECT 1 FROM users WHERE email = 'ada@acme.test'`)).toHaveLength(1);
   });
 });
@@ -120,7 +217,8 @@ describe('a bootstrap file that cannot be applied', () => {
 
   it('refuses a private back-channel logout URI without TESSERA_ALLOW_PRIVATE_URIS', async () => {
     const bad = base();
-    (bad.tenants[0].applications[0] as { backchannelLogoutUri?: string }).backchannelLogoutUri = 'http://127.0.0.1:4000/logout';
+    (bad.tenants[0].applications[0] as { backchannelLogoutUri?: string }).backchannelLogoutUri =
+      'http://127.0.0.1:4000/logout';
     const message = await startWith(bad);
     expect(message).toContain('tenants[0].applications[0].backchannelLogoutUri');
     expect(message).toContain('Loopback, private and link-local addresses are not allowed');

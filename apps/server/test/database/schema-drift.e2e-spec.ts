@@ -9,7 +9,9 @@ describe('migrations and entities', () => {
       const pending = (await ds.driver.createSchemaBuilder().log()).upQueries.map((q) => q.query);
       // Foreign keys live in the migrations only (entities keep plain id columns, no relations):
       // the builder proposes dropping them, and nothing else may differ.
-      const foreignKeys = pending.filter((q) => /^ALTER TABLE "\w+" DROP CONSTRAINT "\w+__fk"$/.test(q));
+      const foreignKeys = pending.filter((q) =>
+        /^ALTER TABLE "\w+" DROP CONSTRAINT "\w+__fk"$/.test(q),
+      );
       expect(pending.filter((q) => !foreignKeys.includes(q))).toEqual([]);
       expect(foreignKeys.length).toBeGreaterThan(0); // the filter above still sees them
     } finally {

@@ -14,15 +14,24 @@ describe('discovery and health', () => {
     expect(oidc.body.token_endpoint).toBe(`${issuer}/token`);
     expect(oidc.body.jwks_uri).toBe(`${issuer}/jwks.json`);
     expect(oidc.body.grant_types_supported).toEqual(['client_credentials']);
-    expect(oidc.body.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post']);
+    expect(oidc.body.token_endpoint_auth_methods_supported).toEqual([
+      'client_secret_basic',
+      'client_secret_post',
+    ]);
     // every advertised endpoint answers
     expect((await send(oidc.body.jwks_uri)).status).toBe(200);
     expect((await send(oidc.body.token_endpoint, { method: 'POST' })).status).toBe(400);
-    for (const value of Object.values(oidc.body)) if (typeof value === 'string' && value.startsWith('http')) expect(value.startsWith(t.url)).toBe(true);
+    for (const value of Object.values(oidc.body))
+      if (typeof value === 'string' && value.startsWith('http'))
+        expect(value.startsWith(t.url)).toBe(true);
   });
 
   it('answers 404 in the OAuth error shape for an unknown tenant', async () => {
-    for (const path of ['/t/no-such-tenant/.well-known/openid-configuration', '/.well-known/oauth-authorization-server/t/no-such-tenant', '/t/no-such-tenant/jwks.json']) {
+    for (const path of [
+      '/t/no-such-tenant/.well-known/openid-configuration',
+      '/.well-known/oauth-authorization-server/t/no-such-tenant',
+      '/t/no-such-tenant/jwks.json',
+    ]) {
       const res = await send(`${t.url}${path}`);
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Unknown issuer' });

@@ -7,14 +7,30 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
   let rs: string;
   let app: { clientId: string; secret: string };
 
-  const issue = async () => (await t.token(slug, { grant_type: 'client_credentials' }, { clientId: app.clientId, secret: app.secret })).body.access_token as string;
-  const jwks = async () => (await send(`${t.issuer(slug)}/jwks.json`)).body as { keys: Array<Record<string, string>> };
-  const verify = async (token: string) => jwtVerify(token, createLocalJWKSet(await jwks()), { issuer: t.issuer(slug), audience: rs, typ: 'at+jwt' });
+  const issue = async () =>
+    (
+      await t.token(
+        slug,
+        { grant_type: 'client_credentials' },
+        { clientId: app.clientId, secret: app.secret },
+      )
+    ).body.access_token as string;
+  const jwks = async () =>
+    (await send(`${t.issuer(slug)}/jwks.json`)).body as { keys: Array<Record<string, string>> };
+  const verify = async (token: string) =>
+    jwtVerify(token, createLocalJWKSet(await jwks()), {
+      issuer: t.issuer(slug),
+      audience: rs,
+      typ: 'at+jwt',
+    });
 
   beforeAll(async () => {
     ({ slug } = await t.given.tenant());
-    rs = (await t.given.resourceServer(slug, { scopes: [{ name: 'x', description: '' }] })).identifier;
-    app = await t.given.app(slug, { grants: [{ resourceServer: rs, scopes: ['x'], flows: ['client_credentials'] }] });
+    rs = (await t.given.resourceServer(slug, { scopes: [{ name: 'x', description: '' }] }))
+      .identifier;
+    app = await t.given.app(slug, {
+      grants: [{ resourceServer: rs, scopes: ['x'], flows: ['client_credentials'] }],
+    });
   });
 
   it('publishes public keys only, each with kid, alg and use', async () => {
@@ -23,13 +39,24 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
     expect(res.headers.get('content-type')).toMatch(/application\/jwk-set\+json/);
     expect(res.body.keys).toHaveLength(2); // the active key and the next one
     for (const k of res.body.keys) {
-      expect(k).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: expect.any(String), alg: 'ES256', use: 'sig' });
+      expect(k).toEqual({
+        kty: 'EC',
+        crv: 'P-256',
+        x: expect.any(String),
+        y: expect.any(String),
+        kid: expect.any(String),
+        alg: 'ES256',
+        use: 'sig',
+      });
     }
   });
 
   it('keeps private keys encrypted at rest', async () => {
     const tenantId = (await t.sql(`SELECT id FROM tenants WHERE slug = $1`, [slug]))[0].id;
-    const rows = await t.sql(`SELECT kid, private_key_enc, public_jwk FROM signing_keys WHERE tenant_id = $1`, [tenantId]);
+    const rows = await t.sql(
+      `SELECT kid, private_key_enc, public_jwk FROM signing_keys WHERE tenant_id = $1`,
+      [tenantId],
+    );
     for (const r of rows) {
       expect(r.public_jwk.d).toBeUndefined();
       expect(r.private_key_enc.toString('latin1')).not.toContain('BEGIN');
@@ -44,9 +71,16 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
     const published = (await jwks()).keys.map((k) => k.kid);
     const nextKid = published.find((k) => k !== oldKid)!;
 
-    const rotated = await t.json('POST', `/admin/api/tenants/${slug}/keys/rotate`, undefined, await t.adminToken());
+    const rotated = await t.json(
+      'POST',
+      `/admin/api/tenants/${slug}/keys/rotate`,
+      undefined,
+      await t.adminToken(),
+    );
     expect(rotated.status).toBe(200);
-    const states = Object.fromEntries(rotated.body.map((k: { kid: string; state: string }) => [k.kid, k.state]));
+    const states = Object.fromEntries(
+      rotated.body.map((k: { kid: string; state: string }) => [k.kid, k.state]),
+    );
     expect(states[oldKid]).toBe('retired');
     expect(states[nextKid]).toBe('active');
     expect(Object.values(states).filter((s) => s === 'next')).toHaveLength(1);
@@ -60,20 +94,35 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
     expect(new Date(retired.publishUntil).getTime()).toBeGreaterThan(Date.now() + 300_000); // ≥ the longest access token lifetime
 
     // once every token it signed has expired, the retired key leaves the JWKS
-    await t.sql(`UPDATE signing_keys SET publish_until = now() - interval '1 second' WHERE kid = $1`, [oldKid]);
+    await t.sql(
+      `UPDATE signing_keys SET publish_until = now() - interval '1 second' WHERE kid = $1`,
+      [oldKid],
+    );
     await t.json('POST', `/admin/api/tenants/${slug}/keys/rotate`, undefined, await t.adminToken()); // also drops the JWKS cache
     expect((await jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
   });
 
   it('signs with EdDSA for a tenant that chose it', async () => {
     const ed = await t.given.tenant({ signingAlg: 'EdDSA' });
-    const edRs = (await t.given.resourceServer(ed.slug, { scopes: [{ name: 'x', description: '' }] })).identifier;
-    const edApp = await t.given.app(ed.slug, { grants: [{ resourceServer: edRs, scopes: ['x'], flows: ['client_credentials'] }] });
-    const token = (await t.token(ed.slug, { grant_type: 'client_credentials' }, { clientId: edApp.clientId, secret: edApp.secret })).body.access_token;
+    const edRs = (
+      await t.given.resourceServer(ed.slug, { scopes: [{ name: 'x', description: '' }] })
+    ).identifier;
+    const edApp = await t.given.app(ed.slug, {
+      grants: [{ resourceServer: edRs, scopes: ['x'], flows: ['client_credentials'] }],
+    });
+    const token = (
+      await t.token(
+        ed.slug,
+        { grant_type: 'client_credentials' },
+        { clientId: edApp.clientId, secret: edApp.secret },
+      )
+    ).body.access_token;
     expect(decodeProtectedHeader(token).alg).toBe('EdDSA');
     const set = (await send(`${ed.issuer}/jwks.json`)).body;
     expect(set.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
-    await expect(jwtVerify(token, createLocalJWKSet(set), { issuer: ed.issuer, audience: edRs })).resolves.toBeTruthy();
+    await expect(
+      jwtVerify(token, createLocalJWKSet(set), { issuer: ed.issuer, audience: edRs }),
+    ).resolves.toBeTruthy();
   });
 
   it('keeps every token verifiable while rotations run under load', async () => {
@@ -81,9 +130,22 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
     const traffic = (async () => {
       for (let i = 0; i < 40; i++) tokens.push(await issue());
     })();
-    for (let i = 0; i < 3; i++) expect((await t.json('POST', `/admin/api/tenants/${slug}/keys/rotate`, undefined, await t.adminToken())).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await t.json(
+            'POST',
+            `/admin/api/tenants/${slug}/keys/rotate`,
+            undefined,
+            await t.adminToken(),
+          )
+        ).status,
+      ).toBe(200);
     await traffic;
     const set = createLocalJWKSet(await jwks());
-    for (const token of tokens) await expect(jwtVerify(token, set, { issuer: t.issuer(slug), audience: rs })).resolves.toBeTruthy();
+    for (const token of tokens)
+      await expect(
+        jwtVerify(token, set, { issuer: t.issuer(slug), audience: rs }),
+      ).resolves.toBeTruthy();
   });
 });

@@ -39,7 +39,10 @@ export interface StartedTestServer {
 }
 
 /** Starts a real server (real HTTP, real database) with a config object, as main.ts would. */
-export async function startTestServer(databaseUrl: string | undefined, env: Record<string, string> = {}): Promise<StartedTestServer> {
+export async function startTestServer(
+  databaseUrl: string | undefined,
+  env: Record<string, string> = {},
+): Promise<StartedTestServer> {
   const port = await freePort();
   const config = loadConfig({
     PORT: String(port),
@@ -70,20 +73,31 @@ export interface TestServer {
   adminToken(scope?: string): Promise<string>;
   get(path: string, token?: string): Promise<Reply>;
   json(method: string, path: string, body: unknown, token?: string): Promise<Reply>;
-  token(slug: string, params: Record<string, string | string[]>, auth?: { clientId: string; secret: string }): Promise<Reply>;
+  token(
+    slug: string,
+    params: Record<string, string | string[]>,
+    auth?: { clientId: string; secret: string },
+  ): Promise<Reply>;
   given: Factories;
 }
 
 interface Factories {
   /** A tenant through the admin API, with a unique slug. */
   tenant(body?: Record<string, unknown>): Promise<{ slug: string; issuer: string; id: string }>;
-  resourceServer(slug: string, body?: Record<string, unknown>): Promise<{ identifier: string; id: string }>;
+  resourceServer(
+    slug: string,
+    body?: Record<string, unknown>,
+  ): Promise<{ identifier: string; id: string }>;
   /** A confidential client; returns its secret. */
-  app(slug: string, body?: Record<string, unknown>): Promise<{ clientId: string; secret: string; body: any }>;
+  app(
+    slug: string,
+    body?: Record<string, unknown>,
+  ): Promise<{ clientId: string; secret: string; body: any }>;
 }
 
 let counter = 0;
-export const unique = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+export const unique = (prefix: string) =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 /**
  * One server and one database for the test file: started in beforeAll, stopped and dropped in afterAll.
@@ -134,34 +148,59 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
       const hit = tokens.get(key);
       if (hit) return hit;
       const a = t.automation();
-      const res = await t.token('system', { grant_type: 'client_credentials', ...(scope ? { scope } : {}) }, { clientId: a.clientId, secret: a.clientSecret });
+      const res = await t.token(
+        'system',
+        { grant_type: 'client_credentials', ...(scope ? { scope } : {}) },
+        { clientId: a.clientId, secret: a.clientSecret },
+      );
       if (res.status !== 200) throw new Error(`admin token: ${res.status} ${res.text}`);
       tokens.set(key, res.body.access_token);
       return res.body.access_token;
     },
-    get: (path, token) => send(`${started.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    get: (path, token) =>
+      send(`${started.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
     json: (method, path, body, token) =>
       send(`${started.url}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       }),
     token: (slug, params, auth) =>
       send(`${started.url}/t/${slug}/token`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: basic(auth.clientId, auth.secret) } : {}) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(auth ? { authorization: basic(auth.clientId, auth.secret) } : {}),
+        },
         body: form(params),
       }),
     given: {
       async tenant(body = {}) {
-        const slug = unique('t').toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 60);
-        const res = await t.json('POST', '/admin/api/tenants', { slug, name: `Tenant ${slug}`, ...body }, await t.adminToken());
+        const slug = unique('t')
+          .toLowerCase()
+          .replace(/[^a-z0-9-]/g, '-')
+          .slice(0, 60);
+        const res = await t.json(
+          'POST',
+          '/admin/api/tenants',
+          { slug, name: `Tenant ${slug}`, ...body },
+          await t.adminToken(),
+        );
         if (res.status !== 201) throw new Error(`tenant: ${res.status} ${res.text}`);
         return { slug, issuer: res.body.issuer, id: res.body.id };
       },
       async resourceServer(slug, body = {}) {
-        const identifier = (body.identifier as string) ?? `https://api.example.test/${unique('rs')}`;
-        const res = await t.json('POST', `/admin/api/tenants/${slug}/resource-servers`, { identifier, name: identifier, scopes: [], ...body }, await t.adminToken());
+        const identifier =
+          (body.identifier as string) ?? `https://api.example.test/${unique('rs')}`;
+        const res = await t.json(
+          'POST',
+          `/admin/api/tenants/${slug}/resource-servers`,
+          { identifier, name: identifier, scopes: [], ...body },
+          await t.adminToken(),
+        );
         if (res.status !== 201) throw new Error(`resource server: ${res.status} ${res.text}`);
         return { identifier, id: res.body.id };
       },
@@ -169,11 +208,21 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
         const res = await t.json(
           'POST',
           `/admin/api/tenants/${slug}/applications`,
-          { clientId: unique('app'), name: 'Test app', type: 'confidential', grantTypes: ['client_credentials'], ...body },
+          {
+            clientId: unique('app'),
+            name: 'Test app',
+            type: 'confidential',
+            grantTypes: ['client_credentials'],
+            ...body,
+          },
           await t.adminToken(),
         );
         if (res.status !== 201) throw new Error(`app: ${res.status} ${res.text}`);
-        return { clientId: res.body.application.clientId, secret: res.body.clientSecret ?? (body.clientSecret as string), body: res.body };
+        return {
+          clientId: res.body.application.clientId,
+          secret: res.body.clientSecret ?? (body.clientSecret as string),
+          body: res.body,
+        };
       },
     },
   };
@@ -181,7 +230,10 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
 }
 
 /** Polls an assertion until it passes (async effects), never a fixed sleep. */
-export async function eventually(assertion: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
+export async function eventually(
+  assertion: () => Promise<void> | void,
+  timeoutMs = 5000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

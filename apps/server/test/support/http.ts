@@ -22,6 +22,7 @@ export function basic(clientId: string, secret: string): string {
 
 export function form(params: Record<string, string | string[]>): string {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) for (const one of Array.isArray(v) ? v : [v]) p.append(k, one);
+  for (const [k, v] of Object.entries(params))
+    for (const one of Array.isArray(v) ? v : [v]) p.append(k, one);
   return p.toString();
 }

@@ -55,8 +55,12 @@ export class Init1764000000000 implements MigrationInterface {
     await q.query(`CREATE UNIQUE INDEX signing_keys__kid ON signing_keys (kid)`);
     await q.query(`CREATE INDEX signing_keys__tenant_id__state ON signing_keys (tenant_id, state)`);
     // at most one active and one next key per tenant, whatever races a rotation meets
-    await q.query(`CREATE UNIQUE INDEX signing_keys__one_active ON signing_keys (tenant_id) WHERE state = 'active'`);
-    await q.query(`CREATE UNIQUE INDEX signing_keys__one_next ON signing_keys (tenant_id) WHERE state = 'next'`);
+    await q.query(
+      `CREATE UNIQUE INDEX signing_keys__one_active ON signing_keys (tenant_id) WHERE state = 'active'`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX signing_keys__one_next ON signing_keys (tenant_id) WHERE state = 'next'`,
+    );
     await q.query(`
       CREATE TABLE resource_servers (
         id uuid NOT NULL,
@@ -74,7 +78,9 @@ export class Init1764000000000 implements MigrationInterface {
         CONSTRAINT resource_servers__pk PRIMARY KEY (id),
         CONSTRAINT resource_servers__tenant_id__fk FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
       )`);
-    await q.query(`CREATE UNIQUE INDEX resource_servers__tenant_id__identifier ON resource_servers (tenant_id, identifier)`);
+    await q.query(
+      `CREATE UNIQUE INDEX resource_servers__tenant_id__identifier ON resource_servers (tenant_id, identifier)`,
+    );
     await q.query(`
       CREATE TABLE applications (
         id uuid NOT NULL,
@@ -106,7 +112,9 @@ export class Init1764000000000 implements MigrationInterface {
         CONSTRAINT applications__type CHECK (type IN ('confidential', 'public')),
         CONSTRAINT applications__secret CHECK ((type = 'confidential') = (secret_hash IS NOT NULL))
       )`);
-    await q.query(`CREATE UNIQUE INDEX applications__tenant_id__client_id ON applications (tenant_id, client_id)`);
+    await q.query(
+      `CREATE UNIQUE INDEX applications__tenant_id__client_id ON applications (tenant_id, client_id)`,
+    );
     await q.query(`
       CREATE TABLE application_grants (
         id uuid NOT NULL,
@@ -149,7 +157,16 @@ export class Init1764000000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['tenant_admins', 'users', 'application_grants', 'applications', 'resource_servers', 'signing_keys', 'tenants', 'server_secrets']) {
+    for (const table of [
+      'tenant_admins',
+      'users',
+      'application_grants',
+      'applications',
+      'resource_servers',
+      'signing_keys',
+      'tenants',
+      'server_secrets',
+    ]) {
       await q.query(`DROP TABLE ${table}`);
     }
   }
