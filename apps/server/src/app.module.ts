@@ -15,6 +15,9 @@ import { SecretsModule } from './secrets';
 import { TenantsModule } from './tenants';
 import { TokensModule } from './tokens';
 import { UsersModule } from './users';
+import { SessionsModule } from './sessions';
+import { SignInModule } from './sign-in';
+import { AuditModule } from './audit';
 import { Global } from '@nestjs/common';
 
 @Global()
@@ -46,7 +49,10 @@ export class AppModule {
         ResourceServersModule,
         ApplicationsModule,
         UsersModule,
+        AuditModule,
+        SessionsModule,
         TokensModule,
+        SignInModule,
         DiscoveryModule,
         AdminModule,
         BootstrapModule,

@@ -46,6 +46,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, db.url), {
       logger: new PinoNestLogger(logger),
       bodyParser: false,
+      abortOnError: false, // throw (and let the caller report), never process.exit from inside
     });
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');

@@ -252,3 +252,35 @@ export const bootstrapSchema = z
 export type BootstrapFile = z.infer<typeof bootstrapSchema>;
 
 export const grantAdminSchema = z.object({ subject: z.string().min(1).max(200) }).strict();
+
+export const createUserSchema = z
+  .object({
+    email: z.email('Must be an e-mail address').max(320),
+    password: z.string().min(8, 'Use at least 8 characters').max(1024),
+    roles: z.array(z.enum(['admin'])).default([]),
+  })
+  .strict();
+export type CreateUserInput = z.infer<typeof createUserSchema>;
+
+export const updateUserSchema = z
+  .object({
+    password: z.string().min(8, 'Use at least 8 characters').max(1024).optional(),
+    isDisabled: z.boolean().optional(),
+    roles: z.array(z.enum(['admin'])).optional(),
+  })
+  .strict();
+export type UpdateUserInput = z.infer<typeof updateUserSchema>;
+
+export const sessionQuerySchema = z
+  .object({
+    user: z.uuid('Must be a user id').optional(),
+    application: z.string().max(128).optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'Must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(200))
+      .default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();

@@ -7,6 +7,9 @@ import { UsersModule } from '../users';
 import { AdminApplicationsController } from './admin-applications.controller';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminKeysController } from './admin-keys.controller';
+import { AdminSessionsController } from './admin-sessions.controller';
+import { AdminUsersController } from './admin-users.controller';
+import { SessionsModule } from '../sessions';
 import { AdminResourceServersController } from './admin-resource-servers.controller';
 import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminDocsController } from './docs.controller';
@@ -15,12 +18,14 @@ import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 
 @Module({
-  imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule, UsersModule],
+  imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule, UsersModule, SessionsModule],
   controllers: [
     AdminTenantsController,
     AdminApplicationsController,
     AdminResourceServersController,
     AdminKeysController,
+    AdminUsersController,
+    AdminSessionsController,
     AdminDocsController,
   ],
   providers: [AdminAuthGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  createUserSchema,
+  updateUserSchema,
   resourceServerSchema,
   createApplicationSchema,
   createTenantSchema,
@@ -141,6 +143,12 @@ export const ADMIN_ROUTES: Route[] = [
     scope: 'admin:resource-servers:write',
     status: 204,
   },
+  { method: 'get', path: '/admin/api/tenants/{tenant}/users', summary: 'Users of a tenant (filter: ?email=)', scope: 'admin:users:read' },
+  { method: 'post', path: '/admin/api/tenants/{tenant}/users', summary: 'Create a user', scope: 'admin:users:write', body: createUserSchema, status: 201 },
+  { method: 'get', path: '/admin/api/tenants/{tenant}/users/{id}', summary: 'A user', scope: 'admin:users:read' },
+  { method: 'patch', path: '/admin/api/tenants/{tenant}/users/{id}', summary: 'Disable (ends all sessions), reset the password, change roles', scope: 'admin:users:write', body: updateUserSchema },
+  { method: 'get', path: '/admin/api/tenants/{tenant}/sessions', summary: 'Live sessions, last seen first (?user=&application=&limit=&cursor=)', scope: 'admin:sessions:read' },
+  { method: 'get', path: '/admin/api/tenants/{tenant}/sessions/{id}', summary: 'A session with its surfaces and refresh-token families', scope: 'admin:sessions:read' },
   {
     method: 'get',
     path: '/admin/api/tenants/{tenant}/keys',

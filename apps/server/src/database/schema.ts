@@ -6,6 +6,10 @@ import { TenantAdmin } from '../admin/tenant-admin.entity';
 import { Tenant } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
 import { Init1764000000000 } from './migrations/1764000000000-init';
+import { Sessions1764100000000 } from './migrations/1764100000000-sessions';
+import { AuthorizationCode, RefreshToken, RefreshTokenFamily, Session, SessionSurface } from '../sessions/session.entity';
+import { ThrottleCounter } from '../sign-in/throttle-counter.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
 
 /** Every entity and migration, in one place, for the app, the CLI and the drift test. */
 export const ENTITIES = [
@@ -17,5 +21,12 @@ export const ENTITIES = [
   Application,
   User,
   TenantAdmin,
+  Session,
+  SessionSurface,
+  RefreshTokenFamily,
+  RefreshToken,
+  AuthorizationCode,
+  ThrottleCounter,
+  AuditEvent,
 ];
-export const MIGRATIONS = [Init1764000000000];
+export const MIGRATIONS = [Init1764000000000, Sessions1764100000000];

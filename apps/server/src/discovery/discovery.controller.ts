@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
+import { OIDC_SCOPES, SUPPORTED_GRANTS } from '../tokens';
 
 /**
  * OpenID Connect Discovery 1.0 and RFC 8414 metadata. Lists only what this server implements now.
@@ -16,12 +17,21 @@ export class DiscoveryController {
     const issuer = this.tenants.issuer(tenant);
     return {
       issuer,
+      authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
       jwks_uri: `${issuer}/jwks.json`,
-      grant_types_supported: ['client_credentials'],
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      scopes_supported: [],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      grant_types_supported: [...SUPPORTED_GRANTS],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      code_challenge_methods_supported: ['S256'],
+      scopes_supported: [...OIDC_SCOPES],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [tenant.signingAlg],
+      claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'azp', 'email', 'email_verified'],
+      prompt_values_supported: ['none', 'login'],
+      // RFC 9207: iss in every authorization response
+      authorization_response_iss_parameter_supported: true,
     };
   }
 

@@ -2,3 +2,6 @@ export { TokensModule } from './tokens.module';
 export { AccessTokens, type MintedAccessToken } from './access-tokens';
 export { ClientAuthenticator } from './client-auth';
 export type { TokenResponse } from './token-response';
+export { OIDC_SCOPES, selectFromGrant } from './user-tokens';
+export { clientContext } from './user-grants';
+export { SUPPORTED_GRANTS } from './token.controller';

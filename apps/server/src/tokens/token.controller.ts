@@ -12,8 +12,9 @@ import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from './client-auth';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import type { TokenResponse } from './token-response';
+import { UserGrants } from './user-grants';
 
-const SUPPORTED_GRANTS = ['client_credentials'] as const;
+export const SUPPORTED_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
 /** RFC 6749 §3.2 token endpoint. */
 @Controller('t/:tenant/token')
@@ -22,6 +23,7 @@ export class TokenController {
     private readonly tenants: TenantsService,
     private readonly clients: ClientAuthenticator,
     private readonly clientCredentials: ClientCredentialsGrant,
+    private readonly userGrants: UserGrants,
   ) {}
 
   @Post()
@@ -45,6 +47,10 @@ export class TokenController {
     switch (grantType as (typeof SUPPORTED_GRANTS)[number]) {
       case 'client_credentials':
         return this.clientCredentials.issue(tenant, app, form);
+      case 'authorization_code':
+        return this.userGrants.authorizationCode(tenant, app, form, req);
+      case 'refresh_token':
+        return this.userGrants.refreshToken(tenant, app, form, req);
     }
   }
 

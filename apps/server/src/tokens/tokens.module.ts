@@ -7,11 +7,15 @@ import { AccessTokens } from './access-tokens';
 import { ClientAuthenticator } from './client-auth';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { TokenController } from './token.controller';
+import { UserGrants } from './user-grants';
+import { UserTokens } from './user-tokens';
+import { SessionsModule } from '../sessions';
+import { UsersModule } from '../users';
 
 @Module({
-  imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule],
+  imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule, SessionsModule, UsersModule],
   controllers: [TokenController],
-  providers: [AccessTokens, ClientAuthenticator, ClientCredentialsGrant],
+  providers: [AccessTokens, ClientAuthenticator, ClientCredentialsGrant, UserGrants, UserTokens],
   exports: [AccessTokens, ClientAuthenticator],
 })
 export class TokensModule {}

@@ -18,6 +18,10 @@ export class UsersRepository {
     return this.repo(em).findOneBy({ tenantId, id });
   }
 
+  list(tenantId: string, email?: string): Promise<User[]> {
+    return this.repo().find({ where: email ? { tenantId, email } : { tenantId }, order: { email: 'ASC' }, take: 500 });
+  }
+
   count(tenantId: string, em?: EntityManager): Promise<number> {
     return this.repo(em).countBy({ tenantId });
   }

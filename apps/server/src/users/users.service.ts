@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { CreateUserInput, UpdateUserInput } from '@tessera/contracts';
+import { AuditService } from '../audit';
+import { isUniqueViolation } from '../database';
+import { Problem } from '../http';
+import { SessionsService } from '../sessions';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
@@ -28,10 +33,54 @@ export class UsersService {
   constructor(
     private readonly repo: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
   ) {}
+
+  list(tenantId: string, email?: string): Promise<User[]> {
+    return this.repo.list(tenantId, email?.toLowerCase());
+  }
+
+  async require(tenantId: string, id: string): Promise<User> {
+    const user = /^[0-9a-f-]{36}$/i.test(id) ? await this.repo.byId(tenantId, id) : null;
+    if (!user) throw Problem.notFound('User');
+    return user;
+  }
+
+  async createOne(tenantId: string, input: CreateUserInput): Promise<User> {
+    try {
+      return await this.dataSource.transaction((em) => this.create(em, tenantId, input));
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Problem('conflict', 'A user with this email exists', [{ pointer: '/email', detail: 'Already registered in this tenant' }]);
+      throw err;
+    }
+  }
+
+  /** Disabling ends every session of the user at once (ASVS 7.4.2). */
+  async updateOne(tenantId: string, id: string, input: UpdateUserInput): Promise<User> {
+    const user = await this.require(tenantId, id);
+    const passwordHash = input.password !== undefined ? await this.hasher.hash(input.password) : undefined;
+    await this.dataSource.transaction(async (em) => {
+      const changes: Partial<User> = {};
+      if (passwordHash) changes.passwordHash = passwordHash;
+      if (input.roles) changes.roles = [...new Set(input.roles)].sort();
+      if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
+      if (Object.keys(changes).length) await this.repo.update(em, tenantId, id, changes);
+      if (input.isDisabled === true && !user.isDisabled) {
+        await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_disabled');
+        await this.audit.record(em, { tenantId, type: 'user_disabled', userId: id });
+      }
+    });
+    return this.require(tenantId, id);
+  }
 
   count(tenantId: string, em?: EntityManager): Promise<number> {
     return this.repo.count(tenantId, em);
+  }
+
+  byId(tenantId: string, id: string): Promise<User | null> {
+    return this.repo.byId(tenantId, id);
   }
 
   byEmail(tenantId: string, email: string): Promise<User | null> {

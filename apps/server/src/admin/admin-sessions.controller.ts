@@ -1,0 +1,38 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { sessionQuerySchema } from '@tessera/contracts';
+import { ApplicationsService } from '../applications';
+import { parseBody, Problem } from '../http';
+import { SessionsService, type SessionDetailView, type SessionPage } from '../sessions';
+import type { Tenant } from '../tenants';
+import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+
+@Controller('admin/api/tenants/:tenant/sessions')
+@UseGuards(AdminAuthGuard)
+export class AdminSessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly applications: ApplicationsService,
+  ) {}
+
+  /** Live sessions, most recently seen first; filter by user id and by application (client id). */
+  @Get()
+  @RequireScopes('admin:sessions:read')
+  async list(@TenantParam() tenant: Tenant, @Query() query: unknown): Promise<SessionPage> {
+    const q = parseBody(sessionQuerySchema, query);
+    let applicationId: string | undefined;
+    if (q.application) {
+      const app = await this.applications.byClientId(tenant.id, q.application);
+      if (!app) return { items: [], nextCursor: null };
+      applicationId = app.id;
+    }
+    return this.sessions.list(tenant.id, { userId: q.user, applicationId, limit: q.limit, cursor: q.cursor });
+  }
+
+  /** One session with its surfaces and each refresh-token family's lineage. */
+  @Get(':id')
+  @RequireScopes('admin:sessions:read')
+  get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<SessionDetailView> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw Problem.notFound('Session');
+    return this.sessions.detail(tenant.id, id);
+  }
+}

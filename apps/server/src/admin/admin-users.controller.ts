@@ -1,0 +1,37 @@
+import { Body, Controller, Get, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { createUserSchema, updateUserSchema } from '@tessera/contracts';
+import { parseBody } from '../http';
+import type { Tenant } from '../tenants';
+import { UsersService, userView, type UserView } from '../users';
+import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+
+@Controller('admin/api/tenants/:tenant/users')
+@UseGuards(AdminAuthGuard)
+export class AdminUsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @RequireScopes('admin:users:read')
+  async list(@TenantParam() tenant: Tenant, @Query('email') email?: string): Promise<UserView[]> {
+    return (await this.users.list(tenant.id, email)).map(userView);
+  }
+
+  @Post()
+  @RequireScopes('admin:users:write')
+  async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<UserView> {
+    return userView(await this.users.createOne(tenant.id, parseBody(createUserSchema, body)));
+  }
+
+  @Get(':id')
+  @RequireScopes('admin:users:read')
+  async get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<UserView> {
+    return userView(await this.users.require(tenant.id, id));
+  }
+
+  /** Disabling a user ends all their sessions in the same transaction. */
+  @Patch(':id')
+  @RequireScopes('admin:users:write')
+  async update(@TenantParam() tenant: Tenant, @Param('id') id: string, @Body() body: unknown): Promise<UserView> {
+    return userView(await this.users.updateOne(tenant.id, id, parseBody(updateUserSchema, body)));
+  }
+}

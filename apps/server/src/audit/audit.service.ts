@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AuditEvent } from './audit-event.entity';
+
+export type AuditType =
+  | 'sign_in_succeeded'
+  | 'sign_in_failed'
+  | 'sign_in_throttled'
+  | 'refresh_token_reuse'
+  | 'code_reuse'
+  | 'session_revoked'
+  | 'family_revoked'
+  | 'user_disabled';
+
+export interface AuditInput {
+  tenantId: string;
+  type: AuditType;
+  sessionId?: string | null;
+  userId?: string | null;
+  clientId?: string | null;
+  ip?: string | null;
+  userAgent?: string | null;
+  /** Ids, reasons and outcomes only: never a token, secret or password. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditView {
+  id: string;
+  type: string;
+  sessionId: string | null;
+  userId: string | null;
+  clientId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  detail: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** The per-tenant security log (reuse detected, revocations, failed sign-ins). */
+@Injectable()
+export class AuditService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async record(em: EntityManager | undefined, e: AuditInput): Promise<void> {
+    await (em ?? this.dataSource.manager).getRepository(AuditEvent).insert({
+      id: randomUUID(),
+      tenantId: e.tenantId,
+      type: e.type,
+      sessionId: e.sessionId ?? null,
+      userId: e.userId ?? null,
+      clientId: e.clientId ?? null,
+      ip: e.ip ?? null,
+      userAgent: e.userAgent?.slice(0, 500) ?? null,
+      detail: (e.detail ?? {}) as never, // jsonb column; TypeORM's deep-partial type does not model it
+    });
+  }
+
+  async list(tenantId: string, f: { type?: string; limit: number; before?: Date }): Promise<AuditView[]> {
+    const qb = this.dataSource
+      .getRepository(AuditEvent)
+      .createQueryBuilder('e')
+      .where('e.tenant_id = :tenantId', { tenantId })
+      .orderBy('e.created_at', 'DESC')
+      .limit(f.limit);
+    if (f.type) qb.andWhere('e.type = :type', { type: f.type });
+    if (f.before) qb.andWhere('e.created_at < :before', { before: f.before });
+    return (await qb.getMany()).map((e) => ({
+      id: e.id,
+      type: e.type,
+      sessionId: e.sessionId,
+      userId: e.userId,
+      clientId: e.clientId,
+      ip: e.ip,
+      userAgent: e.userAgent,
+      detail: e.detail,
+      createdAt: e.createdAt.toISOString(),
+    }));
+  }
+}

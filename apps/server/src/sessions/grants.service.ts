@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { EffectivePolicy } from '@tessera/contracts';
+import { AuditService } from '../audit';
+import { OAuthError } from '../http';
+import { randomToken, SecretsService } from '../secrets';
+import { verifierMatches } from './pkce';
+import type { FamilyResource } from './session.entity';
+import { SessionsRepository, type LockedRefreshToken } from './sessions.repository';
+import { SessionsService, type ClientContext } from './sessions.service';
+
+/** RFC 6749 §4.1.2 recommends at most 10 minutes; ASVS L3 and this product: 60 s. */
+export const CODE_TTL_SECONDS = 60;
+
+export interface CodeRequest {
+  tenantId: string;
+  applicationId: string;
+  sessionId: string;
+  userId: string;
+  redirectUri: string;
+  scopes: string[];
+  resources: FamilyResource[];
+  nonce: string | null;
+  codeChallenge: string | null;
+  authTime: Date;
+}
+
+/** What a grant hands to the token endpoint to mint an access token (and an ID token). */
+export interface GrantedFamily {
+  familyId: string;
+  sessionId: string;
+  userId: string;
+  scopes: string[];
+  resources: FamilyResource[];
+  authTime: Date;
+  nonce?: string | null;
+  refreshToken?: string;
+}
+
+/**
+ * Authorization codes and refresh-token families: issue, redeem, rotate. Every decision is taken
+ * inside one transaction holding the family's row lock, and refusals that must leave a trace
+ * (reuse) are returned from the transaction and thrown after its commit.
+ */
+@Injectable()
+export class GrantsService {
+  constructor(
+    private readonly repo: SessionsRepository,
+    private readonly sessions: SessionsService,
+    private readonly secrets: SecretsService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async issueCode(em: EntityManager, r: CodeRequest): Promise<string> {
+    const code = randomToken();
+    await this.repo.insertCode(em, { id: randomUUID(), codeHash: this.secrets.tokenHash(code), ttl: CODE_TTL_SECONDS, ...r });
+    return code;
+  }
+
+  private async startFamily(em: EntityManager, tenantId: string, applicationId: string, c: { sessionId: string; userId: string; scopes: string[]; resources: FamilyResource[] }, policy: EffectivePolicy, withRefresh: boolean) {
+    const familyId = randomUUID();
+    await this.repo.insertFamily(em, { id: familyId, tenantId, applicationId, sessionId: c.sessionId, userId: c.userId, scopes: c.scopes, resources: c.resources, absoluteTtl: policy.refreshAbsoluteTtl });
+    if (!withRefresh) return { familyId };
+    const refreshToken = randomToken();
+    await this.repo.insertRefreshToken(em, { id: randomUUID(), tenantId, familyId, tokenHash: this.secrets.tokenHash(refreshToken), generation: 0, parentId: null, idleTtl: policy.refreshIdleTtl });
+    return { familyId, refreshToken };
+  }
+
+  /**
+   * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6). A code is single use; a second use revokes what the
+   * first issued (§4.1.2); a failed redemption also spends the code.
+   */
+  async redeemCode<S>(
+    tenantId: string,
+    app: { id: string; clientId: string },
+    p: {
+      code: string;
+      redirectUri: string | undefined;
+      codeVerifier: string | undefined;
+      policy: EffectivePolicy;
+      withRefresh: boolean;
+      client: ClientContext;
+      select: (granted: { resources: FamilyResource[]; scopes: string[] }) => S | OAuthError;
+    },
+  ): Promise<{ family: GrantedFamily; selection: S }> {
+    const outcome = await this.dataSource.transaction(async (em) => {
+      const code = await this.repo.lockCode(em, tenantId, this.secrets.tokenHash(p.code));
+      if (!code) return { kind: 'refused', detail: 'unknown code' } as const;
+      if (code.applicationId !== app.id) return { kind: 'refused', detail: 'code of another client' } as const; // not spent
+      if (code.isUsed) {
+        if (code.familyId) await this.repo.revokeFamily(em, code.familyId, 'code_reuse');
+        await this.audit.record(em, { tenantId, type: 'code_reuse', sessionId: code.sessionId, userId: code.userId, clientId: app.clientId, ip: p.client.ip, userAgent: p.client.userAgent });
+        return { kind: 'refused', detail: 'code used twice' } as const;
+      }
+      const spend = async (detail: string) => {
+        await this.repo.markCodeUsed(em, code.id, null);
+        return { kind: 'refused', detail } as const;
+      };
+      if (code.isExpired) return spend('expired code');
+      if (p.redirectUri !== code.redirectUri) return spend('redirect_uri mismatch');
+      if (code.codeChallenge) {
+        if (!p.codeVerifier || !verifierMatches(p.codeVerifier, code.codeChallenge)) return spend('PKCE verification failed');
+      } else if (p.codeVerifier !== undefined) {
+        return spend('code_verifier without a challenge (PKCE downgrade)'); // RFC 9700 §2.1.1
+      }
+      if (!(await this.sessions.isAlive(em, code.sessionId))) return spend('session ended');
+      const selection = p.select(code);
+      if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const; // the code stays usable
+      const started = await this.startFamily(em, tenantId, app.id, code, p.policy, p.withRefresh);
+      await this.repo.markCodeUsed(em, code.id, started.familyId);
+      await this.sessions.use(em, tenantId, code.sessionId, app.id, p.policy);
+      return { kind: 'ok', selection, family: { ...started, sessionId: code.sessionId, userId: code.userId, scopes: code.scopes, resources: code.resources, authTime: code.authTime, nonce: code.nonce } } as const;
+    });
+    if (outcome.kind === 'invalid') throw outcome.error;
+    if (outcome.kind !== 'ok') throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    return { family: outcome.family, selection: outcome.selection };
+  }
+
+  /**
+   * RFC 6749 §6 with rotation (RFC 9700 §4.14.2). `select` checks the request against the family
+   * (resource, scope) before anything is consumed; a failure there leaves the token usable.
+   */
+  async refresh<S>(
+    tenantId: string,
+    app: { id: string; clientId: string },
+    p: { refreshToken: string; policy: EffectivePolicy; client: ClientContext; select: (t: LockedRefreshToken) => S | OAuthError },
+  ): Promise<{ family: GrantedFamily; selection: S }> {
+    const outcome = await this.dataSource.transaction(async (em) => {
+      const t = await this.repo.lockRefreshToken(em, tenantId, this.secrets.tokenHash(p.refreshToken));
+      if (!t) return { kind: 'refused', detail: 'unknown refresh token' } as const;
+      if (t.applicationId !== app.id) return { kind: 'refused', detail: 'refresh token of another client' } as const; // not consumed
+      if (!t.isFamilyAlive || !t.isSessionAlive) return { kind: 'refused', detail: 'family or session ended' } as const;
+
+      const family = (refreshToken: string): GrantedFamily => ({ familyId: t.familyId, sessionId: t.sessionId, userId: t.userId, scopes: t.scopes, resources: t.resources, authTime: t.authTime, refreshToken });
+
+      if (t.isUsed) {
+        // grace: only the immediate predecessor, only while its successor is unused (SECURITY-TESTS §5.1)
+        const child = await this.repo.childOf(em, t.id);
+        const inGrace = t.secondsSinceUse !== null && t.secondsSinceUse <= p.policy.reuseGraceSeconds;
+        if (inGrace && child && !child.isUsed) {
+          const successor = this.secrets.deriveSuccessor(p.refreshToken);
+          if (this.secrets.tokenHashMatches(successor, child.tokenHash)) {
+            const selection = p.select(t);
+            if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const;
+            await this.repo.countGraceReplay(em, t.id);
+            await this.sessions.use(em, tenantId, t.sessionId, app.id, p.policy);
+            return { kind: 'ok', family: family(successor), selection } as const;
+          }
+        }
+        await this.onReuse(em, tenantId, t, app.clientId, p.policy, p.client);
+        return { kind: 'refused', detail: 'refresh token reuse' } as const;
+      }
+      if (!t.isTokenAlive) return { kind: 'refused', detail: 'refresh token idle expired' } as const;
+
+      const selection = p.select(t);
+      if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const;
+      await this.sessions.use(em, tenantId, t.sessionId, app.id, p.policy);
+      if (!p.policy.rotation) {
+        await this.repo.extendTokenIdle(em, t.id, p.policy.refreshIdleTtl);
+        return { kind: 'ok', family: family(p.refreshToken), selection } as const;
+      }
+      const successor = this.secrets.deriveSuccessor(p.refreshToken);
+      await this.repo.markTokenUsed(em, t.id);
+      await this.repo.insertRefreshToken(em, { id: randomUUID(), tenantId, familyId: t.familyId, tokenHash: this.secrets.tokenHash(successor), generation: t.generation + 1, parentId: t.id, idleTtl: p.policy.refreshIdleTtl });
+      return { kind: 'ok', family: family(successor), selection } as const;
+    });
+    if (outcome.kind === 'invalid') throw outcome.error;
+    if (outcome.kind !== 'ok') throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    return { family: outcome.family, selection: outcome.selection };
+  }
+
+  /** A used (or outgrown) refresh token came back: theft is assumed; the family or session dies. */
+  private async onReuse(em: EntityManager, tenantId: string, t: LockedRefreshToken, clientId: string, policy: EffectivePolicy, client: ClientContext) {
+    await this.audit.record(em, { tenantId, type: 'refresh_token_reuse', sessionId: t.sessionId, userId: t.userId, clientId, ip: client.ip, userAgent: client.userAgent, detail: { familyId: t.familyId, generation: t.generation, action: policy.onReuse } });
+    if (policy.onReuse === 'revoke-session') await this.sessions.revokeIn(em, tenantId, t.sessionId, 'reuse_detected', { clientId, userId: t.userId });
+    else await this.repo.revokeFamily(em, t.familyId, 'reuse_detected');
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit';
+import { GrantsService } from './grants.service';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+
+@Module({
+  imports: [AuditModule],
+  providers: [SessionsRepository, SessionsService, GrantsService],
+  exports: [SessionsService, GrantsService],
+})
+export class SessionsModule {}

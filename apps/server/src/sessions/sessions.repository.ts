@@ -1,0 +1,281 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { FamilyResource } from './session.entity';
+
+/** Expiry decisions use the database's now(), so every instance agrees whatever its clock says. */
+const SECONDS = `* interval '1 second'`;
+
+export interface LockedRefreshToken {
+  id: string;
+  familyId: string;
+  generation: number;
+  isUsed: boolean;
+  secondsSinceUse: number | null;
+  isTokenAlive: boolean;
+  applicationId: string;
+  sessionId: string;
+  userId: string;
+  scopes: string[];
+  resources: FamilyResource[];
+  isFamilyAlive: boolean;
+  familyAbsoluteExpiresAt: Date;
+  isSessionAlive: boolean;
+  authTime: Date;
+}
+
+export interface LockedCode {
+  id: string;
+  applicationId: string;
+  sessionId: string;
+  userId: string;
+  redirectUri: string;
+  scopes: string[];
+  resources: FamilyResource[];
+  nonce: string | null;
+  codeChallenge: string | null;
+  authTime: Date;
+  isExpired: boolean;
+  isUsed: boolean;
+  familyId: string | null;
+}
+
+export interface SessionRow {
+  id: string;
+  tenantId: string;
+  userId: string;
+  authTime: Date;
+  createdAt: Date;
+  lastSeenAt: Date;
+  idleExpiresAt: Date;
+  absoluteExpiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  revokedAt: Date | null;
+  revocationReason: string | null;
+}
+
+const SESSION_COLUMNS = `s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt",
+  s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt",
+  s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"`;
+
+/** TypeORM answers an UPDATE on PostgreSQL with [rows, rowCount]. */
+function affected(result: unknown): number {
+  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+}
+
+const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
+
+@Injectable()
+export class SessionsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private m(em?: EntityManager): EntityManager {
+    return em ?? this.dataSource.manager;
+  }
+
+  async insertSession(
+    em: EntityManager,
+    s: { id: string; tenantId: string; userId: string; cookieHash: Buffer; idleTtl: number; absoluteTtl: number; ip: string | null; userAgent: string | null },
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO sessions (id, tenant_id, user_id, cookie_hash, auth_time, idle_expires_at, absolute_expires_at, ip, user_agent)
+       VALUES ($1, $2, $3, $4, now(), now() + LEAST($5, $6) ${SECONDS}, now() + $6 ${SECONDS}, $7, $8)`,
+      [s.id, s.tenantId, s.userId, s.cookieHash, s.idleTtl, s.absoluteTtl, s.ip, s.userAgent],
+    );
+  }
+
+  /** The live session a cookie names, in this tenant, for an enabled user. */
+  async aliveByCookie(tenantId: string, cookieHash: Buffer): Promise<SessionRow | undefined> {
+    const rows = await this.m().query(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.cookie_hash = $1 AND s.tenant_id = $2 AND ${ALIVE} AND NOT u.is_disabled`,
+      [cookieHash, tenantId],
+    );
+    return rows[0];
+  }
+
+  async isAlive(em: EntityManager, sessionId: string): Promise<boolean> {
+    const rows = await em.query(`SELECT 1 FROM sessions s WHERE s.id = $1 AND ${ALIVE}`, [sessionId]);
+    return rows.length > 0;
+  }
+
+  /** Last seen now; with sliding, the idle expiry moves forward, never past the absolute one. */
+  async touchSession(em: EntityManager, sessionId: string, slideBy: number | null): Promise<void> {
+    await em.query(
+      `UPDATE sessions SET last_seen_at = now(),
+         idle_expires_at = CASE WHEN $2::int IS NULL THEN idle_expires_at ELSE LEAST(now() + $2::int ${SECONDS}, absolute_expires_at) END
+       WHERE id = $1`,
+      [sessionId, slideBy],
+    );
+  }
+
+  async touchSurface(em: EntityManager, tenantId: string, sessionId: string, applicationId: string): Promise<void> {
+    await em.query(
+      `INSERT INTO session_surfaces (session_id, application_id, tenant_id) VALUES ($1, $2, $3)
+       ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()`,
+      [sessionId, applicationId, tenantId],
+    );
+  }
+
+  async insertCode(
+    em: EntityManager,
+    c: { id: string; tenantId: string; codeHash: Buffer; applicationId: string; sessionId: string; userId: string; redirectUri: string; scopes: string[]; resources: FamilyResource[]; nonce: string | null; codeChallenge: string | null; authTime: Date; ttl: number },
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO authorization_codes (id, tenant_id, code_hash, application_id, session_id, user_id, redirect_uri, scopes, resources, nonce, code_challenge, auth_time, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + $13 ${SECONDS})`,
+      [c.id, c.tenantId, c.codeHash, c.applicationId, c.sessionId, c.userId, c.redirectUri, JSON.stringify(c.scopes), JSON.stringify(c.resources), c.nonce, c.codeChallenge, c.authTime, c.ttl],
+    );
+  }
+
+  async lockCode(em: EntityManager, tenantId: string, codeHash: Buffer): Promise<LockedCode | undefined> {
+    const rows = await em.query(
+      `SELECT id, application_id AS "applicationId", session_id AS "sessionId", user_id AS "userId", redirect_uri AS "redirectUri",
+              scopes, resources, nonce, code_challenge AS "codeChallenge", auth_time AS "authTime",
+              expires_at <= now() AS "isExpired", used_at IS NOT NULL AS "isUsed", family_id AS "familyId"
+       FROM authorization_codes WHERE code_hash = $1 AND tenant_id = $2 FOR UPDATE`,
+      [codeHash, tenantId],
+    );
+    return rows[0];
+  }
+
+  async markCodeUsed(em: EntityManager, codeId: string, familyId: string | null): Promise<void> {
+    await em.query(`UPDATE authorization_codes SET used_at = now(), family_id = COALESCE($2, family_id) WHERE id = $1`, [codeId, familyId]);
+  }
+
+  async insertFamily(
+    em: EntityManager,
+    f: { id: string; tenantId: string; sessionId: string; applicationId: string; userId: string; scopes: string[]; resources: FamilyResource[]; absoluteTtl: number },
+  ): Promise<void> {
+    // a family never outlives its session
+    await em.query(
+      `INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8 ${SECONDS}, s.absolute_expires_at) FROM sessions s WHERE s.id = $3`,
+      [f.id, f.tenantId, f.sessionId, f.applicationId, f.userId, JSON.stringify(f.scopes), JSON.stringify(f.resources), f.absoluteTtl],
+    );
+  }
+
+  async insertRefreshToken(
+    em: EntityManager,
+    t: { id: string; tenantId: string; familyId: string; tokenHash: Buffer; generation: number; parentId: string | null; idleTtl: number },
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO refresh_tokens (id, tenant_id, family_id, token_hash, generation, parent_id, idle_expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, LEAST(now() + $7 ${SECONDS}, f.absolute_expires_at) FROM refresh_token_families f WHERE f.id = $3`,
+      [t.id, t.tenantId, t.familyId, t.tokenHash, t.generation, t.parentId, t.idleTtl],
+    );
+  }
+
+  /**
+   * The presented refresh token with its family and session, locking the token and its family
+   * (every change to a family's tokens holds the family's lock, so concurrent refreshes serialise).
+   */
+  async lockRefreshToken(em: EntityManager, tenantId: string, tokenHash: Buffer): Promise<LockedRefreshToken | undefined> {
+    const rows = await em.query(
+      `SELECT rt.id, rt.family_id AS "familyId", rt.generation, rt.used_at IS NOT NULL AS "isUsed",
+              extract(epoch FROM now() - rt.used_at)::float8 AS "secondsSinceUse", rt.idle_expires_at > now() AS "isTokenAlive",
+              f.application_id AS "applicationId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
+              (f.revoked_at IS NULL AND f.absolute_expires_at > now()) AS "isFamilyAlive", f.absolute_expires_at AS "familyAbsoluteExpiresAt",
+              (${ALIVE} AND NOT u.is_disabled) AS "isSessionAlive", s.auth_time AS "authTime"
+       FROM refresh_tokens rt
+       JOIN refresh_token_families f ON f.id = rt.family_id
+       JOIN sessions s ON s.id = f.session_id
+       JOIN users u ON u.id = f.user_id
+       WHERE rt.token_hash = $1 AND rt.tenant_id = $2
+       FOR UPDATE OF rt, f`,
+      [tokenHash, tenantId],
+    );
+    return rows[0];
+  }
+
+  async childOf(em: EntityManager, tokenId: string): Promise<{ id: string; tokenHash: Buffer; isUsed: boolean } | undefined> {
+    const rows = await em.query(`SELECT id, token_hash AS "tokenHash", used_at IS NOT NULL AS "isUsed" FROM refresh_tokens WHERE parent_id = $1`, [tokenId]);
+    return rows[0];
+  }
+
+  async markTokenUsed(em: EntityManager, tokenId: string): Promise<void> {
+    await em.query(`UPDATE refresh_tokens SET used_at = now() WHERE id = $1`, [tokenId]);
+  }
+
+  async countGraceReplay(em: EntityManager, tokenId: string): Promise<void> {
+    await em.query(`UPDATE refresh_tokens SET grace_replays = grace_replays + 1 WHERE id = $1`, [tokenId]);
+  }
+
+  /** Rotation off: the same token lives on; each use restarts its idle time, within the family's life. */
+  async extendTokenIdle(em: EntityManager, tokenId: string, idleTtl: number): Promise<void> {
+    await em.query(
+      `UPDATE refresh_tokens rt SET idle_expires_at = LEAST(now() + $2 ${SECONDS}, f.absolute_expires_at)
+       FROM refresh_token_families f WHERE rt.id = $1 AND f.id = rt.family_id`,
+      [tokenId, idleTtl],
+    );
+  }
+
+  async revokeFamily(em: EntityManager, familyId: string, reason: string): Promise<void> {
+    await em.query(`UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL`, [familyId, reason]);
+  }
+
+  /** Ends a session and every family in it, in the caller's transaction. Returns whether it was live. */
+  async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<boolean> {
+    await em.query(`UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE session_id = $1 AND revoked_at IS NULL`, [sessionId, reason]);
+    const result = await em.query(`UPDATE sessions SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL`, [sessionId, reason]);
+    return affected(result) > 0;
+  }
+
+  async liveSessionIdsOfUser(em: EntityManager, tenantId: string, userId: string): Promise<string[]> {
+    const rows = await em.query(`SELECT id FROM sessions s WHERE s.tenant_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL FOR UPDATE`, [tenantId, userId]);
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  async listSessions(
+    tenantId: string,
+    f: { userId?: string; applicationId?: string; limit: number; after?: { lastSeenAt: Date; id: string } },
+  ): Promise<SessionRow[]> {
+    const params: unknown[] = [tenantId, f.limit];
+    const where = [`s.tenant_id = $1`, ALIVE];
+    if (f.userId) {
+      params.push(f.userId);
+      where.push(`s.user_id = $${params.length}`);
+    }
+    if (f.applicationId) {
+      params.push(f.applicationId);
+      where.push(`EXISTS (SELECT 1 FROM session_surfaces ss WHERE ss.session_id = s.id AND ss.application_id = $${params.length})`);
+    }
+    if (f.after) {
+      params.push(f.after.lastSeenAt, f.after.id);
+      where.push(`(s.last_seen_at, s.id) < ($${params.length - 1}, $${params.length})`);
+    }
+    return this.m().query(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.last_seen_at DESC, s.id DESC LIMIT $2`, params);
+  }
+
+  async sessionById(tenantId: string, id: string): Promise<SessionRow | undefined> {
+    const rows = await this.m().query(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]);
+    return rows[0];
+  }
+
+  surfacesOf(sessionIds: string[]): Promise<Array<{ sessionId: string; applicationId: string; clientId: string; firstSeenAt: Date; lastSeenAt: Date }>> {
+    if (!sessionIds.length) return Promise.resolve([]);
+    return this.m().query(
+      `SELECT ss.session_id AS "sessionId", ss.application_id AS "applicationId", a.client_id AS "clientId", ss.first_seen_at AS "firstSeenAt", ss.last_seen_at AS "lastSeenAt"
+       FROM session_surfaces ss JOIN applications a ON a.id = ss.application_id WHERE ss.session_id = ANY($1::uuid[]) ORDER BY ss.first_seen_at`,
+      [sessionIds],
+    );
+  }
+
+  familiesOf(sessionId: string): Promise<Array<{ id: string; clientId: string; createdAt: Date; absoluteExpiresAt: Date; revokedAt: Date | null; revocationReason: string | null; scopes: string[]; resources: FamilyResource[] }>> {
+    return this.m().query(
+      `SELECT f.id, a.client_id AS "clientId", f.created_at AS "createdAt", f.absolute_expires_at AS "absoluteExpiresAt",
+              f.revoked_at AS "revokedAt", f.revocation_reason AS "revocationReason", f.scopes, f.resources
+       FROM refresh_token_families f JOIN applications a ON a.id = f.application_id WHERE f.session_id = $1 ORDER BY f.created_at`,
+      [sessionId],
+    );
+  }
+
+  tokensOf(familyIds: string[]): Promise<Array<{ familyId: string; generation: number; createdAt: Date; usedAt: Date | null; idleExpiresAt: Date; graceReplays: number }>> {
+    if (!familyIds.length) return Promise.resolve([]);
+    return this.m().query(
+      `SELECT family_id AS "familyId", generation, created_at AS "createdAt", used_at AS "usedAt", idle_expires_at AS "idleExpiresAt", grace_replays AS "graceReplays"
+       FROM refresh_tokens WHERE family_id = ANY($1::uuid[]) ORDER BY family_id, generation`,
+      [familyIds],
+    );
+  }
+}

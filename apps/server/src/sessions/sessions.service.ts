@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { EffectivePolicy } from '@tessera/contracts';
+import { AuditService } from '../audit';
+import { Problem } from '../http';
+import { randomToken, SecretsService } from '../secrets';
+import { SessionsRepository, type SessionRow } from './sessions.repository';
+import { sessionView, type SessionDetailView, type SessionView } from './session.view';
+
+export interface ClientContext {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionPage {
+  items: SessionView[];
+  /** Opaque; pass as `cursor` for the next page. */
+  nextCursor: string | null;
+}
+
+export type RevocationReason = 'logout' | 'admin' | 'sign_out_everywhere' | 'reuse_detected' | 'user_disabled' | 'expired' | 'code_reuse' | 'revoked';
+
+/** Server-side sessions: what a browser's cookie names, and what every refresh is checked against. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repo: SessionsRepository,
+    private readonly secrets: SecretsService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** A new session with a fresh cookie value (never one the browser brought: no fixation). */
+  async create(em: EntityManager, tenantId: string, userId: string, policy: EffectivePolicy, client: ClientContext): Promise<{ sessionId: string; cookie: string }> {
+    const cookie = randomToken();
+    const sessionId = randomUUID();
+    await this.repo.insertSession(em, {
+      id: sessionId,
+      tenantId,
+      userId,
+      cookieHash: this.secrets.tokenHash(cookie),
+      idleTtl: policy.sessionIdleTtl,
+      absoluteTtl: policy.sessionAbsoluteTtl,
+      ip: client.ip,
+      userAgent: client.userAgent?.slice(0, 500) ?? null,
+    });
+    return { sessionId, cookie };
+  }
+
+  /** The live session a browser's cookie names in this tenant, if any. */
+  async fromCookie(tenantId: string, cookie: string | undefined): Promise<SessionRow | undefined> {
+    if (!cookie || cookie.length > 100) return undefined;
+    return this.repo.aliveByCookie(tenantId, this.secrets.tokenHash(cookie));
+  }
+
+  /** An application uses the session: it becomes (or stays) one of its surfaces; sliding moves idle expiry. */
+  async use(em: EntityManager, tenantId: string, sessionId: string, applicationId: string, policy: EffectivePolicy): Promise<void> {
+    await this.repo.touchSession(em, sessionId, policy.sliding ? policy.sessionIdleTtl : null);
+    await this.repo.touchSurface(em, tenantId, sessionId, applicationId);
+  }
+
+  isAlive(em: EntityManager, sessionId: string): Promise<boolean> {
+    return this.repo.isAlive(em, sessionId);
+  }
+
+  /** Ends a session and all its refresh-token families, in the caller's transaction. */
+  async revokeIn(em: EntityManager, tenantId: string, sessionId: string, reason: RevocationReason, by?: { clientId?: string; userId?: string }): Promise<boolean> {
+    const ended = await this.repo.revokeSession(em, sessionId, reason);
+    if (ended) await this.audit.record(em, { tenantId, type: 'session_revoked', sessionId, userId: by?.userId, clientId: by?.clientId, detail: { reason } });
+    return ended;
+  }
+
+  async revoke(tenantId: string, sessionId: string, reason: RevocationReason): Promise<void> {
+    const s = await this.repo.sessionById(tenantId, sessionId);
+    if (!s) throw Problem.notFound('Session');
+    await this.dataSource.transaction((em) => this.revokeIn(em, tenantId, sessionId, reason));
+  }
+
+  /** Every live session of a user (sign-out-everywhere, a disabled user). Returns how many ended. */
+  async revokeAllOfUser(em: EntityManager, tenantId: string, userId: string, reason: RevocationReason): Promise<number> {
+    const ids = await this.repo.liveSessionIdsOfUser(em, tenantId, userId);
+    for (const id of ids) await this.revokeIn(em, tenantId, id, reason, { userId });
+    return ids.length;
+  }
+
+  async list(tenantId: string, f: { userId?: string; applicationId?: string; limit: number; cursor?: string }): Promise<SessionPage> {
+    let after: { lastSeenAt: Date; id: string } | undefined;
+    if (f.cursor) {
+      try {
+        const [t, id] = JSON.parse(Buffer.from(f.cursor, 'base64url').toString('utf8')) as [string, string];
+        after = { lastSeenAt: new Date(t), id };
+        if (Number.isNaN(after.lastSeenAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+      } catch {
+        throw Problem.validation([{ pointer: '/cursor', detail: 'Not a cursor this API returned' }]);
+      }
+    }
+    const rows = await this.repo.listSessions(tenantId, { ...f, limit: f.limit + 1, after });
+    const page = rows.slice(0, f.limit);
+    const surfaces = await this.repo.surfacesOf(page.map((r) => r.id));
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => sessionView(r, surfaces.filter((s) => s.sessionId === r.id))),
+      nextCursor: rows.length > f.limit && last ? Buffer.from(JSON.stringify([last.lastSeenAt.toISOString(), last.id])).toString('base64url') : null,
+    };
+  }
+
+  async detail(tenantId: string, id: string): Promise<SessionDetailView> {
+    const s = /^[0-9a-f-]{36}$/i.test(id) ? await this.repo.sessionById(tenantId, id) : undefined;
+    if (!s) throw Problem.notFound('Session');
+    const families = await this.repo.familiesOf(s.id);
+    const tokens = await this.repo.tokensOf(families.map((f) => f.id));
+    return {
+      ...sessionView(s, await this.repo.surfacesOf([s.id])),
+      revokedAt: s.revokedAt?.toISOString() ?? null,
+      revocationReason: s.revocationReason,
+      families: families.map((f) => ({
+        id: f.id,
+        clientId: f.clientId,
+        createdAt: f.createdAt.toISOString(),
+        absoluteExpiresAt: f.absoluteExpiresAt.toISOString(),
+        revokedAt: f.revokedAt?.toISOString() ?? null,
+        revocationReason: f.revocationReason,
+        scopes: f.scopes,
+        resources: f.resources.map((r) => ({ identifier: r.identifier, scopes: r.scopes })),
+        tokens: tokens
+          .filter((t) => t.familyId === f.id)
+          .map((t) => ({ generation: t.generation, issuedAt: t.createdAt.toISOString(), usedAt: t.usedAt?.toISOString() ?? null, idleExpiresAt: t.idleExpiresAt.toISOString(), graceReplays: t.graceReplays })),
+      })),
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export { SignInModule } from './sign-in.module';
+export { SESSION_COOKIE } from './cookies';

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { ApplicationsService, type Application } from '../applications';
+import { InvalidRequest, type Form } from '../http';
+import { GrantsService, type ClientContext } from '../sessions';
+import type { Tenant } from '../tenants';
+import type { TokenResponse } from './token-response';
+import { selectFromGrant, UserTokens } from './user-tokens';
+
+export function clientContext(req: Request): ClientContext {
+  const ua = req.headers['user-agent'];
+  return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 500) : null };
+}
+
+/** The authorization_code and refresh_token grants (RFC 6749 §4.1.3, §6). */
+@Injectable()
+export class UserGrants {
+  constructor(
+    private readonly grants: GrantsService,
+    private readonly applications: ApplicationsService,
+    private readonly userTokens: UserTokens,
+  ) {}
+
+  async authorizationCode(tenant: Tenant, app: Application, form: Form, req: Request): Promise<TokenResponse> {
+    const code = form.get('code');
+    if (!code) throw new InvalidRequest({ description: 'code is required', detail: 'no code' });
+    const policy = this.applications.policy(tenant, app);
+    const { family, selection } = await this.grants.redeemCode(tenant.id, app, {
+      code,
+      redirectUri: form.get('redirect_uri'),
+      codeVerifier: form.get('code_verifier'),
+      policy,
+      withRefresh: app.grantTypes.includes('refresh_token'),
+      client: clientContext(req),
+      select: (granted) => selectFromGrant(form, granted, app.defaultResourceServerId),
+    });
+    return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, { nonce: family.nonce });
+  }
+
+  async refreshToken(tenant: Tenant, app: Application, form: Form, req: Request): Promise<TokenResponse> {
+    const refreshToken = form.get('refresh_token');
+    if (!refreshToken) throw new InvalidRequest({ description: 'refresh_token is required', detail: 'no refresh_token' });
+    const policy = this.applications.policy(tenant, app);
+    const { family, selection } = await this.grants.refresh(tenant.id, app, {
+      refreshToken,
+      policy,
+      client: clientContext(req),
+      select: (t) => selectFromGrant(form, t, app.defaultResourceServerId),
+    });
+    return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {});
+  }
+}
