@@ -146,7 +146,7 @@ function describe(err: unknown): Record<string, unknown> {
   const e = err as { name?: string; code?: string; message?: string };
   return {
     name: e?.name,
-    code: e?.code,
+    errorCode: e?.code,
     message: typeof e?.message === 'string' ? e.message.slice(0, 200) : undefined,
   };
 }

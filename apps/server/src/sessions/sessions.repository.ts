@@ -79,7 +79,7 @@ export class SessionsRepository {
   ): Promise<void> {
     await em.query(
       `INSERT INTO sessions (id, tenant_id, user_id, cookie_hash, auth_time, idle_expires_at, absolute_expires_at, ip, user_agent)
-       VALUES ($1, $2, $3, $4, now(), now() + LEAST($5, $6) ${SECONDS}, now() + $6 ${SECONDS}, $7, $8)`,
+       VALUES ($1, $2, $3, $4, now(), now() + LEAST($5::int, $6::int) ${SECONDS}, now() + $6::int ${SECONDS}, $7, $8)`,
       [s.id, s.tenantId, s.userId, s.cookieHash, s.idleTtl, s.absoluteTtl, s.ip, s.userAgent],
     );
   }
@@ -123,7 +123,7 @@ export class SessionsRepository {
   ): Promise<void> {
     await em.query(
       `INSERT INTO authorization_codes (id, tenant_id, code_hash, application_id, session_id, user_id, redirect_uri, scopes, resources, nonce, code_challenge, auth_time, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + $13 ${SECONDS})`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + $13::int ${SECONDS})`,
       [c.id, c.tenantId, c.codeHash, c.applicationId, c.sessionId, c.userId, c.redirectUri, JSON.stringify(c.scopes), JSON.stringify(c.resources), c.nonce, c.codeChallenge, c.authTime, c.ttl],
     );
   }
@@ -150,7 +150,7 @@ export class SessionsRepository {
     // a family never outlives its session
     await em.query(
       `INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8 ${SECONDS}, s.absolute_expires_at) FROM sessions s WHERE s.id = $3`,
+       SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8::int ${SECONDS}, s.absolute_expires_at) FROM sessions s WHERE s.id = $3`,
       [f.id, f.tenantId, f.sessionId, f.applicationId, f.userId, JSON.stringify(f.scopes), JSON.stringify(f.resources), f.absoluteTtl],
     );
   }
@@ -161,7 +161,7 @@ export class SessionsRepository {
   ): Promise<void> {
     await em.query(
       `INSERT INTO refresh_tokens (id, tenant_id, family_id, token_hash, generation, parent_id, idle_expires_at)
-       SELECT $1, $2, $3, $4, $5, $6, LEAST(now() + $7 ${SECONDS}, f.absolute_expires_at) FROM refresh_token_families f WHERE f.id = $3`,
+       SELECT $1, $2, $3, $4, $5, $6, LEAST(now() + $7::int ${SECONDS}, f.absolute_expires_at) FROM refresh_token_families f WHERE f.id = $3`,
       [t.id, t.tenantId, t.familyId, t.tokenHash, t.generation, t.parentId, t.idleTtl],
     );
   }
@@ -204,7 +204,7 @@ export class SessionsRepository {
   /** Rotation off: the same token lives on; each use restarts its idle time, within the family's life. */
   async extendTokenIdle(em: EntityManager, tokenId: string, idleTtl: number): Promise<void> {
     await em.query(
-      `UPDATE refresh_tokens rt SET idle_expires_at = LEAST(now() + $2 ${SECONDS}, f.absolute_expires_at)
+      `UPDATE refresh_tokens rt SET idle_expires_at = LEAST(now() + $2::int ${SECONDS}, f.absolute_expires_at)
        FROM refresh_token_families f WHERE rt.id = $1 AND f.id = rt.family_id`,
       [tokenId, idleTtl],
     );

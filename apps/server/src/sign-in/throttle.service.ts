@@ -30,13 +30,13 @@ export class ThrottleService {
   async fail(key: string, rule: ThrottleRule): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO throttle_counters AS c (key, failures, window_started_at, blocked_until)
-       VALUES ($1, 1, now(), CASE WHEN $2 <= 1 THEN now() + $4 * interval '1 second' END)
+       VALUES ($1, 1, now(), CASE WHEN $2::int <= 1 THEN now() + $4::int * interval '1 second' END)
        ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN c.window_started_at < now() - $3 * interval '1 second' THEN 1 ELSE c.failures + 1 END,
-         window_started_at = CASE WHEN c.window_started_at < now() - $3 * interval '1 second' THEN now() ELSE c.window_started_at END,
+         failures = CASE WHEN c.window_started_at < now() - $3::int * interval '1 second' THEN 1 ELSE c.failures + 1 END,
+         window_started_at = CASE WHEN c.window_started_at < now() - $3::int * interval '1 second' THEN now() ELSE c.window_started_at END,
          blocked_until = CASE
-           WHEN (CASE WHEN c.window_started_at < now() - $3 * interval '1 second' THEN 1 ELSE c.failures + 1 END) >= $2
-             THEN now() + $4 * interval '1 second'
+           WHEN (CASE WHEN c.window_started_at < now() - $3::int * interval '1 second' THEN 1 ELSE c.failures + 1 END) >= $2::int
+             THEN now() + $4::int * interval '1 second'
            ELSE c.blocked_until END`,
       [key, rule.limit, rule.windowSeconds, rule.blockSeconds],
     );

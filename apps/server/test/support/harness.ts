@@ -5,8 +5,9 @@ import { loadConfig, type AppConfig } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/server';
 import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
 import { basic, form, send, type Reply } from './http';
+import { Browser, formOf, pkce } from './browser';
 
-export { basic, form, send, type Reply };
+export { basic, form, send, type Reply, Browser, pkce };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -81,7 +82,28 @@ export interface TestServer {
   given: Factories;
 }
 
+export interface SignInOptions {
+  clientId: string;
+  redirectUri: string;
+  email: string;
+  password: string;
+  scope?: string;
+  resource?: string | string[];
+  state?: string;
+  nonce?: string;
+  browser?: Browser;
+  pkce?: { verifier: string; challenge: string } | false;
+}
+
+export interface SignedIn {
+  browser: Browser;
+  code: string;
+  location: URL;
+  verifier?: string;
+}
+
 interface Factories {
+  user(slug: string, body?: Record<string, unknown>): Promise<{ id: string; email: string; password: string }>;
   /** A tenant through the admin API, with a unique slug. */
   tenant(body?: Record<string, unknown>): Promise<{ slug: string; issuer: string; id: string }>;
   resourceServer(
@@ -192,6 +214,13 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
         if (res.status !== 201) throw new Error(`tenant: ${res.status} ${res.text}`);
         return { slug, issuer: res.body.issuer, id: res.body.id };
       },
+      async user(slug, body = {}) {
+        const email = (body.email as string) ?? `${unique('user')}@example.test`;
+        const password = (body.password as string) ?? 'a long enough test password';
+        const res = await t.json('POST', `/admin/api/tenants/${slug}/users`, { email, password, ...body }, await t.adminToken());
+        if (res.status !== 201) throw new Error(`user: ${res.status} ${res.text}`);
+        return { id: res.body.id, email, password };
+      },
       async resourceServer(slug, body = {}) {
         const identifier =
           (body.identifier as string) ?? `https://api.example.test/${unique('rs')}`;
@@ -227,6 +256,35 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
     },
   };
   return t;
+}
+
+/**
+ * The browser side of the authorization code flow: /authorize, the sign-in form (or SSO), back to
+ * the redirect URI with a code.
+ */
+export async function authorize(t: TestServer, slug: string, o: SignInOptions): Promise<SignedIn> {
+  const browser = o.browser ?? new Browser();
+  const challenge = o.pkce === false ? undefined : (o.pkce ?? pkce());
+  const q = new URLSearchParams({ response_type: 'code', client_id: o.clientId, redirect_uri: o.redirectUri, state: o.state ?? 'state-1' });
+  if (o.scope) q.set('scope', o.scope);
+  if (o.nonce) q.set('nonce', o.nonce);
+  for (const r of o.resource === undefined ? [] : Array.isArray(o.resource) ? o.resource : [o.resource]) q.append('resource', r);
+  if (challenge) {
+    q.set('code_challenge', challenge.challenge);
+    q.set('code_challenge_method', 'S256');
+  }
+  let res = await browser.get(`${t.issuer(slug)}/authorize?${q}`);
+  if (res.status === 200) {
+    const { action, fields } = formOf(res.text);
+    fields.set('email', o.email);
+    fields.set('password', o.password);
+    res = await browser.post(action, fields);
+  }
+  if (res.status !== 302 && res.status !== 303) throw new Error(`sign-in: ${res.status} ${res.text.slice(0, 300)}`);
+  const location = new URL(res.headers.get('location')!);
+  const code = location.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${location}`);
+  return { browser, code, location, verifier: challenge ? challenge.verifier : undefined };
 }
 
 /** Polls an assertion until it passes (async effects), never a fixed sleep. */
