@@ -27,14 +27,14 @@ class ClockModule {}
 @Module({})
 export class AppModule {
   /** The database URL is resolved before Nest starts (the embedded server, if any, is already up). */
-  static register(config: AppConfig, databaseUrl: string): DynamicModule {
+  static register(config: AppConfig, databaseUrl: string, poolMax: number): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.register(config),
         ClockModule,
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(databaseUrl, config.databasePoolMax),
+          useFactory: () => dataSourceOptions(databaseUrl, poolMax),
           // migrations run before anything else touches the database, under an advisory lock
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize(); // useFactory always returns options

@@ -43,11 +43,14 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
   }
   let app: NestExpressApplication | undefined;
   try {
-    app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, db.url), {
-      logger: new PinoNestLogger(logger),
-      bodyParser: false,
-      abortOnError: false, // throw (and let the caller report), never process.exit from inside
-    });
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.register(config, db.url, db.poolMax),
+      {
+        logger: new PinoNestLogger(logger),
+        bodyParser: false,
+        abortOnError: false, // throw (and let the caller report), never process.exit from inside
+      },
+    );
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
     app.use(requestContext(logger));

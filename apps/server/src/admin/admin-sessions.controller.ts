@@ -25,7 +25,12 @@ export class AdminSessionsController {
       if (!app) return { items: [], nextCursor: null };
       applicationId = app.id;
     }
-    return this.sessions.list(tenant.id, { userId: q.user, applicationId, limit: q.limit, cursor: q.cursor });
+    return this.sessions.list(tenant.id, {
+      userId: q.user,
+      applicationId,
+      limit: q.limit,
+      cursor: q.cursor,
+    });
   }
 
   /** One session with its surfaces and each refresh-token family's lineage. */

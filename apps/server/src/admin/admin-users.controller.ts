@@ -31,7 +31,11 @@ export class AdminUsersController {
   /** Disabling a user ends all their sessions in the same transaction. */
   @Patch(':id')
   @RequireScopes('admin:users:write')
-  async update(@TenantParam() tenant: Tenant, @Param('id') id: string, @Body() body: unknown): Promise<UserView> {
+  async update(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<UserView> {
     return userView(await this.users.updateOne(tenant.id, id, parseBody(updateUserSchema, body)));
   }
 }

@@ -18,7 +18,14 @@ import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 
 @Module({
-  imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule, UsersModule, SessionsModule],
+  imports: [
+    TenantsModule,
+    KeysModule,
+    ApplicationsModule,
+    ResourceServersModule,
+    UsersModule,
+    SessionsModule,
+  ],
   controllers: [
     AdminTenantsController,
     AdminApplicationsController,

@@ -56,7 +56,10 @@ export class AuditService {
     });
   }
 
-  async list(tenantId: string, f: { type?: string; limit: number; before?: Date }): Promise<AuditView[]> {
+  async list(
+    tenantId: string,
+    f: { type?: string; limit: number; before?: Date },
+  ): Promise<AuditView[]> {
     const qb = this.dataSource
       .getRepository(AuditEvent)
       .createQueryBuilder('e')

@@ -7,17 +7,31 @@ import { ENTITIES, MIGRATIONS } from './schema';
 export interface ResolvedDatabase {
   url: string;
   embedded: boolean;
+  /**
+   * The embedded server multiplexes every connection onto one backend session; extended-protocol
+   * messages of concurrent connections can interleave there ("unnamed prepared statement does not
+   * exist"). One connection keeps it correct, and PGlite runs one statement at a time anyway.
+   */
+  poolMax: number;
   stop(): Promise<void>;
 }
 
 /** DATABASE_URL when set; otherwise an embedded PostgreSQL (PGlite) kept under the data dir. */
+export const EMBEDDED_POOL_MAX = 1;
+
 export async function resolveDatabase(config: AppConfig): Promise<ResolvedDatabase> {
-  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => {} };
+  if (config.databaseUrl)
+    return {
+      url: config.databaseUrl,
+      embedded: false,
+      poolMax: config.databasePoolMax,
+      stop: async () => {},
+    };
   const pg: EmbeddedPostgres = await startEmbeddedPostgres({
     dataDir: config.dataDir,
-    maxConnections: config.databasePoolMax + 4,
+    maxConnections: EMBEDDED_POOL_MAX + 4,
   });
-  return { url: pg.url, embedded: true, stop: () => pg.stop() };
+  return { url: pg.url, embedded: true, poolMax: EMBEDDED_POOL_MAX, stop: () => pg.stop() };
 }
 
 export function dataSourceOptions(url: string, poolMax: number): DataSourceOptions {

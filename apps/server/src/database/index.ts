@@ -1,4 +1,5 @@
 export {
+  EMBEDDED_POOL_MAX,
   resolveDatabase,
   createDataSource,
   dataSourceOptions,

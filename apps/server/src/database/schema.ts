@@ -7,7 +7,13 @@ import { Tenant } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
 import { Init1764000000000 } from './migrations/1764000000000-init';
 import { Sessions1764100000000 } from './migrations/1764100000000-sessions';
-import { AuthorizationCode, RefreshToken, RefreshTokenFamily, Session, SessionSurface } from '../sessions/session.entity';
+import {
+  AuthorizationCode,
+  RefreshToken,
+  RefreshTokenFamily,
+  Session,
+  SessionSurface,
+} from '../sessions/session.entity';
 import { ThrottleCounter } from '../sign-in/throttle-counter.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 

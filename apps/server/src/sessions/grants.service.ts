@@ -55,16 +55,45 @@ export class GrantsService {
 
   async issueCode(em: EntityManager, r: CodeRequest): Promise<string> {
     const code = randomToken();
-    await this.repo.insertCode(em, { id: randomUUID(), codeHash: this.secrets.tokenHash(code), ttl: CODE_TTL_SECONDS, ...r });
+    await this.repo.insertCode(em, {
+      id: randomUUID(),
+      codeHash: this.secrets.tokenHash(code),
+      ttl: CODE_TTL_SECONDS,
+      ...r,
+    });
     return code;
   }
 
-  private async startFamily(em: EntityManager, tenantId: string, applicationId: string, c: { sessionId: string; userId: string; scopes: string[]; resources: FamilyResource[] }, policy: EffectivePolicy, withRefresh: boolean) {
+  private async startFamily(
+    em: EntityManager,
+    tenantId: string,
+    applicationId: string,
+    c: { sessionId: string; userId: string; scopes: string[]; resources: FamilyResource[] },
+    policy: EffectivePolicy,
+    withRefresh: boolean,
+  ) {
     const familyId = randomUUID();
-    await this.repo.insertFamily(em, { id: familyId, tenantId, applicationId, sessionId: c.sessionId, userId: c.userId, scopes: c.scopes, resources: c.resources, absoluteTtl: policy.refreshAbsoluteTtl });
+    await this.repo.insertFamily(em, {
+      id: familyId,
+      tenantId,
+      applicationId,
+      sessionId: c.sessionId,
+      userId: c.userId,
+      scopes: c.scopes,
+      resources: c.resources,
+      absoluteTtl: policy.refreshAbsoluteTtl,
+    });
     if (!withRefresh) return { familyId };
     const refreshToken = randomToken();
-    await this.repo.insertRefreshToken(em, { id: randomUUID(), tenantId, familyId, tokenHash: this.secrets.tokenHash(refreshToken), generation: 0, parentId: null, idleTtl: policy.refreshIdleTtl });
+    await this.repo.insertRefreshToken(em, {
+      id: randomUUID(),
+      tenantId,
+      familyId,
+      tokenHash: this.secrets.tokenHash(refreshToken),
+      generation: 0,
+      parentId: null,
+      idleTtl: policy.refreshIdleTtl,
+    });
     return { familyId, refreshToken };
   }
 
@@ -88,10 +117,19 @@ export class GrantsService {
     const outcome = await this.dataSource.transaction(async (em) => {
       const code = await this.repo.lockCode(em, tenantId, this.secrets.tokenHash(p.code));
       if (!code) return { kind: 'refused', detail: 'unknown code' } as const;
-      if (code.applicationId !== app.id) return { kind: 'refused', detail: 'code of another client' } as const; // not spent
+      if (code.applicationId !== app.id)
+        return { kind: 'refused', detail: 'code of another client' } as const; // not spent
       if (code.isUsed) {
         if (code.familyId) await this.repo.revokeFamily(em, code.familyId, 'code_reuse');
-        await this.audit.record(em, { tenantId, type: 'code_reuse', sessionId: code.sessionId, userId: code.userId, clientId: app.clientId, ip: p.client.ip, userAgent: p.client.userAgent });
+        await this.audit.record(em, {
+          tenantId,
+          type: 'code_reuse',
+          sessionId: code.sessionId,
+          userId: code.userId,
+          clientId: app.clientId,
+          ip: p.client.ip,
+          userAgent: p.client.userAgent,
+        });
         return { kind: 'refused', detail: 'code used twice' } as const;
       }
       const spend = async (detail: string) => {
@@ -101,7 +139,8 @@ export class GrantsService {
       if (code.isExpired) return spend('expired code');
       if (p.redirectUri !== code.redirectUri) return spend('redirect_uri mismatch');
       if (code.codeChallenge) {
-        if (!p.codeVerifier || !verifierMatches(p.codeVerifier, code.codeChallenge)) return spend('PKCE verification failed');
+        if (!p.codeVerifier || !verifierMatches(p.codeVerifier, code.codeChallenge))
+          return spend('PKCE verification failed');
       } else if (p.codeVerifier !== undefined) {
         return spend('code_verifier without a challenge (PKCE downgrade)'); // RFC 9700 §2.1.1
       }
@@ -111,10 +150,23 @@ export class GrantsService {
       const started = await this.startFamily(em, tenantId, app.id, code, p.policy, p.withRefresh);
       await this.repo.markCodeUsed(em, code.id, started.familyId);
       await this.sessions.use(em, tenantId, code.sessionId, app.id, p.policy);
-      return { kind: 'ok', selection, family: { ...started, sessionId: code.sessionId, userId: code.userId, scopes: code.scopes, resources: code.resources, authTime: code.authTime, nonce: code.nonce } } as const;
+      return {
+        kind: 'ok',
+        selection,
+        family: {
+          ...started,
+          sessionId: code.sessionId,
+          userId: code.userId,
+          scopes: code.scopes,
+          resources: code.resources,
+          authTime: code.authTime,
+          nonce: code.nonce,
+        },
+      } as const;
     });
     if (outcome.kind === 'invalid') throw outcome.error;
-    if (outcome.kind !== 'ok') throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    if (outcome.kind !== 'ok')
+      throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
     return { family: outcome.family, selection: outcome.selection };
   }
 
@@ -125,25 +177,46 @@ export class GrantsService {
   async refresh<S>(
     tenantId: string,
     app: { id: string; clientId: string },
-    p: { refreshToken: string; policy: EffectivePolicy; client: ClientContext; select: (t: LockedRefreshToken) => S | OAuthError },
+    p: {
+      refreshToken: string;
+      policy: EffectivePolicy;
+      client: ClientContext;
+      select: (t: LockedRefreshToken) => S | OAuthError;
+    },
   ): Promise<{ family: GrantedFamily; selection: S }> {
     const outcome = await this.dataSource.transaction(async (em) => {
-      const t = await this.repo.lockRefreshToken(em, tenantId, this.secrets.tokenHash(p.refreshToken));
+      const t = await this.repo.lockRefreshToken(
+        em,
+        tenantId,
+        this.secrets.tokenHash(p.refreshToken),
+      );
       if (!t) return { kind: 'refused', detail: 'unknown refresh token' } as const;
-      if (t.applicationId !== app.id) return { kind: 'refused', detail: 'refresh token of another client' } as const; // not consumed
-      if (!t.isFamilyAlive || !t.isSessionAlive) return { kind: 'refused', detail: 'family or session ended' } as const;
+      if (t.applicationId !== app.id)
+        return { kind: 'refused', detail: 'refresh token of another client' } as const; // not consumed
+      if (!t.isFamilyAlive || !t.isSessionAlive)
+        return { kind: 'refused', detail: 'family or session ended' } as const;
 
-      const family = (refreshToken: string): GrantedFamily => ({ familyId: t.familyId, sessionId: t.sessionId, userId: t.userId, scopes: t.scopes, resources: t.resources, authTime: t.authTime, refreshToken });
+      const family = (refreshToken: string): GrantedFamily => ({
+        familyId: t.familyId,
+        sessionId: t.sessionId,
+        userId: t.userId,
+        scopes: t.scopes,
+        resources: t.resources,
+        authTime: t.authTime,
+        refreshToken,
+      });
 
       if (t.isUsed) {
         // grace: only the immediate predecessor, only while its successor is unused (SECURITY-TESTS §5.1)
         const child = await this.repo.childOf(em, t.id);
-        const inGrace = t.secondsSinceUse !== null && t.secondsSinceUse <= p.policy.reuseGraceSeconds;
+        const inGrace =
+          t.secondsSinceUse !== null && t.secondsSinceUse <= p.policy.reuseGraceSeconds;
         if (inGrace && child && !child.isUsed) {
           const successor = this.secrets.deriveSuccessor(p.refreshToken);
           if (this.secrets.tokenHashMatches(successor, child.tokenHash)) {
             const selection = p.select(t);
-            if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const;
+            if (selection instanceof OAuthError)
+              return { kind: 'invalid', error: selection } as const;
             await this.repo.countGraceReplay(em, t.id);
             await this.sessions.use(em, tenantId, t.sessionId, app.id, p.policy);
             return { kind: 'ok', family: family(successor), selection } as const;
@@ -152,7 +225,8 @@ export class GrantsService {
         await this.onReuse(em, tenantId, t, app.clientId, p.policy, p.client);
         return { kind: 'refused', detail: 'refresh token reuse' } as const;
       }
-      if (!t.isTokenAlive) return { kind: 'refused', detail: 'refresh token idle expired' } as const;
+      if (!t.isTokenAlive)
+        return { kind: 'refused', detail: 'refresh token idle expired' } as const;
 
       const selection = p.select(t);
       if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const;
@@ -163,18 +237,47 @@ export class GrantsService {
       }
       const successor = this.secrets.deriveSuccessor(p.refreshToken);
       await this.repo.markTokenUsed(em, t.id);
-      await this.repo.insertRefreshToken(em, { id: randomUUID(), tenantId, familyId: t.familyId, tokenHash: this.secrets.tokenHash(successor), generation: t.generation + 1, parentId: t.id, idleTtl: p.policy.refreshIdleTtl });
+      await this.repo.insertRefreshToken(em, {
+        id: randomUUID(),
+        tenantId,
+        familyId: t.familyId,
+        tokenHash: this.secrets.tokenHash(successor),
+        generation: t.generation + 1,
+        parentId: t.id,
+        idleTtl: p.policy.refreshIdleTtl,
+      });
       return { kind: 'ok', family: family(successor), selection } as const;
     });
     if (outcome.kind === 'invalid') throw outcome.error;
-    if (outcome.kind !== 'ok') throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    if (outcome.kind !== 'ok')
+      throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
     return { family: outcome.family, selection: outcome.selection };
   }
 
   /** A used (or outgrown) refresh token came back: theft is assumed; the family or session dies. */
-  private async onReuse(em: EntityManager, tenantId: string, t: LockedRefreshToken, clientId: string, policy: EffectivePolicy, client: ClientContext) {
-    await this.audit.record(em, { tenantId, type: 'refresh_token_reuse', sessionId: t.sessionId, userId: t.userId, clientId, ip: client.ip, userAgent: client.userAgent, detail: { familyId: t.familyId, generation: t.generation, action: policy.onReuse } });
-    if (policy.onReuse === 'revoke-session') await this.sessions.revokeIn(em, tenantId, t.sessionId, 'reuse_detected', { clientId, userId: t.userId });
+  private async onReuse(
+    em: EntityManager,
+    tenantId: string,
+    t: LockedRefreshToken,
+    clientId: string,
+    policy: EffectivePolicy,
+    client: ClientContext,
+  ) {
+    await this.audit.record(em, {
+      tenantId,
+      type: 'refresh_token_reuse',
+      sessionId: t.sessionId,
+      userId: t.userId,
+      clientId,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      detail: { familyId: t.familyId, generation: t.generation, action: policy.onReuse },
+    });
+    if (policy.onReuse === 'revoke-session')
+      await this.sessions.revokeIn(em, tenantId, t.sessionId, 'reuse_detected', {
+        clientId,
+        userId: t.userId,
+      });
     else await this.repo.revokeFamily(em, t.familyId, 'reuse_detected');
   }
 }

@@ -25,15 +25,28 @@ export interface SessionDetailView extends SessionView {
     revocationReason: string | null;
     scopes: string[];
     resources: Array<{ identifier: string; scopes: string[] }>;
-    tokens: Array<{ generation: number; issuedAt: string; usedAt: string | null; idleExpiresAt: string; graceReplays: number }>;
+    tokens: Array<{
+      generation: number;
+      issuedAt: string;
+      usedAt: string | null;
+      idleExpiresAt: string;
+      graceReplays: number;
+    }>;
   }>;
 }
 
-export function sessionView(s: SessionRow, surfaces: Array<{ clientId: string; firstSeenAt: Date; lastSeenAt: Date }>): SessionView {
+export function sessionView(
+  s: SessionRow,
+  surfaces: Array<{ clientId: string; firstSeenAt: Date; lastSeenAt: Date }>,
+): SessionView {
   return {
     id: s.id,
     userId: s.userId,
-    applications: surfaces.map((x) => ({ clientId: x.clientId, firstSeenAt: x.firstSeenAt.toISOString(), lastSeenAt: x.lastSeenAt.toISOString() })),
+    applications: surfaces.map((x) => ({
+      clientId: x.clientId,
+      firstSeenAt: x.firstSeenAt.toISOString(),
+      lastSeenAt: x.lastSeenAt.toISOString(),
+    })),
     ip: s.ip,
     userAgent: s.userAgent,
     createdAt: s.createdAt.toISOString(),

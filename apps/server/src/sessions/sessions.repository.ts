@@ -75,7 +75,16 @@ export class SessionsRepository {
 
   async insertSession(
     em: EntityManager,
-    s: { id: string; tenantId: string; userId: string; cookieHash: Buffer; idleTtl: number; absoluteTtl: number; ip: string | null; userAgent: string | null },
+    s: {
+      id: string;
+      tenantId: string;
+      userId: string;
+      cookieHash: Buffer;
+      idleTtl: number;
+      absoluteTtl: number;
+      ip: string | null;
+      userAgent: string | null;
+    },
   ): Promise<void> {
     await em.query(
       `INSERT INTO sessions (id, tenant_id, user_id, cookie_hash, auth_time, idle_expires_at, absolute_expires_at, ip, user_agent)
@@ -95,7 +104,9 @@ export class SessionsRepository {
   }
 
   async isAlive(em: EntityManager, sessionId: string): Promise<boolean> {
-    const rows = await em.query(`SELECT 1 FROM sessions s WHERE s.id = $1 AND ${ALIVE}`, [sessionId]);
+    const rows = await em.query(`SELECT 1 FROM sessions s WHERE s.id = $1 AND ${ALIVE}`, [
+      sessionId,
+    ]);
     return rows.length > 0;
   }
 
@@ -109,7 +120,12 @@ export class SessionsRepository {
     );
   }
 
-  async touchSurface(em: EntityManager, tenantId: string, sessionId: string, applicationId: string): Promise<void> {
+  async touchSurface(
+    em: EntityManager,
+    tenantId: string,
+    sessionId: string,
+    applicationId: string,
+  ): Promise<void> {
     await em.query(
       `INSERT INTO session_surfaces (session_id, application_id, tenant_id) VALUES ($1, $2, $3)
        ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()`,
@@ -119,16 +135,48 @@ export class SessionsRepository {
 
   async insertCode(
     em: EntityManager,
-    c: { id: string; tenantId: string; codeHash: Buffer; applicationId: string; sessionId: string; userId: string; redirectUri: string; scopes: string[]; resources: FamilyResource[]; nonce: string | null; codeChallenge: string | null; authTime: Date; ttl: number },
+    c: {
+      id: string;
+      tenantId: string;
+      codeHash: Buffer;
+      applicationId: string;
+      sessionId: string;
+      userId: string;
+      redirectUri: string;
+      scopes: string[];
+      resources: FamilyResource[];
+      nonce: string | null;
+      codeChallenge: string | null;
+      authTime: Date;
+      ttl: number;
+    },
   ): Promise<void> {
     await em.query(
       `INSERT INTO authorization_codes (id, tenant_id, code_hash, application_id, session_id, user_id, redirect_uri, scopes, resources, nonce, code_challenge, auth_time, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + $13::int ${SECONDS})`,
-      [c.id, c.tenantId, c.codeHash, c.applicationId, c.sessionId, c.userId, c.redirectUri, JSON.stringify(c.scopes), JSON.stringify(c.resources), c.nonce, c.codeChallenge, c.authTime, c.ttl],
+      [
+        c.id,
+        c.tenantId,
+        c.codeHash,
+        c.applicationId,
+        c.sessionId,
+        c.userId,
+        c.redirectUri,
+        JSON.stringify(c.scopes),
+        JSON.stringify(c.resources),
+        c.nonce,
+        c.codeChallenge,
+        c.authTime,
+        c.ttl,
+      ],
     );
   }
 
-  async lockCode(em: EntityManager, tenantId: string, codeHash: Buffer): Promise<LockedCode | undefined> {
+  async lockCode(
+    em: EntityManager,
+    tenantId: string,
+    codeHash: Buffer,
+  ): Promise<LockedCode | undefined> {
     const rows = await em.query(
       `SELECT id, application_id AS "applicationId", session_id AS "sessionId", user_id AS "userId", redirect_uri AS "redirectUri",
               scopes, resources, nonce, code_challenge AS "codeChallenge", auth_time AS "authTime",
@@ -140,24 +188,53 @@ export class SessionsRepository {
   }
 
   async markCodeUsed(em: EntityManager, codeId: string, familyId: string | null): Promise<void> {
-    await em.query(`UPDATE authorization_codes SET used_at = now(), family_id = COALESCE($2, family_id) WHERE id = $1`, [codeId, familyId]);
+    await em.query(
+      `UPDATE authorization_codes SET used_at = now(), family_id = COALESCE($2, family_id) WHERE id = $1`,
+      [codeId, familyId],
+    );
   }
 
   async insertFamily(
     em: EntityManager,
-    f: { id: string; tenantId: string; sessionId: string; applicationId: string; userId: string; scopes: string[]; resources: FamilyResource[]; absoluteTtl: number },
+    f: {
+      id: string;
+      tenantId: string;
+      sessionId: string;
+      applicationId: string;
+      userId: string;
+      scopes: string[];
+      resources: FamilyResource[];
+      absoluteTtl: number;
+    },
   ): Promise<void> {
     // a family never outlives its session
     await em.query(
       `INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at)
        SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8::int ${SECONDS}, s.absolute_expires_at) FROM sessions s WHERE s.id = $3`,
-      [f.id, f.tenantId, f.sessionId, f.applicationId, f.userId, JSON.stringify(f.scopes), JSON.stringify(f.resources), f.absoluteTtl],
+      [
+        f.id,
+        f.tenantId,
+        f.sessionId,
+        f.applicationId,
+        f.userId,
+        JSON.stringify(f.scopes),
+        JSON.stringify(f.resources),
+        f.absoluteTtl,
+      ],
     );
   }
 
   async insertRefreshToken(
     em: EntityManager,
-    t: { id: string; tenantId: string; familyId: string; tokenHash: Buffer; generation: number; parentId: string | null; idleTtl: number },
+    t: {
+      id: string;
+      tenantId: string;
+      familyId: string;
+      tokenHash: Buffer;
+      generation: number;
+      parentId: string | null;
+      idleTtl: number;
+    },
   ): Promise<void> {
     await em.query(
       `INSERT INTO refresh_tokens (id, tenant_id, family_id, token_hash, generation, parent_id, idle_expires_at)
@@ -170,7 +247,11 @@ export class SessionsRepository {
    * The presented refresh token with its family and session, locking the token and its family
    * (every change to a family's tokens holds the family's lock, so concurrent refreshes serialise).
    */
-  async lockRefreshToken(em: EntityManager, tenantId: string, tokenHash: Buffer): Promise<LockedRefreshToken | undefined> {
+  async lockRefreshToken(
+    em: EntityManager,
+    tenantId: string,
+    tokenHash: Buffer,
+  ): Promise<LockedRefreshToken | undefined> {
     const rows = await em.query(
       `SELECT rt.id, rt.family_id AS "familyId", rt.generation, rt.used_at IS NOT NULL AS "isUsed",
               extract(epoch FROM now() - rt.used_at)::float8 AS "secondsSinceUse", rt.idle_expires_at > now() AS "isTokenAlive",
@@ -188,8 +269,14 @@ export class SessionsRepository {
     return rows[0];
   }
 
-  async childOf(em: EntityManager, tokenId: string): Promise<{ id: string; tokenHash: Buffer; isUsed: boolean } | undefined> {
-    const rows = await em.query(`SELECT id, token_hash AS "tokenHash", used_at IS NOT NULL AS "isUsed" FROM refresh_tokens WHERE parent_id = $1`, [tokenId]);
+  async childOf(
+    em: EntityManager,
+    tokenId: string,
+  ): Promise<{ id: string; tokenHash: Buffer; isUsed: boolean } | undefined> {
+    const rows = await em.query(
+      `SELECT id, token_hash AS "tokenHash", used_at IS NOT NULL AS "isUsed" FROM refresh_tokens WHERE parent_id = $1`,
+      [tokenId],
+    );
     return rows[0];
   }
 
@@ -198,7 +285,9 @@ export class SessionsRepository {
   }
 
   async countGraceReplay(em: EntityManager, tokenId: string): Promise<void> {
-    await em.query(`UPDATE refresh_tokens SET grace_replays = grace_replays + 1 WHERE id = $1`, [tokenId]);
+    await em.query(`UPDATE refresh_tokens SET grace_replays = grace_replays + 1 WHERE id = $1`, [
+      tokenId,
+    ]);
   }
 
   /** Rotation off: the same token lives on; each use restarts its idle time, within the family's life. */
@@ -211,24 +300,45 @@ export class SessionsRepository {
   }
 
   async revokeFamily(em: EntityManager, familyId: string, reason: string): Promise<void> {
-    await em.query(`UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL`, [familyId, reason]);
+    await em.query(
+      `UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      [familyId, reason],
+    );
   }
 
   /** Ends a session and every family in it, in the caller's transaction. Returns whether it was live. */
   async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<boolean> {
-    await em.query(`UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE session_id = $1 AND revoked_at IS NULL`, [sessionId, reason]);
-    const result = await em.query(`UPDATE sessions SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL`, [sessionId, reason]);
+    await em.query(
+      `UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE session_id = $1 AND revoked_at IS NULL`,
+      [sessionId, reason],
+    );
+    const result = await em.query(
+      `UPDATE sessions SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      [sessionId, reason],
+    );
     return affected(result) > 0;
   }
 
-  async liveSessionIdsOfUser(em: EntityManager, tenantId: string, userId: string): Promise<string[]> {
-    const rows = await em.query(`SELECT id FROM sessions s WHERE s.tenant_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL FOR UPDATE`, [tenantId, userId]);
+  async liveSessionIdsOfUser(
+    em: EntityManager,
+    tenantId: string,
+    userId: string,
+  ): Promise<string[]> {
+    const rows = await em.query(
+      `SELECT id FROM sessions s WHERE s.tenant_id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL FOR UPDATE`,
+      [tenantId, userId],
+    );
     return rows.map((r: { id: string }) => r.id);
   }
 
   async listSessions(
     tenantId: string,
-    f: { userId?: string; applicationId?: string; limit: number; after?: { lastSeenAt: Date; id: string } },
+    f: {
+      userId?: string;
+      applicationId?: string;
+      limit: number;
+      after?: { lastSeenAt: Date; id: string };
+    },
   ): Promise<SessionRow[]> {
     const params: unknown[] = [tenantId, f.limit];
     const where = [`s.tenant_id = $1`, ALIVE];
@@ -238,21 +348,39 @@ export class SessionsRepository {
     }
     if (f.applicationId) {
       params.push(f.applicationId);
-      where.push(`EXISTS (SELECT 1 FROM session_surfaces ss WHERE ss.session_id = s.id AND ss.application_id = $${params.length})`);
+      where.push(
+        `EXISTS (SELECT 1 FROM session_surfaces ss WHERE ss.session_id = s.id AND ss.application_id = $${params.length})`,
+      );
     }
     if (f.after) {
       params.push(f.after.lastSeenAt, f.after.id);
       where.push(`(s.last_seen_at, s.id) < ($${params.length - 1}, $${params.length})`);
     }
-    return this.m().query(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.last_seen_at DESC, s.id DESC LIMIT $2`, params);
+    return this.m().query(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.last_seen_at DESC, s.id DESC LIMIT $2`,
+      params,
+    );
   }
 
   async sessionById(tenantId: string, id: string): Promise<SessionRow | undefined> {
-    const rows = await this.m().query(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.tenant_id = $1 AND s.id = $2`, [tenantId, id]);
+    const rows = await this.m().query(
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.tenant_id = $1 AND s.id = $2`,
+      [tenantId, id],
+    );
     return rows[0];
   }
 
-  surfacesOf(sessionIds: string[]): Promise<Array<{ sessionId: string; applicationId: string; clientId: string; firstSeenAt: Date; lastSeenAt: Date }>> {
+  surfacesOf(
+    sessionIds: string[],
+  ): Promise<
+    Array<{
+      sessionId: string;
+      applicationId: string;
+      clientId: string;
+      firstSeenAt: Date;
+      lastSeenAt: Date;
+    }>
+  > {
     if (!sessionIds.length) return Promise.resolve([]);
     return this.m().query(
       `SELECT ss.session_id AS "sessionId", ss.application_id AS "applicationId", a.client_id AS "clientId", ss.first_seen_at AS "firstSeenAt", ss.last_seen_at AS "lastSeenAt"
@@ -261,7 +389,20 @@ export class SessionsRepository {
     );
   }
 
-  familiesOf(sessionId: string): Promise<Array<{ id: string; clientId: string; createdAt: Date; absoluteExpiresAt: Date; revokedAt: Date | null; revocationReason: string | null; scopes: string[]; resources: FamilyResource[] }>> {
+  familiesOf(
+    sessionId: string,
+  ): Promise<
+    Array<{
+      id: string;
+      clientId: string;
+      createdAt: Date;
+      absoluteExpiresAt: Date;
+      revokedAt: Date | null;
+      revocationReason: string | null;
+      scopes: string[];
+      resources: FamilyResource[];
+    }>
+  > {
     return this.m().query(
       `SELECT f.id, a.client_id AS "clientId", f.created_at AS "createdAt", f.absolute_expires_at AS "absoluteExpiresAt",
               f.revoked_at AS "revokedAt", f.revocation_reason AS "revocationReason", f.scopes, f.resources
@@ -270,7 +411,18 @@ export class SessionsRepository {
     );
   }
 
-  tokensOf(familyIds: string[]): Promise<Array<{ familyId: string; generation: number; createdAt: Date; usedAt: Date | null; idleExpiresAt: Date; graceReplays: number }>> {
+  tokensOf(
+    familyIds: string[],
+  ): Promise<
+    Array<{
+      familyId: string;
+      generation: number;
+      createdAt: Date;
+      usedAt: Date | null;
+      idleExpiresAt: Date;
+      graceReplays: number;
+    }>
+  > {
     if (!familyIds.length) return Promise.resolve([]);
     return this.m().query(
       `SELECT family_id AS "familyId", generation, created_at AS "createdAt", used_at AS "usedAt", idle_expires_at AS "idleExpiresAt", grace_replays AS "graceReplays"

@@ -19,7 +19,15 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
-export type RevocationReason = 'logout' | 'admin' | 'sign_out_everywhere' | 'reuse_detected' | 'user_disabled' | 'expired' | 'code_reuse' | 'revoked';
+export type RevocationReason =
+  | 'logout'
+  | 'admin'
+  | 'sign_out_everywhere'
+  | 'reuse_detected'
+  | 'user_disabled'
+  | 'expired'
+  | 'code_reuse'
+  | 'revoked';
 
 /** Server-side sessions: what a browser's cookie names, and what every refresh is checked against. */
 @Injectable()
@@ -32,7 +40,13 @@ export class SessionsService {
   ) {}
 
   /** A new session with a fresh cookie value (never one the browser brought: no fixation). */
-  async create(em: EntityManager, tenantId: string, userId: string, policy: EffectivePolicy, client: ClientContext): Promise<{ sessionId: string; cookie: string }> {
+  async create(
+    em: EntityManager,
+    tenantId: string,
+    userId: string,
+    policy: EffectivePolicy,
+    client: ClientContext,
+  ): Promise<{ sessionId: string; cookie: string }> {
     const cookie = randomToken();
     const sessionId = randomUUID();
     await this.repo.insertSession(em, {
@@ -55,7 +69,13 @@ export class SessionsService {
   }
 
   /** An application uses the session: it becomes (or stays) one of its surfaces; sliding moves idle expiry. */
-  async use(em: EntityManager, tenantId: string, sessionId: string, applicationId: string, policy: EffectivePolicy): Promise<void> {
+  async use(
+    em: EntityManager,
+    tenantId: string,
+    sessionId: string,
+    applicationId: string,
+    policy: EffectivePolicy,
+  ): Promise<void> {
     await this.repo.touchSession(em, sessionId, policy.sliding ? policy.sessionIdleTtl : null);
     await this.repo.touchSurface(em, tenantId, sessionId, applicationId);
   }
@@ -65,9 +85,23 @@ export class SessionsService {
   }
 
   /** Ends a session and all its refresh-token families, in the caller's transaction. */
-  async revokeIn(em: EntityManager, tenantId: string, sessionId: string, reason: RevocationReason, by?: { clientId?: string; userId?: string }): Promise<boolean> {
+  async revokeIn(
+    em: EntityManager,
+    tenantId: string,
+    sessionId: string,
+    reason: RevocationReason,
+    by?: { clientId?: string; userId?: string },
+  ): Promise<boolean> {
     const ended = await this.repo.revokeSession(em, sessionId, reason);
-    if (ended) await this.audit.record(em, { tenantId, type: 'session_revoked', sessionId, userId: by?.userId, clientId: by?.clientId, detail: { reason } });
+    if (ended)
+      await this.audit.record(em, {
+        tenantId,
+        type: 'session_revoked',
+        sessionId,
+        userId: by?.userId,
+        clientId: by?.clientId,
+        detail: { reason },
+      });
     return ended;
   }
 
@@ -78,21 +112,35 @@ export class SessionsService {
   }
 
   /** Every live session of a user (sign-out-everywhere, a disabled user). Returns how many ended. */
-  async revokeAllOfUser(em: EntityManager, tenantId: string, userId: string, reason: RevocationReason): Promise<number> {
+  async revokeAllOfUser(
+    em: EntityManager,
+    tenantId: string,
+    userId: string,
+    reason: RevocationReason,
+  ): Promise<number> {
     const ids = await this.repo.liveSessionIdsOfUser(em, tenantId, userId);
     for (const id of ids) await this.revokeIn(em, tenantId, id, reason, { userId });
     return ids.length;
   }
 
-  async list(tenantId: string, f: { userId?: string; applicationId?: string; limit: number; cursor?: string }): Promise<SessionPage> {
+  async list(
+    tenantId: string,
+    f: { userId?: string; applicationId?: string; limit: number; cursor?: string },
+  ): Promise<SessionPage> {
     let after: { lastSeenAt: Date; id: string } | undefined;
     if (f.cursor) {
       try {
-        const [t, id] = JSON.parse(Buffer.from(f.cursor, 'base64url').toString('utf8')) as [string, string];
+        const [t, id] = JSON.parse(Buffer.from(f.cursor, 'base64url').toString('utf8')) as [
+          string,
+          string,
+        ];
         after = { lastSeenAt: new Date(t), id };
-        if (Number.isNaN(after.lastSeenAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+        if (Number.isNaN(after.lastSeenAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id))
+          throw new Error('bad cursor');
       } catch {
-        throw Problem.validation([{ pointer: '/cursor', detail: 'Not a cursor this API returned' }]);
+        throw Problem.validation([
+          { pointer: '/cursor', detail: 'Not a cursor this API returned' },
+        ]);
       }
     }
     const rows = await this.repo.listSessions(tenantId, { ...f, limit: f.limit + 1, after });
@@ -100,8 +148,18 @@ export class SessionsService {
     const surfaces = await this.repo.surfacesOf(page.map((r) => r.id));
     const last = page[page.length - 1];
     return {
-      items: page.map((r) => sessionView(r, surfaces.filter((s) => s.sessionId === r.id))),
-      nextCursor: rows.length > f.limit && last ? Buffer.from(JSON.stringify([last.lastSeenAt.toISOString(), last.id])).toString('base64url') : null,
+      items: page.map((r) =>
+        sessionView(
+          r,
+          surfaces.filter((s) => s.sessionId === r.id),
+        ),
+      ),
+      nextCursor:
+        rows.length > f.limit && last
+          ? Buffer.from(JSON.stringify([last.lastSeenAt.toISOString(), last.id])).toString(
+              'base64url',
+            )
+          : null,
     };
   }
 
@@ -125,7 +183,13 @@ export class SessionsService {
         resources: f.resources.map((r) => ({ identifier: r.identifier, scopes: r.scopes })),
         tokens: tokens
           .filter((t) => t.familyId === f.id)
-          .map((t) => ({ generation: t.generation, issuedAt: t.createdAt.toISOString(), usedAt: t.usedAt?.toISOString() ?? null, idleExpiresAt: t.idleExpiresAt.toISOString(), graceReplays: t.graceReplays })),
+          .map((t) => ({
+            generation: t.generation,
+            issuedAt: t.createdAt.toISOString(),
+            usedAt: t.usedAt?.toISOString() ?? null,
+            idleExpiresAt: t.idleExpiresAt.toISOString(),
+            graceReplays: t.graceReplays,
+          })),
       })),
     };
   }

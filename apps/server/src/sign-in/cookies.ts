@@ -17,10 +17,25 @@ export function readCookie(req: Request, name: string): string | undefined {
 }
 
 /** HttpOnly, SameSite=Lax, Secure on https, scoped to the tenant's issuer path. */
-export function setCookie(res: Response, name: string, value: string, o: { path: string; secure: boolean; maxAgeSeconds?: number }): void {
-  res.cookie(name, value, { httpOnly: true, sameSite: 'lax', secure: o.secure, path: o.path, ...(o.maxAgeSeconds !== undefined ? { maxAge: o.maxAgeSeconds * 1000 } : {}) });
+export function setCookie(
+  res: Response,
+  name: string,
+  value: string,
+  o: { path: string; secure: boolean; maxAgeSeconds?: number },
+): void {
+  res.cookie(name, value, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: o.secure,
+    path: o.path,
+    ...(o.maxAgeSeconds !== undefined ? { maxAge: o.maxAgeSeconds * 1000 } : {}),
+  });
 }
 
-export function clearCookie(res: Response, name: string, o: { path: string; secure: boolean }): void {
+export function clearCookie(
+  res: Response,
+  name: string,
+  o: { path: string; secure: boolean },
+): void {
   res.clearCookie(name, { httpOnly: true, sameSite: 'lax', secure: o.secure, path: o.path });
 }

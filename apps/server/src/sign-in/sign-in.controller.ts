@@ -10,14 +10,34 @@ import { GrantsService, SessionsService } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { clientContext } from '../tokens';
 import { HasherBusyError, PasswordHasher, UsersService } from '../users';
-import { AuthorizationError, paramsOf, redirectTo, trustedRedirect, UntrustedRequest, validateRequest, type Params, type ValidRequest } from './authorization-request';
+import {
+  AuthorizationError,
+  paramsOf,
+  redirectTo,
+  trustedRedirect,
+  UntrustedRequest,
+  validateRequest,
+  type Params,
+  type ValidRequest,
+} from './authorization-request';
 import { CSRF_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies';
 import { errorPage, signInPage } from './sign-in.page';
 import { ACCOUNT_RULE, ADDRESS_RULE, ThrottleService } from './throttle.service';
 
 const GENERIC_FAILURE = 'The email or password is incorrect.';
 // the OAuth parameters carried through the sign-in form
-const CARRIED = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'prompt', 'resource'];
+const CARRIED = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'resource',
+];
 
 /** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2) with the hosted sign-in. */
 @Controller('t/:tenant/authorize')
@@ -47,12 +67,19 @@ export class SignInController {
 
   private page(res: Response, status: number, html: string) {
     res.status(status).setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    );
     res.type('html').send(html);
   }
 
   /** Validates the request; renders the error page itself when the client cannot be trusted. */
-  private async validate(tenant: Tenant, p: Params, res: Response): Promise<ValidRequest | undefined> {
+  private async validate(
+    tenant: Tenant,
+    p: Params,
+    res: Response,
+  ): Promise<ValidRequest | undefined> {
     let trusted;
     try {
       const clientId = p.get('client_id')?.[0];
@@ -60,14 +87,33 @@ export class SignInController {
       trusted = trustedRedirect(p, app);
     } catch (err) {
       if (!(err instanceof UntrustedRequest)) throw err;
-      this.page(res, 400, errorPage('This sign-in link is not valid', `${err.message} Nothing was sent to the application.`));
+      this.page(
+        res,
+        400,
+        errorPage(
+          'This sign-in link is not valid',
+          `${err.message} Nothing was sent to the application.`,
+        ),
+      );
       return undefined;
     }
     try {
-      return validateRequest(p, trusted, await this.resourceServers.granted(tenant.id, trusted.app.id, 'user'));
+      return validateRequest(
+        p,
+        trusted,
+        await this.resourceServers.granted(tenant.id, trusted.app.id, 'user'),
+      );
     } catch (err) {
       if (!(err instanceof AuthorizationError)) throw err;
-      res.redirect(302, redirectTo(trusted.redirectUri, { error: err.error, error_description: err.description, state: trusted.state, iss: this.tenants.issuer(tenant) }));
+      res.redirect(
+        302,
+        redirectTo(trusted.redirectUri, {
+          error: err.error,
+          error_description: err.description,
+          state: trusted.state,
+          iss: this.tenants.issuer(tenant),
+        }),
+      );
       return undefined;
     }
   }
@@ -76,7 +122,15 @@ export class SignInController {
     return this.secrets.tokenHash(`csrf:${cookie}`).toString('base64url');
   }
 
-  private showForm(res: Response, req: Request, tenant: Tenant, p: Params, r: ValidRequest, status: number, o: { error?: string; email?: string } = {}) {
+  private showForm(
+    res: Response,
+    req: Request,
+    tenant: Tenant,
+    p: Params,
+    r: ValidRequest,
+    status: number,
+    o: { error?: string; email?: string } = {},
+  ) {
     let csrf = readCookie(req, CSRF_COOKIE);
     if (!csrf) {
       csrf = randomToken();
@@ -87,11 +141,26 @@ export class SignInController {
       const v = p.get(k);
       if (v?.length) hidden[k] = k === 'resource' ? v.join(' ') : v[0];
     }
-    this.page(res, status, signInPage({ action: `${this.tenants.issuer(tenant)}/authorize`, applicationName: r.app.name, hidden, ...o }));
+    this.page(
+      res,
+      status,
+      signInPage({
+        action: `${this.tenants.issuer(tenant)}/authorize`,
+        applicationName: r.app.name,
+        hidden,
+        ...o,
+      }),
+    );
   }
 
   /** Issues the code on a live session and sends the browser back to the client. */
-  private async complete(res: Response, tenant: Tenant, r: ValidRequest, session: { id: string; userId: string; authTime: Date }, status: 302 | 303) {
+  private async complete(
+    res: Response,
+    tenant: Tenant,
+    r: ValidRequest,
+    session: { id: string; userId: string; authTime: Date },
+    status: 302 | 303,
+  ) {
     const policy = this.applications.policy(tenant, r.app);
     const code = await this.dataSource.transaction(async (em) => {
       await this.sessions.use(em, tenant.id, session.id, r.app.id, policy);
@@ -109,38 +178,74 @@ export class SignInController {
       });
     });
     res.setHeader('Cache-Control', 'no-store');
-    res.redirect(status, redirectTo(r.redirectUri, { code, state: r.state, iss: this.tenants.issuer(tenant) }));
+    res.redirect(
+      status,
+      redirectTo(r.redirectUri, { code, state: r.state, iss: this.tenants.issuer(tenant) }),
+    );
   }
 
   @Get()
-  async authorize(@Param('tenant') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async authorize(
+    @Param('tenant') slug: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
     const p = paramsOf(req.originalUrl.split('?')[1] ?? '');
     const r = await this.validate(tenant, p, res);
     if (!r) return;
-    const session = r.prompt === 'login' ? undefined : await this.sessions.fromCookie(tenant.id, readCookie(req, SESSION_COOKIE));
+    const session =
+      r.prompt === 'login'
+        ? undefined
+        : await this.sessions.fromCookie(tenant.id, readCookie(req, SESSION_COOKIE));
     if (session) return this.complete(res, tenant, r, session, 302); // single sign-on: one session, another surface
     if (r.prompt === 'none') {
-      res.redirect(302, redirectTo(r.redirectUri, { error: 'login_required', error_description: 'The user is not signed in', state: r.state, iss: this.tenants.issuer(tenant) }));
+      res.redirect(
+        302,
+        redirectTo(r.redirectUri, {
+          error: 'login_required',
+          error_description: 'The user is not signed in',
+          state: r.state,
+          iss: this.tenants.issuer(tenant),
+        }),
+      );
       return;
     }
     this.showForm(res, req, tenant, p, r, 200);
   }
 
   @Post()
-  async signIn(@Param('tenant') slug: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async signIn(
+    @Param('tenant') slug: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
     const body = typeof req.body === 'string' ? req.body : '';
     const all = paramsOf(body);
     const field = (k: string) => all.get(k)?.[0] ?? '';
     const p: Params = new Map([...all].filter(([k]) => CARRIED.includes(k)));
-    if (p.has('resource')) p.set('resource', p.get('resource')!.flatMap((v) => v.split(' ')));
+    if (p.has('resource'))
+      p.set(
+        'resource',
+        p.get('resource')!.flatMap((v) => v.split(' ')),
+      );
     const r = await this.validate(tenant, p, res);
     if (!r) return;
 
     const csrfCookie = readCookie(req, CSRF_COOKIE);
-    if (!csrfCookie || !this.secrets.tokenHashMatches(`csrf:${csrfCookie}`, Buffer.from(field('csrf'), 'base64url'))) {
-      this.page(res, 403, errorPage('Sign-in expired', 'This form is no longer valid. Go back to the application and start again.'));
+    if (
+      !csrfCookie ||
+      !this.secrets.tokenHashMatches(`csrf:${csrfCookie}`, Buffer.from(field('csrf'), 'base64url'))
+    ) {
+      this.page(
+        res,
+        403,
+        errorPage(
+          'Sign-in expired',
+          'This form is no longer valid. Go back to the application and start again.',
+        ),
+      );
       return;
     }
     const email = field('email').trim().toLowerCase().slice(0, 320);
@@ -150,9 +255,17 @@ export class SignInController {
     const addressKey = `address:${tenant.id}:${client.ip ?? 'unknown'}`;
     const wait = await this.throttle.blockedFor([accountKey, addressKey]);
     if (wait > 0) {
-      await this.audit.record(undefined, { tenantId: tenant.id, type: 'sign_in_throttled', ...client, detail: {} });
+      await this.audit.record(undefined, {
+        tenantId: tenant.id,
+        type: 'sign_in_throttled',
+        ...client,
+        detail: {},
+      });
       res.setHeader('Retry-After', String(wait));
-      this.showForm(res, req, tenant, p, r, 429, { email, error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).` });
+      this.showForm(res, req, tenant, p, r, 429, {
+        email,
+        error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+      });
       return;
     }
 
@@ -165,13 +278,22 @@ export class SignInController {
     } catch (err) {
       if (!(err instanceof HasherBusyError)) throw err;
       res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      this.showForm(res, req, tenant, p, r, 429, { email, error: 'Too many sign-ins right now. Try again in a few seconds.' });
+      this.showForm(res, req, tenant, p, r, 429, {
+        email,
+        error: 'Too many sign-ins right now. Try again in a few seconds.',
+      });
       return;
     }
     if (!user) {
       await this.throttle.fail(accountKey, ACCOUNT_RULE);
       await this.throttle.fail(addressKey, ADDRESS_RULE);
-      await this.audit.record(undefined, { tenantId: tenant.id, type: 'sign_in_failed', clientId: r.app.clientId, ...client, detail: {} });
+      await this.audit.record(undefined, {
+        tenantId: tenant.id,
+        type: 'sign_in_failed',
+        clientId: r.app.clientId,
+        ...client,
+        detail: {},
+      });
       this.showForm(res, req, tenant, p, r, 401, { email, error: GENERIC_FAILURE });
       return;
     }
@@ -179,10 +301,27 @@ export class SignInController {
     const policy = this.applications.policy(tenant, r.app);
     const created = await this.dataSource.transaction(async (em) => {
       const s = await this.sessions.create(em, tenant.id, user.id, policy, client);
-      await this.audit.record(em, { tenantId: tenant.id, type: 'sign_in_succeeded', sessionId: s.sessionId, userId: user.id, clientId: r.app.clientId, ...client });
+      await this.audit.record(em, {
+        tenantId: tenant.id,
+        type: 'sign_in_succeeded',
+        sessionId: s.sessionId,
+        userId: user.id,
+        clientId: r.app.clientId,
+        ...client,
+      });
       return s;
     });
-    setCookie(res, SESSION_COOKIE, created.cookie, { path: this.cookiePath(tenant), secure: this.secure, maxAgeSeconds: policy.sessionAbsoluteTtl });
-    await this.complete(res, tenant, r, { id: created.sessionId, userId: user.id, authTime: new Date() }, 303);
+    setCookie(res, SESSION_COOKIE, created.cookie, {
+      path: this.cookiePath(tenant),
+      secure: this.secure,
+      maxAgeSeconds: policy.sessionAbsoluteTtl,
+    });
+    await this.complete(
+      res,
+      tenant,
+      r,
+      { id: created.sessionId, userId: user.id, authTime: new Date() },
+      303,
+    );
   }
 }

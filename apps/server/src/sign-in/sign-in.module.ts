@@ -9,7 +9,14 @@ import { SignInController } from './sign-in.controller';
 import { ThrottleService } from './throttle.service';
 
 @Module({
-  imports: [TenantsModule, ApplicationsModule, ResourceServersModule, UsersModule, SessionsModule, AuditModule],
+  imports: [
+    TenantsModule,
+    ApplicationsModule,
+    ResourceServersModule,
+    UsersModule,
+    SessionsModule,
+    AuditModule,
+  ],
   controllers: [SignInController],
   providers: [ThrottleService],
 })

@@ -1,4 +1,8 @@
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escape = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:0;background:#f5f6f8;color:#1b1f24}
 main{max-width:24rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.12)}
@@ -26,7 +30,9 @@ export function signInPage(p: SignInPage): string {
   const hidden = Object.entries(p.hidden)
     .map(([k, v]) => `<input type="hidden" name="${escape(k)}" value="${escape(v)}">`)
     .join('');
-  const error = p.error ? `<p class="error" role="alert" id="sign-in-error">${escape(p.error)}</p>` : '';
+  const error = p.error
+    ? `<p class="error" role="alert" id="sign-in-error">${escape(p.error)}</p>`
+    : '';
   const described = p.error ? ' aria-describedby="sign-in-error"' : '';
   return layout(
     `Sign in to ${p.applicationName}`,

@@ -14,7 +14,11 @@ import { ClientCredentialsGrant } from './client-credentials.grant';
 import type { TokenResponse } from './token-response';
 import { UserGrants } from './user-grants';
 
-export const SUPPORTED_GRANTS = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const SUPPORTED_GRANTS = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+] as const;
 
 /** RFC 6749 §3.2 token endpoint. */
 @Controller('t/:tenant/token')

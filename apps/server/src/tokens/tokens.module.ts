@@ -13,7 +13,14 @@ import { SessionsModule } from '../sessions';
 import { UsersModule } from '../users';
 
 @Module({
-  imports: [TenantsModule, KeysModule, ApplicationsModule, ResourceServersModule, SessionsModule, UsersModule],
+  imports: [
+    TenantsModule,
+    KeysModule,
+    ApplicationsModule,
+    ResourceServersModule,
+    SessionsModule,
+    UsersModule,
+  ],
   controllers: [TokenController],
   providers: [AccessTokens, ClientAuthenticator, ClientCredentialsGrant, UserGrants, UserTokens],
   exports: [AccessTokens, ClientAuthenticator],

@@ -21,7 +21,12 @@ export class UserGrants {
     private readonly userTokens: UserTokens,
   ) {}
 
-  async authorizationCode(tenant: Tenant, app: Application, form: Form, req: Request): Promise<TokenResponse> {
+  async authorizationCode(
+    tenant: Tenant,
+    app: Application,
+    form: Form,
+    req: Request,
+  ): Promise<TokenResponse> {
     const code = form.get('code');
     if (!code) throw new InvalidRequest({ description: 'code is required', detail: 'no code' });
     const policy = this.applications.policy(tenant, app);
@@ -34,12 +39,23 @@ export class UserGrants {
       client: clientContext(req),
       select: (granted) => selectFromGrant(form, granted, app.defaultResourceServerId),
     });
-    return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, { nonce: family.nonce });
+    return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {
+      nonce: family.nonce,
+    });
   }
 
-  async refreshToken(tenant: Tenant, app: Application, form: Form, req: Request): Promise<TokenResponse> {
+  async refreshToken(
+    tenant: Tenant,
+    app: Application,
+    form: Form,
+    req: Request,
+  ): Promise<TokenResponse> {
     const refreshToken = form.get('refresh_token');
-    if (!refreshToken) throw new InvalidRequest({ description: 'refresh_token is required', detail: 'no refresh_token' });
+    if (!refreshToken)
+      throw new InvalidRequest({
+        description: 'refresh_token is required',
+        detail: 'no refresh_token',
+      });
     const policy = this.applications.policy(tenant, app);
     const { family, selection } = await this.grants.refresh(tenant.id, app, {
       refreshToken,

@@ -25,7 +25,11 @@ export interface Selection {
  * RFC 8707 §2.2 on the code and refresh grants: one resource per access token, among those the
  * sign-in granted; scopes may narrow (down-scoping), never widen (RFC 6749 §6).
  */
-export function selectFromGrant(form: Form, granted: { resources: FamilyResource[]; scopes: string[] }, defaultResourceServerId: string | null): Selection | OAuthError {
+export function selectFromGrant(
+  form: Form,
+  granted: { resources: FamilyResource[]; scopes: string[] },
+  defaultResourceServerId: string | null,
+): Selection | OAuthError {
   let requested: string[] | undefined;
   try {
     requested = parseScope(form.get('scope'));
@@ -34,22 +38,41 @@ export function selectFromGrant(form: Form, granted: { resources: FamilyResource
   }
   const resources = form.all('resource');
   let resource: FamilyResource | null;
-  if (resources.length > 1) return new InvalidTarget({ description: 'Request one resource per token', detail: 'several resources' });
+  if (resources.length > 1)
+    return new InvalidTarget({
+      description: 'Request one resource per token',
+      detail: 'several resources',
+    });
   if (resources.length === 1) {
-    if (resourceIndicatorProblem(resources[0])) return new InvalidTarget({ detail: 'malformed resource' });
+    if (resourceIndicatorProblem(resources[0]))
+      return new InvalidTarget({ detail: 'malformed resource' });
     const hit = granted.resources.find((r) => r.identifier === resources[0]);
     if (!hit) return new InvalidTarget({ detail: 'resource not granted at sign-in' });
     resource = hit;
   } else if (granted.resources.length <= 1) {
     resource = granted.resources[0] ?? null;
   } else {
-    resource = granted.resources.find((r) => r.resourceServerId === defaultResourceServerId) ?? null;
-    if (!resource) return new InvalidTarget({ description: 'Name the resource (RFC 8707 resource parameter)', detail: 'ambiguous resource' });
+    resource =
+      granted.resources.find((r) => r.resourceServerId === defaultResourceServerId) ?? null;
+    if (!resource)
+      return new InvalidTarget({
+        description: 'Name the resource (RFC 8707 resource parameter)',
+        detail: 'ambiguous resource',
+      });
   }
   const available = new Set([...(resource?.scopes ?? []), ...granted.scopes]);
-  if (requested?.some((s) => !available.has(s))) return new InvalidScope({ description: 'A requested scope exceeds the grant', detail: 'scope beyond grant' });
+  if (requested?.some((s) => !available.has(s)))
+    return new InvalidScope({
+      description: 'A requested scope exceeds the grant',
+      detail: 'scope beyond grant',
+    });
   const resourceScopes = resource?.scopes ?? [];
-  return { resource, scopes: requested ? resourceScopes.filter((s) => requested.includes(s)).sort() : [...resourceScopes].sort() };
+  return {
+    resource,
+    scopes: requested
+      ? resourceScopes.filter((s) => requested.includes(s)).sort()
+      : [...resourceScopes].sort(),
+  };
 }
 
 @Injectable()
@@ -63,7 +86,14 @@ export class UserTokens {
   ) {}
 
   /** The token response of a user grant: an access token bound to the selected resource, the refresh token, an ID token with openid. */
-  async respond(tenant: Tenant, app: Application, family: GrantedFamily, selection: Selection, accessTtl: number, o: { nonce?: string | null }): Promise<TokenResponse> {
+  async respond(
+    tenant: Tenant,
+    app: Application,
+    family: GrantedFamily,
+    selection: Selection,
+    accessTtl: number,
+    o: { nonce?: string | null },
+  ): Promise<TokenResponse> {
     const at = await this.accessTokens.mint(tenant, {
       sub: family.userId,
       clientId: app.clientId,
@@ -73,14 +103,25 @@ export class UserTokens {
       ttlSeconds: accessTtl,
       sid: family.sessionId,
     });
-    const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: selection.scopes.join(' ') };
+    const response: TokenResponse = {
+      access_token: at.token,
+      token_type: 'Bearer',
+      expires_in: at.expiresIn,
+      scope: selection.scopes.join(' '),
+    };
     if (family.refreshToken) response.refresh_token = family.refreshToken;
-    if (family.scopes.includes('openid')) response.id_token = await this.idToken(tenant, app, family, o.nonce ?? null);
+    if (family.scopes.includes('openid'))
+      response.id_token = await this.idToken(tenant, app, family, o.nonce ?? null);
     return response;
   }
 
   /** OpenID Connect Core §2 / §3.1.3.6. */
-  private async idToken(tenant: Tenant, app: Application, family: GrantedFamily, nonce: string | null): Promise<string> {
+  private async idToken(
+    tenant: Tenant,
+    app: Application,
+    family: GrantedFamily,
+    nonce: string | null,
+  ): Promise<string> {
     const iat = this.clock.epochSeconds();
     const claims: Record<string, unknown> = {
       iss: this.tenants.issuer(tenant),

@@ -19,7 +19,11 @@ export class UsersRepository {
   }
 
   list(tenantId: string, email?: string): Promise<User[]> {
-    return this.repo().find({ where: email ? { tenantId, email } : { tenantId }, order: { email: 'ASC' }, take: 500 });
+    return this.repo().find({
+      where: email ? { tenantId, email } : { tenantId },
+      order: { email: 'ASC' },
+      take: 500,
+    });
   }
 
   count(tenantId: string, em?: EntityManager): Promise<number> {

@@ -52,7 +52,10 @@ export class UsersService {
     try {
       return await this.dataSource.transaction((em) => this.create(em, tenantId, input));
     } catch (err) {
-      if (isUniqueViolation(err)) throw new Problem('conflict', 'A user with this email exists', [{ pointer: '/email', detail: 'Already registered in this tenant' }]);
+      if (isUniqueViolation(err))
+        throw new Problem('conflict', 'A user with this email exists', [
+          { pointer: '/email', detail: 'Already registered in this tenant' },
+        ]);
       throw err;
     }
   }
@@ -60,7 +63,8 @@ export class UsersService {
   /** Disabling ends every session of the user at once (ASVS 7.4.2). */
   async updateOne(tenantId: string, id: string, input: UpdateUserInput): Promise<User> {
     const user = await this.require(tenantId, id);
-    const passwordHash = input.password !== undefined ? await this.hasher.hash(input.password) : undefined;
+    const passwordHash =
+      input.password !== undefined ? await this.hasher.hash(input.password) : undefined;
     await this.dataSource.transaction(async (em) => {
       const changes: Partial<User> = {};
       if (passwordHash) changes.passwordHash = passwordHash;

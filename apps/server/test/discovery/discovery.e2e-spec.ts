@@ -13,7 +13,11 @@ describe('discovery and health', () => {
     expect(oidc.body.issuer).toBe(issuer);
     expect(oidc.body.token_endpoint).toBe(`${issuer}/token`);
     expect(oidc.body.jwks_uri).toBe(`${issuer}/jwks.json`);
-    expect(oidc.body.grant_types_supported).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
+    expect(oidc.body.grant_types_supported).toEqual([
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+    ]);
     expect(oidc.body.code_challenge_methods_supported).toEqual(['S256']);
     expect(oidc.body.authorization_response_iss_parameter_supported).toBe(true);
     expect(oidc.body.authorization_endpoint).toBe(`${issuer}/authorize`);

@@ -6,7 +6,9 @@ export class Browser {
   readonly cookies = new Map<string, string>();
 
   private header(): Record<string, string> {
-    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+    return this.cookies.size
+      ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
+      : {};
   }
 
   private keep(res: Reply): Reply {
@@ -26,8 +28,22 @@ export class Browser {
     return this.keep(await send(url, { headers: { ...this.header(), ...headers } }));
   }
 
-  async post(url: string, body: URLSearchParams, headers: Record<string, string> = {}): Promise<Reply> {
-    return this.keep(await send(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...this.header(), ...headers }, body: body.toString() }));
+  async post(
+    url: string,
+    body: URLSearchParams,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
+    return this.keep(
+      await send(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...this.header(),
+          ...headers,
+        },
+        body: body.toString(),
+      }),
+    );
   }
 }
 
@@ -42,7 +58,15 @@ export function formOf(html: string): { action: string; fields: URLSearchParams 
   if (!action) throw new Error(`no form in page: ${html.slice(0, 300)}`);
   const fields = new URLSearchParams();
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.append(m[1], m[2].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+    fields.append(
+      m[1],
+      m[2]
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    );
   }
   return { action: action.replace(/&amp;/g, '&'), fields };
 }

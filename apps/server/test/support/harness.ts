@@ -1,9 +1,14 @@
 import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
-import { Client } from 'pg';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/server';
-import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
+import {
+  createTestDatabase,
+  isServerMode,
+  type TestDatabase,
+} from '../../../../test-setup/test-database';
+import { DataSource } from 'typeorm';
+import { EMBEDDED_POOL_MAX } from '../../src/database';
 import { basic, form, send, type Reply } from './http';
 import { Browser, formOf, pkce } from './browser';
 
@@ -52,6 +57,8 @@ export async function startTestServer(
     TESSERA_ADMIN_EMAIL: 'root@tessera.test',
     TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    // on the embedded test database, the same single connection as the embedded mode itself
+    ...(databaseUrl && !isServerMode() ? { DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX) } : {}),
     ...env,
   });
   const logs = new LogSink();
@@ -103,7 +110,10 @@ export interface SignedIn {
 }
 
 interface Factories {
-  user(slug: string, body?: Record<string, unknown>): Promise<{ id: string; email: string; password: string }>;
+  user(
+    slug: string,
+    body?: Record<string, unknown>,
+  ): Promise<{ id: string; email: string; password: string }>;
   /** A tenant through the admin API, with a unique slug. */
   tenant(body?: Record<string, unknown>): Promise<{ slug: string; issuer: string; id: string }>;
   resourceServer(
@@ -127,17 +137,13 @@ export const unique = (prefix: string) =>
 export function useTestServer(opts: { env?: Record<string, string> } = {}): TestServer {
   let db: TestDatabase;
   let started: StartedTestServer;
-  let pg: Client;
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
     db = await createTestDatabase();
     started = await startTestServer(db.url, opts.env);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
   });
   afterAll(async () => {
-    await pg?.end();
     await started?.server.stop();
     await db?.drop();
   });
@@ -159,7 +165,9 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
       return db.url;
     },
     issuer: (slug) => `${started.url}/t/${slug}`,
-    sql: async (text, params) => (await pg.query(text, params as unknown[])).rows,
+    // through the server's own pool: on the embedded database a second connection could interleave
+    sql: async (text, params) =>
+      started.server.app.get(DataSource).query(text, params as unknown[]),
     automation() {
       const first = started.server.firstStart;
       if (!first) throw new Error('The test database was not fresh: no first-start credentials');
@@ -217,7 +225,12 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
       async user(slug, body = {}) {
         const email = (body.email as string) ?? `${unique('user')}@example.test`;
         const password = (body.password as string) ?? 'a long enough test password';
-        const res = await t.json('POST', `/admin/api/tenants/${slug}/users`, { email, password, ...body }, await t.adminToken());
+        const res = await t.json(
+          'POST',
+          `/admin/api/tenants/${slug}/users`,
+          { email, password, ...body },
+          await t.adminToken(),
+        );
         if (res.status !== 201) throw new Error(`user: ${res.status} ${res.text}`);
         return { id: res.body.id, email, password };
       },
@@ -265,10 +278,20 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
 export async function authorize(t: TestServer, slug: string, o: SignInOptions): Promise<SignedIn> {
   const browser = o.browser ?? new Browser();
   const challenge = o.pkce === false ? undefined : (o.pkce ?? pkce());
-  const q = new URLSearchParams({ response_type: 'code', client_id: o.clientId, redirect_uri: o.redirectUri, state: o.state ?? 'state-1' });
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: o.clientId,
+    redirect_uri: o.redirectUri,
+    state: o.state ?? 'state-1',
+  });
   if (o.scope) q.set('scope', o.scope);
   if (o.nonce) q.set('nonce', o.nonce);
-  for (const r of o.resource === undefined ? [] : Array.isArray(o.resource) ? o.resource : [o.resource]) q.append('resource', r);
+  for (const r of o.resource === undefined
+    ? []
+    : Array.isArray(o.resource)
+      ? o.resource
+      : [o.resource])
+    q.append('resource', r);
   if (challenge) {
     q.set('code_challenge', challenge.challenge);
     q.set('code_challenge_method', 'S256');
@@ -280,7 +303,8 @@ export async function authorize(t: TestServer, slug: string, o: SignInOptions): 
     fields.set('password', o.password);
     res = await browser.post(action, fields);
   }
-  if (res.status !== 302 && res.status !== 303) throw new Error(`sign-in: ${res.status} ${res.text.slice(0, 300)}`);
+  if (res.status !== 302 && res.status !== 303)
+    throw new Error(`sign-in: ${res.status} ${res.text.slice(0, 300)}`);
   const location = new URL(res.headers.get('location')!);
   const code = location.searchParams.get('code');
   if (!code) throw new Error(`no code: ${location}`);

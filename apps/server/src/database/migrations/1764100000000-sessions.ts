@@ -25,7 +25,9 @@ export class Sessions1764100000000 implements MigrationInterface {
         CONSTRAINT sessions__user_id__fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
       )`);
     await q.query(`CREATE UNIQUE INDEX sessions__cookie_hash ON sessions (cookie_hash)`);
-    await q.query(`CREATE INDEX sessions__tenant_id__last_seen_at ON sessions (tenant_id, last_seen_at)`);
+    await q.query(
+      `CREATE INDEX sessions__tenant_id__last_seen_at ON sessions (tenant_id, last_seen_at)`,
+    );
     await q.query(`CREATE INDEX sessions__tenant_id__user_id ON sessions (tenant_id, user_id)`);
     await q.query(`
       CREATE TABLE session_surfaces (
@@ -38,7 +40,9 @@ export class Sessions1764100000000 implements MigrationInterface {
         CONSTRAINT session_surfaces__session_id__fk FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE,
         CONSTRAINT session_surfaces__application_id__fk FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE
       )`);
-    await q.query(`CREATE INDEX session_surfaces__application_id ON session_surfaces (application_id)`);
+    await q.query(
+      `CREATE INDEX session_surfaces__application_id ON session_surfaces (application_id)`,
+    );
     await q.query(`
       CREATE TABLE refresh_token_families (
         id uuid NOT NULL,
@@ -56,7 +60,9 @@ export class Sessions1764100000000 implements MigrationInterface {
         CONSTRAINT refresh_token_families__session_id__fk FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE,
         CONSTRAINT refresh_token_families__application_id__fk FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE
       )`);
-    await q.query(`CREATE INDEX refresh_token_families__session_id ON refresh_token_families (session_id)`);
+    await q.query(
+      `CREATE INDEX refresh_token_families__session_id ON refresh_token_families (session_id)`,
+    );
     await q.query(`
       CREATE TABLE refresh_tokens (
         id uuid NOT NULL,
@@ -97,7 +103,9 @@ export class Sessions1764100000000 implements MigrationInterface {
         CONSTRAINT authorization_codes__pk PRIMARY KEY (id),
         CONSTRAINT authorization_codes__session_id__fk FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE
       )`);
-    await q.query(`CREATE UNIQUE INDEX authorization_codes__code_hash ON authorization_codes (code_hash)`);
+    await q.query(
+      `CREATE UNIQUE INDEX authorization_codes__code_hash ON authorization_codes (code_hash)`,
+    );
     await q.query(`
       CREATE TABLE throttle_counters (
         key text NOT NULL,
@@ -121,11 +129,21 @@ export class Sessions1764100000000 implements MigrationInterface {
         CONSTRAINT audit_events__pk PRIMARY KEY (id),
         CONSTRAINT audit_events__tenant_id__fk FOREIGN KEY (tenant_id) REFERENCES tenants (id) ON DELETE CASCADE
       )`);
-    await q.query(`CREATE INDEX audit_events__tenant_id__created_at ON audit_events (tenant_id, created_at)`);
+    await q.query(
+      `CREATE INDEX audit_events__tenant_id__created_at ON audit_events (tenant_id, created_at)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const table of ['audit_events', 'throttle_counters', 'authorization_codes', 'refresh_tokens', 'refresh_token_families', 'session_surfaces', 'sessions']) {
+    for (const table of [
+      'audit_events',
+      'throttle_counters',
+      'authorization_codes',
+      'refresh_tokens',
+      'refresh_token_families',
+      'session_surfaces',
+      'sessions',
+    ]) {
       await q.query(`DROP TABLE ${table}`);
     }
   }
