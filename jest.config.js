@@ -27,7 +27,7 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: [
-    '/node_modules/(?!(@nestjs|jose|uid|load-esm|file-type|@electric-sql/pglite[^/]*)/)',
+    '/node_modules/(?!(@nestjs|jose|uid|load-esm|file-type|openid-client|oauth4webapi|@electric-sql/pglite[^/]*)/)',
   ],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/libs/.*/dist/'],
 };

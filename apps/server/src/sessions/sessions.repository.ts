@@ -370,9 +370,7 @@ export class SessionsRepository {
     return rows[0];
   }
 
-  surfacesOf(
-    sessionIds: string[],
-  ): Promise<
+  surfacesOf(sessionIds: string[]): Promise<
     Array<{
       sessionId: string;
       applicationId: string;
@@ -389,9 +387,7 @@ export class SessionsRepository {
     );
   }
 
-  familiesOf(
-    sessionId: string,
-  ): Promise<
+  familiesOf(sessionId: string): Promise<
     Array<{
       id: string;
       clientId: string;
@@ -411,9 +407,7 @@ export class SessionsRepository {
     );
   }
 
-  tokensOf(
-    familyIds: string[],
-  ): Promise<
+  tokensOf(familyIds: string[]): Promise<
     Array<{
       familyId: string;
       generation: number;
