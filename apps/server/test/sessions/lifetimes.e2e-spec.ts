@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { authorize, useTestServer, type TestServer } from '../support/harness';
+import { authorize, Browser, useTestServer, type TestServer } from '../support/harness';
 import { formOf } from '../support/browser';
 
 const cb = 'https://app.example.test/cb';
@@ -144,7 +144,6 @@ describe('a standard OAuth client library (openid-client) against Tessera', () =
       nonce,
     });
 
-    const { Browser } = await import('../support/browser');
     const b = new Browser();
     const page = await b.get(url.href);
     const { action, fields } = formOf(page.text);
