@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { policySchema } from './policy';
+import { durationSchema } from './duration';
 import { redirectUriProblem, resourceIndicatorProblem } from './uris';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -166,6 +167,10 @@ export const resourceServerSchema = z
     baseUrls: z.array(z.url('Must be an absolute URL')).max(50).default([]),
     scopes: z.array(scopeSchema).max(500).default([]),
     permissionGroups: z.array(permissionGroupSchema).max(200).default([]),
+    /** Overrides the applications' access-token lifetime for tokens of this audience. */
+    accessTokenTtl: durationSchema.nullable().optional(),
+    /** false: sign-ins for this resource get no refresh token. */
+    allowsOfflineAccess: z.boolean().optional(),
   })
   .strict()
   .superRefine((rs, ctx) => {
@@ -185,22 +190,22 @@ export const resourceServerSchema = z
   });
 export type ResourceServerInput = z.infer<typeof resourceServerSchema>;
 
+export const userPermissionSchema = z
+  .object({
+    resourceServer: resourceIndicatorSchema,
+    permissionGroups: z.array(z.string().min(1).max(128)).max(100).optional(),
+    scopes: z.array(scopeNameSchema).max(200).optional(),
+  })
+  .strict();
+export type UserPermissionInput = z.infer<typeof userPermissionSchema>;
+export const userPermissionsSchema = z.array(userPermissionSchema).max(200);
+
 export const userSchema = z
   .object({
     email: z.email('Must be an e-mail address').max(320),
     password: z.string().min(8, 'Use at least 8 characters').max(1024),
     roles: z.array(z.enum(['admin'])).default([]),
-    permissions: z
-      .array(
-        z
-          .object({
-            resourceServer: resourceIndicatorSchema,
-            permissionGroups: z.array(z.string().min(1).max(128)).optional(),
-            scopes: z.array(scopeNameSchema).optional(),
-          })
-          .strict(),
-      )
-      .default([]),
+    permissions: userPermissionsSchema.default([]),
   })
   .strict();
 export type UserInput = z.infer<typeof userSchema>;
@@ -258,6 +263,7 @@ export const createUserSchema = z
     email: z.email('Must be an e-mail address').max(320),
     password: z.string().min(8, 'Use at least 8 characters').max(1024),
     roles: z.array(z.enum(['admin'])).default([]),
+    permissions: userPermissionsSchema.optional(),
   })
   .strict();
 export type CreateUserInput = z.infer<typeof createUserSchema>;

@@ -63,4 +63,15 @@ export class AdminResourceServersController {
   remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
     return this.resourceServers.remove(tenant.id, id);
   }
+
+  /** Credentials for the introspection endpoint; the secret is in this response only. */
+  @Post(':id/credentials')
+  @HttpCode(200)
+  @RequireScopes('admin:resource-servers:write')
+  credentials(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+  ): Promise<{ clientId: string; clientSecret: string }> {
+    return this.resourceServers.issueCredentials(tenant.id, id);
+  }
 }

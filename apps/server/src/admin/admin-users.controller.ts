@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { createUserSchema, updateUserSchema } from '@tessera/contracts';
+import { Body, Controller, Get, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { createUserSchema, updateUserSchema, userPermissionsSchema } from '@tessera/contracts';
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { UsersService, userView, type UserView } from '../users';
@@ -37,5 +37,23 @@ export class AdminUsersController {
     @Body() body: unknown,
   ): Promise<UserView> {
     return userView(await this.users.updateOne(tenant.id, id, parseBody(updateUserSchema, body)));
+  }
+
+  @Get(':id/permissions')
+  @RequireScopes('admin:users:read')
+  permissions(@TenantParam() tenant: Tenant, @Param('id') id: string) {
+    return this.users.require(tenant.id, id).then(() => this.users.permissions(tenant.id, id));
+  }
+
+  /** Replaces the permission groups and scopes the user holds, per resource server. */
+  @Put(':id/permissions')
+  @RequireScopes('admin:users:write')
+  async setPermissions(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ) {
+    await this.users.setPermissions(tenant.id, id, parseBody(userPermissionsSchema, body));
+    return this.users.permissions(tenant.id, id);
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   createUserSchema,
   updateUserSchema,
+  userPermissionsSchema,
   resourceServerSchema,
   createApplicationSchema,
   createTenantSchema,
@@ -169,6 +170,25 @@ export const ADMIN_ROUTES: Route[] = [
     summary: 'Disable (ends all sessions), reset the password, change roles',
     scope: 'admin:users:write',
     body: updateUserSchema,
+  },
+  {
+    method: 'get',
+    path: '/admin/api/tenants/{tenant}/users/{id}/permissions',
+    summary: 'What a user holds per resource server',
+    scope: 'admin:users:read',
+  },
+  {
+    method: 'put',
+    path: '/admin/api/tenants/{tenant}/users/{id}/permissions',
+    summary: 'Replace what a user holds (permission groups and scopes per resource server)',
+    scope: 'admin:users:write',
+    body: userPermissionsSchema,
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant}/resource-servers/{id}/credentials',
+    summary: 'Issue introspection credentials for a resource server (secret shown once)',
+    scope: 'admin:resource-servers:write',
   },
   {
     method: 'get',

@@ -65,6 +65,10 @@ export class SystemSetup {
         password: this.config.adminPassword ?? generatedAdminPassword!,
         roles: ['admin'],
       }); // one of the two is set
+      // the first administrator holds every admin scope (tokens carry what the user holds)
+      await this.resourceServers.setUserPermissions(em, system.id, admin.id, [
+        { resourceServer: ADMIN_API_AUDIENCE, scopes: ADMIN_SCOPES.map((s) => s.name) },
+      ]);
       await this.access.grant(system, admin.id, em);
       const created = await this.applications.create(
         system,

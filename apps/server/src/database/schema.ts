@@ -1,4 +1,8 @@
-import { ApplicationGrant, ResourceServer } from '../resource-servers/resource-server.entity';
+import {
+  ApplicationGrant,
+  ResourceServer,
+  UserPermission,
+} from '../resource-servers/resource-server.entity';
 import { Application } from '../applications/application.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 import { ServerSecret } from '../secrets/server-secret.entity';
@@ -7,6 +11,7 @@ import { Tenant } from '../tenants/tenant.entity';
 import { User } from '../users/user.entity';
 import { Init1764000000000 } from './migrations/1764000000000-init';
 import { Sessions1764100000000 } from './migrations/1764100000000-sessions';
+import { Permissions1764200000000 } from './migrations/1764200000000-permissions';
 import {
   AuthorizationCode,
   RefreshToken,
@@ -34,5 +39,6 @@ export const ENTITIES = [
   AuthorizationCode,
   ThrottleCounter,
   AuditEvent,
+  UserPermission,
 ];
-export const MIGRATIONS = [Init1764000000000, Sessions1764100000000];
+export const MIGRATIONS = [Init1764000000000, Sessions1764100000000, Permissions1764200000000];

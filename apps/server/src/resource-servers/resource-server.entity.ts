@@ -11,6 +11,7 @@ export interface PermissionGroupDef {
 
 @Entity('resource_servers')
 @Index('resource_servers__tenant_id__identifier', ['tenantId', 'identifier'], { unique: true })
+@Index('resource_servers__tenant_id__client_id', ['tenantId', 'clientId'], { unique: true })
 export class ResourceServer {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;
@@ -22,6 +23,9 @@ export class ResourceServer {
   @Column('jsonb') permissionGroups: PermissionGroupDef[];
   @Column('integer', { nullable: true }) accessTokenTtl: number | null;
   @Column('boolean', { default: true }) allowsOfflineAccess: boolean;
+  /** Its own credentials at the introspection endpoint (RFC 7662 §2.1); the secret only as an HMAC. */
+  @Column('text', { nullable: true }) clientId: string | null;
+  @Column('bytea', { nullable: true }) secretHash: Buffer | null;
   /** Built in (the admin API's): not editable through the admin API. */
   @Column('boolean', { default: false }) isSystem: boolean;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
@@ -43,4 +47,14 @@ export class ApplicationGrant {
   @Column('jsonb') permissionGroups: string[];
   /** `user` (authorization code and refresh) and/or `client_credentials`. */
   @Column('jsonb') flows: string[];
+}
+
+/** Permission groups and single scopes a user holds at one resource server. */
+@Entity('user_permissions')
+export class UserPermission {
+  @Column('uuid') tenantId: string;
+  @PrimaryColumn('uuid') userId: string;
+  @PrimaryColumn('uuid') resourceServerId: string;
+  @Column('jsonb') scopes: string[];
+  @Column('jsonb') permissionGroups: string[];
 }

@@ -10,6 +10,8 @@ export interface ResourceServerView {
   permissionGroups: Array<{ name: string; scopes: string[] }>;
   accessTokenTtl: string | null;
   allowsOfflineAccess: boolean;
+  /** Its introspection client id, once credentials were issued (never the secret). */
+  clientId: string | null;
   isSystem: boolean;
   createdAt: string;
   updatedAt: string;
@@ -25,6 +27,7 @@ export function resourceServerView(rs: ResourceServer): ResourceServerView {
     permissionGroups: rs.permissionGroups,
     accessTokenTtl: rs.accessTokenTtl === null ? null : secondsToDuration(rs.accessTokenTtl),
     allowsOfflineAccess: rs.allowsOfflineAccess,
+    clientId: rs.clientId,
     isSystem: rs.isSystem,
     createdAt: rs.createdAt.toISOString(),
     updatedAt: rs.updatedAt.toISOString(),

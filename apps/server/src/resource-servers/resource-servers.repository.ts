@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ApplicationGrant, ResourceServer } from './resource-server.entity';
+import { ApplicationGrant, ResourceServer, UserPermission } from './resource-server.entity';
 
 @Injectable()
 export class ResourceServersRepository {
@@ -62,5 +62,26 @@ export class ResourceServersRepository {
   ): Promise<void> {
     await this.grants(em).delete({ tenantId, applicationId });
     if (rows.length) await this.grants(em).insert(rows);
+  }
+
+  permissionsOf(tenantId: string, userId: string, em?: EntityManager): Promise<UserPermission[]> {
+    return (em ?? this.dataSource.manager)
+      .getRepository(UserPermission)
+      .findBy({ tenantId, userId });
+  }
+
+  async replacePermissions(
+    em: EntityManager,
+    tenantId: string,
+    userId: string,
+    rows: UserPermission[],
+  ): Promise<void> {
+    const repo = em.getRepository(UserPermission);
+    await repo.delete({ tenantId, userId });
+    if (rows.length) await repo.insert(rows);
+  }
+
+  byClientId(tenantId: string, clientId: string): Promise<ResourceServer | null> {
+    return this.rs().findOneBy({ tenantId, clientId });
   }
 }

@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ApplicationGrantInput, GrantFlow, ResourceServerInput } from '@tessera/contracts';
+import {
+  durationToSeconds,
+  type ApplicationGrantInput,
+  type GrantFlow,
+  type ResourceServerInput,
+  type UserPermissionInput,
+} from '@tessera/contracts';
+import { randomBytes } from 'node:crypto';
+import { randomToken, SecretsService } from '../secrets';
 import { Problem, type FieldProblem } from '../http';
-import { ApplicationGrant, ResourceServer } from './resource-server.entity';
+import { ApplicationGrant, ResourceServer, UserPermission } from './resource-server.entity';
 import { ResourceServersRepository } from './resource-servers.repository';
 
 /** What an application may ask of one resource server in one flow. */
@@ -26,6 +34,7 @@ export class ResourceServersService {
   constructor(
     private readonly repo: ResourceServersRepository,
     private readonly dataSource: DataSource,
+    private readonly secrets: SecretsService,
   ) {}
 
   byIdentifier(
@@ -105,9 +114,11 @@ export class ResourceServersService {
         id: randomUUID(),
         tenantId,
         identifier: input.identifier,
-        ...fields,
         accessTokenTtl: null,
         allowsOfflineAccess: true,
+        clientId: null,
+        secretHash: null,
+        ...fields,
         isSystem,
       });
       await this.repo.insert(em, rs);
@@ -232,5 +243,165 @@ export class ResourceServersService {
     if (key(current) === key(rows)) return false;
     await this.repo.replaceGrants(em, tenantId, applicationId, rows);
     return true;
+  }
+
+  /** Scopes of a server named by its groups and single scopes, limited to what the server still defines. */
+  private resolve(rs: ResourceServer, scopes: string[], groups: string[]): Set<string> {
+    const known = new Set(rs.scopes.map((s) => s.name));
+    const out = new Set<string>();
+    for (const s of scopes) if (known.has(s)) out.add(s);
+    for (const g of groups)
+      for (const s of rs.permissionGroups.find((p) => p.name === g)?.scopes ?? [])
+        if (known.has(s)) out.add(s);
+    return out;
+  }
+
+  /**
+   * The scopes a user token may carry for one resource server now: what the application is granted
+   * for user flows ∩ what the user holds. Evaluated at every mint, so changes apply at the next refresh.
+   */
+  async currentUserGrant(
+    tenantId: string,
+    applicationId: string,
+    userId: string,
+    resourceServerId: string,
+  ): Promise<{ scopes: Set<string>; accessTokenTtl: number | null }> {
+    const rs = await this.repo.byId(tenantId, resourceServerId);
+    if (!rs) return { scopes: new Set(), accessTokenTtl: null };
+    return {
+      scopes: await this.currentUserScopes(rs, tenantId, applicationId, userId),
+      accessTokenTtl: rs.accessTokenTtl,
+    };
+  }
+
+  private async currentUserScopes(
+    rs: ResourceServer,
+    tenantId: string,
+    applicationId: string,
+    userId: string,
+  ): Promise<Set<string>> {
+    const grant = (await this.repo.grantsOf(tenantId, applicationId)).find(
+      (g) => g.resourceServerId === rs.id && g.flows.includes('user'),
+    );
+    const held = (await this.repo.permissionsOf(tenantId, userId)).find(
+      (p) => p.resourceServerId === rs.id,
+    );
+    if (!grant || !held) return new Set();
+    const granted = this.resolve(rs, grant.scopes, grant.permissionGroups);
+    const holds = this.resolve(rs, held.scopes, held.permissionGroups);
+    return new Set([...granted].filter((s) => holds.has(s)));
+  }
+
+  /** What a user holds, per resource server (for filtering a sign-in's grant). */
+  async userHoldings(tenantId: string, userId: string): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    for (const p of await this.repo.permissionsOf(tenantId, userId)) {
+      const rs = await this.repo.byId(tenantId, p.resourceServerId);
+      if (rs) out.set(rs.id, this.resolve(rs, p.scopes, p.permissionGroups));
+    }
+    return out;
+  }
+
+  async permissionViews(
+    tenantId: string,
+    userId: string,
+  ): Promise<Array<{ resourceServer: string; permissionGroups: string[]; scopes: string[] }>> {
+    const views = [];
+    for (const p of await this.repo.permissionsOf(tenantId, userId)) {
+      const rs = await this.repo.byId(tenantId, p.resourceServerId);
+      if (rs)
+        views.push({
+          resourceServer: rs.identifier,
+          permissionGroups: p.permissionGroups,
+          scopes: p.scopes,
+        });
+    }
+    return views.sort((a, b) => a.resourceServer.localeCompare(b.resourceServer));
+  }
+
+  /** Replaces a user's permissions, checking every server, group and scope exists; returns whether anything changed. */
+  async setUserPermissions(
+    em: EntityManager,
+    tenantId: string,
+    userId: string,
+    perms: UserPermissionInput[],
+    pointer = '/permissions',
+  ): Promise<boolean> {
+    const problems: FieldProblem[] = [];
+    const rows: UserPermission[] = [];
+    const seen = new Set<string>();
+    for (const [i, p] of perms.entries()) {
+      const rs = await this.repo.byIdentifier(tenantId, p.resourceServer, em);
+      if (!rs) {
+        problems.push({
+          pointer: `${pointer}/${i}/resourceServer`,
+          detail: `No resource server ${p.resourceServer} in this tenant`,
+        });
+        continue;
+      }
+      if (seen.has(rs.id))
+        problems.push({
+          pointer: `${pointer}/${i}/resourceServer`,
+          detail: 'Named twice; merge the two entries',
+        });
+      seen.add(rs.id);
+      const known = new Set(rs.scopes.map((s) => s.name));
+      (p.scopes ?? []).forEach(
+        (s, j) =>
+          known.has(s) ||
+          problems.push({ pointer: `${pointer}/${i}/scopes/${j}`, detail: `Unknown scope ${s}` }),
+      );
+      (p.permissionGroups ?? []).forEach(
+        (g, j) =>
+          rs.permissionGroups.some((x) => x.name === g) ||
+          problems.push({
+            pointer: `${pointer}/${i}/permissionGroups/${j}`,
+            detail: `Unknown permission group ${g}`,
+          }),
+      );
+      rows.push(
+        Object.assign(new UserPermission(), {
+          tenantId,
+          userId,
+          resourceServerId: rs.id,
+          scopes: [...new Set(p.scopes ?? [])].sort(),
+          permissionGroups: [...new Set(p.permissionGroups ?? [])].sort(),
+        }),
+      );
+    }
+    if (problems.length) throw Problem.validation(problems);
+    const key = (r: UserPermission[]) =>
+      JSON.stringify(r.map((p) => [p.resourceServerId, p.scopes, p.permissionGroups]).sort());
+    if (key(await this.repo.permissionsOf(tenantId, userId, em)) === key(rows)) return false;
+    await this.repo.replacePermissions(em, tenantId, userId, rows);
+    return true;
+  }
+
+  /** New credentials for the introspection endpoint; the secret is shown once. */
+  async issueCredentials(
+    tenantId: string,
+    id: string,
+  ): Promise<{ clientId: string; clientSecret: string }> {
+    const rs = await this.require(tenantId, id);
+    const clientId = rs.clientId ?? `rs_${randomBytes(12).toString('base64url')}`;
+    const clientSecret = randomToken();
+    await this.dataSource.transaction((em) =>
+      this.repo.update(em, tenantId, rs.id, {
+        clientId,
+        secretHash: this.secrets.tokenHash(clientSecret),
+      }),
+    );
+    return { clientId, clientSecret };
+  }
+
+  /** A resource server proving its credentials (constant-time on the HMAC). */
+  async authenticate(
+    tenantId: string,
+    clientId: string,
+    secret: string,
+  ): Promise<ResourceServer | undefined> {
+    const rs = await this.repo.byClientId(tenantId, clientId);
+    if (!rs?.secretHash) return undefined;
+    return this.secrets.tokenHashMatches(secret, rs.secretHash) ? rs : undefined;
   }
 }

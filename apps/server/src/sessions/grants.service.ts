@@ -109,7 +109,8 @@ export class GrantsService {
       redirectUri: string | undefined;
       codeVerifier: string | undefined;
       policy: EffectivePolicy;
-      withRefresh: boolean;
+      /** Whether the sign-in gets a refresh token, given what the request selected. */
+      withRefresh: (selection: S) => boolean;
       client: ClientContext;
       select: (granted: { resources: FamilyResource[]; scopes: string[] }) => S | OAuthError;
     },
@@ -147,7 +148,14 @@ export class GrantsService {
       if (!(await this.sessions.isAlive(em, code.sessionId))) return spend('session ended');
       const selection = p.select(code);
       if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const; // the code stays usable
-      const started = await this.startFamily(em, tenantId, app.id, code, p.policy, p.withRefresh);
+      const started = await this.startFamily(
+        em,
+        tenantId,
+        app.id,
+        code,
+        p.policy,
+        p.withRefresh(selection),
+      );
       await this.repo.markCodeUsed(em, code.id, started.familyId);
       await this.sessions.use(em, tenantId, code.sessionId, app.id, p.policy);
       return {

@@ -162,6 +162,12 @@ export class SignInController {
     status: 302 | 303,
   ) {
     const policy = this.applications.policy(tenant, r.app);
+    // a user token carries requested ∩ granted to the application ∩ held by the user
+    const holds = await this.resourceServers.userHoldings(tenant.id, session.userId);
+    const resources = r.resources.map((x) => ({
+      ...x,
+      scopes: x.scopes.filter((s) => holds.get(x.resourceServerId)?.has(s)),
+    }));
     const code = await this.dataSource.transaction(async (em) => {
       await this.sessions.use(em, tenant.id, session.id, r.app.id, policy);
       return this.grants.issueCode(em, {
@@ -171,7 +177,7 @@ export class SignInController {
         userId: session.userId,
         redirectUri: r.redirectUri,
         scopes: r.scopes,
-        resources: r.resources,
+        resources,
         nonce: r.nonce ?? null,
         codeChallenge: r.codeChallenge ?? null,
         authTime: session.authTime,

@@ -5,7 +5,8 @@ import { InvalidRequest, type Form } from '../http';
 import { GrantsService, type ClientContext } from '../sessions';
 import type { Tenant } from '../tenants';
 import type { TokenResponse } from './token-response';
-import { selectFromGrant, UserTokens } from './user-tokens';
+import { ResourceServersService } from '../resource-servers';
+import { selectFromGrant, UserTokens, type Selection } from './user-tokens';
 
 export function clientContext(req: Request): ClientContext {
   const ua = req.headers['user-agent'];
@@ -19,6 +20,7 @@ export class UserGrants {
     private readonly grants: GrantsService,
     private readonly applications: ApplicationsService,
     private readonly userTokens: UserTokens,
+    private readonly resourceServers: ResourceServersService,
   ) {}
 
   async authorizationCode(
@@ -30,12 +32,20 @@ export class UserGrants {
     const code = form.get('code');
     if (!code) throw new InvalidRequest({ description: 'code is required', detail: 'no code' });
     const policy = this.applications.policy(tenant, app);
-    const { family, selection } = await this.grants.redeemCode(tenant.id, app, {
+    const noOffline = new Set(
+      (await this.resourceServers.list(tenant.id))
+        .filter((r) => !r.allowsOfflineAccess)
+        .map((r) => r.id),
+    );
+    const { family, selection } = await this.grants.redeemCode<Selection>(tenant.id, app, {
       code,
       redirectUri: form.get('redirect_uri'),
       codeVerifier: form.get('code_verifier'),
       policy,
-      withRefresh: app.grantTypes.includes('refresh_token'),
+      // a resource server may refuse offline access: such sign-ins get no refresh token
+      withRefresh: (s) =>
+        app.grantTypes.includes('refresh_token') &&
+        !(s.resource && noOffline.has(s.resource.resourceServerId)),
       client: clientContext(req),
       select: (granted) => selectFromGrant(form, granted, app.defaultResourceServerId),
     });

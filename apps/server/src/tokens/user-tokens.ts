@@ -7,6 +7,7 @@ import { KeysService } from '../keys';
 import type { FamilyResource, GrantedFamily } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { UsersService } from '../users';
+import { ResourceServersService } from '../resource-servers';
 import { AccessTokens } from './access-tokens';
 import { parseScope } from './scopes';
 import type { TokenResponse } from './token-response';
@@ -83,6 +84,7 @@ export class UserTokens {
     private readonly tenants: TenantsService,
     private readonly users: UsersService,
     private readonly clock: Clock,
+    private readonly resourceServers: ResourceServersService,
   ) {}
 
   /** The token response of a user grant: an access token bound to the selected resource, the refresh token, an ID token with openid. */
@@ -94,20 +96,33 @@ export class UserTokens {
     accessTtl: number,
     o: { nonce?: string | null },
   ): Promise<TokenResponse> {
+    // permissions are evaluated at every mint: a change applies at the next refresh
+    let scopes = selection.scopes;
+    let ttl = accessTtl;
+    if (selection.resource) {
+      const now = await this.resourceServers.currentUserGrant(
+        tenant.id,
+        app.id,
+        family.userId,
+        selection.resource.resourceServerId,
+      );
+      scopes = scopes.filter((s) => now.scopes.has(s));
+      ttl = now.accessTokenTtl ?? accessTtl;
+    }
     const at = await this.accessTokens.mint(tenant, {
       sub: family.userId,
       clientId: app.clientId,
       // no resource granted: the client itself is the audience (its own back end)
       aud: selection.resource?.identifier ?? app.clientId,
-      scopes: selection.scopes,
-      ttlSeconds: accessTtl,
+      scopes,
+      ttlSeconds: ttl,
       sid: family.sessionId,
     });
     const response: TokenResponse = {
       access_token: at.token,
       token_type: 'Bearer',
       expires_in: at.expiresIn,
-      scope: selection.scopes.join(' '),
+      scope: scopes.join(' '),
     };
     if (family.refreshToken) response.refresh_token = family.refreshToken;
     if (family.scopes.includes('openid'))

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CreateUserInput, UpdateUserInput } from '@tessera/contracts';
+import type { CreateUserInput, UpdateUserInput, UserPermissionInput } from '@tessera/contracts';
+import { ResourceServersService } from '../resource-servers';
 import { AuditService } from '../audit';
 import { isUniqueViolation } from '../database';
 import { Problem } from '../http';
@@ -36,7 +37,24 @@ export class UsersService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
+    private readonly resourceServers: ResourceServersService,
   ) {}
+
+  permissions(tenantId: string, userId: string) {
+    return this.resourceServers.permissionViews(tenantId, userId);
+  }
+
+  /** Replaces what a user holds; the next token minted for them (refresh included) reflects it. */
+  async setPermissions(
+    tenantId: string,
+    userId: string,
+    perms: UserPermissionInput[],
+  ): Promise<void> {
+    await this.require(tenantId, userId);
+    await this.dataSource.transaction((em) =>
+      this.resourceServers.setUserPermissions(em, tenantId, userId, perms, ''),
+    );
+  }
 
   list(tenantId: string, email?: string): Promise<User[]> {
     return this.repo.list(tenantId, email?.toLowerCase());
@@ -50,7 +68,12 @@ export class UsersService {
 
   async createOne(tenantId: string, input: CreateUserInput): Promise<User> {
     try {
-      return await this.dataSource.transaction((em) => this.create(em, tenantId, input));
+      return await this.dataSource.transaction(async (em) => {
+        const user = await this.create(em, tenantId, input);
+        if (input.permissions)
+          await this.resourceServers.setUserPermissions(em, tenantId, user.id, input.permissions);
+        return user;
+      });
     } catch (err) {
       if (isUniqueViolation(err))
         throw new Problem('conflict', 'A user with this email exists', [
@@ -108,27 +131,40 @@ export class UsersService {
     return (await this.repo.byId(tenantId, user.id, em))!; // just inserted
   }
 
-  /** Creates the user, or brings password and roles in line; returns whether anything changed. */
+  /** Creates the user, or brings password, roles and permissions in line; returns whether anything changed. */
   async upsert(
     em: EntityManager,
     tenantId: string,
-    input: { email: string; password: string; roles: string[] },
+    input: {
+      email: string;
+      password: string;
+      roles: string[];
+      permissions?: UserPermissionInput[];
+    },
   ): Promise<{ user: User; changed: boolean; created: boolean }> {
     const existing = await this.repo.byEmail(tenantId, input.email, em);
-    if (!existing)
-      return { user: await this.create(em, tenantId, input), changed: true, created: true };
-    const changes: Partial<User> = {};
-    if (!(await this.hasher.verify(existing.passwordHash, input.password)))
-      changes.passwordHash = await this.hasher.hash(input.password);
-    const roles = [...new Set(input.roles)].sort();
-    if (JSON.stringify(roles) !== JSON.stringify(existing.roles)) changes.roles = roles;
-    if (Object.keys(changes).length === 0)
-      return { user: existing, changed: false, created: false };
-    await this.repo.update(em, tenantId, existing.id, changes);
+    const user = existing ?? (await this.create(em, tenantId, input));
+    let changed = !existing;
+    if (existing) {
+      const changes: Partial<User> = {};
+      if (!(await this.hasher.verify(existing.passwordHash, input.password)))
+        changes.passwordHash = await this.hasher.hash(input.password);
+      const roles = [...new Set(input.roles)].sort();
+      if (JSON.stringify(roles) !== JSON.stringify(existing.roles)) changes.roles = roles;
+      if (Object.keys(changes).length) {
+        await this.repo.update(em, tenantId, existing.id, changes);
+        changed = true;
+      }
+    }
+    if (
+      input.permissions &&
+      (await this.resourceServers.setUserPermissions(em, tenantId, user.id, input.permissions))
+    )
+      changed = true;
     return {
-      user: (await this.repo.byId(tenantId, existing.id, em))!,
-      changed: true,
-      created: false,
+      user: changed && existing ? (await this.repo.byId(tenantId, user.id, em))! : user,
+      changed,
+      created: !existing,
     };
   }
 }

@@ -15,7 +15,7 @@ async function signedIn(t: TestServer, policy: Record<string, unknown>) {
     policy,
     grants: [{ resourceServer: api, scopes: ['a'], flows: ['user'] }],
   });
-  const user = await t.given.user(slug);
+  const user = await t.given.user(slug, { permissions: [{ resourceServer: api, scopes: ['a'] }] });
   const s = await authorize(t, slug, {
     clientId: app.clientId,
     redirectUri: cb,
@@ -124,7 +124,9 @@ describe('a standard OAuth client library (openid-client) against Tessera', () =
       redirectUris: [cb],
       grants: [{ resourceServer: api, scopes: ['orders:read'], flows: ['user'] }],
     });
-    const user = await t.given.user(slug);
+    const user = await t.given.user(slug, {
+      permissions: [{ resourceServer: api, scopes: ['orders:read'] }],
+    });
     const config = await oidc.discovery(
       new URL(t.issuer(slug)),
       app.clientId,

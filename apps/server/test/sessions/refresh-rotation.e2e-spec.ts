@@ -25,7 +25,12 @@ async function setup(t: TestServer, policy: Record<string, unknown>) {
       { resourceServer: other, scopes: ['x'], flows: ['user'] },
     ],
   });
-  const user = await t.given.user(slug);
+  const user = await t.given.user(slug, {
+    permissions: [
+      { resourceServer: api, scopes: ['a', 'b', 'c'] },
+      { resourceServer: other, scopes: ['x'] },
+    ],
+  });
   const signIn = async () => {
     const s = await authorize(t, slug, {
       clientId: app.clientId,

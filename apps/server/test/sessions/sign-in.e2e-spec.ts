@@ -60,7 +60,9 @@ describe('hosted sign-in and the authorization code flow', () => {
     );
     expect(pub.status).toBe(201);
     spa = 'spa';
-    user = await t.given.user(slug);
+    user = await t.given.user(slug, {
+      permissions: [{ resourceServer: api, scopes: ['orders:read', 'orders:write'] }],
+    });
   });
 
   it('signs in with code + PKCE and issues access, refresh and ID tokens bound to the session', async () => {
