@@ -45,12 +45,13 @@ async function main(): Promise<void> {
   }
   let server;
   try {
-    server = await startServer(config);
+    server = await startServer(config, {
+      onFirstStart: (first, embedded) => announce(config, first, embedded),
+    });
   } catch (err) {
     process.stderr.write(`Tessera could not start: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  if (server.firstStart) announce(config, server.firstStart, server.embedded);
   server.logger.info(
     {
       url: config.publicUrl,

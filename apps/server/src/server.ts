@@ -28,6 +28,11 @@ export interface RunningServer {
 export interface StartOptions {
   /** Where JSON logs go (tests capture them to scan for secrets). */
   logDestination?: NodeJS.WritableStream;
+  /**
+   * Called once the first-start credentials are committed, before anything else can fail, so they
+   * are never lost to a later start-up error.
+   */
+  onFirstStart?: (first: FirstStart, embedded: boolean) => void;
 }
 
 const SHUTDOWN_GRACE_MS = 8000;
@@ -54,13 +59,20 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
     app.use(requestContext(logger));
-    app.use((_req: unknown, res: { setHeader(k: string, v: string): void }, next: () => void) => {
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('X-Frame-Options', 'DENY');
-      res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
-      res.setHeader('Referrer-Policy', 'no-referrer');
-      next();
-    });
+    app.use(
+      (req: { path: string }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.setHeader('X-Frame-Options', 'DENY');
+        res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+        res.setHeader('Referrer-Policy', 'no-referrer');
+        // admin answers can carry secrets shown once: never cached anywhere
+        if (req.path.startsWith('/admin/api')) {
+          res.setHeader('Cache-Control', 'no-store');
+          res.setHeader('Pragma', 'no-cache');
+        }
+        next();
+      },
+    );
     app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
     // OAuth endpoints parse their own form bodies, to see repeated parameters (RFC 6749 §3.2)
     app.use(text({ limit: '64kb', type: 'application/x-www-form-urlencoded' }));
@@ -69,6 +81,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
 
     await app.get(SecretsService).load(db.embedded);
     const firstStart = await app.get(SystemSetup).ensure();
+    if (firstStart) o.onFirstStart?.(firstStart, db.embedded);
     let bootstrap: BootstrapSummary | undefined;
     if (config.bootstrapFile) {
       bootstrap = await app.get(BootstrapService).apply(readBootstrapFile(config.bootstrapFile));

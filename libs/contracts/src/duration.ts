@@ -24,4 +24,11 @@ export function secondsToDuration(seconds: number): string {
 export const durationSchema = z
   .string()
   .regex(DURATION_RE, 'Use a number and a unit (s, m, h or d), e.g. 15m or 14d')
-  .refine((v) => !DURATION_RE.test(v) || durationToSeconds(v) > 0, 'Must be longer than zero');
+  .refine((v) => !DURATION_RE.test(v) || durationToSeconds(v) > 0, 'Must be longer than zero')
+  .refine(
+    (v) => !DURATION_RE.test(v) || durationToSeconds(v) <= MAX_DURATION_SECONDS,
+    'At most 400d',
+  );
+
+/** Longer lifetimes are refused: nothing here should live for years. */
+export const MAX_DURATION_SECONDS = 400 * 86400;

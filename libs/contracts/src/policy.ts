@@ -6,7 +6,10 @@ export type OnReuse = (typeof ON_REUSE)[number];
 
 /** Token and session policy; every field optional so an application can override some of the tenant's. */
 export const policyFields = {
-  accessTokenTtl: durationSchema.optional(),
+  // access tokens cannot be revoked by validators that ignore the feed: keep them short
+  accessTokenTtl: durationSchema
+    .refine((v) => !/^\d+[smhd]$/.test(v) || durationToSeconds(v) <= 86400, 'At most 1d')
+    .optional(),
   refreshIdleTtl: durationSchema.optional(),
   refreshAbsoluteTtl: durationSchema.optional(),
   sessionIdleTtl: durationSchema.optional(),

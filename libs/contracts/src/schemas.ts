@@ -290,3 +290,5 @@ export const sessionQuerySchema = z
     cursor: z.string().max(500).optional(),
   })
   .strict();
+
+export const rotateKeysSchema = z.object({ force: z.boolean().default(false) }).strict();

@@ -12,13 +12,17 @@ import {
 import { createApplicationSchema, updateApplicationSchema } from '@tessera/contracts';
 import { ApplicationsService, type ApplicationView } from '../applications';
 import { parseBody } from '../http';
-import type { Tenant } from '../tenants';
+import { SYSTEM_TENANT, type Tenant } from '../tenants';
+import { TenantAccessService } from './tenant-access.service';
 import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/applications')
 @UseGuards(AdminAuthGuard)
 export class AdminApplicationsController {
-  constructor(private readonly applications: ApplicationsService) {}
+  constructor(
+    private readonly applications: ApplicationsService,
+    private readonly access: TenantAccessService,
+  ) {}
 
   @Get()
   @RequireScopes('admin:applications:read')
@@ -66,8 +70,9 @@ export class AdminApplicationsController {
   @Delete(':clientId')
   @HttpCode(204)
   @RequireScopes('admin:applications:write')
-  remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
-    return this.applications.remove(tenant, clientId);
+  async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
+    await this.applications.remove(tenant, clientId);
+    if (tenant.slug === SYSTEM_TENANT) await this.access.forget(clientId);
   }
 
   /** A new secret, shown once; the old one stops working at once. */

@@ -1,6 +1,8 @@
-import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApplicationsService } from '../applications';
-import { KeysService, type KeyView } from '../keys';
+import { KeysService, RotationTooEarlyError, type KeyView } from '../keys';
+import { parseBody, Problem } from '../http';
+import { rotateKeysSchema } from '@tessera/contracts';
 import type { Tenant } from '../tenants';
 import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
@@ -18,16 +20,32 @@ export class AdminKeysController {
     return this.keys.list(tenant.id);
   }
 
-  /** next → active, active → retired (still published until its tokens expire), new next. */
+  /**
+   * next → active, active → retired (still published until its tokens expire), new next. Refused
+   * (409) while the next key is too new for validators to have fetched it, unless `force` — for a
+   * leaked key, when refusing some tokens briefly is better than signing on.
+   */
   @Post('rotate')
   @HttpCode(200)
   @RequireScopes('admin:keys:write')
-  async rotate(@TenantParam() tenant: Tenant): Promise<KeyView[]> {
-    await this.keys.rotate(
-      tenant.id,
-      tenant.signingAlg,
-      await this.applications.longestAccessTtl(tenant),
-    );
+  async rotate(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<KeyView[]> {
+    const { force } = parseBody(rotateKeysSchema, body);
+    try {
+      await this.keys.rotate(
+        tenant.id,
+        tenant.signingAlg,
+        await this.applications.longestAccessTtl(tenant),
+        { force },
+      );
+    } catch (err) {
+      if (!(err instanceof RotationTooEarlyError)) throw err;
+      throw new Problem(
+        'conflict',
+        `The next key was published too recently for validators to know it; retry in ${err.waitSeconds} s, or force the rotation`,
+        [],
+        { 'Retry-After': String(err.waitSeconds) },
+      );
+    }
     return this.keys.list(tenant.id);
   }
 }

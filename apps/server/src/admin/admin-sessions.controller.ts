@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { sessionQuerySchema } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
-import { parseBody, Problem } from '../http';
+import { parseBody, Problem, isUuid } from '../http';
 import { SessionsService, type SessionDetailView, type SessionPage } from '../sessions';
 import type { Tenant } from '../tenants';
 import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
@@ -37,7 +37,7 @@ export class AdminSessionsController {
   @Get(':id')
   @RequireScopes('admin:sessions:read')
   get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<SessionDetailView> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw Problem.notFound('Session');
+    if (!isUuid(id)) throw Problem.notFound('Session');
     return this.sessions.detail(tenant.id, id);
   }
 }

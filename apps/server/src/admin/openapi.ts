@@ -3,6 +3,7 @@ import {
   createUserSchema,
   updateUserSchema,
   userPermissionsSchema,
+  rotateKeysSchema,
   resourceServerSchema,
   createApplicationSchema,
   createTenantSchema,
@@ -213,6 +214,7 @@ export const ADMIN_ROUTES: Route[] = [
     path: '/admin/api/tenants/{tenant}/keys/rotate',
     summary: 'Rotate signing keys: next → active → retired',
     scope: 'admin:keys:write',
+    body: rotateKeysSchema,
   },
 ];
 

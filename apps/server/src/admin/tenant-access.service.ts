@@ -46,4 +46,9 @@ export class TenantAccessService {
       createdAt: r.createdAt.toISOString(),
     }));
   }
+
+  /** A deleted system principal administers nothing, and a new one reusing its id inherits nothing. */
+  forget(subject: string): Promise<void> {
+    return this.repo.removeSubjectEverywhere(subject);
+  }
 }

@@ -30,4 +30,8 @@ export class TenantAdminsRepository {
   listFor(tenantId: string): Promise<TenantAdmin[]> {
     return this.repo().find({ where: { tenantId }, order: { createdAt: 'ASC' } });
   }
+
+  async removeSubjectEverywhere(subject: string): Promise<void> {
+    await this.repo().delete({ subject });
+  }
 }

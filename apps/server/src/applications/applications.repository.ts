@@ -10,6 +10,18 @@ export class ApplicationsRepository {
     return (em ?? this.dataSource.manager).getRepository(Application);
   }
 
+  /** Locks the row: concurrent updates of one application (its grants) serialise. */
+  lockByClientId(
+    em: EntityManager,
+    tenantId: string,
+    clientId: string,
+  ): Promise<Application | null> {
+    return this.repo(em).findOne({
+      where: { tenantId, clientId },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
   byClientId(tenantId: string, clientId: string, em?: EntityManager): Promise<Application | null> {
     return this.repo(em).findOneBy({ tenantId, clientId });
   }

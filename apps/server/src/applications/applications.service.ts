@@ -90,8 +90,14 @@ export class ApplicationsService {
     return app;
   }
 
+  /** The longest access-token lifetime any token of this tenant can have now (tenant, applications, resource servers). */
   async longestAccessTtl(tenant: Tenant): Promise<number> {
-    return Math.max(tenant.accessTokenTtl, await this.repo.longestAccessTtl(tenant.id));
+    const servers = await this.resourceServers.list(tenant.id);
+    return Math.max(
+      tenant.accessTokenTtl,
+      await this.repo.longestAccessTtl(tenant.id),
+      ...servers.map((r) => r.accessTokenTtl ?? 0),
+    );
   }
 
   private checkBackchannel(uri: string | null | undefined): void {
@@ -164,7 +170,8 @@ export class ApplicationsService {
     em?: EntityManager,
   ): Promise<boolean> {
     const run = async (m: EntityManager) => {
-      const app = await this.require(tenant, clientId, m);
+      const app = await this.repo.lockByClientId(m, tenant.id, clientId);
+      if (!app) throw Problem.notFound('Application');
       const changes: Partial<Application> = {};
       if (input.name !== undefined) changes.name = input.name;
       if (input.redirectUris !== undefined) changes.redirectUris = input.redirectUris;

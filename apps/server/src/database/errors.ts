@@ -25,3 +25,11 @@ export function isUnavailable(err: unknown): boolean {
     message,
   );
 }
+
+/** Input PostgreSQL refused as malformed (NUL bytes, bad uuid or number syntax, out of range). */
+export function isInvalidInput(err: unknown): boolean {
+  const code = codeOf(err);
+  return (
+    code === '22021' || code === '22P02' || code === '22003' || code === '22P05' || code === '22001'
+  );
+}

@@ -7,4 +7,4 @@ export {
 } from './database';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
-export { isUniqueViolation, isUnavailable } from './errors';
+export { isUniqueViolation, isUnavailable, isInvalidInput } from './errors';

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { isUnavailable } from '../database';
+import { isInvalidInput, isUnavailable } from '../database';
 import { OAuthError } from './oauth-errors';
 import { Problem, statusOf, type ProblemCode } from './problem';
 import type { RequestWithId } from './request-context';
@@ -37,7 +37,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (err instanceof Problem) {
-      this.logger.info({ reqId, code: err.code, detail: err.detail }, 'admin api problem');
+      this.logger.info({ reqId, problemCode: err.code, detail: err.detail }, 'admin api problem');
       this.send(res, statusOf(err.code), err.body(), err.headers, 'application/problem+json');
       return;
     }
@@ -65,13 +65,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
         );
       return;
     }
-    const status = err instanceof HttpException ? err.getStatus() : (bodyParserStatus(err) ?? 500);
+    const status =
+      err instanceof HttpException
+        ? err.getStatus()
+        : isInvalidInput(err)
+          ? 400
+          : (bodyParserStatus(err) ?? 500);
     if (status >= 500)
       this.logger.error(
         { reqId, err: describe(err), stack: (err as Error)?.stack },
         'unhandled error',
       );
-    else this.logger.info({ reqId, status, err: describe(err) }, 'request refused');
+    // a refused request's message may quote what the client sent (a body parser quotes JSON): not logged
+    else
+      this.logger.info(
+        {
+          reqId,
+          status,
+          err: { name: (err as Error)?.name, type: (err as { type?: string })?.type },
+        },
+        'request refused',
+      );
     if (isAdmin) {
       const code: ProblemCode =
         status === 404

@@ -1,6 +1,15 @@
 import type { Request } from 'express';
 import { InvalidRequest } from './oauth-errors';
 
+const HASHED_ONLY = new Set([
+  'refresh_token',
+  'code',
+  'client_secret',
+  'token',
+  'code_verifier',
+  'password',
+]);
+
 /** The parameters of an OAuth request. */
 export class Form {
   constructor(private readonly values: Map<string, string[]>) {}
@@ -32,6 +41,14 @@ export function parseForm(req: Request, allowRepeated: readonly string[] = []): 
   }
   const out = new Map<string, string[]>();
   for (const [key, value] of new URLSearchParams(req.body)) {
+    // PostgreSQL refuses NUL in text; values that are only ever hashed (tokens, secrets) may carry it
+    // and then simply match nothing, answering like any other wrong value (BI-37)
+    if (key.includes('\u0000') || (value.includes('\u0000') && !HASHED_ONLY.has(key))) {
+      throw new InvalidRequest({
+        description: 'A parameter contains a NUL character',
+        detail: 'NUL in form',
+      });
+    }
     const seen = out.get(key);
     if (seen && !allowRepeated.includes(key)) {
       throw new InvalidRequest({

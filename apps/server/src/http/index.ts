@@ -1,6 +1,6 @@
 export * from './oauth-errors';
 export { Problem, type ProblemCode, type FieldProblem } from './problem';
-export { parseBody } from './validation';
+export { parseBody, isUuid } from './validation';
 export { parseForm, noStore, Form } from './form';
 export { createLogger, PinoNestLogger, REDACT_PATHS } from './logger';
 export { requestContext, type RequestWithId } from './request-context';

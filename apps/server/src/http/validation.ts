@@ -15,3 +15,10 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
     })),
   );
 }
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids in paths are checked before they reach a query. */
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}

@@ -1,3 +1,9 @@
 export { KeysModule } from './keys.module';
-export { KeysService, type Jwk, type KeyView } from './keys.service';
+export {
+  KeysService,
+  RotationTooEarlyError,
+  MIN_PUBLISHED_S,
+  type Jwk,
+  type KeyView,
+} from './keys.service';
 export type { Signer, SigningAlg } from './jwt';

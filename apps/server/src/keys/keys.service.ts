@@ -10,6 +10,17 @@ import { SigningKey } from './signing-key.entity';
 const CACHE_MS = 5000;
 // Beyond the longest token lifetime: clock tolerance of validators and the cache above.
 const RETIRE_MARGIN_S = 120;
+/**
+ * A next key must have been in the JWKS this long before it may sign: discovery and JWKS are served
+ * with max-age 60, validators refetch on an unknown kid at most every 30 s, plus our own cache.
+ */
+export const MIN_PUBLISHED_S = 95;
+
+export class RotationTooEarlyError extends Error {
+  constructor(readonly waitSeconds: number) {
+    super(`The next key has been published for less than ${MIN_PUBLISHED_S} s`);
+  }
+}
 
 export interface Jwk extends Record<string, string> {
   kid: string;
@@ -69,11 +80,20 @@ export class KeysService {
    * next → active, active → retired (published until every token it signed has expired), and a
    * fresh next key, published now and signing only at the following rotation.
    */
-  async rotate(tenantId: string, alg: SigningAlg, longestTokenTtl: number): Promise<void> {
+  async rotate(
+    tenantId: string,
+    alg: SigningAlg,
+    longestTokenTtl: number,
+    o: { force?: boolean } = {},
+  ): Promise<void> {
     await this.dataSource.transaction(async (em) => {
       await this.repo.lockTenantKeys(em, tenantId);
       const active = await this.repo.byState(em, tenantId, 'active');
       const next = await this.repo.byState(em, tenantId, 'next');
+      // an emergency (a leaked key) may force it; otherwise validators must have seen the key first
+      const age = next ? (Date.now() - next.createdAt.getTime()) / 1000 : Infinity;
+      if (!o.force && next && next.alg === alg && age < MIN_PUBLISHED_S)
+        throw new RotationTooEarlyError(Math.ceil(MIN_PUBLISHED_S - age));
       if (active) {
         await this.repo.setState(em, active.id, {
           state: 'retired',

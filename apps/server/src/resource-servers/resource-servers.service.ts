@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   durationToSeconds,
@@ -8,9 +8,9 @@ import {
   type ResourceServerInput,
   type UserPermissionInput,
 } from '@tessera/contracts';
-import { randomBytes } from 'node:crypto';
 import { randomToken, SecretsService } from '../secrets';
-import { Problem, type FieldProblem } from '../http';
+import { Problem, type FieldProblem, isUuid } from '../http';
+import { isUniqueViolation } from '../database';
 import { ApplicationGrant, ResourceServer, UserPermission } from './resource-server.entity';
 import { ResourceServersRepository } from './resource-servers.repository';
 
@@ -55,12 +55,25 @@ export class ResourceServersService {
 
   /** Creates a resource server through the admin API: its identifier must be new in the tenant. */
   async create(tenantId: string, input: ResourceServerInput): Promise<ResourceServer> {
+    const conflict = () =>
+      new Problem('conflict', 'A resource server with this identifier exists', [
+        { pointer: '/identifier', detail: 'Already registered in this tenant' },
+      ]);
+    try {
+      return await this.createIn(tenantId, input, conflict);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(); // a concurrent create won the race
+      throw err;
+    }
+  }
+
+  private async createIn(
+    tenantId: string,
+    input: ResourceServerInput,
+    conflict: () => Problem,
+  ): Promise<ResourceServer> {
     return this.dataSource.transaction(async (em) => {
-      if (await this.repo.byIdentifier(tenantId, input.identifier, em)) {
-        throw new Problem('conflict', 'A resource server with this identifier exists', [
-          { pointer: '/identifier', detail: 'Already registered in this tenant' },
-        ]);
-      }
+      if (await this.repo.byIdentifier(tenantId, input.identifier, em)) throw conflict();
       return (await this.upsert(em, tenantId, input)).resourceServer;
     });
   }
@@ -90,7 +103,7 @@ export class ResourceServersService {
   }
 
   async require(tenantId: string, id: string, em?: EntityManager): Promise<ResourceServer> {
-    const rs = /^[0-9a-f-]{36}$/i.test(id) ? await this.repo.byId(tenantId, id, em) : null;
+    const rs = isUuid(id) ? await this.repo.byId(tenantId, id, em) : null;
     if (!rs) throw Problem.notFound('Resource server');
     return rs;
   }
@@ -103,12 +116,18 @@ export class ResourceServersService {
     isSystem = false,
   ): Promise<{ resourceServer: ResourceServer; changed: boolean }> {
     const existing = await this.repo.byIdentifier(tenantId, input.identifier, em);
-    const fields = {
+    const fields: Partial<ResourceServer> = {
       name: input.name,
       baseUrls: input.baseUrls,
       scopes: input.scopes,
       permissionGroups: input.permissionGroups,
     };
+    if (input.accessTokenTtl !== undefined) {
+      fields.accessTokenTtl =
+        input.accessTokenTtl === null ? null : durationToSeconds(input.accessTokenTtl);
+    }
+    if (input.allowsOfflineAccess !== undefined)
+      fields.allowsOfflineAccess = input.allowsOfflineAccess;
     if (!existing) {
       const rs = Object.assign(new ResourceServer(), {
         id: randomUUID(),

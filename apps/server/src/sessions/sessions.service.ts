@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
-import { Problem } from '../http';
+import { Problem, isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsRepository, type SessionRow } from './sessions.repository';
 import { sessionView, type SessionDetailView, type SessionView } from './session.view';
@@ -135,8 +135,7 @@ export class SessionsService {
           string,
         ];
         after = { lastSeenAt: new Date(t), id };
-        if (Number.isNaN(after.lastSeenAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id))
-          throw new Error('bad cursor');
+        if (Number.isNaN(after.lastSeenAt.getTime()) || !isUuid(id)) throw new Error('bad cursor');
       } catch {
         throw Problem.validation([
           { pointer: '/cursor', detail: 'Not a cursor this API returned' },
@@ -164,7 +163,7 @@ export class SessionsService {
   }
 
   async detail(tenantId: string, id: string): Promise<SessionDetailView> {
-    const s = /^[0-9a-f-]{36}$/i.test(id) ? await this.repo.sessionById(tenantId, id) : undefined;
+    const s = isUuid(id) ? await this.repo.sessionById(tenantId, id) : undefined;
     if (!s) throw Problem.notFound('Session');
     const families = await this.repo.familiesOf(s.id);
     const tokens = await this.repo.tokensOf(families.map((f) => f.id));

@@ -277,7 +277,9 @@ export class SignInController {
 
     let user;
     try {
-      const found = email ? await this.users.byEmail(tenant.id, email) : null;
+      // a NUL cannot be in a stored email (and PostgreSQL refuses it in text): no such user
+      const found =
+        email && !email.includes('\u0000') ? await this.users.byEmail(tenant.id, email) : null;
       // an unknown email costs the same argon2 work as a wrong password (no enumeration)
       const ok = await this.hasher.verify(found?.passwordHash, password);
       user = ok && found && !found.isDisabled ? found : undefined;

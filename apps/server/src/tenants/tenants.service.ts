@@ -19,11 +19,13 @@ import { issuerOf } from './tenant.view';
 
 export const SYSTEM_TENANT = 'system';
 const CACHE_MS = 5000;
+const CACHE_MAX = 10_000;
+const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 @Injectable()
 export class TenantsService {
   // slug → tenant; the token endpoint reads it on every request
-  private readonly cache = new Map<string, { tenant: Tenant | null; until: number }>();
+  private readonly cache = new Map<string, { tenant: Tenant; until: number }>();
 
   constructor(
     private readonly repo: TenantsRepository,
@@ -41,9 +43,13 @@ export class TenantsService {
   }
 
   async bySlug(slug: string): Promise<Tenant | null> {
+    // anything that is not a slug cannot name a tenant: no query, nothing cached
+    if (!SLUG_RE.test(slug)) return null;
     const hit = this.cache.get(slug);
     if (hit && hit.until > Date.now()) return hit.tenant;
     const tenant = await this.repo.findBySlug(slug);
+    if (!tenant) return null; // misses are not cached: random slugs must not grow memory
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(slug, { tenant, until: Date.now() + CACHE_MS });
     return tenant;
   }

@@ -21,13 +21,14 @@ function parseBasic(header: string): { clientId: string; secret: string } {
   if (!m || header.length > 4096)
     throw new InvalidClient({ detail: 'malformed basic credentials' });
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  if (decoded.includes('\u0000')) throw new InvalidClient({ detail: 'NUL in basic credentials' });
   const colon = decoded.indexOf(':');
   if (colon < 1) throw new InvalidClient({ detail: 'malformed basic credentials' });
   try {
-    return {
-      clientId: formDecode(decoded.slice(0, colon)),
-      secret: formDecode(decoded.slice(colon + 1)),
-    };
+    const clientId = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
+    if (clientId.includes('\u0000') || secret.includes('\u0000')) throw new Error('NUL');
+    return { clientId, secret };
   } catch {
     throw new InvalidClient({ detail: 'malformed basic credentials encoding' });
   }

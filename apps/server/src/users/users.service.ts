@@ -5,7 +5,7 @@ import type { CreateUserInput, UpdateUserInput, UserPermissionInput } from '@tes
 import { ResourceServersService } from '../resource-servers';
 import { AuditService } from '../audit';
 import { isUniqueViolation } from '../database';
-import { Problem } from '../http';
+import { Problem, isUuid } from '../http';
 import { SessionsService } from '../sessions';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
@@ -61,7 +61,7 @@ export class UsersService {
   }
 
   async require(tenantId: string, id: string): Promise<User> {
-    const user = /^[0-9a-f-]{36}$/i.test(id) ? await this.repo.byId(tenantId, id) : null;
+    const user = isUuid(id) ? await this.repo.byId(tenantId, id) : null;
     if (!user) throw Problem.notFound('User');
     return user;
   }

@@ -244,4 +244,79 @@ describe('admin API protection', () => {
       for (const op of Object.values(methods)) expect(op.summary).toEqual(expect.any(String));
     }
   });
+
+  it('marks admin answers no-store: they can carry secrets shown once', async () => {
+    const { slug } = await t.given.tenant();
+    const res = await t.json(
+      'POST',
+      `/admin/api/tenants/${slug}/applications`,
+      { name: 'x', type: 'confidential', grantTypes: ['client_credentials'] },
+      await t.adminToken(),
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(
+      (await t.get('/admin/api/tenants', await t.adminToken())).headers.get('cache-control'),
+    ).toBe('no-store');
+  });
+
+  it('takes admin rights away from a deleted system client, and a new client with its id inherits nothing', async () => {
+    const { slug } = await t.given.tenant();
+    const grants = [
+      {
+        resourceServer: 'urn:tessera:admin-api',
+        scopes: ['admin:tenants:read'],
+        flows: ['client_credentials'],
+      },
+    ];
+    const admin = await t.given.app('system', { clientId: 'short-lived-admin', grants });
+    await t.json(
+      'PUT',
+      `/admin/api/tenants/${slug}/admins`,
+      { subject: 'short-lived-admin' },
+      await t.adminToken(),
+    );
+    const token = (
+      await t.token(
+        'system',
+        { grant_type: 'client_credentials' },
+        { clientId: admin.clientId, secret: admin.secret },
+      )
+    ).body.access_token;
+    expect((await t.get(`/admin/api/tenants/${slug}`, token)).status).toBe(200);
+    expect(
+      (
+        await t.json(
+          'DELETE',
+          '/admin/api/tenants/system/applications/short-lived-admin',
+          undefined,
+          await t.adminToken(),
+        )
+      ).status,
+    ).toBe(204);
+    expect((await t.get(`/admin/api/tenants/${slug}`, token)).status).toBe(404);
+    const again = await t.given.app('system', { clientId: 'short-lived-admin', grants });
+    const token2 = (
+      await t.token(
+        'system',
+        { grant_type: 'client_credentials' },
+        { clientId: again.clientId, secret: again.secret },
+      )
+    ).body.access_token;
+    expect((await t.get(`/admin/api/tenants/${slug}`, token2)).status).toBe(404);
+  });
+
+  it('answers malformed ids and slugs with 4xx, never a 500', async () => {
+    const token = await t.adminToken();
+    const { slug } = await t.given.tenant();
+    for (const path of [
+      `/admin/api/tenants/${slug}/resource-servers/------------------------------------`,
+      `/admin/api/tenants/${slug}/users/%00`,
+      `/admin/api/tenants/%00/applications`,
+      `/admin/api/tenants/${'x'.repeat(4000)}`,
+    ]) {
+      const res = await t.get(path, token);
+      expect(res.status).toBe(404);
+    }
+  });
 });

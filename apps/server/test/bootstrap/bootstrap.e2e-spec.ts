@@ -228,6 +228,17 @@ describe('a bootstrap file that cannot be applied', () => {
     expect(await startWith('{ not json')).toContain('TESSERA_BOOTSTRAP: cannot read');
     const bad = base();
     bad.tenants[0].applications[0].policy.accessTokenTtl = '100d';
-    expect(await startWith(bad)).toContain('tenants[0].applications[0].policy.accessTokenTtl');
+    expect(await startWith(bad)).toContain(
+      'tenants.0.applications.0.policy.accessTokenTtl: At most 1d',
+    );
+    const contradictory = base();
+    Object.assign(contradictory.tenants[0].applications[0].policy, {
+      accessTokenTtl: '2h',
+      refreshIdleTtl: '1h',
+      refreshAbsoluteTtl: '1h',
+    });
+    expect(await startWith(contradictory)).toContain(
+      'tenants[0].applications[0].policy.accessTokenTtl',
+    );
   });
 });

@@ -74,7 +74,7 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
     const rotated = await t.json(
       'POST',
       `/admin/api/tenants/${slug}/keys/rotate`,
-      undefined,
+      { force: true },
       await t.adminToken(),
     );
     expect(rotated.status).toBe(200);
@@ -98,7 +98,12 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
       `UPDATE signing_keys SET publish_until = now() - interval '1 second' WHERE kid = $1`,
       [oldKid],
     );
-    await t.json('POST', `/admin/api/tenants/${slug}/keys/rotate`, undefined, await t.adminToken()); // also drops the JWKS cache
+    await t.json(
+      'POST',
+      `/admin/api/tenants/${slug}/keys/rotate`,
+      { force: true },
+      await t.adminToken(),
+    ); // also drops the JWKS cache
     expect((await jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
   });
 
@@ -136,7 +141,7 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
           await t.json(
             'POST',
             `/admin/api/tenants/${slug}/keys/rotate`,
-            undefined,
+            { force: true },
             await t.adminToken(),
           )
         ).status,
@@ -147,5 +152,29 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
       await expect(
         jwtVerify(token, set, { issuer: t.issuer(slug), audience: rs }),
       ).resolves.toBeTruthy();
+  });
+
+  it('refuses to activate a next key validators cannot have fetched yet, unless forced (409 + Retry-After)', async () => {
+    const { slug: fresh } = await t.given.tenant();
+    const res = await t.json(
+      'POST',
+      `/admin/api/tenants/${fresh}/keys/rotate`,
+      undefined,
+      await t.adminToken(),
+    );
+    expect(res.status).toBe(409);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(res.body.code).toBe('conflict');
+    const states = (await t.get(`/admin/api/tenants/${fresh}/keys`, await t.adminToken())).body
+      .map((k: { state: string }) => k.state)
+      .sort();
+    expect(states).toEqual(['active', 'next']); // nothing changed
+    const forced = await t.json(
+      'POST',
+      `/admin/api/tenants/${fresh}/keys/rotate`,
+      { force: true },
+      await t.adminToken(),
+    );
+    expect(forced.status).toBe(200);
   });
 });

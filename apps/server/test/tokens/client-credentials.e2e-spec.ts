@@ -313,4 +313,37 @@ describe('token endpoint: client_credentials (RFC 6749 §4.4, RFC 9068)', () => 
       jwtVerify(res.body.access_token, createRemoteJWKSet(new URL(`${other.issuer}/jwks.json`))),
     ).rejects.toThrow();
   });
+
+  it('answers a NUL byte anywhere with a 4xx in the OAuth shape, never a 500', async () => {
+    const inBody = await send(`${t.issuer(slug)}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=%00',
+    });
+    expect(inBody.status).toBe(400);
+    expect(inBody.body.error).toBe('invalid_request');
+    const inBasic = await send(`${t.issuer(slug)}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('%00a:b').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    expect(inBasic.status).toBe(401);
+    const inPath = await send(`${t.url}/t/%00/jwks.json`);
+    expect(inPath.status).toBe(404);
+    const inScope = await t.token(
+      slug,
+      { grant_type: 'client_credentials', scope: 'a\u0000b' },
+      { clientId: app.clientId, secret: app.secret },
+    );
+    expect(inScope.status).toBe(400);
+  });
+
+  it('does not grow memory or query for slugs that cannot exist', async () => {
+    const res = await send(`${t.url}/t/${'Z'.repeat(4000)}/jwks.json`);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Unknown issuer' });
+  });
 });
