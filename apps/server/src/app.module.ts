@@ -6,7 +6,7 @@ import { ApplicationsModule } from './applications';
 import { BootstrapModule } from './bootstrap';
 import { Clock } from './clock';
 import { ConfigModule, type AppConfig } from './config';
-import { dataSourceOptions, migrateUnderLock } from './database';
+import { dataSourceOptions, migrateUnderLock, NotifyBus } from './database';
 import { DiscoveryModule } from './discovery';
 import { HealthModule } from './health';
 import { KeysModule } from './keys';
@@ -17,6 +17,9 @@ import { TokensModule } from './tokens';
 import { UsersModule } from './users';
 import { SessionsModule } from './sessions';
 import { SignInModule } from './sign-in';
+import { IntrospectionModule } from './introspection';
+import { LogoutModule } from './logout';
+import { RevocationModule } from './revocation';
 import { AuditModule } from './audit';
 import { Global } from '@nestjs/common';
 
@@ -24,17 +27,35 @@ import { Global } from '@nestjs/common';
 @Module({ providers: [Clock], exports: [Clock] })
 class ClockModule {}
 
+@Global()
+@Module({})
+class BusModule {
+  static register(bus: NotifyBus): DynamicModule {
+    return {
+      module: BusModule,
+      providers: [{ provide: NotifyBus, useValue: bus }],
+      exports: [NotifyBus],
+    };
+  }
+}
+
 @Module({})
 export class AppModule {
   /** The database URL is resolved before Nest starts (the embedded server, if any, is already up). */
-  static register(config: AppConfig, databaseUrl: string, poolMax: number): DynamicModule {
+  static register(
+    config: AppConfig,
+    databaseUrl: string,
+    poolMax: number,
+    bus: NotifyBus,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.register(config),
         ClockModule,
+        BusModule.register(bus),
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(databaseUrl, poolMax),
+          useFactory: () => dataSourceOptions(databaseUrl, poolMax, bus.onPoolConnect as never),
           // migrations run before anything else touches the database, under an advisory lock
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize(); // useFactory always returns options
@@ -53,6 +74,9 @@ export class AppModule {
         SessionsModule,
         TokensModule,
         SignInModule,
+        RevocationModule,
+        IntrospectionModule,
+        LogoutModule,
         DiscoveryModule,
         AdminModule,
         BootstrapModule,

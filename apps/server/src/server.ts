@@ -9,7 +9,7 @@ import { SystemSetup, type FirstStart } from './admin';
 import { AppModule } from './app.module';
 import { BootstrapService, readBootstrapFile, type BootstrapSummary } from './bootstrap';
 import type { AppConfig } from './config';
-import { resolveDatabase } from './database';
+import { NotifyBus, resolveDatabase } from './database';
 import { Readiness } from './health';
 import { AllExceptionsFilter, createLogger, PinoNestLogger, requestContext } from './http';
 import { SecretsService } from './secrets';
@@ -46,10 +46,11 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
       `Using the embedded PostgreSQL (PGlite) in ${config.dataDir}; set DATABASE_URL to use a PostgreSQL server`,
     );
   }
+  const bus = new NotifyBus(db.url);
   let app: NestExpressApplication | undefined;
   try {
     app = await NestFactory.create<NestExpressApplication>(
-      AppModule.register(config, db.url, db.poolMax),
+      AppModule.register(config, db.url, db.poolMax, bus),
       {
         logger: new PinoNestLogger(logger),
         bodyParser: false,
@@ -80,6 +81,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     await app.init();
 
     await app.get(SecretsService).load(db.embedded);
+    await bus.start();
     const firstStart = await app.get(SystemSetup).ensure();
     if (firstStart) o.onFirstStart?.(firstStart, db.embedded);
     let bootstrap: BootstrapSummary | undefined;
@@ -114,11 +116,13 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
           server.closeIdleConnections();
           await running.close();
           clearTimeout(force);
+          await bus.stop();
           await db.stop();
         })()),
     };
   } catch (err) {
     await app?.close().catch(() => undefined);
+    await bus.stop().catch(() => undefined);
     await db.stop().catch(() => undefined);
     throw err;
   }

@@ -292,3 +292,28 @@ export const sessionQuerySchema = z
   .strict();
 
 export const rotateKeysSchema = z.object({ force: z.boolean().default(false) }).strict();
+
+export const revokeSessionSchema = z.object({ reason: z.string().max(500).optional() }).strict();
+
+const limitParam = z
+  .string()
+  .regex(/^\d+$/, 'Must be a whole number')
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(500))
+  .default(100);
+
+export const auditQuerySchema = z
+  .object({
+    type: z.string().max(64).optional(),
+    before: z.iso.datetime({ offset: true }).optional(),
+    limit: limitParam,
+  })
+  .strict();
+
+export const deliveryQuerySchema = z
+  .object({
+    status: z.enum(['pending', 'delivered', 'failed']).optional(),
+    session: z.uuid().optional(),
+    limit: limitParam,
+  })
+  .strict();

@@ -1,10 +1,16 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { sessionQuerySchema } from '@tessera/contracts';
+import { Body, Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
+import { revokeSessionSchema, sessionQuerySchema } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
-import { parseBody, Problem, isUuid } from '../http';
+import { isUuid, parseBody, Problem } from '../http';
 import { SessionsService, type SessionDetailView, type SessionPage } from '../sessions';
 import type { Tenant } from '../tenants';
-import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import {
+  AdminAuthGuard,
+  Caller,
+  RequireScopes,
+  TenantParam,
+  type AdminPrincipal,
+} from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/sessions')
 @UseGuards(AdminAuthGuard)
@@ -39,5 +45,20 @@ export class AdminSessionsController {
   get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<SessionDetailView> {
     if (!isUuid(id)) throw Problem.notFound('Session');
     return this.sessions.detail(tenant.id, id);
+  }
+
+  /** Ends a session at once: its refresh-token families and access tokens die, its applications get back-channel logouts. */
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('admin:sessions:write')
+  async revoke(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Caller() caller: AdminPrincipal,
+  ): Promise<void> {
+    const { reason } = parseBody(revokeSessionSchema, body);
+    if (!isUuid(id)) throw Problem.notFound('Session');
+    await this.sessions.revokeByAdmin(tenant.id, id, { by: caller.sub, note: reason });
   }
 }

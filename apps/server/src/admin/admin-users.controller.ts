@@ -1,5 +1,21 @@
-import { Body, Controller, Get, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
-import { createUserSchema, updateUserSchema, userPermissionsSchema } from '@tessera/contracts';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  createUserSchema,
+  revokeSessionSchema,
+  updateUserSchema,
+  userPermissionsSchema,
+} from '@tessera/contracts';
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { UsersService, userView, type UserView } from '../users';
@@ -55,5 +71,18 @@ export class AdminUsersController {
   ) {
     await this.users.setPermissions(tenant.id, id, parseBody(userPermissionsSchema, body));
     return this.users.permissions(tenant.id, id);
+  }
+
+  /** Sign-out-everywhere: every session of the user ends, and validators cut the subject off. */
+  @Post(':id/sign-out')
+  @HttpCode(200)
+  @RequireScopes('admin:sessions:write')
+  async signOutEverywhere(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+    @Body() body: unknown,
+  ): Promise<{ ended: number }> {
+    const { reason } = parseBody(revokeSessionSchema, body);
+    return { ended: await this.users.signOutEverywhere(tenant.id, id, reason) };
   }
 }

@@ -13,6 +13,9 @@ import { SessionsModule } from '../sessions';
 import { AdminResourceServersController } from './admin-resource-servers.controller';
 import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminDocsController } from './docs.controller';
+import { AdminSecurityController } from './admin-security.controller';
+import { AuditModule } from '../audit';
+import { LogoutModule } from '../logout';
 import { SystemSetup } from './system-setup.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
@@ -25,6 +28,8 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     ResourceServersModule,
     UsersModule,
     SessionsModule,
+    AuditModule,
+    LogoutModule,
   ],
   controllers: [
     AdminTenantsController,
@@ -33,6 +38,7 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     AdminKeysController,
     AdminUsersController,
     AdminSessionsController,
+    AdminSecurityController,
     AdminDocsController,
   ],
   providers: [AdminAuthGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],

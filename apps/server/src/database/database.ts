@@ -34,7 +34,11 @@ export async function resolveDatabase(config: AppConfig): Promise<ResolvedDataba
   return { url: pg.url, embedded: true, poolMax: EMBEDDED_POOL_MAX, stop: () => pg.stop() };
 }
 
-export function dataSourceOptions(url: string, poolMax: number): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  poolMax: number,
+  onConnect?: (client: never) => void,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -46,6 +50,7 @@ export function dataSourceOptions(url: string, poolMax: number): DataSourceOptio
     logging: false,
     extra: {
       max: poolMax,
+      ...(onConnect ? { onConnect } : {}),
       // a request waits at most this long for a connection, then fails fast with 503
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30000,

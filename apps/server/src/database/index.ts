@@ -1,3 +1,4 @@
+export { NotifyBus, REVOCATIONS_CHANNEL, OUTBOX_CHANNEL } from './notify-bus';
 export {
   EMBEDDED_POOL_MAX,
   resolveDatabase,

@@ -12,6 +12,8 @@ import { User } from '../users/user.entity';
 import { Init1764000000000 } from './migrations/1764000000000-init';
 import { Sessions1764100000000 } from './migrations/1764100000000-sessions';
 import { Permissions1764200000000 } from './migrations/1764200000000-permissions';
+import { Revocation1764300000000 } from './migrations/1764300000000-revocation';
+import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
   RefreshToken,
@@ -40,5 +42,12 @@ export const ENTITIES = [
   ThrottleCounter,
   AuditEvent,
   UserPermission,
+  RevocationEvent,
+  BackchannelDelivery,
 ];
-export const MIGRATIONS = [Init1764000000000, Sessions1764100000000, Permissions1764200000000];
+export const MIGRATIONS = [
+  Init1764000000000,
+  Sessions1764100000000,
+  Permissions1764200000000,
+  Revocation1764300000000,
+];

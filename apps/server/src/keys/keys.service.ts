@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { compactVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SecretsService } from '../secrets';
@@ -184,5 +185,41 @@ export class KeysService {
       isPublished:
         k.state !== 'retired' || (k.publishUntil !== null && k.publishUntil.getTime() > now),
     }));
+  }
+
+  /**
+   * Verifies a JWT this tenant signed: signature by one of its published keys with the key's own
+   * algorithm (RFC 8725 §3.1), the expected `typ` (case-insensitive, with or without application/),
+   * and `iss`. Time claims are checked unless allowExpired (an expired id_token_hint is still a hint).
+   */
+  async verifyOwn(
+    tenantId: string,
+    issuer: string,
+    token: string,
+    o: { typ: string; allowExpired?: boolean; nowSeconds: number; leewaySeconds?: number },
+  ): Promise<JWTPayload | undefined> {
+    if (token.length > 8192) return undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (typeof header.kid !== 'string' || header.kid.length > 100) return undefined;
+      const typ = (header.typ ?? '').toLowerCase().replace(/^application\//, '');
+      if (typ !== o.typ.toLowerCase()) return undefined;
+      const found = await this.verificationKey(tenantId, header.kid);
+      if (!found || found.alg !== header.alg) return undefined;
+      const { payload } = await compactVerify(token, found.key, { algorithms: [found.alg] });
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
+      if (claims.iss !== issuer) return undefined;
+      const leeway = o.leewaySeconds ?? 0;
+      if (
+        !o.allowExpired &&
+        (typeof claims.exp !== 'number' || claims.exp + leeway <= o.nowSeconds)
+      )
+        return undefined;
+      if (typeof claims.nbf === 'number' && claims.nbf - leeway > o.nowSeconds) return undefined;
+      if (typeof claims.iat === 'number' && claims.iat - 60 > o.nowSeconds) return undefined;
+      return claims;
+    } catch {
+      return undefined;
+    }
   }
 }

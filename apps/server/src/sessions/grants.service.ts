@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
+import { RevocationService } from '../revocation';
 import { OAuthError } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { verifierMatches } from './pkce';
@@ -51,6 +52,7 @@ export class GrantsService {
     private readonly secrets: SecretsService,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
+    private readonly revocation: RevocationService,
   ) {}
 
   async issueCode(em: EntityManager, r: CodeRequest): Promise<string> {
@@ -121,7 +123,18 @@ export class GrantsService {
       if (code.applicationId !== app.id)
         return { kind: 'refused', detail: 'code of another client' } as const; // not spent
       if (code.isUsed) {
-        if (code.familyId) await this.repo.revokeFamily(em, code.familyId, 'code_reuse');
+        if (code.familyId)
+          await this.revokeFamilyIn(
+            em,
+            tenantId,
+            {
+              familyId: code.familyId,
+              sid: code.sessionId,
+              sub: code.userId,
+              clientId: app.clientId,
+            },
+            'code_reuse',
+          );
         await this.audit.record(em, {
           tenantId,
           type: 'code_reuse',
@@ -262,6 +275,35 @@ export class GrantsService {
     return { family: outcome.family, selection: outcome.selection };
   }
 
+  /** The state of a presented refresh token, for introspection and revocation. */
+  refreshTokenState(tenantId: string, token: string) {
+    return this.repo.refreshTokenState(tenantId, this.secrets.tokenHash(token));
+  }
+
+  /** RFC 7009 §2.1: revoking a refresh token revokes its family (and so the access tokens of that grant). */
+  async revokeFamily(
+    tenantId: string,
+    f: { familyId: string; sid: string; sub: string; clientId: string },
+  ): Promise<void> {
+    await this.dataSource.transaction((em) => this.revokeFamilyIn(em, tenantId, f, 'revoked'));
+  }
+
+  /** Ends one family (its session lives on) and publishes it on the feed. */
+  async revokeFamilyIn(
+    em: EntityManager,
+    tenantId: string,
+    f: { familyId: string; sid: string; sub: string; clientId: string },
+    reason: string,
+  ): Promise<void> {
+    await this.repo.revokeFamily(em, f.familyId, reason);
+    await this.revocation.familyRevoked(em, tenantId, {
+      sid: f.sid,
+      sub: f.sub,
+      clientId: f.clientId,
+      reason,
+    });
+  }
+
   /** A used (or outgrown) refresh token came back: theft is assumed; the family or session dies. */
   private async onReuse(
     em: EntityManager,
@@ -286,6 +328,12 @@ export class GrantsService {
         clientId,
         userId: t.userId,
       });
-    else await this.repo.revokeFamily(em, t.familyId, 'reuse_detected');
+    else
+      await this.revokeFamilyIn(
+        em,
+        tenantId,
+        { familyId: t.familyId, sid: t.sessionId, sub: t.userId, clientId },
+        'reuse_detected',
+      );
   }
 }

@@ -13,5 +13,5 @@ export {
 } from './grants.service';
 export { S256_CHALLENGE_RE, CODE_VERIFIER_RE } from './pkce';
 export type { FamilyResource } from './session.entity';
-export type { LockedRefreshToken } from './sessions.repository';
+export type { LockedRefreshToken, RefreshTokenState } from './sessions.repository';
 export type { SessionView, SessionDetailView } from './session.view';

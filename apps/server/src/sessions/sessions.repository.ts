@@ -58,10 +58,6 @@ const SESSION_COLUMNS = `s.id, s.tenant_id AS "tenantId", s.user_id AS "userId",
   s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt",
   s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"`;
 
-/** TypeORM answers an UPDATE on PostgreSQL with [rows, rowCount]. */
-function affected(result: unknown): number {
-  return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
-}
 
 const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
 
@@ -306,17 +302,25 @@ export class SessionsRepository {
     );
   }
 
-  /** Ends a session and every family in it, in the caller's transaction. Returns whether it was live. */
-  async revokeSession(em: EntityManager, sessionId: string, reason: string): Promise<boolean> {
+  /** Ends a session and every family in it, in the caller's transaction. Returns its user when it was live. */
+  async revokeSession(
+    em: EntityManager,
+    sessionId: string,
+    reason: string,
+  ): Promise<{ userId: string } | undefined> {
     await em.query(
       `UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE session_id = $1 AND revoked_at IS NULL`,
       [sessionId, reason],
     );
     const result = await em.query(
-      `UPDATE sessions SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      `UPDATE sessions SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING user_id AS "userId"`,
       [sessionId, reason],
     );
-    return affected(result) > 0;
+    const rows =
+      Array.isArray(result) && Array.isArray(result[0])
+        ? (result[0] as Array<{ userId: string }>)
+        : [];
+    return rows[0];
   }
 
   async liveSessionIdsOfUser(
@@ -424,4 +428,46 @@ export class SessionsRepository {
       [familyIds],
     );
   }
+
+  /** A refresh token's state for introspection and revocation (no lock). */
+  async refreshTokenState(
+    tenantId: string,
+    tokenHash: Buffer,
+  ): Promise<RefreshTokenState | undefined> {
+    const rows = await this.m().query(
+      `SELECT rt.id, rt.family_id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", a.client_id AS "clientId",
+              f.resources, f.scopes, extract(epoch FROM rt.created_at)::bigint AS iat,
+              extract(epoch FROM LEAST(rt.idle_expires_at, f.absolute_expires_at))::bigint AS exp,
+              (rt.used_at IS NULL AND rt.idle_expires_at > now() AND f.revoked_at IS NULL AND f.absolute_expires_at > now()
+               AND ${ALIVE} AND NOT u.is_disabled) AS "isActive"
+       FROM refresh_tokens rt JOIN refresh_token_families f ON f.id = rt.family_id JOIN sessions s ON s.id = f.session_id
+       JOIN users u ON u.id = f.user_id JOIN applications a ON a.id = f.application_id
+       WHERE rt.token_hash = $1 AND rt.tenant_id = $2`,
+      [tokenHash, tenantId],
+    );
+    const r = rows[0];
+    return r ? { ...r, iat: Number(r.iat), exp: Number(r.exp) } : undefined;
+  }
+
+  /** Whether the session a token names is live (not ended, not expired, user enabled). */
+  async isLive(tenantId: string, sessionId: string): Promise<boolean> {
+    const rows = await this.m().query(
+      `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.tenant_id = $2 AND ${ALIVE} AND NOT u.is_disabled`,
+      [sessionId, tenantId],
+    );
+    return rows.length > 0;
+  }
+}
+
+export interface RefreshTokenState {
+  id: string;
+  familyId: string;
+  sessionId: string;
+  userId: string;
+  clientId: string;
+  resources: FamilyResource[];
+  scopes: string[];
+  iat: number;
+  exp: number;
+  isActive: boolean;
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
+import { RevocationService } from '../revocation';
 import { Problem, isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsRepository, type SessionRow } from './sessions.repository';
@@ -37,6 +38,7 @@ export class SessionsService {
     private readonly secrets: SecretsService,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
+    private readonly revocation: RevocationService,
   ) {}
 
   /** A new session with a fresh cookie value (never one the browser brought: no fixation). */
@@ -80,29 +82,62 @@ export class SessionsService {
     await this.repo.touchSurface(em, tenantId, sessionId, applicationId);
   }
 
+  /** Whether a live session belongs to this user. */
+  async ownedBy(tenantId: string, sessionId: string, userId: string): Promise<boolean> {
+    const s = await this.repo.sessionById(tenantId, sessionId);
+    return !!s && s.userId === userId && !s.revokedAt && (await this.isLive(tenantId, sessionId));
+  }
+
+  /** Live: not ended, not expired (idle or absolute, by the database clock), user enabled. */
+  isLive(tenantId: string, sessionId: string): Promise<boolean> {
+    return isUuid(sessionId) ? this.repo.isLive(tenantId, sessionId) : Promise.resolve(false);
+  }
+
   isAlive(em: EntityManager, sessionId: string): Promise<boolean> {
     return this.repo.isAlive(em, sessionId);
   }
 
-  /** Ends a session and all its refresh-token families, in the caller's transaction. */
+  /**
+   * Ends a session and all its refresh-token families, in the caller's transaction: the feed event,
+   * the back-channel logouts and the audit entry commit with it or not at all.
+   */
   async revokeIn(
     em: EntityManager,
     tenantId: string,
     sessionId: string,
     reason: RevocationReason,
-    by?: { clientId?: string; userId?: string },
+    by?: { clientId?: string; userId?: string; admin?: string; note?: string },
   ): Promise<boolean> {
     const ended = await this.repo.revokeSession(em, sessionId, reason);
-    if (ended)
-      await this.audit.record(em, {
-        tenantId,
-        type: 'session_revoked',
-        sessionId,
-        userId: by?.userId,
-        clientId: by?.clientId,
-        detail: { reason },
-      });
-    return ended;
+    if (!ended) return false;
+    await this.revocation.sessionEnded(em, tenantId, { sid: sessionId, sub: ended.userId, reason });
+    await this.audit.record(em, {
+      tenantId,
+      type: 'session_revoked',
+      sessionId,
+      userId: ended.userId,
+      clientId: by?.clientId,
+      detail: {
+        reason,
+        byUser: by?.userId ?? null,
+        byAdmin: by?.admin ?? null,
+        note: by?.note ?? null,
+      },
+    });
+    return true;
+  }
+
+  /** An administrator ends a session; their note goes to the audit log. */
+  async revokeByAdmin(
+    tenantId: string,
+    sessionId: string,
+    o: { by: string; note?: string },
+  ): Promise<void> {
+    const s = await this.repo.sessionById(tenantId, sessionId);
+    if (!s) throw Problem.notFound('Session');
+    await this.dataSource.transaction((em) =>
+      this.revokeIn(em, tenantId, sessionId, 'admin', { admin: o.by, note: o.note }),
+    );
   }
 
   async revoke(tenantId: string, sessionId: string, reason: RevocationReason): Promise<void> {
@@ -119,7 +154,9 @@ export class SessionsService {
     reason: RevocationReason,
   ): Promise<number> {
     const ids = await this.repo.liveSessionIdsOfUser(em, tenantId, userId);
-    for (const id of ids) await this.revokeIn(em, tenantId, id, reason, { userId });
+    for (const id of ids) await this.revokeIn(em, tenantId, id, reason);
+    // validators cut the subject off as a whole, whatever session a token names
+    await this.revocation.userSignedOut(em, tenantId, { sub: userId, reason });
     return ids.length;
   }
 

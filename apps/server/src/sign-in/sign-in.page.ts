@@ -12,6 +12,11 @@ input:focus,button:focus{outline:3px solid #1d5fd1;outline-offset:1px}
 button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;background:#1d5fd1;color:#fff;border:0;border-radius:4px;cursor:pointer}
 .error{background:#fde8e8;color:#8a1c1c;padding:.7rem;border-radius:4px}`;
 
+/** A page in the hosted style; the body is trusted HTML built by the caller. */
+export function page(title: string, body: string): string {
+  return layout(title, body);
+}
+
 function layout(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="no-referrer"><title>${escape(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;

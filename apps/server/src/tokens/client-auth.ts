@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { ApplicationsService, type Application } from '../applications';
 import { InvalidClient, InvalidRequest, type Form } from '../http';
 import type { Tenant } from '../tenants';
+import { ResourceServersService, type ResourceServer } from '../resource-servers';
 
 interface PresentedCredentials {
   clientId: string;
@@ -63,7 +64,10 @@ function presented(req: Request, form: Form): PresentedCredentials {
 
 @Injectable()
 export class ClientAuthenticator {
-  constructor(private readonly applications: ApplicationsService) {}
+  constructor(
+    private readonly applications: ApplicationsService,
+    private readonly resourceServers: ResourceServersService,
+  ) {}
 
   /**
    * The calling application. Confidential clients must prove their secret; public clients identify
@@ -99,4 +103,22 @@ export class ClientAuthenticator {
       });
     return app;
   }
+
+  /**
+   * Introspection and the revocation feed: a resource server with its own credentials, or a
+   * confidential application of the tenant (RFC 7662 §2.1). Always authenticated.
+   */
+  async authenticateCaller(tenant: Tenant, req: Request, form: Form): Promise<Caller> {
+    const c = presented(req, form);
+    if (c.secret !== undefined) {
+      const rs = await this.resourceServers.authenticate(tenant.id, c.clientId, c.secret);
+      if (rs) return { kind: 'resource-server', resourceServer: rs };
+    }
+    const app = await this.authenticateConfidential(tenant, req, form);
+    return { kind: 'application', application: app };
+  }
 }
+
+export type Caller =
+  | { kind: 'resource-server'; resourceServer: ResourceServer }
+  | { kind: 'application'; application: Application };

@@ -1,6 +1,6 @@
 export { TokensModule } from './tokens.module';
 export { AccessTokens, type MintedAccessToken } from './access-tokens';
-export { ClientAuthenticator } from './client-auth';
+export { ClientAuthenticator, type Caller } from './client-auth';
 export type { TokenResponse } from './token-response';
 export { OIDC_SCOPES, selectFromGrant } from './user-tokens';
 export { clientContext } from './user-grants';

@@ -83,6 +83,21 @@ export class UsersService {
     }
   }
 
+  /** Sign-out-everywhere: ends every session of the user, in one transaction. */
+  async signOutEverywhere(tenantId: string, id: string, note?: string): Promise<number> {
+    await this.require(tenantId, id);
+    return this.dataSource.transaction(async (em) => {
+      const n = await this.sessions.revokeAllOfUser(em, tenantId, id, 'sign_out_everywhere');
+      await this.audit.record(em, {
+        tenantId,
+        type: 'session_revoked',
+        userId: id,
+        detail: { everywhere: true, ended: n, note: note ?? null },
+      });
+      return n;
+    });
+  }
+
   /** Disabling ends every session of the user at once (ASVS 7.4.2). */
   async updateOne(tenantId: string, id: string, input: UpdateUserInput): Promise<User> {
     const user = await this.require(tenantId, id);

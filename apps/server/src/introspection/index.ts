@@ -1,0 +1,2 @@
+export { IntrospectionModule } from './introspection.module';
+export { TokenInspector, type ActiveAccessToken } from './token-inspector';

@@ -1,0 +1,72 @@
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
+import { InvalidRequest, noStore, parseForm } from '../http';
+import { RevocationService } from '../revocation';
+import { GrantsService } from '../sessions';
+import { TenantsService } from '../tenants';
+import { ClientAuthenticator } from '../tokens';
+import { TokenInspector } from './token-inspector';
+
+/**
+ * RFC 7009 token revocation. Unknown, already revoked, or another client's tokens all answer 200
+ * and change nothing (no oracle; SECURITY-TESTS §5.2). A storage failure answers 503, never 200.
+ */
+@Controller('t/:tenant/revoke')
+export class RevokeController {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly clients: ClientAuthenticator,
+    private readonly inspector: TokenInspector,
+    private readonly grants: GrantsService,
+    private readonly revocation: RevocationService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async revoke(
+    @Param('tenant') slug: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
+    noStore(res);
+    const tenant = await this.tenants.forIssuer(slug);
+    const form = parseForm(req);
+    const app = await this.clients.authenticate(tenant, req, form);
+    const token = form.get('token');
+    if (!token) throw new InvalidRequest({ description: 'token is required', detail: 'no token' });
+    // §2.1: the hint is honoured for the order of the search, never trusted
+    const order =
+      form.get('token_type_hint') === 'access_token'
+        ? (['access', 'refresh'] as const)
+        : (['refresh', 'access'] as const);
+    for (const kind of order) {
+      if (kind === 'refresh') {
+        const rt = await this.inspector.refreshToken(tenant, token);
+        if (!rt) continue;
+        if (rt.clientId === app.clientId)
+          await this.grants.revokeFamily(tenant.id, {
+            familyId: rt.familyId,
+            sid: rt.sessionId,
+            sub: rt.userId,
+            clientId: rt.clientId,
+          });
+        return;
+      }
+      const at = await this.inspector.accessToken(tenant, token);
+      if (!at) continue;
+      if (at.claims.client_id === app.clientId) {
+        await this.dataSource.transaction((em) =>
+          this.revocation.accessTokenRevoked(em, tenant.id, {
+            jti: at.claims.jti,
+            sub: at.claims.sub,
+            clientId: at.claims.client_id,
+            exp: at.claims.exp,
+          }),
+        );
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../clock';
+import { KeysService } from '../keys';
+import { RevocationService } from '../revocation';
+import { GrantsService, SessionsService, type RefreshTokenState } from '../sessions';
+import { TenantsService, type Tenant } from '../tenants';
+
+export interface ActiveAccessToken {
+  kind: 'access_token';
+  claims: {
+    iss: string;
+    sub: string;
+    aud: string | string[];
+    exp: number;
+    iat: number;
+    jti: string;
+    client_id: string;
+    scope?: string;
+    sid?: string;
+  };
+}
+
+export interface ActiveRefreshToken {
+  kind: 'refresh_token';
+  state: RefreshTokenState;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * What a presented token is and whether it is active right now: checked against every state that
+ * can end it (RFC 7662 §4) — signature, expiry, its jti, family, session and subject revocations.
+ */
+@Injectable()
+export class TokenInspector {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly tenants: TenantsService,
+    private readonly revocation: RevocationService,
+    private readonly sessions: SessionsService,
+    private readonly grants: GrantsService,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A live access token of this tenant, or undefined. */
+  async accessToken(tenant: Tenant, token: string): Promise<ActiveAccessToken | undefined> {
+    if (!JWT_SHAPE.test(token)) return undefined;
+    const c = await this.keys.verifyOwn(tenant.id, this.tenants.issuer(tenant), token, {
+      typ: 'at+jwt',
+      nowSeconds: this.clock.epochSeconds(),
+    });
+    if (
+      !c ||
+      typeof c.sub !== 'string' ||
+      typeof c.jti !== 'string' ||
+      typeof c.client_id !== 'string' ||
+      typeof c.iat !== 'number' ||
+      typeof c.exp !== 'number'
+    )
+      return undefined;
+    const sid = typeof c.sid === 'string' ? c.sid : undefined;
+    if (sid && !(await this.sessions.isLive(tenant.id, sid))) return undefined;
+    if (
+      await this.revocation.isAccessTokenRevoked(tenant.id, {
+        jti: c.jti,
+        sid,
+        sub: c.sub,
+        clientId: c.client_id,
+        iat: c.iat,
+      })
+    )
+      return undefined;
+    return { kind: 'access_token', claims: c as ActiveAccessToken['claims'] };
+  }
+
+  /** A refresh token of this tenant (active or not), or undefined when unknown. */
+  refreshToken(tenant: Tenant, token: string): Promise<RefreshTokenState | undefined> {
+    if (token.length > 512) return Promise.resolve(undefined);
+    return this.grants.refreshTokenState(tenant.id, token);
+  }
+}

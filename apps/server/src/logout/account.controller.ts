@@ -1,0 +1,87 @@
+import { Controller, Delete, Get, HttpCode, Param, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { DataSource } from 'typeorm';
+import { isUuid, OAuthError } from '../http';
+import { TokenInspector, type ActiveAccessToken } from '../introspection';
+import { SessionsService, type SessionView } from '../sessions';
+import { TenantsService, type Tenant } from '../tenants';
+
+const invalidToken = () =>
+  new OAuthError(401, 'invalid_token', 'The access token is invalid', undefined, {
+    'WWW-Authenticate': 'Bearer error="invalid_token"',
+  });
+
+/** A signed-in user's own devices (ASVS 7.5.2): list them, end one, or end all the others. */
+@Controller('t/:tenant/account/sessions')
+export class AccountController {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly inspector: TokenInspector,
+    private readonly sessions: SessionsService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  /** RFC 6750 §2.1: the header only; a missing token is a bare challenge. */
+  private async caller(
+    slug: string,
+    req: Request,
+  ): Promise<{ tenant: Tenant; at: ActiveAccessToken; sid: string }> {
+    const tenant = await this.tenants.forIssuer(slug);
+    const header = req.headers.authorization;
+    if (!header)
+      throw new OAuthError(401, 'invalid_request', 'An access token is required', undefined, {
+        'WWW-Authenticate': 'Bearer',
+      });
+    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    const at = m ? await this.inspector.accessToken(tenant, m[1]) : undefined;
+    if (!at?.claims.sid) throw invalidToken();
+    return { tenant, at, sid: at.claims.sid };
+  }
+
+  @Get()
+  async list(
+    @Param('tenant') slug: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Array<SessionView & { isCurrent: boolean }>> {
+    res.setHeader('Cache-Control', 'no-store');
+    const { tenant, at, sid } = await this.caller(slug, req);
+    const page = await this.sessions.list(tenant.id, { userId: at.claims.sub, limit: 200 });
+    return page.items.map((s) => ({ ...s, isCurrent: s.id === sid }));
+  }
+
+  /** Ends every session of the user but the current one (`?others=true`). */
+  @Delete()
+  @HttpCode(204)
+  async endOthers(
+    @Param('tenant') slug: string,
+    @Query('others') others: string,
+    @Req() req: Request,
+  ): Promise<void> {
+    const { tenant, at, sid } = await this.caller(slug, req);
+    if (others !== 'true')
+      throw new OAuthError(400, 'invalid_request', 'Use ?others=true to end every other session');
+    const page = await this.sessions.list(tenant.id, { userId: at.claims.sub, limit: 200 });
+    await this.dataSource.transaction(async (em) => {
+      for (const s of page.items)
+        if (s.id !== sid)
+          await this.sessions.revokeIn(em, tenant.id, s.id, 'logout', { userId: at.claims.sub });
+    });
+  }
+
+  /** Ends one of the user's sessions; another user's session is not found (404). */
+  @Delete(':id')
+  @HttpCode(204)
+  async end(
+    @Param('tenant') slug: string,
+    @Param('id') id: string,
+    @Req() req: Request,
+  ): Promise<void> {
+    const { tenant, at } = await this.caller(slug, req);
+    const s = isUuid(id) ? await this.sessions.ownedBy(tenant.id, id, at.claims.sub) : false;
+    if (!s) throw new OAuthError(404, 'not_found', 'Session not found');
+    await this.dataSource.transaction((em) =>
+      this.sessions.revokeIn(em, tenant.id, id, 'logout', { userId: at.claims.sub }),
+    );
+  }
+}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { ApplicationsModule } from '../applications';
+import { IntrospectionModule } from '../introspection';
+import { KeysModule } from '../keys';
+import { SessionsModule } from '../sessions';
+import { TenantsModule } from '../tenants';
+import { AccountController } from './account.controller';
+import { BackchannelRepository } from './backchannel.repository';
+import { BackchannelWorker } from './backchannel.worker';
+import { EndSessionController } from './end-session.controller';
+
+@Module({
+  imports: [TenantsModule, ApplicationsModule, KeysModule, SessionsModule, IntrospectionModule],
+  controllers: [EndSessionController, AccountController],
+  providers: [BackchannelRepository, BackchannelWorker],
+  exports: [BackchannelRepository, BackchannelWorker],
+})
+export class LogoutModule {}

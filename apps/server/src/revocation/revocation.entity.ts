@@ -1,0 +1,45 @@
+import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+
+export type RevocationType = 'session' | 'family' | 'access_token' | 'user';
+
+/** One entry of a tenant's revocation feed; its id is the feed cursor. */
+@Entity('revocation_events')
+@Index('revocation_events__tenant_id__id', ['tenantId', 'id'])
+@Index('revocation_events__tenant_id__jti', ['tenantId', 'jti'])
+@Index('revocation_events__tenant_id__sid', ['tenantId', 'sid'])
+@Index('revocation_events__tenant_id__sub', ['tenantId', 'sub'])
+@Check('revocation_events__type', `type IN ('session', 'family', 'access_token', 'user')`)
+export class RevocationEvent {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
+  @Column('uuid') tenantId: string;
+  @Column('text') type: RevocationType;
+  @Column('uuid', { nullable: true }) sid: string | null;
+  @Column('text', { nullable: true }) jti: string | null;
+  @Column('text', { nullable: true }) sub: string | null;
+  @Column('text', { nullable: true }) clientId: string | null;
+  @Column('text', { nullable: true }) reason: string | null;
+  /** Tokens of the named session/subject issued at or before this are dead. */
+  @Column('timestamptz', { nullable: true }) notBefore: Date | null;
+  /** After this no token it names can still be valid: validators may forget it. */
+  @Column('timestamptz') expiresAt: Date;
+  @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
+}
+
+/** The back-channel logout outbox: written with the revocation, sent with retries. */
+@Entity('backchannel_deliveries')
+@Index('backchannel_deliveries__status__next_attempt_at', ['status', 'nextAttemptAt'])
+@Index('backchannel_deliveries__session_id', ['sessionId'])
+@Check('backchannel_deliveries__status', `status IN ('pending', 'delivered', 'failed')`)
+export class BackchannelDelivery {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid') tenantId: string;
+  @Column('uuid') applicationId: string;
+  @Column('uuid') sessionId: string;
+  @Column('text') sub: string;
+  @Column('text') status: 'pending' | 'delivered' | 'failed';
+  @Column('integer', { default: 0 }) attempts: number;
+  @Column('timestamptz', { default: () => 'now()' }) nextAttemptAt: Date;
+  @Column('text', { nullable: true }) lastError: string | null;
+  @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
+  @Column('timestamptz', { nullable: true }) deliveredAt: Date | null;
+}

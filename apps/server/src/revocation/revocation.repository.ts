@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { REVOCATIONS_CHANNEL, OUTBOX_CHANNEL } from '../database';
+import type { RevocationType } from './revocation.entity';
+
+export interface FeedRow {
+  id: string;
+  type: RevocationType;
+  sid: string | null;
+  jti: string | null;
+  sub: string | null;
+  clientId: string | null;
+  reason: string | null;
+  notBefore: Date | null;
+  expiresAt: Date;
+}
+
+@Injectable()
+export class RevocationRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Events of a tenant are written one transaction at a time (an advisory lock held to commit), so
+   * their ids grow in commit order and a reader following the cursor never skips one.
+   */
+  async insertEvent(
+    em: EntityManager,
+    e: {
+      tenantId: string;
+      type: RevocationType;
+      sid?: string | null;
+      jti?: string | null;
+      sub?: string | null;
+      clientId?: string | null;
+      reason?: string | null;
+      notBefore: boolean;
+      expiresInSeconds?: number;
+      expiresAt?: Date;
+    },
+  ): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('revocations:' || $1))`, [e.tenantId]);
+    // without an explicit expiry: when the longest-lived access token of the tenant issued now would die
+    await em.query(
+      `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, reason, not_before, expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN now() END,
+              COALESCE($9::timestamptz, now() + (GREATEST(t.access_token_ttl,
+                (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
+                (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)) + 120) * interval '1 second')
+       FROM tenants t WHERE t.id = $1`,
+      [
+        e.tenantId,
+        e.type,
+        e.sid ?? null,
+        e.jti ?? null,
+        e.sub ?? null,
+        e.clientId ?? null,
+        e.reason ?? null,
+        e.notBefore,
+        e.expiresAt ?? null,
+      ],
+    );
+    await em.query(`SELECT pg_notify($1, $2)`, [REVOCATIONS_CHANNEL, e.tenantId]);
+  }
+
+  /** Outbox rows for every application of the session that has a back-channel logout URI. */
+  async enqueueBackchannel(em: EntityManager, sessionId: string): Promise<number> {
+    const result = await em.query(
+      `INSERT INTO backchannel_deliveries (id, tenant_id, application_id, session_id, sub, status)
+       SELECT gen_random_uuid(), s.tenant_id, ss.application_id, s.id, s.user_id::text, 'pending'
+       FROM sessions s JOIN session_surfaces ss ON ss.session_id = s.id JOIN applications a ON a.id = ss.application_id
+       WHERE s.id = $1 AND a.backchannel_logout_uri IS NOT NULL`,
+      [sessionId],
+    );
+    await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, sessionId]);
+    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+  }
+
+  async eventsAfter(tenantId: string, after: string, limit: number): Promise<FeedRow[]> {
+    return this.dataSource.query(
+      `SELECT id::text AS id, type, sid, jti, sub, client_id AS "clientId", reason, not_before AS "notBefore", expires_at AS "expiresAt"
+       FROM revocation_events WHERE tenant_id = $1 AND id > $2::bigint AND expires_at > now() ORDER BY id LIMIT $3`,
+      [tenantId, after, limit],
+    );
+  }
+
+  async latestId(tenantId: string): Promise<string> {
+    const rows = await this.dataSource.query(
+      `SELECT COALESCE(max(id), 0)::text AS id FROM revocation_events WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    return rows[0].id;
+  }
+
+  /**
+   * Whether an access token is revoked: its jti, its family (session + client, issued before the
+   * cut), or its subject (signed out everywhere). Sessions are checked against their own rows.
+   */
+  async isAccessTokenRevoked(
+    tenantId: string,
+    t: { jti: string; sid?: string; sub: string; clientId: string; iat: number },
+  ): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `SELECT 1 FROM revocation_events
+       WHERE tenant_id = $1 AND expires_at > now() AND (
+         (type = 'access_token' AND jti = $2)
+         OR (type = 'family' AND sid = $3::uuid AND client_id = $5 AND not_before >= to_timestamp($6))
+         OR (type = 'user' AND sub = $4 AND not_before >= to_timestamp($6))
+       ) LIMIT 1`,
+      [tenantId, t.jti, t.sid ?? null, t.sub, t.clientId, t.iat],
+    );
+    return rows.length > 0;
+  }
+}

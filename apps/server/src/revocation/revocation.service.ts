@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { RevocationRepository } from './revocation.repository';
+
+/**
+ * Every revocation becomes an event of the tenant's feed, in the transaction that revokes, and is
+ * announced over NOTIFY at its commit: validators of stateless tokens learn it within a second.
+ */
+@Injectable()
+export class RevocationService {
+  constructor(private readonly repo: RevocationRepository) {}
+
+  /** A session ended: its tokens die; back-channel logouts are queued for its applications. */
+  async sessionEnded(
+    em: EntityManager,
+    tenantId: string,
+    s: { sid: string; sub: string; reason: string },
+  ): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'session',
+      sid: s.sid,
+      sub: s.sub,
+      reason: s.reason,
+      notBefore: true,
+    });
+    await this.repo.enqueueBackchannel(em, s.sid);
+  }
+
+  /** A refresh-token family died (RFC 7009, reuse): its client's tokens in that session die. */
+  async familyRevoked(
+    em: EntityManager,
+    tenantId: string,
+    f: { sid: string; sub: string; clientId: string; reason: string },
+  ): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'family',
+      sid: f.sid,
+      sub: f.sub,
+      clientId: f.clientId,
+      reason: f.reason,
+      notBefore: true,
+    });
+  }
+
+  /** One access token (RFC 7009): denied until it would have expired anyway. */
+  async accessTokenRevoked(
+    em: EntityManager,
+    tenantId: string,
+    t: { jti: string; sub: string; clientId: string; exp: number },
+  ): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'access_token',
+      jti: t.jti,
+      sub: t.sub,
+      clientId: t.clientId,
+      reason: 'revoked',
+      notBefore: false,
+      expiresAt: new Date(t.exp * 1000),
+    });
+  }
+
+  /** Signed out everywhere: every token of the subject issued until now. */
+  async userSignedOut(
+    em: EntityManager,
+    tenantId: string,
+    u: { sub: string; reason: string },
+  ): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'user',
+      sub: u.sub,
+      reason: u.reason,
+      notBefore: true,
+    });
+  }
+
+  isAccessTokenRevoked(
+    tenantId: string,
+    t: { jti: string; sid?: string; sub: string; clientId: string; iat: number },
+  ): Promise<boolean> {
+    return this.repo.isAccessTokenRevoked(tenantId, t);
+  }
+}
