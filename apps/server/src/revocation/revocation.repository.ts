@@ -92,8 +92,10 @@ export class RevocationRepository {
   }
 
   /**
-   * Whether an access token is revoked: its jti, its family (session + client, issued before the
-   * cut), or its subject (signed out everywhere). Sessions are checked against their own rows.
+   * Whether an access token is revoked: its jti, or its family (session + client, issued before the
+   * cut; a token minted in the same second as the cut counts as before it: the safe side). Sessions,
+   * and so sign-out-everywhere, are checked against their own rows; user-wide events are for
+   * stateless validators.
    */
   async isAccessTokenRevoked(
     tenantId: string,
@@ -103,10 +105,9 @@ export class RevocationRepository {
       `SELECT 1 FROM revocation_events
        WHERE tenant_id = $1 AND expires_at > now() AND (
          (type = 'access_token' AND jti = $2)
-         OR (type = 'family' AND sid = $3::uuid AND client_id = $5 AND not_before >= to_timestamp($6))
-         OR (type = 'user' AND sub = $4 AND not_before >= to_timestamp($6))
+         OR (type = 'family' AND sid = $3::uuid AND client_id = $4 AND not_before >= to_timestamp($5))
        ) LIMIT 1`,
-      [tenantId, t.jti, t.sid ?? null, t.sub, t.clientId, t.iat],
+      [tenantId, t.jti, t.sid ?? null, t.clientId, t.iat],
     );
     return rows.length > 0;
   }
