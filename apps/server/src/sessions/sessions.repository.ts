@@ -58,7 +58,6 @@ const SESSION_COLUMNS = `s.id, s.tenant_id AS "tenantId", s.user_id AS "userId",
   s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt",
   s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"`;
 
-
 const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
 
 @Injectable()
