@@ -14,7 +14,10 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs'],
   testRegex: '.*\\.(spec|db-spec|e2e-spec)\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@tessera/contracts$': '<rootDir>/libs/contracts/src/index.ts' },
+  moduleNameMapper: {
+    '^@tessera/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^@tessera/nest-guards$': '<rootDir>/libs/guards/src/index.ts',
+  },
   globalSetup: '<rootDir>/test-setup/global-setup.ts',
   globalTeardown: '<rootDir>/test-setup/global-teardown.ts',
   testTimeout: 60000,

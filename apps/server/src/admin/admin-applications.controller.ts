@@ -1,3 +1,4 @@
+import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   Body,
   Controller,
@@ -14,10 +15,10 @@ import { ApplicationsService, type ApplicationView } from '../applications';
 import { parseBody } from '../http';
 import { SYSTEM_TENANT, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
-import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/applications')
-@UseGuards(AdminAuthGuard)
+@UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminApplicationsController {
   constructor(
     private readonly applications: ApplicationsService,

@@ -1,13 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { ApplicationsService } from '../applications';
 import { KeysService, RotationTooEarlyError, type KeyView } from '../keys';
 import { parseBody, Problem } from '../http';
 import { rotateKeysSchema } from '@tessera/contracts';
 import type { Tenant } from '../tenants';
-import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/keys')
-@UseGuards(AdminAuthGuard)
+@UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminKeysController {
   constructor(
     private readonly keys: KeysService,

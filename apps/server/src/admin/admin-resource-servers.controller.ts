@@ -1,3 +1,4 @@
+import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   Body,
   Controller,
@@ -17,10 +18,10 @@ import {
   type ResourceServerView,
 } from '../resource-servers';
 import type { Tenant } from '../tenants';
-import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/resource-servers')
-@UseGuards(AdminAuthGuard)
+@UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminResourceServersController {
   constructor(private readonly resourceServers: ResourceServersService) {}
 

@@ -1,13 +1,14 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { auditQuerySchema, deliveryQuerySchema } from '@tessera/contracts';
 import { AuditService, type AuditView } from '../audit';
 import { parseBody } from '../http';
 import { BackchannelRepository, type DeliveryView } from '../logout';
 import type { Tenant } from '../tenants';
-import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant')
-@UseGuards(AdminAuthGuard)
+@UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminSecurityController {
   constructor(
     private readonly audit: AuditService,

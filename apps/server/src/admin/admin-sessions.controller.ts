@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
+import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { revokeSessionSchema, sessionQuerySchema } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
 import { isUuid, parseBody, Problem } from '../http';
 import { SessionsService, type SessionDetailView, type SessionPage } from '../sessions';
 import type { Tenant } from '../tenants';
 import {
-  AdminAuthGuard,
+  AdminTenantGuard,
   Caller,
   RequireScopes,
   TenantParam,
@@ -13,7 +14,7 @@ import {
 } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/sessions')
-@UseGuards(AdminAuthGuard)
+@UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminSessionsController {
   constructor(
     private readonly sessions: SessionsService,

@@ -1,3 +1,4 @@
+import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   Body,
   Controller,
@@ -16,7 +17,7 @@ import { Inject } from '@nestjs/common';
 import { parseBody, Problem } from '../http';
 import { TenantsService, tenantView, type Tenant, type TenantView } from '../tenants';
 import {
-  AdminAuthGuard,
+  AdminTenantGuard,
   Caller,
   RequireScopes,
   TenantParam,
@@ -25,7 +26,7 @@ import {
 import { TenantAccessService } from './tenant-access.service';
 
 @Controller('admin/api/tenants')
-@UseGuards(AdminAuthGuard)
+@UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminTenantsController {
   constructor(
     private readonly tenants: TenantsService,

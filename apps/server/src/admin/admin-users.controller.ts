@@ -1,3 +1,4 @@
+import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   Body,
   Controller,
@@ -19,10 +20,10 @@ import {
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { UsersService, userView, type UserView } from '../users';
-import { AdminAuthGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/users')
-@UseGuards(AdminAuthGuard)
+@UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 

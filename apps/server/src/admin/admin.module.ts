@@ -5,7 +5,13 @@ import { ResourceServersModule } from '../resource-servers';
 import { TenantsModule } from '../tenants';
 import { UsersModule } from '../users';
 import { AdminApplicationsController } from './admin-applications.controller';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminTenantGuard } from './admin-auth.guard';
+import { TesseraAuthModule } from '@tessera/nest-guards';
+import { ADMIN_API_AUDIENCE } from './admin-scopes';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { IntrospectionModule, TokenInspector } from '../introspection';
+import { KeysService } from '../keys';
+import { SYSTEM_TENANT, TenantsService } from '../tenants';
 import { AdminKeysController } from './admin-keys.controller';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { AdminUsersController } from './admin-users.controller';
@@ -30,6 +36,40 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     SessionsModule,
     AuditModule,
     LogoutModule,
+    // the admin API is protected by the same guard library services use; keys come from this
+    // process and revocation is checked against the sessions themselves, no HTTP round trip
+    TesseraAuthModule.forRootAsync({
+      global: false,
+      imports: [TenantsModule, KeysModule, IntrospectionModule],
+      inject: [APP_CONFIG, TenantsService, KeysService, TokenInspector],
+      useFactory: (
+        config: AppConfig,
+        tenants: TenantsService,
+        keys: KeysService,
+        inspector: TokenInspector,
+      ) => {
+        const system = async () => {
+          const t = await tenants.bySlug(SYSTEM_TENANT);
+          if (!t) throw new Error('no system tenant');
+          return t;
+        };
+        return {
+          issuer: `${config.publicUrl}/t/${SYSTEM_TENANT}`,
+          audience: ADMIN_API_AUDIENCE,
+          mode: 'jwt' as const,
+          clockToleranceSeconds: 30,
+          keyResolver: async (header) => {
+            const found = header.kid
+              ? await keys.verificationKey((await system()).id, header.kid)
+              : undefined;
+            if (!found || found.alg !== header.alg) throw new Error('unknown key');
+            return found.key;
+          },
+          // sessions, families and jtis, checked where they live
+          isRevoked: async (claims) => inspector.isRevoked((await system()).id, claims),
+        };
+      },
+    }),
   ],
   controllers: [
     AdminTenantsController,
@@ -41,7 +81,7 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     AdminSecurityController,
     AdminDocsController,
   ],
-  providers: [AdminAuthGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],
+  providers: [AdminTenantGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],
   exports: [SystemSetup, TenantAccessService],
 })
 export class AdminModule {}

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { JWTPayload } from 'jose';
 import { Clock } from '../clock';
 import { KeysService } from '../keys';
 import { RevocationService } from '../revocation';
@@ -58,19 +59,28 @@ export class TokenInspector {
       typeof c.exp !== 'number'
     )
       return undefined;
-    const sid = typeof c.sid === 'string' ? c.sid : undefined;
-    if (sid && !(await this.sessions.isLive(tenant.id, sid))) return undefined;
-    if (
-      await this.revocation.isAccessTokenRevoked(tenant.id, {
-        jti: c.jti,
-        sid,
-        sub: c.sub,
-        clientId: c.client_id,
-        iat: c.iat,
-      })
-    )
-      return undefined;
+    if (await this.isRevoked(tenant.id, c)) return undefined;
     return { kind: 'access_token', claims: c as ActiveAccessToken['claims'] };
+  }
+
+  /** After a valid signature: its session ended or expired, or its jti or family revoked. */
+  async isRevoked(tenantId: string, c: JWTPayload): Promise<boolean> {
+    const sid = typeof c.sid === 'string' ? c.sid : undefined;
+    if (sid && !(await this.sessions.isLive(tenantId, sid))) return true;
+    if (
+      typeof c.jti !== 'string' ||
+      typeof c.sub !== 'string' ||
+      typeof c.client_id !== 'string' ||
+      typeof c.iat !== 'number'
+    )
+      return true;
+    return this.revocation.isAccessTokenRevoked(tenantId, {
+      jti: c.jti,
+      sid,
+      sub: c.sub,
+      clientId: c.client_id,
+      iat: c.iat,
+    });
   }
 
   /** A refresh token of this tenant (active or not), or undefined when unknown. */

@@ -1,0 +1,89 @@
+import { Controller, Get, HttpException, Module, type DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import {
+  Public,
+  TesseraAuthModule,
+  TesseraHealthIndicator,
+  type ValidationMode,
+} from '@tessera/nest-guards';
+import { OrdersController, OrdersService } from './orders';
+
+export interface OrdersConfig {
+  port: number;
+  issuer: string;
+  audience: string;
+  clientId?: string;
+  clientSecret?: string;
+  mode?: ValidationMode;
+}
+
+/** The example's whole configuration, from the variables CONTRACT.md names. */
+export function ordersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
+  const need = (k: string) => {
+    const v = env[k];
+    if (!v) throw new Error(`${k} is required`);
+    return v;
+  };
+  const mode = env.TESSERA_MODE as ValidationMode | undefined;
+  if (mode && !['jwt', 'introspection', 'jwt+feed'].includes(mode))
+    throw new Error('TESSERA_MODE: must be jwt, introspection or jwt+feed');
+  return {
+    port: Number(env.PORT ?? 4000),
+    issuer: need('TESSERA_ISSUER').replace(/\/+$/, ''),
+    audience: need('TESSERA_AUDIENCE'),
+    clientId: env.TESSERA_CLIENT_ID || undefined,
+    clientSecret: env.TESSERA_CLIENT_SECRET || undefined,
+    mode,
+  };
+}
+
+@Controller('healthz')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly tessera: TesseraHealthIndicator,
+  ) {}
+
+  /** 200 once the guard has the JWKS (and, in feed mode, the feed). */
+  @Get()
+  @Public()
+  async check() {
+    try {
+      return await this.health.check([() => this.tessera.check()]);
+    } catch (err) {
+      throw err instanceof HttpException ? err : new HttpException({ status: 'error' }, 503);
+    }
+  }
+}
+
+@Module({})
+export class OrdersModule {
+  static register(c: OrdersConfig): DynamicModule {
+    return {
+      module: OrdersModule,
+      imports: [
+        TerminusModule,
+        TesseraAuthModule.forRoot({
+          issuer: c.issuer,
+          audience: c.audience,
+          clientId: c.clientId,
+          clientSecret: c.clientSecret,
+          mode: c.mode,
+        }),
+      ],
+      controllers: [OrdersController, HealthController],
+      providers: [OrdersService, TesseraHealthIndicator],
+    };
+  }
+}
+
+export async function startOrders(c: OrdersConfig) {
+  const app = await NestFactory.create(OrdersModule.register(c), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+  app.enableShutdownHooks();
+  await app.listen(c.port, '127.0.0.1');
+  return app;
+}

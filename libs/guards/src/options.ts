@@ -1,0 +1,65 @@
+import type { CryptoKey, JWTHeaderParameters, JWTPayload, KeyObject } from 'jose';
+
+/** How tokens are validated. */
+export type ValidationMode = 'jwt' | 'introspection' | 'jwt+feed';
+
+/** Options of {@link TesseraAuthModule}. */
+export interface TesseraAuthOptions {
+  /** The tenant's issuer URL, e.g. `https://id.example.com/t/acme`. */
+  issuer: string;
+  /** The resource server identifier this service accepts (`aud`). */
+  audience: string;
+  /** Default: `jwt+feed` when credentials are given, `jwt` otherwise. */
+  mode?: ValidationMode;
+  /** Credentials of a confidential application or of the resource server (introspection, feed). */
+  clientId?: string;
+  clientSecret?: string;
+  /** Accepted clock skew for exp/nbf/iat (default 60 s). */
+  clockToleranceSeconds?: number;
+  /** Unknown kid: refetch the JWKS at most once per this many seconds (default 30). */
+  jwksCooldownSeconds?: number;
+  /** Longest time a positive introspection answer is cached (default 30; never beyond the token's exp). */
+  introspectionCacheSeconds?: number;
+  /** How long an inactive answer is cached (default 5). */
+  negativeCacheSeconds?: number;
+  /** Status when the introspection endpoint or a stale feed makes validation impossible (default 503). */
+  unavailableStatus?: 401 | 503;
+  /** The feed counts as stale after this long without contact (default 30 s). */
+  feedStalenessSeconds?: number;
+  /** Refuse tokens while the feed is stale (default true). */
+  failClosedWhenFeedStale?: boolean;
+  /** Advanced: resolve verification keys locally instead of fetching the JWKS (the issuer's own server uses it). */
+  keyResolver?: (header: JWTHeaderParameters) => Promise<CryptoKey | KeyObject>;
+  /** Advanced: an extra revocation check run after the signature (the issuer's own server uses it). */
+  isRevoked?: (claims: JWTPayload) => Promise<boolean>;
+}
+
+/** Who called: what a handler gets from `@Principal()`. */
+export interface TesseraPrincipal {
+  sub: string;
+  clientId: string;
+  scopes: string[];
+  sid?: string;
+  claims: JWTPayload;
+}
+
+export function validateOptions(
+  o: TesseraAuthOptions,
+): Required<Pick<TesseraAuthOptions, 'mode'>> & TesseraAuthOptions {
+  const fail = (field: string, why: string) => {
+    throw new Error(`TesseraAuthModule: ${field} ${why}`);
+  };
+  try {
+    const u = new URL(o.issuer);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') fail('issuer', 'must be an http(s) URL');
+  } catch {
+    fail('issuer', 'must be an absolute URL');
+  }
+  if (!o.audience) fail('audience', 'is required (the resource server identifier)');
+  const mode: ValidationMode = o.mode ?? (o.clientId && o.clientSecret ? 'jwt+feed' : 'jwt');
+  if (mode !== 'jwt' && (!o.clientId || !o.clientSecret))
+    fail('clientId/clientSecret', `are required in mode ${mode}`);
+  if (!['jwt', 'introspection', 'jwt+feed'].includes(mode))
+    fail('mode', 'must be jwt, introspection or jwt+feed');
+  return { ...o, mode };
+}

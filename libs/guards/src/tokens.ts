@@ -1,0 +1,1 @@
+export const TESSERA_OPTIONS = Symbol('TESSERA_OPTIONS');

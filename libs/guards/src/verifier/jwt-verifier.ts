@@ -1,0 +1,69 @@
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { TokenRejectedError, VerifierUnavailableError } from '../errors';
+import type { TesseraAuthOptions } from '../options';
+
+// Tessera signs with these; the verifier fixes them (RFC 8725 §3.1): no none, no HMAC
+const ALGORITHMS = ['ES256', 'EdDSA'];
+
+/**
+ * Offline validation of RFC 9068 access tokens against the issuer's JWKS (found by discovery,
+ * cached; an unknown kid refetches at most once per cooldown).
+ */
+export class JwtVerifier {
+  private jwks?: ReturnType<typeof createRemoteJWKSet>;
+  jwksFetchedAt?: number;
+
+  constructor(private readonly o: TesseraAuthOptions) {}
+
+  async init(): Promise<void> {
+    if (this.o.keyResolver) return;
+    const res = await fetch(`${this.o.issuer}/.well-known/openid-configuration`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw new VerifierUnavailableError('ERR_DISCOVERY');
+    const meta = (await res.json()) as { issuer?: string; jwks_uri?: string };
+    // the metadata must be the issuer's own (RFC 8414 §3.3)
+    if (meta.issuer !== this.o.issuer || typeof meta.jwks_uri !== 'string')
+      throw new VerifierUnavailableError('ERR_DISCOVERY_ISSUER');
+    this.jwks = createRemoteJWKSet(new URL(meta.jwks_uri), {
+      cooldownDuration: (this.o.jwksCooldownSeconds ?? 30) * 1000,
+      cacheMaxAge: 10 * 60 * 1000,
+      timeoutDuration: 5000,
+    });
+    await this.jwks.reload();
+    this.jwksFetchedAt = Date.now();
+  }
+
+  get isReady(): boolean {
+    return !!this.o.keyResolver || !!this.jwks;
+  }
+
+  async verify(token: string): Promise<JWTPayload> {
+    const keys = this.o.keyResolver ?? this.jwks;
+    if (!keys) throw new VerifierUnavailableError('ERR_JWKS_NOT_LOADED');
+    try {
+      const { payload } = await jwtVerify(token, keys as Parameters<typeof jwtVerify>[1], {
+        issuer: this.o.issuer,
+        audience: this.o.audience,
+        typ: 'at+jwt', // compared case-insensitively, application/ optional (RFC 9068 §4)
+        algorithms: ALGORITHMS,
+        clockTolerance: this.o.clockToleranceSeconds ?? 60,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'client_id'],
+      });
+      if (
+        typeof payload.iat === 'number' &&
+        payload.iat - (this.o.clockToleranceSeconds ?? 60) > Date.now() / 1000
+      ) {
+        throw new TokenRejectedError('ERR_TOKEN_IAT_FUTURE');
+      }
+      if (typeof payload.client_id !== 'string' || typeof payload.sub !== 'string')
+        throw new TokenRejectedError('ERR_TOKEN_CLAIMS');
+      if (this.jwks && !this.jwks.coolingDown) this.jwksFetchedAt ??= Date.now();
+      return payload;
+    } catch (err) {
+      if (err instanceof TokenRejectedError || err instanceof VerifierUnavailableError) throw err;
+      const code = (err as { code?: string }).code ?? 'ERR_TOKEN_INVALID';
+      throw new TokenRejectedError(code);
+    }
+  }
+}
