@@ -311,16 +311,6 @@ export class ResourceServersService {
     return new Set([...granted].filter((s) => holds.has(s)));
   }
 
-  /** What a user holds, per resource server (for filtering a sign-in's grant). */
-  async userHoldings(tenantId: string, userId: string): Promise<Map<string, Set<string>>> {
-    const out = new Map<string, Set<string>>();
-    for (const p of await this.repo.permissionsOf(tenantId, userId)) {
-      const rs = await this.repo.byId(tenantId, p.resourceServerId);
-      if (rs) out.set(rs.id, this.resolve(rs, p.scopes, p.permissionGroups));
-    }
-    return out;
-  }
-
   async permissionViews(
     tenantId: string,
     userId: string,

@@ -162,12 +162,9 @@ export class SignInController {
     status: 302 | 303,
   ) {
     const policy = this.applications.policy(tenant, r.app);
-    // a user token carries requested ∩ granted to the application ∩ held by the user
-    const holds = await this.resourceServers.userHoldings(tenant.id, session.userId);
-    const resources = r.resources.map((x) => ({
-      ...x,
-      scopes: x.scopes.filter((s) => holds.get(x.resourceServerId)?.has(s)),
-    }));
+    // the grant keeps requested ∩ granted to the application; each minted token is further narrowed
+    // to what the user holds at that moment, so a change of permissions applies at the next refresh
+    const resources = r.resources;
     const code = await this.dataSource.transaction(async (em) => {
       await this.sessions.use(em, tenant.id, session.id, r.app.id, policy);
       return this.grants.issueCode(em, {
