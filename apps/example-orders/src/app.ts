@@ -7,7 +7,7 @@ import {
   TesseraHealthIndicator,
   type ValidationMode,
 } from '@tessera/nest-guards';
-import { OrdersController, OrdersService } from './orders';
+import { OrdersController, OrdersService, UnguardedOrdersController } from './orders';
 
 export interface OrdersConfig {
   port: number;
@@ -72,7 +72,7 @@ export class OrdersModule {
           mode: c.mode,
         }),
       ],
-      controllers: [OrdersController, HealthController],
+      controllers: [OrdersController, UnguardedOrdersController, HealthController],
       providers: [OrdersService, TesseraHealthIndicator],
     };
   }

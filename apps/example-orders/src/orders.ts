@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpException, Injectable, Post } from '@nestjs/common';
-import { Principal, RequireScopes, type TesseraPrincipal } from '@tessera/nest-guards';
+import { Principal, Public, RequireScopes, type TesseraPrincipal } from '@tessera/nest-guards';
 
 export interface Order {
   id: number;
@@ -66,5 +66,17 @@ export class OrdersController {
       );
     }
     return this.orders.create(b.item, b.quantity, who.sub);
+  }
+}
+
+/** The same read without the guard: the benchmark's baseline for the guard's own cost. */
+@Controller('unguarded/orders')
+export class UnguardedOrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Get()
+  @Public()
+  list(): Order[] {
+    return this.orders.list();
   }
 }

@@ -1,0 +1,141 @@
+// Shared pieces of the benchmarks: processes, data, load, measurements. Plain ESM, no build step.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function basic(id, secret) {
+  const enc = (s) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64')}`;
+}
+
+export async function http(url, init = {}) {
+  const res = await fetch(url, { redirect: 'manual', ...init });
+  const text = await res.text();
+  let body = text;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+/** A fresh database on the server DATABASE_URL names; dropped by the returned function. */
+export async function benchDatabase(serverUrl) {
+  const name = `tessera_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** Peak resident memory (VmHWM) and current RSS of a process, in MB. */
+export function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return { peakMb: Math.round(kb('VmHWM') / 1024), rssMb: Math.round(kb('VmRSS') / 1024) };
+  } catch {
+    return { peakMb: 0, rssMb: 0 };
+  }
+}
+
+/** Starts a node process and waits for its health URL. */
+export async function startProcess(script, env, healthUrl, label) {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d.toString()));
+  child.stderr.on('data', (d) => (output += d.toString()));
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${label} exited: ${output.slice(-2000)}`);
+    try {
+      if ((await fetch(healthUrl)).ok)
+        return { child, output: () => output, stop: () => stopProcess(child) };
+    } catch {}
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${label} did not become ready: ${output.slice(-2000)}`);
+}
+
+export async function stopProcess(child) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  for (let i = 0; i < 100 && child.exitCode === null; i++) await sleep(100);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * Runs autocannon and reduces its result to the contract's row: rps, p50/p90/p99 (ms), errors by
+ * status, peak RSS of the measured process.
+ */
+export async function load({
+  url,
+  connections,
+  duration,
+  requests,
+  pid,
+  setupClient,
+  method,
+  headers,
+  body,
+}) {
+  const opts = Object.fromEntries(
+    Object.entries({
+      url,
+      connections,
+      duration,
+      requests,
+      setupClient,
+      method,
+      headers,
+      body,
+    }).filter(([, v]) => v !== undefined),
+  );
+  const result = await autocannon({ ...opts, pipelining: 1, timeout: 10 });
+  const errors = {};
+  for (const [code, v] of Object.entries(result.statusCodeStats ?? {}))
+    if (!code.startsWith('2')) errors[code] = v.count;
+  if (result.errors) errors.network = result.errors;
+  if (result.timeouts) errors.timeout = result.timeouts;
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    errors,
+    peakRssMb: pid ? memoryOf(pid).peakMb : 0,
+  };
+}
+
+export function percentile(values, p) {
+  const s = [...values].sort((a, b) => a - b);
+  if (!s.length) return 0;
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
+}

@@ -1,0 +1,211 @@
+// The benchmark's world: a Tessera server on a fresh database of the real PostgreSQL, a generated
+// data set (3 tenants, 10 000 users, 100 000 live sessions), and signed-in clients with their own
+// refresh-token families.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { basic, freePort, http, startProcess } from './lib.mjs';
+
+const ROOT = resolve(import.meta.dirname, '..');
+export const SERVER = join(ROOT, 'dist/apps/server/main.js');
+export const ORDERS = join(ROOT, 'dist/apps/example-orders/main.js');
+export const CB = 'http://127.0.0.1:9/cb';
+const PASSWORD = 'benchmark password 1';
+
+export function bootstrapFile() {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  const tenants = ['bench', 'bench-b', 'bench-c'].map((slug) => ({
+    slug,
+    name: slug,
+    policy: { reuseGraceSeconds: 10 },
+    resourceServers: [
+      {
+        identifier: 'https://orders.bench.test',
+        name: 'Orders',
+        scopes: [
+          { name: 'orders:read', description: '' },
+          { name: 'orders:write', description: '' },
+        ],
+      },
+    ],
+    applications: [
+      {
+        clientId: 'bench-cc',
+        name: 'CC',
+        type: 'confidential',
+        clientSecret: 'bench-client-credentials-secret-0123456789',
+        grantTypes: ['client_credentials'],
+        grants: [
+          {
+            resourceServer: 'https://orders.bench.test',
+            scopes: ['orders:read'],
+            flows: ['client_credentials'],
+          },
+        ],
+      },
+      {
+        clientId: 'bench-web',
+        name: 'Web',
+        type: 'confidential',
+        clientSecret: 'bench-web-application-secret-0123456789',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [CB],
+        grants: [
+          {
+            resourceServer: 'https://orders.bench.test',
+            scopes: ['orders:read', 'orders:write'],
+            flows: ['user'],
+          },
+        ],
+      },
+    ],
+    users: [
+      {
+        email: 'seed@bench.test',
+        password: PASSWORD,
+        permissions: [
+          { resourceServer: 'https://orders.bench.test', scopes: ['orders:read', 'orders:write'] },
+        ],
+      },
+    ],
+  }));
+  const path = join(dir, 'bootstrap.json');
+  writeFileSync(path, JSON.stringify({ tenants }));
+  return path;
+}
+
+export const WEB = { clientId: 'bench-web', secret: 'bench-web-application-secret-0123456789' };
+export const CC = { clientId: 'bench-cc', secret: 'bench-client-credentials-secret-0123456789' };
+
+export async function startServer(databaseUrl, extraEnv = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess(
+    SERVER,
+    {
+      PORT: String(port),
+      PUBLIC_URL: url,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_MAX: '20',
+      TESSERA_BOOTSTRAP: bootstrapFile(),
+      TESSERA_ADMIN_PASSWORD: 'benchmark admin password',
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    `${url}/readyz`,
+    'tessera',
+  );
+  return { ...proc, url, port, issuer: (slug = 'bench') => `${url}/t/${slug}` };
+}
+
+/** 10 000 users (one argon2 hash, copied) and 100 000 live sessions across the three tenants. */
+export async function generateData(databaseUrl) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      `SELECT u.password_hash, u.tenant_id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = 'seed@bench.test'`,
+    );
+    for (const [i, r] of rows.entries()) {
+      const n = 3334; // × 3 tenants ≈ 10 000 users
+      await c.query(
+        `INSERT INTO users (id, tenant_id, email, password_hash, roles) SELECT gen_random_uuid(), $1, 'u' || g || '@bench.test', $2, '[]' FROM generate_series(1, $3) g`,
+        [r.tenant_id, r.password_hash, n],
+      );
+      await c.query(
+        `INSERT INTO user_permissions (tenant_id, user_id, resource_server_id, scopes, permission_groups)
+         SELECT u.tenant_id, u.id, rs.id, '["orders:read","orders:write"]', '[]' FROM users u JOIN resource_servers rs ON rs.tenant_id = u.tenant_id WHERE u.tenant_id = $1 AND u.email LIKE 'u%@bench.test'`,
+        [r.tenant_id],
+      );
+      await c.query(
+        `INSERT INTO sessions (id, tenant_id, user_id, cookie_hash, auth_time, idle_expires_at, absolute_expires_at, ip, user_agent)
+         SELECT gen_random_uuid(), u.tenant_id, u.id, decode(md5(random()::text || g || u.id), 'hex') || decode(md5(g::text || random()::text), 'hex'),
+                now(), now() + interval '7 days', now() + interval '30 days', '10.0.0.1', 'bench'
+         FROM generate_series(1, 10) g CROSS JOIN (SELECT * FROM users WHERE tenant_id = $1 AND email LIKE 'u%@bench.test') u`,
+        [r.tenant_id],
+      );
+    }
+    await c.query('ANALYZE');
+  } finally {
+    await c.end();
+  }
+}
+
+/** The browser side of a sign-in (form, CSRF cookie), then the code exchange. */
+export async function signIn(server, email, scope = 'orders:read') {
+  const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
+  const challenge = Buffer.from(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)),
+  ).toString('base64url');
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: WEB.clientId,
+    redirect_uri: CB,
+    scope,
+    state: 's',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  const page = await fetch(`${server.issuer()}/authorize?${q}`);
+  const html = await page.text();
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const fields = new URLSearchParams();
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    fields.append(m[1], m[2].replace(/&amp;/g, '&'));
+  fields.set('email', email);
+  fields.set('password', PASSWORD);
+  const post = await fetch(`${server.issuer()}/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+  });
+  const code = new URL(post.headers.get('location')).searchParams.get('code');
+  const res = await http(`${server.issuer()}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: basic(WEB.clientId, WEB.secret),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: CB,
+      code_verifier: verifier,
+    }).toString(),
+  });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+export async function adminToken(server, databaseUrl) {
+  // the automation client's secret was printed once at first start; the bench reads it from stdout
+  const m = /Automation client: (\S+)\s+secret: (\S+)/.exec(server.output());
+  if (!m) throw new Error('no automation client in the first-start output');
+  const res = await http(`${server.url}/t/system/token`, {
+    method: 'POST',
+    headers: {
+      authorization: basic(m[1], m[2]),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  void databaseUrl;
+  return res.body.access_token;
+}
+
+export async function resourceServerCredentials(server, admin) {
+  const list = await http(`${server.url}/admin/api/tenants/bench/resource-servers`, {
+    headers: { authorization: `Bearer ${admin}` },
+  });
+  const rs = list.body.find((r) => r.identifier === 'https://orders.bench.test');
+  const res = await http(
+    `${server.url}/admin/api/tenants/bench/resource-servers/${rs.id}/credentials`,
+    { method: 'POST', headers: { authorization: `Bearer ${admin}` } },
+  );
+  return { clientId: res.body.clientId, secret: res.body.clientSecret };
+}
