@@ -1,6 +1,7 @@
 // Type-aware lint: floating and misused promises, exhaustive switches, eqeqeq, and the layering rule.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   {
@@ -33,6 +34,11 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       eqeqeq: ['error', 'always'],
     },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+    rules: { 'no-empty': ['error', { allowEmptyCatch: true }] },
   },
   {
     files: ['libs/**/*.ts'],
