@@ -107,7 +107,7 @@ export async function generateData(databaseUrl) {
     const { rows } = await c.query(
       `SELECT u.password_hash, u.tenant_id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = 'seed@bench.test'`,
     );
-    for (const [i, r] of rows.entries()) {
+    for (const r of rows) {
       const n = 3334; // × 3 tenants ≈ 10 000 users
       await c.query(
         `INSERT INTO users (id, tenant_id, email, password_hash, roles) SELECT gen_random_uuid(), $1, 'u' || g || '@bench.test', $2, '[]' FROM generate_series(1, $3) g`,
