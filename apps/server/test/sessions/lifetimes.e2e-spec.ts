@@ -43,70 +43,100 @@ async function signedIn(t: TestServer, policy: Record<string, unknown>) {
 
 describe('lifetimes with short TTLs (real seconds; expiry decided by the database clock)', () => {
   const t = useTestServer();
-  const started = () => Date.now();
+  /** Sleeps until a moment the database named, plus a margin: robust to a loaded machine. */
+  const until = async (at: Date, marginMs = 300) =>
+    sleep(Math.max(0, new Date(at).getTime() - Date.now() + marginMs));
+  const family = async (sid: string) =>
+    (
+      await t.sql(`SELECT absolute_expires_at FROM refresh_token_families WHERE session_id = $1`, [
+        sid,
+      ])
+    )[0];
+  const session = async (sid: string) =>
+    (
+      await t.sql(`SELECT idle_expires_at, absolute_expires_at FROM sessions WHERE id = $1`, [sid])
+    )[0];
 
   it('ends an idle refresh token after refreshIdleTtl', async () => {
     const s = await signedIn(t, { accessTokenTtl: '1s', refreshIdleTtl: '2s' });
-    await sleep(2300);
+    const [row] = await t.sql(
+      `SELECT rt.idle_expires_at FROM refresh_tokens rt JOIN refresh_token_families f ON f.id = rt.family_id WHERE f.session_id = $1`,
+      [s.sid],
+    );
+    await until(row.idle_expires_at);
     expect((await s.refresh(s.rt)).body.error).toBe('invalid_grant');
   });
 
   it('counts the refresh absolute lifetime from sign-in: rotation never extends it', async () => {
-    const t0 = started();
     const s = await signedIn(t, {
       accessTokenTtl: '1s',
-      refreshIdleTtl: '2s',
-      refreshAbsoluteTtl: '3s',
+      refreshIdleTtl: '3s',
+      refreshAbsoluteTtl: '4s',
     });
+    const { absolute_expires_at: end } = await family(s.sid);
     let rt = s.rt;
-    for (const at of [1000, 2000]) {
-      await sleep(at - (Date.now() - t0));
+    for (const before of [2500, 1200]) {
+      await sleep(Math.max(0, new Date(end).getTime() - Date.now() - before));
       const r = await s.refresh(rt);
       expect(r.status).toBe(200);
       rt = r.body.refresh_token;
     }
-    await sleep(3300 - (Date.now() - t0));
-    expect((await s.refresh(rt)).body.error).toBe('invalid_grant'); // its idle time is not over, its family's life is
+    // the newest token's idle time would run past the family's end: it is capped there
+    const [last] = await t.sql(
+      `SELECT rt.idle_expires_at <= f.absolute_expires_at AS capped FROM refresh_tokens rt JOIN refresh_token_families f ON f.id = rt.family_id WHERE f.session_id = $1 AND rt.used_at IS NULL`,
+      [s.sid],
+    );
+    expect(last.capped).toBe(true);
+    expect(new Date((await family(s.sid)).absolute_expires_at).getTime()).toBe(
+      new Date(end).getTime(),
+    ); // rotation did not move it
+    await until(end);
+    expect((await s.refresh(rt)).body.error).toBe('invalid_grant');
   });
 
   it('slides the session’s idle expiry on each refresh, never past the absolute limit', async () => {
-    const t0 = started();
     const s = await signedIn(t, {
       accessTokenTtl: '1s',
-      refreshIdleTtl: '2s',
-      refreshAbsoluteTtl: '4s',
-      sessionIdleTtl: '2s',
-      sessionAbsoluteTtl: '4s',
+      refreshIdleTtl: '3s',
+      refreshAbsoluteTtl: '6s',
+      sessionIdleTtl: '3s',
+      sessionAbsoluteTtl: '6s',
       sliding: true,
     });
+    const first = await session(s.sid);
     let rt = s.rt;
-    for (const at of [1500, 3000]) {
-      await sleep(at - (Date.now() - t0));
+    for (let i = 0; i < 2; i++) {
+      const { idle_expires_at } = await session(s.sid);
+      await sleep(Math.max(0, new Date(idle_expires_at).getTime() - Date.now() - 1200));
       const r = await s.refresh(rt);
-      expect(r.status).toBe(200); // beyond the first idle expiry (2 s): sliding kept it alive
+      expect(r.status).toBe(200);
       rt = r.body.refresh_token;
     }
-    const [row] = await t.sql(
-      `SELECT idle_expires_at <= absolute_expires_at AS capped FROM sessions WHERE id = $1`,
-      [s.sid],
-    );
-    expect(row.capped).toBe(true);
-    await sleep(4300 - (Date.now() - t0));
+    const now = await session(s.sid);
+    expect(new Date(now.idle_expires_at).getTime()).toBeGreaterThan(
+      new Date(first.idle_expires_at).getTime(),
+    ); // it slid
+    expect(new Date(now.idle_expires_at).getTime()).toBeLessThanOrEqual(
+      new Date(now.absolute_expires_at).getTime(),
+    ); // capped
+    expect(Date.now()).toBeGreaterThan(new Date(first.idle_expires_at).getTime()); // alive past its first idle expiry
+    await until(now.absolute_expires_at);
     expect((await s.refresh(rt)).body.error).toBe('invalid_grant');
-    // and the browser's SSO session is over too
     const page = await s.browser.get(
       `${t.issuer(s.slug)}/authorize?response_type=code&client_id=${s.app.clientId}&redirect_uri=${encodeURIComponent(cb)}`,
     );
-    expect(page.status).toBe(200);
+    expect(page.status).toBe(200); // and the browser's SSO session is over too
   });
 
   it('without sliding, ends the session at its first idle expiry despite activity', async () => {
-    const t0 = started();
     const s = await signedIn(t, { accessTokenTtl: '1s', sessionIdleTtl: '2s', sliding: false });
-    await sleep(1000 - (Date.now() - t0));
+    const first = await session(s.sid);
     const r = await s.refresh(s.rt);
     expect(r.status).toBe(200);
-    await sleep(2300 - (Date.now() - t0));
+    expect(new Date((await session(s.sid)).idle_expires_at).getTime()).toBe(
+      new Date(first.idle_expires_at).getTime(),
+    );
+    await until(first.idle_expires_at);
     expect((await s.refresh(r.body.refresh_token)).body.error).toBe('invalid_grant');
   });
 });

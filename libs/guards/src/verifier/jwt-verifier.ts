@@ -11,6 +11,9 @@ const ALGORITHMS = ['ES256', 'EdDSA'];
  */
 export class JwtVerifier {
   private jwks?: ReturnType<typeof createRemoteJWKSet>;
+  // tokens whose signature and claims were checked once: only their expiry is rechecked (revocation
+  // is checked by the caller on every request); bounded, cleared when full
+  private readonly verified = new Map<string, JWTPayload>();
   jwksFetchedAt?: number;
 
   constructor(private readonly o: TesseraAuthOptions) {}
@@ -39,6 +42,13 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<JWTPayload> {
+    const tolerance = this.o.clockToleranceSeconds ?? 60;
+    const hit = this.verified.get(token);
+    if (hit) {
+      if ((hit.exp as number) + tolerance > Date.now() / 1000) return hit;
+      this.verified.delete(token);
+      throw new TokenRejectedError('ERR_JWT_EXPIRED');
+    }
     const keys = this.o.keyResolver ?? this.jwks;
     if (!keys) throw new VerifierUnavailableError('ERR_JWKS_NOT_LOADED');
     try {
@@ -59,6 +69,8 @@ export class JwtVerifier {
       if (typeof payload.client_id !== 'string' || typeof payload.sub !== 'string')
         throw new TokenRejectedError('ERR_TOKEN_CLAIMS');
       if (this.jwks && !this.jwks.coolingDown) this.jwksFetchedAt ??= Date.now();
+      if (this.verified.size >= 10_000) this.verified.clear();
+      this.verified.set(token, payload);
       return payload;
     } catch (err) {
       if (err instanceof TokenRejectedError || err instanceof VerifierUnavailableError) throw err;
