@@ -13,21 +13,42 @@ describe('the verification core against a real Tessera', () => {
 
   beforeAll(async () => {
     ({ slug } = await t.given.tenant());
-    audience = (await t.given.resourceServer(slug, { scopes: [{ name: 'a', description: '' }], accessTokenTtl: '1s' })).identifier;
-    app = await t.given.app(slug, { grants: [{ resourceServer: audience, scopes: ['a'], flows: ['client_credentials'] }] });
+    audience = (
+      await t.given.resourceServer(slug, {
+        scopes: [{ name: 'a', description: '' }],
+        accessTokenTtl: '1s',
+      })
+    ).identifier;
+    app = await t.given.app(slug, {
+      grants: [{ resourceServer: audience, scopes: ['a'], flows: ['client_credentials'] }],
+    });
   });
 
   it('refuses a token past exp beyond the clock tolerance', async () => {
-    const verifier = new TesseraVerifier({ issuer: t.issuer(slug), audience, mode: 'jwt', clockToleranceSeconds: 1 });
+    const verifier = new TesseraVerifier({
+      issuer: t.issuer(slug),
+      audience,
+      mode: 'jwt',
+      clockToleranceSeconds: 1,
+    });
     await verifier.init();
-    const token = (await t.token(slug, { grant_type: 'client_credentials' }, app)).body.access_token;
-    await expect(verifier.verify(token)).resolves.toMatchObject({ clientId: app.clientId, scopes: ['a'] });
+    const token = (await t.token(slug, { grant_type: 'client_credentials' }, app)).body
+      .access_token;
+    await expect(verifier.verify(token)).resolves.toMatchObject({
+      clientId: app.clientId,
+      scopes: ['a'],
+    });
     await new Promise((r) => setTimeout(r, 2600));
     await expect(verifier.verify(token)).rejects.toEqual(new TokenRejectedError('ERR_JWT_EXPIRED'));
   });
 
   it('refetches the JWKS at most once per cooldown however many unknown kids arrive', async () => {
-    const verifier = new TesseraVerifier({ issuer: t.issuer(slug), audience, mode: 'jwt', jwksCooldownSeconds: 30 });
+    const verifier = new TesseraVerifier({
+      issuer: t.issuer(slug),
+      audience,
+      mode: 'jwt',
+      jwksCooldownSeconds: 30,
+    });
     await verifier.init();
     const fetchesBefore = t.logs.lines.filter((l) => l.includes(`/t/${slug}/jwks.json`)).length;
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -37,7 +58,8 @@ describe('the verification core against a real Tessera', () => {
       const token = `${input}.${sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
       await expect(verifier.verify(token)).rejects.toBeInstanceOf(TokenRejectedError);
     }
-    const fetches = t.logs.lines.filter((l) => l.includes(`/t/${slug}/jwks.json`)).length - fetchesBefore;
+    const fetches =
+      t.logs.lines.filter((l) => l.includes(`/t/${slug}/jwks.json`)).length - fetchesBefore;
     expect(fetches).toBeLessThanOrEqual(1);
     // and it still verifies real tokens
     const real = (await t.token(slug, { grant_type: 'client_credentials' }, app)).body.access_token;
