@@ -8,6 +8,7 @@ import {
   startTestServer,
   useTestServer,
   type TestServer,
+  signIn as signInAs,
 } from '../support/harness';
 import { LogoutReceiver } from '../support/receiver';
 
@@ -29,28 +30,14 @@ async function world(
     ...(backchannelLogoutUri ? { backchannelLogoutUri } : {}),
   });
   const user = await t.given.user(slug);
-  const signIn = async () => {
-    const s = await authorize(t, slug, {
-      clientId: web.clientId,
+  const signIn = () =>
+    signInAs(t, slug, {
+      app: web,
       redirectUri: cb,
       email: user.email,
       password: user.password,
       scope: 'openid',
     });
-    const body = (
-      await t.token(
-        slug,
-        {
-          grant_type: 'authorization_code',
-          code: s.code,
-          redirect_uri: cb,
-          code_verifier: s.verifier!,
-        },
-        web,
-      )
-    ).body;
-    return { ...body, sid: claims(body.access_token).sid as string, browser: s.browser };
-  };
   return { slug, web, user, signIn };
 }
 

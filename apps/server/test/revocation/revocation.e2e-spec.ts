@@ -7,6 +7,7 @@ import {
   eventually,
   useTestServer,
   type TestServer,
+  signIn as signInAs,
 } from '../support/harness';
 import { LogoutReceiver } from '../support/receiver';
 
@@ -60,29 +61,15 @@ async function world(
   const user = await t.given.user(slug, {
     permissions: [{ resourceServer: rs.identifier, scopes: ['orders:read'] }],
   });
-  const signIn = async (app = web, browser?: Parameters<typeof authorize>[2]['browser']) => {
-    const s = await authorize(t, slug, {
+  const signIn = (app = web, browser?: Parameters<typeof authorize>[2]['browser']) =>
+    signInAs(t, slug, {
+      app,
       browser,
-      clientId: app.clientId,
       redirectUri: cb,
       email: user.email,
       password: user.password,
       scope: 'openid orders:read',
     });
-    const body = (
-      await t.token(
-        slug,
-        {
-          grant_type: 'authorization_code',
-          code: s.code,
-          redirect_uri: cb,
-          code_verifier: s.verifier!,
-        },
-        app,
-      )
-    ).body;
-    return { ...body, sid: claims(body.access_token).sid as string, browser: s.browser };
-  };
   const introspect = (
     token: string,
     as: { clientId: string; secret: string } = creds,

@@ -1,4 +1,4 @@
-import { authorize, useTestServer } from '../support/harness';
+import { useTestServer, signIn as signInAs } from '../support/harness';
 
 const cb = 'https://app.example.test/cb';
 
@@ -11,34 +11,10 @@ describe('admin API: live sessions', () => {
   let bob: { id: string; email: string; password: string };
   const sids: string[] = [];
 
-  const signIn = async (
+  const signIn = (
     app: { clientId: string; secret: string },
     u: { email: string; password: string },
-  ) => {
-    const s = await authorize(t, slug, {
-      clientId: app.clientId,
-      redirectUri: cb,
-      email: u.email,
-      password: u.password,
-    });
-    const tokens = (
-      await t.token(
-        slug,
-        {
-          grant_type: 'authorization_code',
-          code: s.code,
-          redirect_uri: cb,
-          code_verifier: s.verifier!,
-        },
-        app,
-      )
-    ).body;
-    return {
-      ...tokens,
-      sid: JSON.parse(Buffer.from(tokens.access_token.split('.')[1], 'base64url').toString())
-        .sid as string,
-    };
-  };
+  ) => signInAs(t, slug, { app, redirectUri: cb, email: u.email, password: u.password });
 
   beforeAll(async () => {
     ({ slug } = await t.given.tenant());

@@ -1,4 +1,4 @@
-import { authorize, useTestServer, type TestServer } from '../support/harness';
+import { useTestServer, type TestServer, signIn as signInAs } from '../support/harness';
 
 const cb = 'https://app.example.test/cb';
 
@@ -31,32 +31,14 @@ async function setup(t: TestServer, policy: Record<string, unknown>) {
       { resourceServer: other, scopes: ['x'] },
     ],
   });
-  const signIn = async () => {
-    const s = await authorize(t, slug, {
-      clientId: app.clientId,
+  const signIn = () =>
+    signInAs(t, slug, {
+      app,
       redirectUri: cb,
       email: user.email,
       password: user.password,
       scope: 'openid a b x',
     });
-    const res = await t.token(
-      slug,
-      {
-        grant_type: 'authorization_code',
-        code: s.code,
-        redirect_uri: cb,
-        code_verifier: s.verifier!,
-      },
-      app,
-    );
-    expect(res.status).toBe(200);
-    return {
-      ...res.body,
-      browser: s.browser,
-      sid: JSON.parse(Buffer.from(res.body.access_token.split('.')[1], 'base64url').toString())
-        .sid as string,
-    };
-  };
   const refresh = (
     token: string,
     extra: Record<string, string | string[]> = {},

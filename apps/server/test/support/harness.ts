@@ -311,6 +311,39 @@ export async function authorize(t: TestServer, slug: string, o: SignInOptions): 
   return { browser, code, location, verifier: challenge ? challenge.verifier : undefined };
 }
 
+export interface SignedInTokens {
+  access_token: string;
+  refresh_token: string;
+  id_token: string;
+  scope: string;
+  expires_in: number;
+  /** The session the access token names. */
+  sid: string;
+  browser: Browser;
+}
+
+/** A whole sign-in: /authorize in a browser, then the code exchange (Basic for confidential clients). */
+export async function signIn(
+  t: TestServer,
+  slug: string,
+  o: Omit<SignInOptions, 'clientId'> & { app: { clientId: string; secret?: string } },
+): Promise<SignedInTokens> {
+  const s = await authorize(t, slug, { ...o, clientId: o.app.clientId });
+  const params = {
+    grant_type: 'authorization_code',
+    code: s.code,
+    redirect_uri: o.redirectUri,
+    code_verifier: s.verifier!,
+  };
+  const res = o.app.secret
+    ? await t.token(slug, params, { clientId: o.app.clientId, secret: o.app.secret })
+    : await t.token(slug, { ...params, client_id: o.app.clientId });
+  if (res.status !== 200) throw new Error(`code exchange: ${res.status} ${res.text}`);
+  const sid = JSON.parse(Buffer.from(res.body.access_token.split('.')[1], 'base64url').toString())
+    .sid as string;
+  return { ...res.body, sid, browser: s.browser };
+}
+
 /** Polls an assertion until it passes (async effects), never a fixed sleep. */
 export async function eventually(
   assertion: () => Promise<void> | void,
