@@ -171,13 +171,11 @@ export class ResourceServersService {
     applicationId: string,
     flow: GrantFlow,
   ): Promise<GrantedResource[]> {
-    const grants = (await this.repo.grantsOf(tenantId, applicationId)).filter((g) =>
-      g.flows.includes(flow),
-    );
+    const rows = await this.repo.grantsWithServers(tenantId, applicationId);
     const out: GrantedResource[] = [];
-    for (const g of grants) {
-      const rs = await this.repo.byId(tenantId, g.resourceServerId);
-      if (rs) out.push({ resourceServer: rs, scopes: this.grantScopes(g, rs) });
+    for (const { grant, resourceServer } of rows) {
+      if (grant.flows.includes(flow))
+        out.push({ resourceServer, scopes: this.grantScopes(grant, resourceServer) });
     }
     return out;
   }
