@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AdminModule } from './admin';
@@ -21,6 +21,7 @@ import { IntrospectionModule } from './introspection';
 import { LogoutModule } from './logout';
 import { RevocationModule } from './revocation';
 import { AuditModule } from './audit';
+import { MetricsModule } from './metrics';
 import { Global } from '@nestjs/common';
 
 @Global()
@@ -59,10 +60,15 @@ export class AppModule {
           // migrations run before anything else touches the database, under an advisory lock
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize(); // useFactory always returns options
-            await migrateUnderLock(ds);
+            const ran = await migrateUnderLock(ds);
+            // instances starting together: one applies, the others log that nothing was pending
+            new Logger('Database').log(
+              ran.length ? `applied migrations: ${ran.join(', ')}` : 'no pending migrations',
+            );
             return ds;
           },
         }),
+        MetricsModule,
         SecretsModule,
         HealthModule,
         KeysModule,

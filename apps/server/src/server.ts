@@ -12,6 +12,7 @@ import type { AppConfig } from './config';
 import { NotifyBus, resolveDatabase } from './database';
 import { Readiness } from './health';
 import { AllExceptionsFilter, createLogger, PinoNestLogger, requestContext } from './http';
+import { httpMetrics, Metrics } from './metrics';
 import { SecretsService } from './secrets';
 
 export interface RunningServer {
@@ -48,6 +49,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
   }
   const bus = new NotifyBus(db.url);
   let app: NestExpressApplication | undefined;
+  let isDraining = false;
   try {
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.register(config, db.url, db.poolMax, bus),
@@ -60,8 +62,11 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
     app.use(requestContext(logger));
+    app.use(httpMetrics(app.get(Metrics)));
     app.use(
       (req: { path: string }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
+        // shutting down: answer what is in flight, then let the client reconnect elsewhere
+        if (isDraining) res.setHeader('Connection', 'close');
         res.setHeader('X-Content-Type-Options', 'nosniff');
         res.setHeader('X-Frame-Options', 'DENY');
         res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
@@ -100,7 +105,8 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     const server = await app.listen(config.port);
     server.keepAliveTimeout = 5000;
     const port = (server.address() as AddressInfo).port;
-    app.get(Readiness).isStarted = true;
+    const readiness = app.get(Readiness);
+    readiness.isStarted = true;
     const running = app;
     let stopping: Promise<void> | undefined;
     return {
@@ -112,10 +118,22 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
       bootstrap,
       stop: () =>
         (stopping ??= (async () => {
+          // stop accepting: /readyz fails so a balancer looks elsewhere, the listener closes, and
+          // every connection closes after its in-flight answer (idle ones at once)
+          readiness.isStarted = false;
+          isDraining = true;
+          const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+          const idle = setInterval(() => server.closeIdleConnections(), 100);
           const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-          server.closeIdleConnections();
-          await running.close();
-          clearTimeout(force);
+          try {
+            // destroy hooks end the SSE streams and stop the workers; Nest then waits for the HTTP
+            // server to drain before the shutdown hooks close the pool, so in-flight requests finish
+            await running.close();
+            await drained;
+          } finally {
+            clearInterval(idle);
+            clearTimeout(force);
+          }
           await bus.stop();
           await db.stop();
         })()),

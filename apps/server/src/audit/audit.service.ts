@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { Metrics } from '../metrics';
 import { AuditEvent } from './audit-event.entity';
 
 export type AuditType =
@@ -40,7 +41,10 @@ export interface AuditView {
 /** The per-tenant security log (reuse detected, revocations, failed sign-ins). */
 @Injectable()
 export class AuditService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: Metrics,
+  ) {}
 
   async record(em: EntityManager | undefined, e: AuditInput): Promise<void> {
     await (em ?? this.dataSource.manager).getRepository(AuditEvent).insert({
@@ -54,6 +58,7 @@ export class AuditService {
       userAgent: e.userAgent?.slice(0, 500) ?? null,
       detail: (e.detail ?? {}) as never, // jsonb column; TypeORM's deep-partial type does not model it
     });
+    this.metrics.securityEvent(e.type);
   }
 
   async list(

@@ -34,6 +34,7 @@ const envSchema = z.object({
   TESSERA_ALLOW_PRIVATE_URIS: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLOCK_OFFSET_MS: int(-86_400_000, 86_400_000).default(0),
+  TESSERA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface AppConfig {
@@ -52,6 +53,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Test builds only: shifts this instance's clock, to test skew between instances. */
   clockOffsetMs: number;
+  /** Set: GET /metrics requires `Authorization: Bearer <this>`; unset: it is open (docs/operations.md). */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {}
@@ -93,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     allowPrivateUris: e.TESSERA_ALLOW_PRIVATE_URIS,
     logLevel: e.LOG_LEVEL,
     clockOffsetMs: e.CLOCK_OFFSET_MS,
+    metricsToken: e.TESSERA_METRICS_TOKEN,
   });
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res, type OnModuleDestroy } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { NotifyBus, REVOCATIONS_CHANNEL } from '../database';
+import { Metrics } from '../metrics';
 import { Form, InvalidRequest } from '../http';
 import { RevocationRepository, type FeedRow } from '../revocation';
 import { TenantsService } from '../tenants';
@@ -37,7 +38,10 @@ export class RevocationFeedController implements OnModuleDestroy {
     private readonly clients: ClientAuthenticator,
     private readonly repo: RevocationRepository,
     private readonly bus: NotifyBus,
-  ) {}
+    private readonly metrics: Metrics,
+  ) {
+    metrics.watchFeedSubscribers(() => this.streams.size);
+  }
 
   onModuleDestroy(): void {
     for (const res of this.streams) res.end();
@@ -97,8 +101,10 @@ export class RevocationFeedController implements OnModuleDestroy {
         do {
           again = false;
           const rows = await this.repo.eventsAfter(tenant.id, cursor, PAGE);
-          for (const e of rows)
+          for (const e of rows) {
             res.write(`id: ${e.id}\nevent: revocation\ndata: ${JSON.stringify(eventData(e))}\n\n`);
+            this.metrics.feedDelivered(e.createdAt);
+          }
           if (rows.length) cursor = rows[rows.length - 1].id;
           if (rows.length === PAGE) again = true;
         } while (again && !res.writableEnded);

@@ -42,6 +42,14 @@ export class BackchannelRepository {
     return Array.isArray(result) && Array.isArray(result[0]) ? result[0] : [];
   }
 
+  /** Logouts not yet sent (due or waiting for a retry): the outbox depth. */
+  async pendingCount(): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM backchannel_deliveries WHERE status = 'pending'`,
+    );
+    return rows[0].n;
+  }
+
   async delivered(id: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE backchannel_deliveries SET status = 'delivered', delivered_at = now(), last_error = NULL WHERE id = $1`,

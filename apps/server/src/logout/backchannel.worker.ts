@@ -11,6 +11,7 @@ import { Clock } from '../clock';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { NotifyBus, OUTBOX_CHANNEL } from '../database';
 import { KeysService } from '../keys';
+import { Metrics } from '../metrics';
 import { SessionsService } from '../sessions';
 import { TenantsService } from '../tenants';
 import { BackchannelRepository, type ClaimedDelivery } from './backchannel.repository';
@@ -43,10 +44,12 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
     this.bus.on(OUTBOX_CHANNEL, this.onNotify);
+    this.metrics.watchOutboxDepth(() => this.repo.pendingCount());
     this.timer = setInterval(() => this.kick(), 1000);
     this.sweepTimer = setInterval(() => void this.sweep(), 5000);
     this.timer.unref();
@@ -122,12 +125,16 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
       await res.arrayBuffer().catch(() => undefined);
       if (res.status === 200 || res.status === 204) {
         await this.repo.delivered(d.id);
+        this.metrics.backchannelDeliveries.inc({ outcome: 'delivered' });
         return;
       }
       error = `HTTP ${res.status}`;
     } catch (err) {
       error = (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed';
     }
+    this.metrics.backchannelDeliveries.inc({
+      outcome: error.startsWith('HTTP') ? 'http' : error === 'timeout' ? 'timeout' : 'connection',
+    });
     const retry = d.attempts >= MAX_ATTEMPTS ? null : Math.min(2 ** d.attempts, 3600);
     this.logger.warn(
       `delivery ${d.id} to ${d.clientId} failed (${error}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { REVOCATIONS_CHANNEL, OUTBOX_CHANNEL } from '../database';
+import { Metrics } from '../metrics';
 import type { RevocationType } from './revocation.entity';
 
 export interface FeedRow {
@@ -13,11 +14,15 @@ export interface FeedRow {
   reason: string | null;
   notBefore: Date | null;
   expiresAt: Date;
+  createdAt: Date;
 }
 
 @Injectable()
 export class RevocationRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: Metrics,
+  ) {}
 
   /**
    * Events of a tenant are written one transaction at a time (an advisory lock held to commit), so
@@ -60,6 +65,7 @@ export class RevocationRepository {
       ],
     );
     await em.query(`SELECT pg_notify($1, $2)`, [REVOCATIONS_CHANNEL, e.tenantId]);
+    this.metrics.revocations.inc({ type: e.type });
   }
 
   /** Outbox rows for every application of the session that has a back-channel logout URI. */
@@ -77,7 +83,7 @@ export class RevocationRepository {
 
   async eventsAfter(tenantId: string, after: string, limit: number): Promise<FeedRow[]> {
     return this.dataSource.query(
-      `SELECT id::text AS id, type, sid, jti, sub, client_id AS "clientId", reason, not_before AS "notBefore", expires_at AS "expiresAt"
+      `SELECT id::text AS id, type, sid, jti, sub, client_id AS "clientId", reason, not_before AS "notBefore", expires_at AS "expiresAt", created_at AS "createdAt"
        FROM revocation_events WHERE tenant_id = $1 AND id > $2::bigint AND expires_at > now() ORDER BY id LIMIT $3`,
       [tenantId, after, limit],
     );

@@ -1,0 +1,3 @@
+export { MetricsModule } from './metrics.module';
+export { Metrics } from './metrics';
+export { httpMetrics } from './http-metrics';

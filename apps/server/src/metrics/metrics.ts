@@ -1,0 +1,138 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+
+/** Upper bounds in seconds: sub-millisecond cache hits up to a slow sign-in (argon2) under load. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const FEED_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The server's Prometheus metrics (docs/operations.md lists them). One registry per application,
+ * so two servers in one process (tests) never share counters. Counters count on this instance;
+ * sum them across instances. Labels are bounded sets: grant types, route templates, event types —
+ * never a raw path, a tenant slug, a client id or a token.
+ */
+@Injectable()
+export class Metrics implements OnModuleDestroy {
+  readonly registry = new Registry();
+
+  readonly tokensIssued = new Counter({
+    name: 'tessera_tokens_issued_total',
+    help: 'Token endpoint answers that issued tokens, by grant type',
+    labelNames: ['grant_type'] as const,
+    registers: [this.registry],
+  });
+  readonly refreshes = new Counter({
+    name: 'tessera_refreshes_total',
+    help: 'refresh_token grants by outcome: rotated (tokens issued) or refused',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly reuseDetected = new Counter({
+    name: 'tessera_refresh_token_reuse_detected_total',
+    help: 'Used refresh tokens presented again outside the grace period (the family or session was revoked)',
+    registers: [this.registry],
+  });
+  readonly securityEvents = new Counter({
+    name: 'tessera_security_events_total',
+    help: 'Security log entries written, by type (sign-in failures, throttling, reuse, revocations)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly revocations = new Counter({
+    name: 'tessera_revocations_total',
+    help: 'Revocation feed events written, by type (session, family, access_token, user)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly feedLag = new Histogram({
+    name: 'tessera_revocation_feed_lag_seconds',
+    help: 'From a revocation event being written to its delivery to a live feed subscriber (SSE)',
+    buckets: FEED_LAG_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly backchannelDeliveries = new Counter({
+    name: 'tessera_backchannel_deliveries_total',
+    help: 'Back-channel logout sends by outcome: delivered, or failed (timeout, connection, http)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'tessera_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status class',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private feedSubscriberCount: () => number = () => 0;
+  private outboxDepthQuery: () => Promise<number> = async () => 0;
+
+  constructor(dataSource: DataSource) {
+    collectDefaultMetrics({ register: this.registry });
+    const pool = () => (dataSource.driver as unknown as { master?: Pool }).master;
+    const subscribers = () => this.feedSubscriberCount();
+    const depth = () => this.outboxDepthQuery();
+    new Gauge({
+      name: 'tessera_revocation_feed_subscribers',
+      help: 'Open revocation feed (SSE) streams on this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(subscribers());
+      },
+    });
+    new Gauge({
+      name: 'tessera_backchannel_outbox_depth',
+      help: 'Back-channel logouts waiting to be sent (all instances: read from the database)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await depth().catch(() => NaN)); // NaN: the database did not answer
+      },
+    });
+    new Gauge({
+      name: 'tessera_db_pool_connections',
+      help: 'Database pool connections of this instance: total open, idle, and requests waiting for one',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const p = pool();
+        this.set({ state: 'total' }, p?.totalCount ?? 0);
+        this.set({ state: 'idle' }, p?.idleCount ?? 0);
+        this.set({ state: 'waiting' }, p?.waitingCount ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tessera_db_pool_max',
+      help: 'The size limit of the database pool of this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(pool()?.options.max ?? 0);
+      },
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.registry.clear();
+  }
+
+  /** The revocation feed reports how many streams it holds open. */
+  watchFeedSubscribers(count: () => number): void {
+    this.feedSubscriberCount = count;
+  }
+
+  /** The back-channel worker reports how deep its outbox is (read at scrape time). */
+  watchOutboxDepth(depth: () => Promise<number>): void {
+    this.outboxDepthQuery = depth;
+  }
+
+  /** A revocation feed event went out to a live subscriber. */
+  feedDelivered(createdAt: Date | string): void {
+    this.feedLag.observe(Math.max(0, (Date.now() - new Date(createdAt).getTime()) / 1000));
+  }
+
+  securityEvent(type: string): void {
+    this.securityEvents.inc({ type });
+    if (type === 'refresh_token_reuse') this.reuseDetected.inc();
+  }
+}
