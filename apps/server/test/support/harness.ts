@@ -275,7 +275,11 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
  * The browser side of the authorization code flow: /authorize, the sign-in form (or SSO), back to
  * the redirect URI with a code.
  */
-export async function authorize(t: TestServer, slug: string, o: SignInOptions): Promise<SignedIn> {
+export async function authorize(
+  t: Pick<TestServer, 'issuer'>,
+  slug: string,
+  o: SignInOptions,
+): Promise<SignedIn> {
   const browser = o.browser ?? new Browser();
   const challenge = o.pkce === false ? undefined : (o.pkce ?? pkce());
   const q = new URLSearchParams({
@@ -324,7 +328,7 @@ export interface SignedInTokens {
 
 /** A whole sign-in: /authorize in a browser, then the code exchange (Basic for confidential clients). */
 export async function signIn(
-  t: TestServer,
+  t: Pick<TestServer, 'issuer' | 'token'>,
   slug: string,
   o: Omit<SignInOptions, 'clientId'> & { app: { clientId: string; secret?: string } },
 ): Promise<SignedInTokens> {
