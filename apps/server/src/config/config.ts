@@ -34,7 +34,11 @@ const envSchema = z.object({
   TESSERA_ALLOW_PRIVATE_URIS: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLOCK_OFFSET_MS: int(-86_400_000, 86_400_000).default(0),
-  TESSERA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TESSERA_METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'must be usable as a Bearer token (RFC 6750 §2.1 characters)')
+    .optional(),
 });
 
 export interface AppConfig {
