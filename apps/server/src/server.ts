@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, text } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { SystemSetup, type FirstStart } from './admin';
@@ -50,6 +51,8 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
   const bus = new NotifyBus(db.url);
   let app: NestExpressApplication | undefined;
   let isDraining = false;
+  // answers not yet started, so a shutdown can still mark them Connection: close
+  const inFlight = new Set<ServerResponse>();
   try {
     app = await NestFactory.create<NestExpressApplication>(
       AppModule.register(config, db.url, db.poolMax, bus),
@@ -62,11 +65,18 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     app.disable('x-powered-by');
     app.set('trust proxy', 'loopback');
     app.use(requestContext(logger));
+    app.use((_req: unknown, res: ServerResponse, next: () => void) => {
+      // shutting down: answer, then let the client reconnect elsewhere
+      if (isDraining) res.setHeader('Connection', 'close');
+      else {
+        inFlight.add(res);
+        res.once('close', () => inFlight.delete(res));
+      }
+      next();
+    });
     app.use(httpMetrics(app.get(Metrics)));
     app.use(
       (req: { path: string }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
-        // shutting down: answer what is in flight, then let the client reconnect elsewhere
-        if (isDraining) res.setHeader('Connection', 'close');
         res.setHeader('X-Content-Type-Options', 'nosniff');
         res.setHeader('X-Frame-Options', 'DENY');
         res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
@@ -122,6 +132,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
           // every connection closes after its in-flight answer (idle ones at once)
           readiness.isStarted = false;
           isDraining = true;
+          for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
           const drained = new Promise<void>((resolve) => server.close(() => resolve()));
           const idle = setInterval(() => server.closeIdleConnections(), 100);
           const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
