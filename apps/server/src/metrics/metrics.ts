@@ -74,22 +74,7 @@ export class Metrics implements OnModuleDestroy {
     const pool = () => (dataSource.driver as unknown as { master?: Pool }).master;
     const subscribers = () => this.feedSubscriberCount();
     const depth = () => this.outboxDepthQuery();
-    new Gauge({
-      name: 'tessera_revocation_feed_subscribers',
-      help: 'Open revocation feed (SSE) streams on this instance',
-      registers: [this.registry],
-      collect() {
-        this.set(subscribers());
-      },
-    });
-    new Gauge({
-      name: 'tessera_backchannel_outbox_depth',
-      help: 'Back-channel logouts waiting to be sent (all instances: read from the database)',
-      registers: [this.registry],
-      async collect() {
-        this.set(await depth().catch(() => NaN)); // NaN: the database did not answer
-      },
-    });
+    // read before the outbox query below takes a connection, so `waiting` does not count the scrape
     new Gauge({
       name: 'tessera_db_pool_connections',
       help: 'Database pool connections of this instance: total open, idle, and requests waiting for one',
@@ -108,6 +93,22 @@ export class Metrics implements OnModuleDestroy {
       registers: [this.registry],
       collect() {
         this.set(pool()?.options.max ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tessera_revocation_feed_subscribers',
+      help: 'Open revocation feed (SSE) streams on this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(subscribers());
+      },
+    });
+    new Gauge({
+      name: 'tessera_backchannel_outbox_depth',
+      help: 'Back-channel logouts waiting to be sent (all instances: read from the database)',
+      registers: [this.registry],
+      async collect() {
+        this.set(await depth().catch(() => NaN)); // NaN: the database did not answer
       },
     });
   }

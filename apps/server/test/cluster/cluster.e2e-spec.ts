@@ -14,6 +14,7 @@ import {
   automationCredentials,
   ensureServerBuilt,
   sample,
+  spawnCluster,
   startCluster,
   subscribeFeed,
   via,
@@ -309,6 +310,17 @@ function clusterSuite() {
     for (const i of cluster.instances) await expect(fetch(`${i.url}/healthz`)).rejects.toThrow();
   });
 }
+
+describe('npm run cluster', () => {
+  it('refuses to start without DATABASE_URL, saying why', async () => {
+    const p = spawnCluster(2, {});
+    expect(await p.exited).toEqual({ code: 1, signal: null });
+    expect(p.output).toMatch(
+      /DATABASE_URL is not set\. Several instances need one PostgreSQL server/,
+    );
+    expect(p.output).toMatch(/the embedded database \(PGlite\) serves a single process/);
+  });
+});
 
 if (isServerMode()) describe('several instances on one PostgreSQL', clusterSuite);
 else

@@ -157,18 +157,19 @@ export interface RunningCluster {
   instances: Array<{ pid: number; url: string }>;
 }
 
-/** `scripts/cluster.mjs N` (what `npm run cluster -- N` runs after its build) on a free port. */
+/** `scripts/cluster.mjs N` (what `npm run cluster -- N` runs after its build), not waited for. */
+export function spawnCluster(n: number, env: Record<string, string>): NodeProcess {
+  return spawnNode([join(REPO_ROOT, 'scripts', 'cluster.mjs'), String(n)], env);
+}
+
+/** The cluster on a free port, ready (every instance answered /readyz) when this resolves. */
 export async function startCluster(
   n: number,
   env: Record<string, string>,
 ): Promise<RunningCluster> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const p = spawnNode([join(REPO_ROOT, 'scripts', 'cluster.mjs'), String(n)], {
-    PORT: String(port),
-    PUBLIC_URL: url,
-    ...env,
-  });
+  const p = spawnCluster(n, { PORT: String(port), PUBLIC_URL: url, ...env });
   await until('cluster', p, async () => (/instances behind/.test(p.output) ? true : undefined));
   const instances = [...p.output.matchAll(/cluster: instance \d+ \(pid (\d+)\) at (\S+)/g)].map(
     (m) => ({ pid: Number(m[1]), url: m[2] }),
