@@ -246,15 +246,18 @@ function clusterSuite() {
       expect(received.map((c) => c.sid).sort()).toEqual([...sids].sort());
       expect(received.every((c) => c.aud === clientId)).toBe(true);
     }
-    // and the instances' counters add up to the same number, whoever sent what
-    let delivered = 0;
-    for (const i of cluster.instances)
-      delivered += sample(
-        await metrics(i.url),
-        'tessera_backchannel_deliveries_total{outcome="delivered"}',
-      );
+    // and the instances' counters add up to the same number, whoever sent what (each counts once
+    // the outcome is recorded, a moment after the receiver has the token)
     const total = receivers.web.tokens.length + receivers.mail.tokens.length;
-    expect(delivered).toBe(total);
+    await eventually(async () => {
+      let delivered = 0;
+      for (const i of cluster.instances)
+        delivered += sample(
+          await metrics(i.url),
+          'tessera_backchannel_deliveries_total{outcome="delivered"}',
+        );
+      expect(delivered).toBe(total);
+    });
   });
 
   it('serves a whole flow through the cluster proxy: sign-in, refreshes, revocation seen on the feed', async () => {

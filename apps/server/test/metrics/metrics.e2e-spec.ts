@@ -85,9 +85,11 @@ describe('/metrics', () => {
     let after = '';
     await eventually(async () => {
       after = await scrape(t);
+      // counted once the outcome is recorded, a moment after the receiver has the token
       expect(
         delta(after, 'tessera_backchannel_deliveries_total{outcome="connection"}'),
       ).toBeGreaterThanOrEqual(1);
+      expect(delta(after, 'tessera_backchannel_deliveries_total{outcome="delivered"}')).toBe(1);
     }, 15_000);
     feed.close();
 
