@@ -23,6 +23,7 @@ import { AdminSecurityController } from './admin-security.controller';
 import { AuditModule } from '../audit';
 import { LogoutModule } from '../logout';
 import { SystemSetup } from './system-setup.service';
+import { AdminRoles } from './admin-roles.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 
@@ -81,7 +82,13 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     AdminSecurityController,
     AdminDocsController,
   ],
-  providers: [AdminTenantGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],
-  exports: [SystemSetup, TenantAccessService],
+  providers: [
+    AdminTenantGuard,
+    TenantAccessService,
+    TenantAdminsRepository,
+    SystemSetup,
+    AdminRoles,
+  ],
+  exports: [SystemSetup, TenantAccessService, AdminRoles],
 })
 export class AdminModule {}
