@@ -25,12 +25,30 @@ export const routes: RouteObject[] = [
           { index: true, lazy: page(() => import('./pages/sessions/SessionsPage')) },
           { path: 'sessions', lazy: page(() => import('./pages/sessions/SessionsPage')) },
           { path: 'sessions/:id', lazy: page(() => import('./pages/sessions/SessionPage')) },
-          { path: 'applications', lazy: page(() => import('./pages/applications/ApplicationsPage')) },
-          { path: 'applications/new', lazy: page(() => import('./pages/applications/ApplicationFormPage')) },
-          { path: 'applications/:clientId', lazy: page(() => import('./pages/applications/ApplicationFormPage')) },
-          { path: 'resource-servers', lazy: page(() => import('./pages/resource-servers/ResourceServersPage')) },
-          { path: 'resource-servers/new', lazy: page(() => import('./pages/resource-servers/ResourceServerFormPage')) },
-          { path: 'resource-servers/:id', lazy: page(() => import('./pages/resource-servers/ResourceServerFormPage')) },
+          {
+            path: 'applications',
+            lazy: page(() => import('./pages/applications/ApplicationsPage')),
+          },
+          {
+            path: 'applications/new',
+            lazy: page(() => import('./pages/applications/ApplicationFormPage')),
+          },
+          {
+            path: 'applications/:clientId',
+            lazy: page(() => import('./pages/applications/ApplicationFormPage')),
+          },
+          {
+            path: 'resource-servers',
+            lazy: page(() => import('./pages/resource-servers/ResourceServersPage')),
+          },
+          {
+            path: 'resource-servers/new',
+            lazy: page(() => import('./pages/resource-servers/ResourceServerFormPage')),
+          },
+          {
+            path: 'resource-servers/:id',
+            lazy: page(() => import('./pages/resource-servers/ResourceServerFormPage')),
+          },
           { path: 'users', lazy: page(() => import('./pages/users/UsersPage')) },
           { path: 'users/:id', lazy: page(() => import('./pages/users/UserPage')) },
           { path: 'keys', lazy: page(() => import('./pages/keys/KeysPage')) },

@@ -37,7 +37,8 @@ function fill(template: string, params: Record<string, string> = {}): string {
 async function send<E extends Endpoint>(e: E, o: CallOptions<E>, token: string | undefined) {
   const { method, path } = parseEndpoint(e);
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(o.query ?? {}))
+    if (v !== undefined && v !== '') q.set(k, String(v));
   const url = fill(path, o.params) + (q.size ? `?${q}` : '');
   return fetch(url, {
     method: method.toUpperCase(),

@@ -95,18 +95,17 @@ export function DataTable<T extends RowData>(p: {
       >
         <TableHeader>
           {specs.map((c) => (
-            <Column
-              key={c.id}
-              id={c.id}
-              isRowHeader={c.isRowHeader}
-              allowsSorting={!!c.sortValue}
-            >
+            <Column key={c.id} id={c.id} isRowHeader={c.isRowHeader} allowsSorting={!!c.sortValue}>
               {({ allowsSorting, sortDirection }) => (
                 <span className="col-head">
                   {c.header}
                   {allowsSorting ? (
                     <span aria-hidden="true" className="sort">
-                      {sortDirection === 'ascending' ? ' ▲' : sortDirection === 'descending' ? ' ▼' : ' ↕'}
+                      {sortDirection === 'ascending'
+                        ? ' ▲'
+                        : sortDirection === 'descending'
+                          ? ' ▼'
+                          : ' ↕'}
                     </span>
                   ) : null}
                 </span>
@@ -114,11 +113,17 @@ export function DataTable<T extends RowData>(p: {
             </Column>
           ))}
         </TableHeader>
-        <TableBody items={rows} renderEmptyState={() => <div className="state empty">{p.empty}</div>}>
+        <TableBody
+          items={rows}
+          renderEmptyState={() => <div className="state empty">{p.empty}</div>}
+        >
           {(row) => (
             <Row id={row.id}>
               {specs.map((c) => (
-                <Cell key={c.id} textValue={String(byId.get(c.id)?.sortValue?.(row.original) ?? '')}>
+                <Cell
+                  key={c.id}
+                  textValue={String(byId.get(c.id)?.sortValue?.(row.original) ?? '')}
+                >
                   {c.cell(row.original)}
                 </Cell>
               ))}

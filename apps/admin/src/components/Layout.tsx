@@ -22,7 +22,8 @@ export function Layout() {
   const me = identity();
 
   if (tenants.isPending) return <Loading what="your tenants" />;
-  if (tenants.isError) return <ErrorState error={tenants.error} retry={() => void tenants.refetch()} />;
+  if (tenants.isError)
+    return <ErrorState error={tenants.error} retry={() => void tenants.refetch()} />;
   const list = tenants.data;
   if (list.length === 0)
     return (

@@ -17,7 +17,6 @@ export function applyApiErrors<T extends FieldValues>(
     if (field) setError(field as Path<T>, { type: 'server', message: e.detail });
     else unplaced.push(e.detail);
   }
-  if (!err.fieldErrors().length || unplaced.length)
-    return [err.message, ...unplaced].join(' — ');
+  if (!err.fieldErrors().length || unplaced.length) return [err.message, ...unplaced].join(' — ');
   return err.message;
 }

@@ -35,7 +35,7 @@ export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, {
     dateStyle: 'medium',
-    timeStyle: 'medium',
+    timeStyle: 'short',
   });
 }
 

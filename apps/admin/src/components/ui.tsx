@@ -182,12 +182,7 @@ export function ConfirmDialog(p: {
   error?: string;
 }) {
   return (
-    <ModalDialog
-      isOpen={p.isOpen}
-      onOpenChange={p.onOpenChange}
-      title={p.title}
-      role="alertdialog"
-    >
+    <ModalDialog isOpen={p.isOpen} onOpenChange={p.onOpenChange} title={p.title} role="alertdialog">
       <div className="dialog-body">{p.children}</div>
       {p.error ? (
         <p className="error" role="alert">

@@ -354,8 +354,8 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         isPending={regenerate.isPending}
         error={regenerate.error?.message}
       >
-        The current secret stops working at once: every server using it fails to get tokens until
-        it has the new one.
+        The current secret stops working at once: every server using it fails to get tokens until it
+        has the new one.
       </ConfirmDialog>
       <ConfirmDialog
         isOpen={confirmDelete}
@@ -522,7 +522,7 @@ function GrantFields({
             return (
               <div className="grant" role="group" aria-label={`Access to ${rs.name}`}>
                 <Checkbox isSelected={g.isEnabled} onChange={(on) => set({ isEnabled: on })}>
-                  {rs.name} <code>{rs.identifier}</code>
+                  <span>{rs.name}</span> <code>{rs.identifier}</code>
                 </Checkbox>
                 {g.isEnabled ? (
                   <div className="grant-detail">

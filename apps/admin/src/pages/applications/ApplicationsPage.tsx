@@ -12,9 +12,16 @@ const columns = (tenant: string): ColumnSpec<Application>[] => [
     header: 'Name',
     isRowHeader: true,
     sortValue: (a) => a.name,
-    cell: (a) => <Link to={`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`}>{a.name}</Link>,
+    cell: (a) => (
+      <Link to={`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`}>{a.name}</Link>
+    ),
   },
-  { id: 'clientId', header: 'Client ID', sortValue: (a) => a.clientId, cell: (a) => <code>{a.clientId}</code> },
+  {
+    id: 'clientId',
+    header: 'Client ID',
+    sortValue: (a) => a.clientId,
+    cell: (a) => <code>{a.clientId}</code>,
+  },
   { id: 'type', header: 'Type', sortValue: (a) => a.type, cell: (a) => a.type },
   {
     id: 'lifetimes',

@@ -20,16 +20,36 @@ const TYPES = [
 ] as const;
 
 const columns = (tenant: string): ColumnSpec<AuditEvent>[] => [
-  { id: 'createdAt', header: 'When', isRowHeader: true, sortValue: (e) => e.createdAt, cell: (e) => dateTime(e.createdAt) },
+  {
+    id: 'createdAt',
+    header: 'When',
+    isRowHeader: true,
+    sortValue: (e) => e.createdAt,
+    cell: (e) => dateTime(e.createdAt),
+  },
   { id: 'type', header: 'Event', sortValue: (e) => e.type, cell: (e) => e.type },
-  { id: 'clientId', header: 'Application', sortValue: (e) => e.clientId ?? '', cell: (e) => e.clientId ?? '—' },
+  {
+    id: 'clientId',
+    header: 'Application',
+    sortValue: (e) => e.clientId ?? '',
+    cell: (e) => e.clientId ?? '—',
+  },
   {
     id: 'session',
     header: 'Session',
-    cell: (e) => (e.sessionId ? <Link to={`/t/${tenant}/sessions/${e.sessionId}`}>{e.sessionId.slice(0, 8)}</Link> : '—'),
+    cell: (e) =>
+      e.sessionId ? (
+        <Link to={`/t/${tenant}/sessions/${e.sessionId}`}>{e.sessionId.slice(0, 8)}</Link>
+      ) : (
+        '—'
+      ),
   },
   { id: 'ip', header: 'IP', sortValue: (e) => e.ip ?? '', cell: (e) => e.ip ?? '—' },
-  { id: 'ua', header: 'User agent', cell: (e) => <span title={e.userAgent ?? ''}>{shortUserAgent(e.userAgent)}</span> },
+  {
+    id: 'ua',
+    header: 'User agent',
+    cell: (e) => <span title={e.userAgent ?? ''}>{shortUserAgent(e.userAgent)}</span>,
+  },
   {
     id: 'detail',
     header: 'Detail',

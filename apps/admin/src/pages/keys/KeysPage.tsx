@@ -11,17 +11,44 @@ import { Button, ConfirmDialog, ErrorState, Loading } from '../../components/ui'
 const STATE_ORDER: Record<string, number> = { active: 0, next: 1, retired: 2 };
 
 const columns: ColumnSpec<SigningKey>[] = [
-  { id: 'kid', header: 'Key ID', isRowHeader: true, sortValue: (k) => k.kid, cell: (k) => <code>{k.kid}</code> },
-  { id: 'state', header: 'State', sortValue: (k) => STATE_ORDER[k.state] ?? 9, cell: (k) => k.state },
+  {
+    id: 'kid',
+    header: 'Key ID',
+    isRowHeader: true,
+    sortValue: (k) => k.kid,
+    cell: (k) => <code>{k.kid}</code>,
+  },
+  {
+    id: 'state',
+    header: 'State',
+    sortValue: (k) => STATE_ORDER[k.state] ?? 9,
+    cell: (k) => k.state,
+  },
   { id: 'alg', header: 'Algorithm', sortValue: (k) => k.alg, cell: (k) => k.alg },
-  { id: 'createdAt', header: 'Created', sortValue: (k) => k.createdAt, cell: (k) => dateTime(k.createdAt) },
-  { id: 'activatedAt', header: 'Activated', sortValue: (k) => k.activatedAt ?? '', cell: (k) => dateTime(k.activatedAt) },
-  { id: 'retiredAt', header: 'Retired', sortValue: (k) => k.retiredAt ?? '', cell: (k) => dateTime(k.retiredAt) },
+  {
+    id: 'createdAt',
+    header: 'Created',
+    sortValue: (k) => k.createdAt,
+    cell: (k) => dateTime(k.createdAt),
+  },
+  {
+    id: 'activatedAt',
+    header: 'Activated',
+    sortValue: (k) => k.activatedAt ?? '',
+    cell: (k) => dateTime(k.activatedAt),
+  },
+  {
+    id: 'retiredAt',
+    header: 'Retired',
+    sortValue: (k) => k.retiredAt ?? '',
+    cell: (k) => dateTime(k.retiredAt),
+  },
   {
     id: 'published',
     header: 'In the JWKS',
     sortValue: (k) => (k.isPublished ? 0 : 1),
-    cell: (k) => (k.isPublished ? (k.publishUntil ? `until ${dateTime(k.publishUntil)}` : 'yes') : 'no'),
+    cell: (k) =>
+      k.isPublished ? (k.publishUntil ? `until ${dateTime(k.publishUntil)}` : 'yes') : 'no',
   },
 ];
 
@@ -92,7 +119,13 @@ export default function KeysPage() {
           </p>
         )}
         {tooEarly && confirm === 'rotate' ? (
-          <Button variant="danger" onPress={() => { rotate.reset(); setConfirm('force'); }}>
+          <Button
+            variant="danger"
+            onPress={() => {
+              rotate.reset();
+              setConfirm('force');
+            }}
+          >
             Force it anyway…
           </Button>
         ) : null}

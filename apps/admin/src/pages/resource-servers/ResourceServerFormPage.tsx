@@ -35,17 +35,27 @@ const schema = z
     accessTokenTtl: z.union([z.literal(''), durationSchema]),
     allowsOfflineAccess: z.boolean(),
     scopes: z.array(
-      z.object({ name: scopeNameSchema, description: z.string().max(500, 'At most 500 characters') }),
+      z.object({
+        name: scopeNameSchema,
+        description: z.string().max(500, 'At most 500 characters'),
+      }),
     ),
     permissionGroups: z.array(
-      z.object({ name: z.string().trim().min(1, 'Name the group').max(128), scopes: z.array(z.string()) }),
+      z.object({
+        name: z.string().trim().min(1, 'Name the group').max(128),
+        scopes: z.array(z.string()),
+      }),
     ),
   })
   .superRefine((f, ctx) => {
     const seen = new Set<string>();
     f.scopes.forEach((s, i) => {
       if (seen.has(s.name))
-        ctx.addIssue({ code: 'custom', path: ['scopes', i, 'name'], message: 'Already listed above' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scopes', i, 'name'],
+          message: 'Already listed above',
+        });
       seen.add(s.name);
     });
     f.permissionGroups.forEach((g, i) => {
@@ -147,7 +157,11 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
           {formError}
         </p>
       ) : null}
-      <form className="form" noValidate onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}>
+      <form
+        className="form"
+        noValidate
+        onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
+      >
         <fieldset>
           <legend>Resource server</legend>
           <div className="grid-2">
@@ -249,11 +263,15 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
         <fieldset>
           <legend>Permission groups</legend>
           <p className="hint">
-            A group bundles scopes under one name you give users (e.g. “support” →
-            orders:read).
+            A group bundles scopes under one name you give users (e.g. “support” → orders:read).
           </p>
           {groups.fields.map((g, i) => (
-            <div key={g.id} className="group-fields" role="group" aria-label={`Permission group ${i + 1}`}>
+            <div
+              key={g.id}
+              className="group-fields"
+              role="group"
+              aria-label={`Permission group ${i + 1}`}
+            >
               <Controller
                 control={control}
                 name={`permissionGroups.${i}.name`}
@@ -304,7 +322,9 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
               </Button>
             </div>
           ))}
-          <Button onPress={() => groups.append({ name: '', scopes: [] })}>Add permission group</Button>
+          <Button onPress={() => groups.append({ name: '', scopes: [] })}>
+            Add permission group
+          </Button>
         </fieldset>
 
         <div className="actions">

@@ -20,7 +20,12 @@ const columns = (tenant: string): ColumnSpec<ResourceServer>[] => [
     sortValue: (r) => r.identifier,
     cell: (r) => <code>{r.identifier}</code>,
   },
-  { id: 'scopes', header: 'Scopes', sortValue: (r) => r.scopes.length, cell: (r) => r.scopes.map((s) => s.name).join(', ') || '—' },
+  {
+    id: 'scopes',
+    header: 'Scopes',
+    sortValue: (r) => r.scopes.length,
+    cell: (r) => r.scopes.map((s) => s.name).join(', ') || '—',
+  },
   {
     id: 'groups',
     header: 'Permission groups',
@@ -43,8 +48,8 @@ export default function ResourceServersPage() {
         </Link>
       </div>
       <p className="hint">
-        The APIs tokens are for: each has an identifier (the tokens&apos; <code>aud</code>),
-        scopes, and permission groups that bundle scopes for users.
+        The APIs tokens are for: each has an identifier (the tokens&apos; <code>aud</code>), scopes,
+        and permission groups that bundle scopes for users.
       </p>
       {servers.isPending ? (
         <Loading what="resource servers" />

@@ -54,8 +54,8 @@ export function RevokeSessionDialog(p: {
       {t?.everywhere ? (
         <p>
           Ends every session of {t.userLabel} in this tenant, on every device. Their refresh tokens
-          stop working at once; APIs following the revocation feed refuse their access tokens
-          within about a second, others when those tokens expire. They have to sign in again.
+          stop working at once; APIs following the revocation feed refuse their access tokens within
+          about a second, others when those tokens expire. They have to sign in again.
         </p>
       ) : t ? (
         <p>

@@ -40,7 +40,10 @@ export default function SessionPage() {
           return rs?.accessTokenTtl ? durationToSeconds(rs.accessTokenTtl) : 0;
         }),
       );
-      const lastIssued = Math.max(...f.tokens.map((t) => Date.parse(t.issuedAt)), Date.parse(f.createdAt));
+      const lastIssued = Math.max(
+        ...f.tokens.map((t) => Date.parse(t.issuedAt)),
+        Date.parse(f.createdAt),
+      );
       latest = Math.max(latest, lastIssued + ttl * 1000);
     }
     return latest ? new Date(latest).toISOString() : undefined;
@@ -68,7 +71,11 @@ export default function SessionPage() {
       </div>
       <dl className="facts">
         <dt>Status</dt>
-        <dd>{s.revokedAt ? `Ended ${dateTime(s.revokedAt)} (${s.revocationReason ?? 'revoked'})` : 'Active'}</dd>
+        <dd>
+          {s.revokedAt
+            ? `Ended ${dateTime(s.revokedAt)} (${s.revocationReason ?? 'revoked'})`
+            : 'Active'}
+        </dd>
         <dt>Signed in</dt>
         <dd>{dateTime(s.authTime)}</dd>
         <dt>Last seen</dt>
@@ -96,7 +103,8 @@ export default function SessionPage() {
         <ul>
           {s.applications.map((a) => (
             <li key={a.clientId}>
-              <code>{a.clientId}</code>: first {dateTime(a.firstSeenAt)}, last {relative(a.lastSeenAt)}
+              <code>{a.clientId}</code>: first {dateTime(a.firstSeenAt)}, last{' '}
+              {relative(a.lastSeenAt)}
             </li>
           ))}
         </ul>
@@ -107,7 +115,12 @@ export default function SessionPage() {
         <Empty>No refresh tokens were issued in this session.</Empty>
       ) : (
         s.families.map((f) => (
-          <Family key={f.id} family={f} session={s} incidents={incidents.filter((e) => e.detail.familyId === f.id)} />
+          <Family
+            key={f.id}
+            family={f}
+            session={s}
+            incidents={incidents.filter((e) => e.detail.familyId === f.id)}
+          />
         ))
       )}
 
@@ -139,7 +152,13 @@ export default function SessionPage() {
                 <th scope="row">{d.clientId}</th>
                 <td>{d.status}</td>
                 <td>{d.attempts}</td>
-                <td>{d.deliveredAt ? dateTime(d.deliveredAt) : d.status === 'pending' ? relative(d.nextAttemptAt) : '—'}</td>
+                <td>
+                  {d.deliveredAt
+                    ? dateTime(d.deliveredAt)
+                    : d.status === 'pending'
+                      ? relative(d.nextAttemptAt)
+                      : '—'}
+                </td>
                 <td>{d.lastError ?? '—'}</td>
               </tr>
             ))}
@@ -168,8 +187,8 @@ function Family(p: { family: RefreshFamily; session: SessionDetail; incidents: A
         )}
       </h3>
       <p className="hint">
-        Issued {dateTime(f.createdAt)} · ends at the latest {dateTime(f.absoluteExpiresAt)} ·
-        scopes {[...f.scopes, ...f.resources.flatMap((r) => r.scopes)].join(' ') || '—'}
+        Issued {dateTime(f.createdAt)} · ends at the latest {dateTime(f.absoluteExpiresAt)} · scopes{' '}
+        {[...f.scopes, ...f.resources.flatMap((r) => r.scopes)].join(' ') || '—'}
       </p>
       <ol className="lineage">
         {f.tokens.map((t) => (
@@ -177,7 +196,9 @@ function Family(p: { family: RefreshFamily; session: SessionDetail; incidents: A
             <strong>{t.generation === 0 ? 'Issued' : `Rotation ${t.generation}`}</strong>{' '}
             {dateTime(t.issuedAt)}
             {t.usedAt ? ` · used ${dateTime(t.usedAt)}` : ' · current, not used yet'}
-            {t.graceReplays ? ` · ${t.graceReplays} grace replay${t.graceReplays === 1 ? '' : 's'}` : ''}
+            {t.graceReplays
+              ? ` · ${t.graceReplays} grace replay${t.graceReplays === 1 ? '' : 's'}`
+              : ''}
             {!t.usedAt ? ` · idle expiry ${dateTime(t.idleExpiresAt)}` : ''}
           </li>
         ))}

@@ -59,7 +59,10 @@ export default function SessionsPage() {
           onChange={(v) => set('application', v)}
           options={[
             { value: '', label: 'All applications' },
-            ...(apps.data ?? []).map((a) => ({ value: a.clientId, label: `${a.name} (${a.clientId})` })),
+            ...(apps.data ?? []).map((a) => ({
+              value: a.clientId,
+              label: `${a.name} (${a.clientId})`,
+            })),
           ]}
         />
       </div>

@@ -40,9 +40,15 @@ export default function UserPage() {
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({ queryKey: ['get /admin/api/tenants/{tenant}/users', tenant] }),
-      queryClient.invalidateQueries({ queryKey: ['get /admin/api/tenants/{tenant}/users/{id}', tenant, id] }),
-      queryClient.invalidateQueries({ queryKey: ['get /admin/api/tenants/{tenant}/sessions', tenant] }),
+      queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/users', tenant],
+      }),
+      queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/users/{id}', tenant, id],
+      }),
+      queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/sessions', tenant],
+      }),
     ]);
   const act = useMutation({
     mutationFn: async (what: 'disable' | 'enable' | 'signout') => {
@@ -105,7 +111,12 @@ export default function UserPage() {
       ) : sessions.isError ? (
         <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
       ) : (
-        <SessionsTable tenant={tenant} sessions={sessions.data.items} users={users} empty="No active sessions." />
+        <SessionsTable
+          tenant={tenant}
+          sessions={sessions.data.items}
+          users={users}
+          empty="No active sessions."
+        />
       )}
 
       <ConfirmDialog
@@ -118,7 +129,13 @@ export default function UserPage() {
               ? `Enable ${u.email}?`
               : `Sign ${u.email} out everywhere?`
         }
-        confirmLabel={confirm === 'disable' ? 'Disable user' : confirm === 'enable' ? 'Enable user' : 'Sign out everywhere'}
+        confirmLabel={
+          confirm === 'disable'
+            ? 'Disable user'
+            : confirm === 'enable'
+              ? 'Enable user'
+              : 'Sign out everywhere'
+        }
         onConfirm={() => confirm && act.mutate(confirm)}
         isPending={act.isPending}
         error={act.error?.message}
@@ -129,12 +146,22 @@ export default function UserPage() {
             ? 'They can sign in again with their password.'
             : `Ends their ${count} active session${count === 1 ? '' : 's'} on every device; they have to sign in again.`}
       </ConfirmDialog>
-      <ResetPasswordDialog tenant={tenant} user={u} isOpen={isResetting} onOpenChange={setResetting} />
+      <ResetPasswordDialog
+        tenant={tenant}
+        user={u}
+        isOpen={isResetting}
+        onOpenChange={setResetting}
+      />
     </section>
   );
 }
 
-function ResetPasswordDialog(p: { tenant: string; user: User; isOpen: boolean; onOpenChange: (o: boolean) => void }) {
+function ResetPasswordDialog(p: {
+  tenant: string;
+  user: User;
+  isOpen: boolean;
+  onOpenChange: (o: boolean) => void;
+}) {
   const [done, setDone] = useState(false);
   const { control, handleSubmit, setError, reset } = useForm<{ password: string }>({
     resolver: zodResolver(resetSchema),
@@ -172,7 +199,11 @@ function ResetPasswordDialog(p: { tenant: string; user: User; isOpen: boolean; o
           </div>
         </>
       ) : (
-        <form className="form" noValidate onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}>
+        <form
+          className="form"
+          noValidate
+          onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
+        >
           {formError ? (
             <p className="error" role="alert">
               {formError}
@@ -211,11 +242,22 @@ function Permissions({ tenant, user }: { tenant: string; user: User }) {
   const held = useQuery(userPermissionsQuery(tenant, user.id));
   if (servers.isPending || held.isPending) return <Loading what="permissions" />;
   if (servers.isError || held.isError)
-    return <ErrorState error={servers.error ?? held.error} retry={() => void Promise.all([servers.refetch(), held.refetch()])} />;
-  return <PermissionsEditor key={JSON.stringify(held.data)} tenant={tenant} user={user} servers={servers.data} held={held.data} />;
+    return (
+      <ErrorState
+        error={servers.error ?? held.error}
+        retry={() => void Promise.all([servers.refetch(), held.refetch()])}
+      />
+    );
+  // the draft starts from what the server held on load; saving makes the two equal again
+  return <PermissionsEditor tenant={tenant} user={user} servers={servers.data} held={held.data} />;
 }
 
-function PermissionsEditor(p: { tenant: string; user: User; servers: ResourceServer[]; held: UserPermission[] }) {
+function PermissionsEditor(p: {
+  tenant: string;
+  user: User;
+  servers: ResourceServer[];
+  held: UserPermission[];
+}) {
   const queryClient = useQueryClient();
   const [draft, setDraft] = useState(() =>
     Object.fromEntries(
@@ -232,7 +274,11 @@ function PermissionsEditor(p: { tenant: string; user: User; servers: ResourceSer
         params: { tenant: p.tenant, id: p.user.id },
         body: Object.entries(draft)
           .filter(([, v]) => v.groups.length || v.scopes.length)
-          .map(([resourceServer, v]) => ({ resourceServer, permissionGroups: v.groups, scopes: v.scopes })),
+          .map(([resourceServer, v]) => ({
+            resourceServer,
+            permissionGroups: v.groups,
+            scopes: v.scopes,
+          })),
       }),
     onSuccess: async () => {
       setSaved(true);
@@ -253,7 +299,9 @@ function PermissionsEditor(p: { tenant: string; user: User; servers: ResourceSer
     <section aria-labelledby="perm-title">
       <h2 id="perm-title">Permissions</h2>
       <p className="hint">Tokens carry what the user holds here and the application may request.</p>
-      {servers.length === 0 ? <Empty>No resource server defines scopes or permission groups yet.</Empty> : null}
+      {servers.length === 0 ? (
+        <Empty>No resource server defines scopes or permission groups yet.</Empty>
+      ) : null}
       {servers.map((rs) => (
         <div key={rs.id} className="grant" role="group" aria-label={`Permissions on ${rs.name}`}>
           <strong>{rs.name}</strong> <code>{rs.identifier}</code>
@@ -292,7 +340,9 @@ function PermissionsEditor(p: { tenant: string; user: User; servers: ResourceSer
           <Button variant="primary" onPress={() => save.mutate()} isDisabled={save.isPending}>
             Save permissions
           </Button>
-          {saved ? <span role="status">Saved. The next token minted for them reflects it.</span> : null}
+          {saved ? (
+            <span role="status">Saved. The next token minted for them reflects it.</span>
+          ) : null}
           {save.isError ? (
             <span className="error" role="alert">
               {save.error.message}

@@ -21,9 +21,24 @@ const columns = (tenant: string): ColumnSpec<User>[] => [
     sortValue: (u) => u.email,
     cell: (u) => <Link to={`/t/${tenant}/users/${u.id}`}>{u.email}</Link>,
   },
-  { id: 'status', header: 'Status', sortValue: (u) => (u.isDisabled ? 1 : 0), cell: (u) => (u.isDisabled ? 'Disabled' : 'Active') },
-  { id: 'roles', header: 'Roles', sortValue: (u) => u.roles.join(','), cell: (u) => u.roles.join(', ') || '—' },
-  { id: 'createdAt', header: 'Created', sortValue: (u) => u.createdAt, cell: (u) => dateTime(u.createdAt) },
+  {
+    id: 'status',
+    header: 'Status',
+    sortValue: (u) => (u.isDisabled ? 1 : 0),
+    cell: (u) => (u.isDisabled ? 'Disabled' : 'Active'),
+  },
+  {
+    id: 'roles',
+    header: 'Roles',
+    sortValue: (u) => u.roles.join(','),
+    cell: (u) => u.roles.join(', ') || '—',
+  },
+  {
+    id: 'createdAt',
+    header: 'Created',
+    sortValue: (u) => u.createdAt,
+    cell: (u) => dateTime(u.createdAt),
+  },
 ];
 
 // the contract's schema, with the admin role as a checkbox
@@ -103,7 +118,11 @@ function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: b
   });
   return (
     <ModalDialog isOpen={p.isOpen} onOpenChange={p.onOpenChange} title="New user">
-      <form className="form" noValidate onSubmit={(e) => void handleSubmit((f) => create.mutate(f))(e)}>
+      <form
+        className="form"
+        noValidate
+        onSubmit={(e) => void handleSubmit((f) => create.mutate(f))(e)}
+      >
         {formError ? (
           <p className="error" role="alert">
             {formError}
@@ -113,7 +132,14 @@ function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: b
           control={control}
           name="email"
           render={({ field, fieldState }) => (
-            <Field label="Email" type="email" isRequired autoComplete="off" {...field} error={fieldState.error?.message} />
+            <Field
+              label="Email"
+              type="email"
+              isRequired
+              autoComplete="off"
+              {...field}
+              error={fieldState.error?.message}
+            />
           )}
         />
         <Controller
