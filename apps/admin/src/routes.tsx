@@ -22,7 +22,8 @@ export const routes: RouteObject[] = [
       {
         path: 't/:tenant',
         children: [
-          { index: true, lazy: page(() => import('./pages/sessions/SessionsPage')) },
+          { index: true, lazy: page(() => import('./pages/OverviewPage')) },
+          { path: 'overview', lazy: page(() => import('./pages/OverviewPage')) },
           { path: 'sessions', lazy: page(() => import('./pages/sessions/SessionsPage')) },
           { path: 'sessions/:id', lazy: page(() => import('./pages/sessions/SessionPage')) },
           {

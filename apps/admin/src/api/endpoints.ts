@@ -14,6 +14,7 @@ import type {
   AuditEvent,
   CreatedApplication,
   Delivery,
+  Overview,
   ResourceServer,
   SessionDetail,
   SessionPage,
@@ -67,6 +68,7 @@ export interface Endpoints {
   'delete /admin/api/tenants/{tenant}/sessions/{id}': { res: void; body: { reason?: string } };
   'get /admin/api/tenants/{tenant}/backchannel-deliveries': { res: Delivery[] };
   'get /admin/api/tenants/{tenant}/audit': { res: AuditEvent[] };
+  'get /admin/api/tenants/{tenant}/overview': { res: Overview };
   'get /admin/api/tenants/{tenant}/keys': { res: SigningKey[] };
   'post /admin/api/tenants/{tenant}/keys/rotate': { res: SigningKey[]; body: { force: boolean } };
 }
@@ -98,6 +100,7 @@ const LIST: Record<Endpoint, true> = {
   'delete /admin/api/tenants/{tenant}/sessions/{id}': true,
   'get /admin/api/tenants/{tenant}/backchannel-deliveries': true,
   'get /admin/api/tenants/{tenant}/audit': true,
+  'get /admin/api/tenants/{tenant}/overview': true,
   'get /admin/api/tenants/{tenant}/keys': true,
   'post /admin/api/tenants/{tenant}/keys/rotate': true,
 };

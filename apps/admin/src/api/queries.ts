@@ -127,3 +127,11 @@ export const keysQuery = (tenant: string) =>
     queryFn: ({ signal }) =>
       api('get /admin/api/tenants/{tenant}/keys', { params: { tenant }, signal }),
   });
+
+export const overviewQuery = (tenant: string) =>
+  queryOptions({
+    queryKey: ['get /admin/api/tenants/{tenant}/overview', tenant],
+    queryFn: ({ signal }) =>
+      api('get /admin/api/tenants/{tenant}/overview', { params: { tenant }, signal }),
+    refetchInterval: 30_000,
+  });

@@ -159,3 +159,8 @@ export interface ProblemBody {
   detail: string;
   errors?: Array<{ pointer: string; detail: string }>;
 }
+
+export interface Overview {
+  activeSessions: number;
+  hours: Array<{ hour: string; signIns: number; refreshes: number }>;
+}

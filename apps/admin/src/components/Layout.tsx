@@ -5,6 +5,7 @@ import { identity, signOut } from '../auth/oidc';
 import { Button, ErrorState, Loading } from './ui';
 
 const PAGES = [
+  ['overview', 'Overview'],
   ['sessions', 'Live sessions'],
   ['applications', 'Applications'],
   ['resource-servers', 'Resource servers'],
@@ -34,15 +35,15 @@ export function Layout() {
     );
   // the system tenant is every tenant's parent: start in a customer tenant when there is one
   const first = list.find((t) => t.slug !== 'system') ?? list[0];
-  if (!tenant) return <Navigate to={`/t/${first.slug}/sessions`} replace />;
+  if (!tenant) return <Navigate to={`/t/${first.slug}/overview`} replace />;
   if (!list.some((t) => t.slug === tenant))
     return (
       <main className="center" id="main">
         <p role="alert">You do not administer a tenant called “{tenant}”.</p>
-        <NavLink to={`/t/${first.slug}/sessions`}>Go to {first.name}</NavLink>
+        <NavLink to={`/t/${first.slug}/overview`}>Go to {first.name}</NavLink>
       </main>
     );
-  const section = location.pathname.split('/')[3] ?? 'sessions';
+  const section = location.pathname.split('/')[3] || 'overview';
 
   return (
     <div className="shell">

@@ -24,6 +24,8 @@ import { AuditModule } from '../audit';
 import { LogoutModule } from '../logout';
 import { SystemSetup } from './system-setup.service';
 import { AdminRoles } from './admin-roles.service';
+import { AdminOverviewController } from './admin-overview.controller';
+import { AdminStatsRepository } from './admin-stats.repository';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 
@@ -80,6 +82,7 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     AdminUsersController,
     AdminSessionsController,
     AdminSecurityController,
+    AdminOverviewController,
     AdminDocsController,
   ],
   providers: [
@@ -88,6 +91,7 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     TenantAdminsRepository,
     SystemSetup,
     AdminRoles,
+    AdminStatsRepository,
   ],
   exports: [SystemSetup, TenantAccessService, AdminRoles],
 })

@@ -169,6 +169,43 @@ describe('the admin console: its client, its API calls and its files', () => {
     ).toEqual([]);
   });
 
+  it('counts active sessions, sign-ins and refreshes for the overview', async () => {
+    const { slug } = await t.given.tenant();
+    const cb = 'https://app.example.test/cb';
+    const app = await t.given.app(slug, {
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [cb],
+    });
+    const user = await t.given.user(slug);
+    const s = await signIn(t, slug, {
+      app,
+      redirectUri: cb,
+      email: user.email,
+      password: user.password,
+      scope: 'openid',
+    });
+    const refreshed = await t.token(
+      slug,
+      { grant_type: 'refresh_token', refresh_token: s.refresh_token },
+      { clientId: app.clientId, secret: app.secret },
+    );
+    expect(refreshed.status).toBe(200);
+    const res = await t.get(`/admin/api/tenants/${slug}/overview`, await t.adminToken());
+    expect(res.status).toBe(200);
+    expect(res.body.activeSessions).toBe(1);
+    expect(res.body.hours).toHaveLength(24);
+    const sum = (k: 'signIns' | 'refreshes') =>
+      res.body.hours.reduce((n: number, h: Record<string, number>) => n + h[k], 0);
+    expect({ signIns: sum('signIns'), refreshes: sum('refreshes') }).toEqual({
+      signIns: 1,
+      refreshes: 1,
+    });
+    // another tenant's numbers are its own
+    const other = await t.given.tenant();
+    const empty = await t.get(`/admin/api/tenants/${other.slug}/overview`, await t.adminToken());
+    expect(empty.body.activeSessions).toBe(0);
+  });
+
   describe('an administrator of tenant A', () => {
     let a: string;
     let b: string;

@@ -94,10 +94,12 @@ describeWithBrowser(
       await admin.getByLabel('Password').fill(ADMIN.password);
       await shot('00-sign-in');
       await admin.getByRole('button', { name: /sign in/i }).click();
-      await heading('Live sessions');
+      await heading('Overview');
       // the tenant switcher lists the tenants this admin administers
       await admin.getByLabel('Tenant').selectOption(slug);
-      await admin.waitForURL(`**/admin/t/${slug}/sessions`);
+      await admin.waitForURL(`**/admin/t/${slug}/overview`);
+      await admin.getByText('No sign-ins or refreshes in the last 24 hours.').waitFor();
+      await nav('Live sessions');
       await heading('Live sessions');
       await admin.getByText('No active sessions').waitFor();
       await shot('01-sessions-empty');
@@ -340,22 +342,32 @@ describeWithBrowser(
       expect(session.revoked_at).not.toBeNull();
     });
 
+    it('counts the sign-in on the overview', async () => {
+      await nav('Overview');
+      await heading('Overview');
+      const signIns = admin.getByRole('definition').filter({ hasText: /^\d+$/ });
+      await admin.getByText('Sign-ins, last 24 h').waitFor();
+      expect(await signIns.allTextContents()).toEqual(['0', '1', '0']); // active, sign-ins, refreshes
+      await admin.getByRole('figure', { name: 'Sign-ins and refreshes per hour' }).waitFor();
+      await shot('12-overview');
+    });
+
     it('lists signing keys and the audit log', async () => {
       await nav('Signing keys');
       await heading('Signing keys');
       await admin.getByRole('gridcell', { name: 'active', exact: true }).waitFor();
-      await shot('12-keys');
+      await shot('13-keys');
       await nav('Audit log');
       await heading('Audit log');
       await admin.getByLabel('Event type').selectOption('session_revoked');
       await admin.getByRole('gridcell', { name: 'session_revoked' }).first().waitFor();
-      await shot('13-audit');
+      await shot('14-audit');
     });
 
     it('signs the administrator out through RP-initiated logout', async () => {
       await admin.getByRole('button', { name: 'Sign out' }).click();
       await admin.getByText('You are signed out.').waitFor();
-      await shot('14-signed-out');
+      await shot('15-signed-out');
       // the Tessera session is gone: signing in again asks for the password
       await admin.getByRole('button', { name: 'Sign in' }).click();
       await admin.getByLabel('Password').waitFor();
