@@ -43,6 +43,8 @@ export function DataTable<T extends RowData>(p: {
   empty: ReactNode;
   initialSort?: { id: string; desc: boolean };
   pageSize?: number;
+  /** Enter (or a click outside a link or button) on a row: open it. */
+  onRowAction?: (row: T) => void;
 }) {
   const [sorting, setSorting] = useState<SortingState>(p.initialSort ? [p.initialSort] : []);
   const [pagination, setPagination] = useState<PaginationState>({
@@ -88,6 +90,14 @@ export function DataTable<T extends RowData>(p: {
         aria-label={p.label}
         className="data-table"
         sortDescriptor={sortDescriptor}
+        onRowAction={
+          p.onRowAction
+            ? (key) => {
+                const row = rows.find((r) => r.id === key);
+                if (row) p.onRowAction?.(row.original);
+              }
+            : undefined
+        }
         onSortChange={(d) => {
           setSorting([{ id: String(d.column), desc: d.direction === 'descending' }]);
           setPagination((x) => ({ ...x, pageIndex: 0 }));

@@ -95,6 +95,10 @@ describeWithBrowser(
       await shot('00-sign-in');
       await admin.getByRole('button', { name: /sign in/i }).click();
       await heading('Overview');
+      // on a fresh page the first Tab reaches the skip link, which moves on to the page itself
+      await admin.keyboard.press('Tab');
+      const skip = admin.getByRole('link', { name: 'Skip to content' });
+      expect(await skip.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
       // the tenant switcher lists the tenants this admin administers
       await admin.getByLabel('Tenant').selectOption(slug);
       await admin.waitForURL(`**/admin/t/${slug}/overview`);
@@ -304,7 +308,9 @@ describeWithBrowser(
     });
 
     it('shows the session detail with its refresh-token lineage', async () => {
-      await admin.getByRole('link', { name: CLERK.email }).click();
+      // keyboard: Enter on a focused row opens its detail
+      await admin.getByRole('row', { name: new RegExp(CLERK.email) }).focus();
+      await admin.keyboard.press('Enter');
       await heading(`Session of ${CLERK.email}`);
       await admin.getByRole('article', { name: 'Refresh token family for orders-web' }).waitFor();
       await admin
@@ -321,7 +327,10 @@ describeWithBrowser(
       const dialog = admin.getByRole('alertdialog', { name: 'Revoke this session?' });
       await dialog.getByText(`Signs ${CLERK.email} out of orders-web`).waitFor();
       await shot('11-revoke-dialog');
-      await dialog.getByRole('button', { name: 'Revoke session' }).click();
+      // the dialog takes the focus onto its confirm button: Enter confirms, Escape would cancel
+      const confirm = dialog.getByRole('button', { name: 'Revoke session' });
+      expect(await confirm.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+      await admin.keyboard.press('Enter');
       await dialog.waitFor({ state: 'detached' });
       await admin
         .getByRole('row', { name: new RegExp(CLERK.email) })

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { applicationsQuery } from '../../api/queries';
 import type { Application } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
@@ -42,6 +42,7 @@ const columns = (tenant: string): ColumnSpec<Application>[] => [
 
 export default function ApplicationsPage() {
   const { tenant = '' } = useParams();
+  const navigate = useNavigate();
   const apps = useQuery(applicationsQuery(tenant));
   const cols = useMemo(() => columns(tenant), [tenant]);
   return (
@@ -61,6 +62,9 @@ export default function ApplicationsPage() {
           label="Applications"
           rows={apps.data}
           columns={cols}
+          onRowAction={(a) =>
+            navigate(`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`)
+          }
           rowId={(a) => a.clientId}
           initialSort={{ id: 'name', desc: false }}
           empty="No applications yet. Create one to let users sign in."

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { resourceServersQuery } from '../../api/queries';
 import type { ResourceServer } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
@@ -37,6 +37,7 @@ const columns = (tenant: string): ColumnSpec<ResourceServer>[] => [
 
 export default function ResourceServersPage() {
   const { tenant = '' } = useParams();
+  const navigate = useNavigate();
   const servers = useQuery(resourceServersQuery(tenant));
   const cols = useMemo(() => columns(tenant), [tenant]);
   return (
@@ -60,6 +61,7 @@ export default function ResourceServersPage() {
           label="Resource servers"
           rows={servers.data}
           columns={cols}
+          onRowAction={(r) => navigate(`/t/${tenant}/resource-servers/${r.id}`)}
           rowId={(r) => r.id}
           initialSort={{ id: 'name', desc: false }}
           empty="No resource servers yet. Register the APIs your applications call."

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import type { Session, User } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { dateTime, relative, shortUserAgent } from '../../components/format';
@@ -18,6 +18,7 @@ export function SessionsTable(p: {
     everywhere: boolean;
   }>();
   const { tenant, users } = p;
+  const navigate = useNavigate();
   const label = (s: Session) => users.get(s.userId)?.email ?? s.userId;
   const columns = useMemo<ColumnSpec<Session>[]>(() => {
     const who = (s: Session) => users.get(s.userId)?.email ?? s.userId;
@@ -95,6 +96,7 @@ export function SessionsTable(p: {
         label="Live sessions"
         rows={p.sessions}
         columns={columns}
+        onRowAction={(s) => navigate(`/t/${tenant}/sessions/${s.id}`)}
         rowId={(s) => s.id}
         initialSort={{ id: 'lastSeenAt', desc: true }}
         empty={p.empty}

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import { createUserSchema } from '@tessera/contracts';
 import { api } from '../../api/client';
@@ -49,6 +49,7 @@ type NewUser = z.infer<typeof newUserSchema>;
 
 export default function UsersPage() {
   const { tenant = '' } = useParams();
+  const navigate = useNavigate();
   const [search, setSearch] = useSearchParams();
   const q = search.get('q') ?? '';
   const users = useQuery(usersQuery(tenant));
@@ -82,6 +83,7 @@ export default function UsersPage() {
           label="Users"
           rows={rows}
           columns={cols}
+          onRowAction={(u) => navigate(`/t/${tenant}/users/${u.id}`)}
           rowId={(u) => u.id}
           initialSort={{ id: 'email', desc: false }}
           empty={q ? 'No user matches this filter.' : 'No users yet.'}
