@@ -1,6 +1,6 @@
 // Thin wrappers over react-aria-components: labelled fields whose errors (from the form's schema
 // or from the API's field pointers) sit next to the field, buttons, and a confirm dialog.
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import {
   Button as AriaButton,
   Checkbox as AriaCheckbox,
@@ -222,13 +222,30 @@ export function Empty({ children }: { children: ReactNode }) {
 
 /** Copies a value shown once (client secrets) and says so. */
 export function SecretOnce({ label, value }: { label: string; value: string }) {
+  const [copied, setCopied] = useState<boolean>();
   return (
     <div className="secret">
       <p>
         <strong>{label}</strong> — shown this once; store it now. Tessera keeps only a hash.
       </p>
       <code aria-label={label}>{value}</code>
-      <Button onPress={() => void navigator.clipboard?.writeText(value)}>Copy</Button>
+      <Button
+        onPress={() =>
+          void navigator.clipboard?.writeText(value).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        Copy
+      </Button>{' '}
+      <span role="status">
+        {copied === true
+          ? 'Copied.'
+          : copied === false
+            ? 'Copying was refused: select it instead.'
+            : ''}
+      </span>
     </div>
   );
 }

@@ -208,6 +208,15 @@ describeWithBrowser(
       await nav('Applications');
       await admin.getByRole('row', { name: /Orders web/ }).waitFor();
       await shot('07-applications');
+      // the resource server says which applications may request what
+      await nav('Resource servers');
+      await admin.getByRole('link', { name: 'Orders' }).click();
+      await heading('Orders');
+      await admin
+        .getByRole('group', { name: 'Applications that may request from it' })
+        .getByText(/orders:read, orders:write \(user\)/)
+        .waitFor();
+      await shot('07-resource-server-grants');
     });
 
     it('creates a user and gives them the permission group', async () => {

@@ -11,7 +11,7 @@ import {
   type ResourceServerInput,
 } from '@tessera/contracts';
 import { api } from '../../api/client';
-import { resourceServerQuery } from '../../api/queries';
+import { applicationsQuery, resourceServerQuery } from '../../api/queries';
 import type { ResourceServer } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { Button, Checkbox, ErrorState, Field, Loading } from '../../components/ui';
@@ -327,6 +327,8 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
           </Button>
         </fieldset>
 
+        {server ? <WhoMayRequest tenant={tenant} server={server} /> : null}
+
         <div className="actions">
           <Button type="submit" variant="primary" isDisabled={save.isPending}>
             {save.isPending ? 'Saving…' : server ? 'Save changes' : 'Create resource server'}
@@ -334,5 +336,41 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
         </div>
       </form>
     </section>
+  );
+}
+
+/** Which applications may request what from this API (granted on each application's page). */
+function WhoMayRequest({ tenant, server }: { tenant: string; server: ResourceServer }) {
+  const apps = useQuery(applicationsQuery(tenant));
+  const granted = (apps.data ?? []).flatMap((a) =>
+    a.grants
+      .filter((g) => g.resourceServer === server.identifier)
+      .map((g) => ({ app: a, grant: g })),
+  );
+  return (
+    <fieldset>
+      <legend>Applications that may request from it</legend>
+      {apps.isPending ? (
+        <Loading what="applications" />
+      ) : apps.isError ? (
+        <ErrorState error={apps.error} retry={() => void apps.refetch()} />
+      ) : granted.length === 0 ? (
+        <p className="hint">None yet: grant access on an application&apos;s page.</p>
+      ) : (
+        <ul>
+          {granted.map(({ app, grant }) => (
+            <li key={app.clientId}>
+              <Link to={`/t/${tenant}/applications/${encodeURIComponent(app.clientId)}`}>
+                {app.name}
+              </Link>
+              :{' '}
+              {[...grant.scopes, ...grant.permissionGroups.map((g) => `group ${g}`)].join(', ') ||
+                'no scopes'}{' '}
+              ({grant.flows.join(', ')})
+            </li>
+          ))}
+        </ul>
+      )}
+    </fieldset>
   );
 }
