@@ -6,7 +6,7 @@ import { json, text } from 'express';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { SystemSetup, type FirstStart } from './admin';
+import { consoleMiddleware, SystemSetup, type FirstStart } from './admin';
 import { AppModule } from './app.module';
 import { BootstrapService, readBootstrapFile, type BootstrapSummary } from './bootstrap';
 import type { AppConfig } from './config';
@@ -89,6 +89,8 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
         next();
       },
     );
+    // the console at /admin, from the same process (before Nest's routes: deep links get index.html)
+    app.use(consoleMiddleware());
     app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
     // OAuth endpoints parse their own form bodies, to see repeated parameters (RFC 6749 §3.2)
     app.use(text({ limit: '64kb', type: 'application/x-www-form-urlencoded' }));

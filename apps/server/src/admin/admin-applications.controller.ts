@@ -10,12 +10,33 @@ import {
   Post,
   UseGuards,
 } from '@nestjs/common';
-import { createApplicationSchema, updateApplicationSchema } from '@tessera/contracts';
+import {
+  applicationPolicyIssues,
+  applyPolicy,
+  createApplicationSchema,
+  updateApplicationSchema,
+  type ClientType,
+  type PolicyInput,
+} from '@tessera/contracts';
 import { ApplicationsService, type ApplicationView } from '../applications';
-import { parseBody } from '../http';
-import { SYSTEM_TENANT, type Tenant } from '../tenants';
+import { parseBody, Problem } from '../http';
+import { SYSTEM_TENANT, tenantPolicy, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+
+/** Refuses settings that contradict each other on the tenant's defaults, naming each field. */
+function assertCoherent(
+  tenant: Tenant,
+  app: { type: ClientType; grantTypes: string[] },
+  policy: PolicyInput | undefined,
+): void {
+  const issues = applicationPolicyIssues(app, applyPolicy(tenantPolicy(tenant), policy));
+  if (issues.length)
+    throw Problem.validation(
+      issues.map((i) => ({ pointer: `/policy/${i.path}`, detail: i.message })),
+      'The settings contradict each other',
+    );
+}
 
 @Controller('admin/api/tenants/:tenant/applications')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -38,10 +59,9 @@ export class AdminApplicationsController {
     @TenantParam() tenant: Tenant,
     @Body() body: unknown,
   ): Promise<{ application: ApplicationView; clientSecret?: string }> {
-    const created = await this.applications.create(
-      tenant,
-      parseBody(createApplicationSchema, body),
-    );
+    const input = parseBody(createApplicationSchema, body);
+    assertCoherent(tenant, input, input.policy);
+    const created = await this.applications.create(tenant, input);
     return {
       application: await this.applications.view(tenant, created.application),
       clientSecret: created.clientSecret,
@@ -64,7 +84,21 @@ export class AdminApplicationsController {
     @Param('clientId') clientId: string,
     @Body() body: unknown,
   ): Promise<ApplicationView> {
-    await this.applications.update(tenant, clientId, parseBody(updateApplicationSchema, body));
+    const input = parseBody(updateApplicationSchema, body);
+    const current = await this.applications.view(
+      tenant,
+      await this.applications.require(tenant, clientId),
+    );
+    // PATCH replaces the overrides when it names a policy, so check what will apply
+    assertCoherent(
+      tenant,
+      {
+        type: current.type as ClientType,
+        grantTypes: input.grantTypes ?? current.grantTypes,
+      },
+      input.policy ?? current.policy,
+    );
+    await this.applications.update(tenant, clientId, input);
     return this.applications.view(tenant, await this.applications.require(tenant, clientId));
   }
 

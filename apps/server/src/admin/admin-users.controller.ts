@@ -17,15 +17,21 @@ import {
   updateUserSchema,
   userPermissionsSchema,
 } from '@tessera/contracts';
+import { DataSource } from 'typeorm';
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { UsersService, userView, type UserView } from '../users';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminRoles } from './admin-roles.service';
 
 @Controller('admin/api/tenants/:tenant/users')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminUsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly roles: AdminRoles,
+    private readonly dataSource: DataSource,
+  ) {}
 
   @Get()
   @RequireScopes('admin:users:read')
@@ -36,7 +42,12 @@ export class AdminUsersController {
   @Post()
   @RequireScopes('admin:users:write')
   async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<UserView> {
-    return userView(await this.users.createOne(tenant.id, parseBody(createUserSchema, body)));
+    const input = parseBody(createUserSchema, body);
+    const user = await this.users.createOne(tenant.id, input);
+    // `admin` gives them a console sign-in (a system-tenant principal administering this tenant)
+    if (input.roles.includes('admin'))
+      await this.dataSource.transaction((em) => this.roles.sync(em, tenant, input));
+    return userView(user);
   }
 
   @Get(':id')
@@ -53,7 +64,20 @@ export class AdminUsersController {
     @Param('id') id: string,
     @Body() body: unknown,
   ): Promise<UserView> {
-    return userView(await this.users.updateOne(tenant.id, id, parseBody(updateUserSchema, body)));
+    const input = parseBody(updateUserSchema, body);
+    const user = await this.users.require(tenant.id, id);
+    if (input.roles !== undefined || input.isDisabled !== undefined) {
+      // first, so a role that cannot take effect (no password for the console) is refused whole
+      await this.dataSource.transaction((em) =>
+        this.roles.sync(em, tenant, {
+          email: user.email,
+          roles: input.roles ?? user.roles,
+          isDisabled: input.isDisabled ?? user.isDisabled,
+          password: input.password,
+        }),
+      );
+    }
+    return userView(await this.users.updateOne(tenant.id, id, input));
   }
 
   @Get(':id/permissions')

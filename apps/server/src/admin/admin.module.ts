@@ -23,6 +23,9 @@ import { AdminSecurityController } from './admin-security.controller';
 import { AuditModule } from '../audit';
 import { LogoutModule } from '../logout';
 import { SystemSetup } from './system-setup.service';
+import { AdminRoles } from './admin-roles.service';
+import { AdminOverviewController } from './admin-overview.controller';
+import { AdminStatsRepository } from './admin-stats.repository';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 
@@ -79,9 +82,17 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     AdminUsersController,
     AdminSessionsController,
     AdminSecurityController,
+    AdminOverviewController,
     AdminDocsController,
   ],
-  providers: [AdminTenantGuard, TenantAccessService, TenantAdminsRepository, SystemSetup],
-  exports: [SystemSetup, TenantAccessService],
+  providers: [
+    AdminTenantGuard,
+    TenantAccessService,
+    TenantAdminsRepository,
+    SystemSetup,
+    AdminRoles,
+    AdminStatsRepository,
+  ],
+  exports: [SystemSetup, TenantAccessService, AdminRoles],
 })
 export class AdminModule {}

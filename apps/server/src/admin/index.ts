@@ -1,5 +1,12 @@
 export { AdminModule } from './admin.module';
-export { SystemSetup, AUTOMATION_CLIENT_ID, type FirstStart } from './system-setup.service';
+export {
+  SystemSetup,
+  AUTOMATION_CLIENT_ID,
+  CONSOLE_CLIENT_ID,
+  type FirstStart,
+} from './system-setup.service';
+export { AdminRoles } from './admin-roles.service';
 export { TenantAccessService } from './tenant-access.service';
 export { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
 export { TenantAdmin } from './tenant-admin.entity';
+export { consoleMiddleware, consoleDir } from './console-static';

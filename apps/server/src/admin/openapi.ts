@@ -233,6 +233,12 @@ export const ADMIN_ROUTES: Route[] = [
   },
   {
     method: 'get',
+    path: '/admin/api/tenants/{tenant}/overview',
+    summary: 'Active sessions now; sign-ins and refreshes per hour over the last 24 hours',
+    scope: 'admin:sessions:read',
+  },
+  {
+    method: 'get',
     path: '/admin/api/tenants/{tenant}/keys',
     summary: 'Signing keys and their states',
     scope: 'admin:keys:read',

@@ -1,15 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { redirectUriProblem, type CreateApplicationInput } from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ApplicationsService } from '../applications';
 import { ResourceServersService } from '../resource-servers';
 import { randomToken } from '../secrets';
-import { SYSTEM_TENANT, TenantsService } from '../tenants';
+import { SYSTEM_TENANT, TenantsService, type Tenant } from '../tenants';
 import { UsersService } from '../users';
 import { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
 import { TenantAccessService } from './tenant-access.service';
 
 export const AUTOMATION_CLIENT_ID = 'tessera-automation';
+/** The admin console: a public client (code + PKCE, rotating refresh tokens) of the system tenant. */
+export const CONSOLE_CLIENT_ID = 'tessera-console';
 const SETUP_LOCK_KEY = 7_238_016_453;
 
 export interface FirstStart {
@@ -51,6 +54,7 @@ export class SystemSetup {
       const existing = await this.tenants.lookup(SYSTEM_TENANT, em);
       if (existing) {
         await this.resourceServers.upsert(em, existing.id, adminApi, true); // scopes added by upgrades
+        await this.ensureConsole(em, existing); // databases from before the console get it too
         return undefined;
       }
       const system = await this.tenants.create(
@@ -90,6 +94,7 @@ export class SystemSetup {
         em,
       );
       await this.access.grant(system, AUTOMATION_CLIENT_ID, em);
+      await this.ensureConsole(em, system);
       return {
         adminEmail,
         generatedAdminPassword,
@@ -97,5 +102,61 @@ export class SystemSetup {
         automationClientSecret: created.clientSecret!,
       }; // generated for a confidential client
     });
+  }
+
+  /**
+   * Registers the console, or brings its URIs and grant in line with this start's PUBLIC_URL (the
+   * policy stays as an administrator may have tuned it). A PUBLIC_URL that cannot carry a redirect
+   * URI (plain http off loopback) leaves the console unregistered, with a warning, rather than
+   * stopping the server.
+   */
+  private async ensureConsole(em: EntityManager, system: Tenant): Promise<void> {
+    const base = `${this.config.publicUrl}/admin`;
+    const problem = redirectUriProblem(`${base}/callback`);
+    if (problem) {
+      new Logger('SystemSetup').warn(
+        `The admin console cannot sign in at ${base}: ${problem}. Set PUBLIC_URL to an https URL.`,
+      );
+      return;
+    }
+    const shape = {
+      name: 'Tessera admin console',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [`${base}/callback`],
+      postLogoutRedirectUris: [`${base}/`],
+      grants: [
+        {
+          resourceServer: ADMIN_API_AUDIENCE,
+          scopes: ADMIN_SCOPES.map((s) => s.name),
+          flows: ['user'],
+        },
+      ],
+      defaultResource: ADMIN_API_AUDIENCE,
+    } satisfies Partial<CreateApplicationInput>;
+    if (await this.applications.byClientIdIn(em, system.id, CONSOLE_CLIENT_ID)) {
+      await this.applications.update(system, CONSOLE_CLIENT_ID, shape, em);
+      return;
+    }
+    await this.applications.create(
+      system,
+      {
+        clientId: CONSOLE_CLIENT_ID,
+        type: 'public',
+        backchannelLogoutUri: null,
+        // an admin's session: short tokens, rotation with a small grace, a working day of idleness
+        policy: {
+          accessTokenTtl: '5m',
+          refreshIdleTtl: '12h',
+          refreshAbsoluteTtl: '7d',
+          sessionIdleTtl: '12h',
+          sessionAbsoluteTtl: '7d',
+          rotation: true,
+          reuseGraceSeconds: 10,
+          onReuse: 'revoke-session',
+        },
+        ...shape,
+      },
+      em,
+    );
   }
 }

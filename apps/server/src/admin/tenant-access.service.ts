@@ -36,8 +36,8 @@ export class TenantAccessService {
     return this.repo.add(em, tenant.id, subject);
   }
 
-  revoke(tenant: Tenant, subject: string): Promise<void> {
-    return this.repo.remove(tenant.id, subject);
+  revoke(tenant: Tenant, subject: string, em?: EntityManager): Promise<void> {
+    return this.repo.remove(tenant.id, subject, em);
   }
 
   async list(tenant: Tenant): Promise<Array<{ subject: string; createdAt: string }>> {

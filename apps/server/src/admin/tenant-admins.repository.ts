@@ -23,8 +23,8 @@ export class TenantAdminsRepository {
       .execute();
   }
 
-  async remove(tenantId: string, subject: string): Promise<void> {
-    await this.repo().delete({ tenantId, subject });
+  async remove(tenantId: string, subject: string, em?: EntityManager): Promise<void> {
+    await this.repo(em).delete({ tenantId, subject });
   }
 
   listFor(tenantId: string): Promise<TenantAdmin[]> {

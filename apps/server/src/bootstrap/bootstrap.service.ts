@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { BootstrapFile } from '@tessera/contracts';
+import { AdminRoles } from '../admin';
 import { ApplicationsService } from '../applications';
 import { Problem } from '../http';
 import { ResourceServersService } from '../resource-servers';
@@ -26,6 +27,7 @@ export class BootstrapService {
     private readonly resourceServers: ResourceServersService,
     private readonly applications: ApplicationsService,
     private readonly users: UsersService,
+    private readonly adminRoles: AdminRoles,
   ) {}
 
   async apply(file: BootstrapFile): Promise<BootstrapSummary> {
@@ -93,6 +95,8 @@ export class BootstrapService {
             where = `tenants[${ti}].users[${ui}]`;
             const r = await this.users.upsert(em, tenant.id, u);
             note(r.changed, r.created, `user ${u.email}`);
+            // the file deletes nothing: `admin` grants the console sign-in, its absence revokes nothing
+            if (u.roles.includes('admin')) await this.adminRoles.sync(em, tenant, u);
           }
         }
       });

@@ -312,10 +312,11 @@ export class ResourceServersService {
   async permissionViews(
     tenantId: string,
     userId: string,
+    em?: EntityManager,
   ): Promise<Array<{ resourceServer: string; permissionGroups: string[]; scopes: string[] }>> {
     const views = [];
-    for (const p of await this.repo.permissionsOf(tenantId, userId)) {
-      const rs = await this.repo.byId(tenantId, p.resourceServerId);
+    for (const p of await this.repo.permissionsOf(tenantId, userId, em)) {
+      const rs = await this.repo.byId(tenantId, p.resourceServerId, em);
       if (rs)
         views.push({
           resourceServer: rs.identifier,

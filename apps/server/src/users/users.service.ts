@@ -125,8 +125,8 @@ export class UsersService {
     return this.repo.byId(tenantId, id);
   }
 
-  byEmail(tenantId: string, email: string): Promise<User | null> {
-    return this.repo.byEmail(tenantId, email);
+  byEmail(tenantId: string, email: string, em?: EntityManager): Promise<User | null> {
+    return this.repo.byEmail(tenantId, email, em);
   }
 
   async create(

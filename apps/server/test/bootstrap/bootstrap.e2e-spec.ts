@@ -102,15 +102,28 @@ describe('the bootstrap file (configuration as code)', () => {
     expect(token.status).toBe(200);
     expect(token.body.scope).toBe('orders:read orders:write');
     const users = await t.sql(
-      `SELECT email, password_hash, roles FROM users WHERE email = 'ada@acme.test'`,
+      `SELECT t.slug, u.email, u.password_hash, u.roles FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = 'ada@acme.test' ORDER BY t.slug`,
     );
+    // roles: ["admin"] also gives Ada her console sign-in: a system principal administering acme
     expect(users).toEqual([
       {
+        slug: 'acme',
         email: 'ada@acme.test',
         password_hash: expect.stringMatching(/^\$argon2id\$/),
         roles: ['admin'],
       },
+      {
+        slug: 'system',
+        email: 'ada@acme.test',
+        password_hash: expect.stringMatching(/^\$argon2id\$/),
+        roles: [],
+      },
     ]);
+    expect(
+      await t.sql(
+        `SELECT ta.subject FROM tenant_admins ta JOIN tenants t ON t.id = ta.tenant_id JOIN users u ON u.id::text = ta.subject JOIN tenants st ON st.id = u.tenant_id WHERE t.slug = 'acme' AND st.slug = 'system' AND u.email = 'ada@acme.test'`,
+      ),
+    ).toHaveLength(1);
     expect(JSON.stringify(await t.sql(`SELECT * FROM applications`))).not.toContain(
       'change-me-please',
     );
@@ -187,7 +200,11 @@ describe('the bootstrap file (configuration as code)', () => {
         )
       ).map((r) => r.client_id),
     ).toEqual(['acme-cli', 'acme-web']);
-    expect(await t.sql(`SELECT 1 FROM users WHERE email = 'ada@acme.test'`)).toHaveLength(1);
+    expect(
+      await t.sql(
+        `SELECT 1 FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'acme' AND u.email = 'ada@acme.test'`,
+      ),
+    ).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,99 @@
+import { useQuery } from '@tanstack/react-query';
+import { NavLink, Navigate, Outlet, useLocation, useNavigate, useParams } from 'react-router';
+import { tenantsQuery } from '../api/queries';
+import { identity, signOut } from '../auth/oidc';
+import { Button, ErrorState, Loading } from './ui';
+
+const PAGES = [
+  ['overview', 'Overview'],
+  ['sessions', 'Live sessions'],
+  ['applications', 'Applications'],
+  ['resource-servers', 'Resource servers'],
+  ['users', 'Users'],
+  ['keys', 'Signing keys'],
+  ['audit', 'Audit log'],
+] as const;
+
+/** Header (tenant switcher, who is signed in, sign out), navigation and the page. */
+export function Layout() {
+  const { tenant } = useParams();
+  const tenants = useQuery(tenantsQuery());
+  const navigate = useNavigate();
+  const location = useLocation();
+  const me = identity();
+
+  if (tenants.isPending) return <Loading what="your tenants" />;
+  if (tenants.isError)
+    return <ErrorState error={tenants.error} retry={() => void tenants.refetch()} />;
+  const list = tenants.data;
+  if (list.length === 0)
+    return (
+      <main className="center" id="main">
+        <p>You do not administer any tenant yet. Ask a system administrator to add you.</p>
+        <Button onPress={() => void signOut()}>Sign out</Button>
+      </main>
+    );
+  // the system tenant is every tenant's parent: start in a customer tenant when there is one
+  const first = list.find((t) => t.slug !== 'system') ?? list[0];
+  if (!tenant) return <Navigate to={`/t/${first.slug}/overview`} replace />;
+  if (!list.some((t) => t.slug === tenant))
+    return (
+      <main className="center" id="main">
+        <p role="alert">You do not administer a tenant called “{tenant}”.</p>
+        <NavLink to={`/t/${first.slug}/overview`}>Go to {first.name}</NavLink>
+      </main>
+    );
+  const section = location.pathname.split('/')[3] || 'overview';
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Tessera admin</span>
+        {list.length > 1 ? (
+          <label className="switcher">
+            <span>Tenant</span>
+            <select
+              value={tenant}
+              onChange={(e) => navigate(`/t/${e.target.value}/${section}`)}
+              aria-label="Tenant"
+            >
+              {list.map((t) => (
+                <option key={t.slug} value={t.slug}>
+                  {t.name} ({t.slug})
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <span className="switcher">{list[0].name}</span>
+        )}
+        <span className="me">{me?.email ?? me?.sub}</span>
+        <Button onPress={() => void signOut()}>Sign out</Button>
+      </header>
+      <nav className="sidenav" aria-label="Sections">
+        <ul>
+          {PAGES.map(([path, label]) => (
+            <li key={path}>
+              <NavLink to={`/t/${tenant}/${path}`}>{label}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+export function NotFound() {
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>There is no page here.</p>
+    </section>
+  );
+}

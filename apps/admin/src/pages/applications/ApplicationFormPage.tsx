@@ -1,0 +1,595 @@
+import { useMemo, useState } from 'react';
+import { Controller, useForm, useWatch, type Control } from 'react-hook-form';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams } from 'react-router';
+import { GRANT_FLOWS, GRANT_TYPES } from '@tessera/contracts';
+import { api } from '../../api/client';
+import { applicationQuery, resourceServersQuery, tenantsQuery } from '../../api/queries';
+import type { Application, ResourceServer, Tenant } from '../../api/types';
+import { applyApiErrors } from '../../components/form-errors';
+import { humanDuration } from '../../components/format';
+import {
+  Button,
+  Checkbox,
+  ConfirmDialog,
+  ErrorState,
+  Field,
+  Loading,
+  ModalDialog,
+  SecretOnce,
+  Select,
+} from '../../components/ui';
+import {
+  applicationFormSchema,
+  emptyForm,
+  fieldOfPointer,
+  formOf,
+  toCreateInput,
+  toPolicyInput,
+  toUpdateInput,
+  type ApplicationForm,
+} from './application-form';
+import { effective, previewSentences } from './policy-preview';
+
+const GRANT_TYPE_LABELS: Record<(typeof GRANT_TYPES)[number], string> = {
+  authorization_code: 'Sign-in (authorization_code)',
+  refresh_token: 'Refresh tokens (refresh_token)',
+  client_credentials: 'Machine to machine (client_credentials)',
+};
+
+const DURATIONS = [
+  ['accessTokenTtl', 'Access token lifetime'],
+  ['refreshIdleTtl', 'Refresh token idle lifetime'],
+  ['refreshAbsoluteTtl', 'Refresh token absolute lifetime'],
+  ['sessionIdleTtl', 'Session idle lifetime'],
+  ['sessionAbsoluteTtl', 'Session absolute lifetime'],
+] as const;
+
+export default function ApplicationFormPage() {
+  const { tenant = '', clientId } = useParams();
+  const tenants = useQuery(tenantsQuery());
+  const servers = useQuery(resourceServersQuery(tenant));
+  const app = useQuery({ ...applicationQuery(tenant, clientId ?? ''), enabled: !!clientId });
+  const current = tenants.data?.find((t) => t.slug === tenant);
+
+  const failed = tenants.error ?? servers.error ?? app.error;
+  if (failed)
+    return (
+      <ErrorState
+        error={failed}
+        retry={() => void Promise.all([tenants.refetch(), servers.refetch(), app.refetch()])}
+      />
+    );
+  if (!current || !servers.data || (clientId && !app.data))
+    return <Loading what="the application" />;
+  return (
+    <ApplicationEditor
+      key={clientId ?? 'new'}
+      tenant={current}
+      servers={servers.data}
+      app={clientId ? app.data : undefined}
+    />
+  );
+}
+
+function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?: Application }) {
+  const { tenant, servers, app } = p;
+  const isNew = !app;
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const schema = useMemo(() => applicationFormSchema(tenant.policy), [tenant.policy]);
+  const form = useForm<ApplicationForm>({
+    resolver: zodResolver(schema),
+    defaultValues: app ? formOf(app, servers) : emptyForm(servers),
+    mode: 'onTouched',
+  });
+  const { control, handleSubmit, setError, formState } = form;
+  const [formError, setFormError] = useState<string>();
+  const [secret, setSecret] = useState<{ clientId: string; value: string }>();
+  const [confirmRegenerate, setConfirmRegenerate] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+
+  const invalidate = () =>
+    queryClient.invalidateQueries({
+      queryKey: ['get /admin/api/tenants/{tenant}/applications', tenant.slug],
+    });
+
+  const save = useMutation({
+    mutationFn: async (f: ApplicationForm) => {
+      if (isNew)
+        return api('post /admin/api/tenants/{tenant}/applications', {
+          params: { tenant: tenant.slug },
+          body: toCreateInput(f),
+        });
+      return {
+        application: await api('patch /admin/api/tenants/{tenant}/applications/{clientId}', {
+          params: { tenant: tenant.slug, clientId: app.clientId },
+          body: toUpdateInput(f),
+        }),
+      };
+    },
+    onSuccess: async (r) => {
+      setFormError(undefined);
+      await invalidate();
+      await queryClient.invalidateQueries({
+        queryKey: [
+          'get /admin/api/tenants/{tenant}/applications/{clientId}',
+          tenant.slug,
+          r.application.clientId,
+        ],
+      });
+      if ('clientSecret' in r && r.clientSecret)
+        setSecret({ clientId: r.application.clientId, value: r.clientSecret });
+      else navigate(`/t/${tenant.slug}/applications`);
+    },
+    onError: (err) => setFormError(applyApiErrors(err, setError, fieldOfPointer)),
+  });
+
+  const regenerate = useMutation({
+    mutationFn: () =>
+      api('post /admin/api/tenants/{tenant}/applications/{clientId}/secret', {
+        params: { tenant: tenant.slug, clientId: app!.clientId }, // only offered when editing
+      }),
+    onSuccess: (r) => {
+      setConfirmRegenerate(false);
+      setSecret({ clientId: app!.clientId, value: r.clientSecret });
+    },
+  });
+
+  const remove = useMutation({
+    mutationFn: () =>
+      api('delete /admin/api/tenants/{tenant}/applications/{clientId}', {
+        params: { tenant: tenant.slug, clientId: app!.clientId },
+      }),
+    onSuccess: async () => {
+      await invalidate();
+      navigate(`/t/${tenant.slug}/applications`);
+    },
+  });
+
+  const type = useWatch({ control, name: 'type' });
+  const grantTypes = useWatch({ control, name: 'grantTypes' });
+
+  return (
+    <section aria-labelledby="app-title">
+      <p className="crumbs">
+        <Link to={`/t/${tenant.slug}/applications`}>Applications</Link> /
+      </p>
+      <h1 id="app-title">{isNew ? 'New application' : app.name}</h1>
+      {formError ? (
+        <p className="error" role="alert">
+          {formError}
+        </p>
+      ) : null}
+      <form
+        className="form"
+        noValidate
+        onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
+        aria-describedby={formError ? 'form-error' : undefined}
+      >
+        <fieldset>
+          <legend>Application</legend>
+          <div className="grid-2">
+            <Controller
+              control={control}
+              name="name"
+              render={({ field, fieldState }) => (
+                <Field label="Name" isRequired {...field} error={fieldState.error?.message} />
+              )}
+            />
+            <Controller
+              control={control}
+              name="clientId"
+              render={({ field, fieldState }) => (
+                <Field
+                  label="Client ID"
+                  {...field}
+                  isReadOnly={!isNew}
+                  description={isNew ? 'Leave empty to generate one.' : 'Cannot be changed.'}
+                  error={fieldState.error?.message}
+                />
+              )}
+            />
+            <Controller
+              control={control}
+              name="type"
+              render={({ field, fieldState }) => (
+                <Select
+                  id="app-type"
+                  label="Type"
+                  value={field.value}
+                  onChange={field.onChange}
+                  isDisabled={!isNew}
+                  error={fieldState.error?.message}
+                  description={
+                    field.value === 'public'
+                      ? 'Browser and mobile apps: no secret, PKCE, refresh tokens always rotate.'
+                      : 'Server-side apps that can keep a secret.'
+                  }
+                  options={[
+                    { value: 'confidential', label: 'Confidential (has a secret)' },
+                    { value: 'public', label: 'Public (no secret: SPA, mobile)' },
+                  ]}
+                />
+              )}
+            />
+          </div>
+          <Controller
+            control={control}
+            name="grantTypes"
+            render={({ field, fieldState }) => (
+              <div
+                className="field"
+                role="group"
+                aria-labelledby="grant-types-label"
+                aria-describedby={fieldState.error ? 'grant-types-error' : undefined}
+              >
+                <span id="grant-types-label" className="label">
+                  Grant types
+                </span>
+                <div className="checks">
+                  {GRANT_TYPES.map((g) => (
+                    <Checkbox
+                      key={g}
+                      isSelected={field.value.includes(g)}
+                      onChange={(on) =>
+                        field.onChange(
+                          on ? [...field.value, g] : field.value.filter((x) => x !== g),
+                        )
+                      }
+                    >
+                      {GRANT_TYPE_LABELS[g]}
+                    </Checkbox>
+                  ))}
+                </div>
+                {fieldState.error ? (
+                  <span id="grant-types-error" className="field-error" role="alert">
+                    {fieldState.error.message}
+                  </span>
+                ) : null}
+              </div>
+            )}
+          />
+        </fieldset>
+
+        <fieldset>
+          <legend>Redirects and logout</legend>
+          <Controller
+            control={control}
+            name="redirectUris"
+            render={({ field, fieldState }) => (
+              <Field
+                label="Redirect URIs"
+                multiline
+                {...field}
+                description="One per line, matched exactly. https, http on loopback, or an app scheme."
+                error={fieldState.error?.message}
+              />
+            )}
+          />
+          <Controller
+            control={control}
+            name="postLogoutRedirectUris"
+            render={({ field, fieldState }) => (
+              <Field
+                label="Post-logout redirect URIs"
+                multiline
+                {...field}
+                description="One per line: where RP-initiated logout may send the browser back."
+                error={fieldState.error?.message}
+              />
+            )}
+          />
+          <Controller
+            control={control}
+            name="backchannelLogoutUri"
+            render={({ field, fieldState }) => (
+              <Field
+                label="Back-channel logout URI"
+                {...field}
+                type="url"
+                description="Tessera POSTs a logout token here when a session ends. Optional."
+                error={fieldState.error?.message}
+              />
+            )}
+          />
+        </fieldset>
+
+        <PolicyFields control={control} tenant={tenant} />
+        <PolicyPreview control={control} tenant={tenant} type={type} grantTypes={grantTypes} />
+
+        <GrantFields control={control} servers={servers} />
+
+        <div className="actions">
+          <Button type="submit" variant="primary" isDisabled={save.isPending}>
+            {save.isPending ? 'Saving…' : isNew ? 'Create application' : 'Save changes'}
+          </Button>
+          {!isNew && app.type === 'confidential' ? (
+            <Button onPress={() => setConfirmRegenerate(true)}>Regenerate secret</Button>
+          ) : null}
+          {!isNew ? (
+            <Button variant="danger" onPress={() => setConfirmDelete(true)}>
+              Delete application
+            </Button>
+          ) : null}
+          {formState.isSubmitted && !formState.isValid ? (
+            <span className="hint" role="status">
+              Fix the fields marked above to save.
+            </span>
+          ) : null}
+        </div>
+      </form>
+
+      <ModalDialog
+        isOpen={!!secret}
+        onOpenChange={(open) => {
+          if (!open) {
+            setSecret(undefined);
+            navigate(`/t/${tenant.slug}/applications/${secret?.clientId ?? ''}`);
+          }
+        }}
+        title="Client secret"
+      >
+        {secret ? (
+          <>
+            <p>
+              Client ID: <code>{secret.clientId}</code>
+            </p>
+            <SecretOnce label="Client secret" value={secret.value} />
+            <div className="actions">
+              <Button slot="close" variant="primary">
+                I have stored it
+              </Button>
+            </div>
+          </>
+        ) : null}
+      </ModalDialog>
+      <ConfirmDialog
+        isOpen={confirmRegenerate}
+        onOpenChange={setConfirmRegenerate}
+        title="Regenerate the client secret?"
+        confirmLabel="Regenerate secret"
+        onConfirm={() => regenerate.mutate()}
+        isPending={regenerate.isPending}
+        error={regenerate.error?.message}
+      >
+        The current secret stops working at once: every server using it fails to get tokens until it
+        has the new one.
+      </ConfirmDialog>
+      <ConfirmDialog
+        isOpen={confirmDelete}
+        onOpenChange={setConfirmDelete}
+        title={`Delete ${app?.name ?? 'the application'}?`}
+        confirmLabel="Delete application"
+        onConfirm={() => remove.mutate()}
+        isPending={remove.isPending}
+        error={remove.error?.message}
+      >
+        Its client ID stops working at once: sign-ins, refreshes and client credentials are refused.
+      </ConfirmDialog>
+    </section>
+  );
+}
+
+function PolicyFields({ control, tenant }: { control: Control<ApplicationForm>; tenant: Tenant }) {
+  const d = tenant.policy;
+  return (
+    <fieldset>
+      <legend>Lifetimes and rotation</legend>
+      <p className="hint">
+        Write a number and a unit: <code>30s</code>, <code>15m</code>, <code>12h</code>,{' '}
+        <code>14d</code>. Leave a field empty to use the tenant default shown beside it.
+      </p>
+      <div className="grid-2">
+        {DURATIONS.map(([name, label]) => (
+          <Controller
+            key={name}
+            control={control}
+            name={`policy.${name}`}
+            render={({ field, fieldState }) => (
+              <Field
+                label={label}
+                {...field}
+                placeholder={d[name]}
+                description={`Tenant default: ${d[name]} (${humanDuration(d[name])})${field.value && !fieldState.error ? ` · this app: ${humanDuration(field.value)}` : ''}`}
+                error={fieldState.error?.message}
+              />
+            )}
+          />
+        ))}
+        <Controller
+          control={control}
+          name="policy.rotation"
+          render={({ field, fieldState }) => (
+            <Select
+              id="policy-rotation"
+              label="Refresh token rotation"
+              value={field.value}
+              onChange={field.onChange}
+              error={fieldState.error?.message}
+              description="Each refresh returns a new refresh token; the old one becomes a tripwire."
+              options={[
+                { value: 'default', label: `Tenant default (${d.rotation ? 'on' : 'off'})` },
+                { value: 'on', label: 'On' },
+                { value: 'off', label: 'Off' },
+              ]}
+            />
+          )}
+        />
+        <Controller
+          control={control}
+          name="policy.reuseGraceSeconds"
+          render={({ field, fieldState }) => (
+            <Field
+              label="Reuse grace (seconds)"
+              {...field}
+              placeholder={String(d.reuseGraceSeconds)}
+              description={`Tenant default: ${d.reuseGraceSeconds} s. A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
+              error={fieldState.error?.message}
+            />
+          )}
+        />
+        <Controller
+          control={control}
+          name="policy.onReuse"
+          render={({ field, fieldState }) => (
+            <Select
+              id="policy-on-reuse"
+              label="When a used refresh token comes back"
+              value={field.value}
+              onChange={field.onChange}
+              error={fieldState.error?.message}
+              options={[
+                { value: 'default', label: `Tenant default (${d.onReuse})` },
+                { value: 'revoke-session', label: 'Sign the whole session out' },
+                { value: 'revoke-family', label: 'Revoke only this sign-in’s tokens' },
+              ]}
+            />
+          )}
+        />
+        <Controller
+          control={control}
+          name="policy.sliding"
+          render={({ field, fieldState }) => (
+            <Select
+              id="policy-sliding"
+              label="Sliding sessions"
+              value={field.value}
+              onChange={field.onChange}
+              error={fieldState.error?.message}
+              description="On: each use extends the session's idle expiry."
+              options={[
+                { value: 'default', label: `Tenant default (${d.sliding ? 'on' : 'off'})` },
+                { value: 'on', label: 'On' },
+                { value: 'off', label: 'Off' },
+              ]}
+            />
+          )}
+        />
+      </div>
+    </fieldset>
+  );
+}
+
+function PolicyPreview(p: {
+  control: Control<ApplicationForm>;
+  tenant: Tenant;
+  type: ApplicationForm['type'];
+  grantTypes: string[];
+}) {
+  const policy = useWatch({ control: p.control, name: 'policy' });
+  const overrides = toPolicyInput(policy);
+  return (
+    <section className="preview" aria-labelledby="preview-title" aria-live="polite">
+      <h2 id="preview-title">What this policy means</h2>
+      {overrides ? (
+        <ul>
+          {previewSentences(effective(p.tenant.policy, overrides)).map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ul>
+      ) : (
+        <p className="hint">Fix the lifetimes above to see what they mean.</p>
+      )}
+    </section>
+  );
+}
+
+function GrantFields({
+  control,
+  servers,
+}: {
+  control: Control<ApplicationForm>;
+  servers: ResourceServer[];
+}) {
+  return (
+    <fieldset>
+      <legend>What it may request</legend>
+      {servers.length === 0 ? (
+        <p className="hint">No resource servers in this tenant yet.</p>
+      ) : null}
+      {servers.map((rs, i) => (
+        <Controller
+          key={rs.id}
+          control={control}
+          name={`grants.${i}`}
+          render={({ field, fieldState }) => {
+            const g = field.value;
+            const set = (patch: Partial<typeof g>) => field.onChange({ ...g, ...patch });
+            const toggle = (list: string[], v: string, on: boolean) =>
+              on ? [...list, v] : list.filter((x) => x !== v);
+            return (
+              <div className="grant" role="group" aria-label={`Access to ${rs.name}`}>
+                <Checkbox isSelected={g.isEnabled} onChange={(on) => set({ isEnabled: on })}>
+                  <span>{rs.name}</span> <code>{rs.identifier}</code>
+                </Checkbox>
+                {g.isEnabled ? (
+                  <div className="grant-detail">
+                    {rs.scopes.length ? (
+                      <div role="group" aria-label={`Scopes of ${rs.name}`} className="checks">
+                        <span className="label">Scopes</span>
+                        {rs.scopes.map((s) => (
+                          <Checkbox
+                            key={s.name}
+                            isSelected={g.scopes.includes(s.name)}
+                            onChange={(on) => set({ scopes: toggle(g.scopes, s.name, on) })}
+                          >
+                            {s.name}
+                          </Checkbox>
+                        ))}
+                      </div>
+                    ) : null}
+                    {rs.permissionGroups.length ? (
+                      <div
+                        role="group"
+                        aria-label={`Permission groups of ${rs.name}`}
+                        className="checks"
+                      >
+                        <span className="label">Permission groups</span>
+                        {rs.permissionGroups.map((pg) => (
+                          <Checkbox
+                            key={pg.name}
+                            isSelected={g.permissionGroups.includes(pg.name)}
+                            onChange={(on) =>
+                              set({ permissionGroups: toggle(g.permissionGroups, pg.name, on) })
+                            }
+                          >
+                            {pg.name}
+                          </Checkbox>
+                        ))}
+                      </div>
+                    ) : null}
+                    <div role="group" aria-label={`Flows for ${rs.name}`} className="checks">
+                      <span className="label">Flows</span>
+                      {GRANT_FLOWS.map((f) => (
+                        <Checkbox
+                          key={f}
+                          isSelected={g.flows.includes(f)}
+                          onChange={(on) =>
+                            set({ flows: toggle(g.flows, f, on) as typeof g.flows })
+                          }
+                        >
+                          {f === 'user' ? 'Signed-in users' : 'Client credentials'}
+                        </Checkbox>
+                      ))}
+                    </div>
+                    {fieldState.error ? (
+                      <span className="field-error" role="alert">
+                        {fieldState.error.message ??
+                          Object.values(fieldState.error).find(
+                            (e): e is { message: string } =>
+                              typeof e === 'object' && !!e && 'message' in e,
+                          )?.message}
+                      </span>
+                    ) : null}
+                  </div>
+                ) : null}
+              </div>
+            );
+          }}
+        />
+      ))}
+    </fieldset>
+  );
+}

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import {
+  CLIENT_TYPES,
+  GRANT_FLOWS,
+  GRANT_TYPES,
+  ON_REUSE,
+  clientIdSchema,
+  durationSchema,
+  policyFields,
+  redirectUriSchema,
+  type CreateApplicationInput,
+  type GrantFlow,
+  type GrantType,
+  type PolicyInput,
+  type UpdateApplicationInput,
+} from '@tessera/contracts';
+import type { Application, ResourceServer, WirePolicy } from '../../api/types';
+import { issuesOf } from './policy-preview';
+
+const tri = z.enum(['default', 'on', 'off']);
+type Tri = z.infer<typeof tri>;
+
+const lines = (v: string) =>
+  v
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** One URI per line, each checked by the contracts' rule; the message names the line. */
+const uriLines = z.string().superRefine((v, ctx) => {
+  lines(v).forEach((line, i) => {
+    const r = redirectUriSchema.safeParse(line);
+    if (!r.success)
+      ctx.addIssue({ code: 'custom', message: `Line ${i + 1}: ${r.error.issues[0].message}` });
+  });
+});
+
+const optionalDuration = z.union([z.literal(''), durationSchema]);
+
+export const grantRowSchema = z.object({
+  resourceServer: z.string(),
+  isEnabled: z.boolean(),
+  scopes: z.array(z.string()),
+  permissionGroups: z.array(z.string()),
+  flows: z.array(z.enum(GRANT_FLOWS)),
+});
+
+export function applicationFormSchema(tenantDefaults: WirePolicy) {
+  return z
+    .object({
+      clientId: z.union([z.literal(''), clientIdSchema]),
+      name: z.string().trim().min(1, 'Give the application a name'),
+      type: z.enum(CLIENT_TYPES),
+      redirectUris: uriLines,
+      postLogoutRedirectUris: uriLines,
+      backchannelLogoutUri: z.union([z.literal(''), z.url('Must be an absolute URL')]),
+      grantTypes: z.array(z.enum(GRANT_TYPES)).min(1, 'Choose at least one grant type'),
+      policy: z.object({
+        accessTokenTtl: z.union([z.literal(''), policyFields.accessTokenTtl.unwrap()]),
+        refreshIdleTtl: optionalDuration,
+        refreshAbsoluteTtl: optionalDuration,
+        sessionIdleTtl: optionalDuration,
+        sessionAbsoluteTtl: optionalDuration,
+        sliding: tri,
+        rotation: tri,
+        reuseGraceSeconds: z
+          .string()
+          .regex(/^(\d{1,3})?$/, 'A whole number of seconds, 0–300')
+          .refine((v) => v === '' || Number(v) <= 300, 'At most 300 seconds'),
+        onReuse: z.enum(['default', ...ON_REUSE]),
+      }),
+      grants: z.array(grantRowSchema),
+    })
+    .superRefine((f, ctx) => {
+      if (f.type === 'public' && f.grantTypes.includes('client_credentials'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['grantTypes'],
+          message: 'A public client has no secret, so it cannot use client_credentials',
+        });
+      if (f.grantTypes.includes('authorization_code') && lines(f.redirectUris).length === 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['redirectUris'],
+          message: 'Sign-in (authorization_code) needs at least one redirect URI',
+        });
+      f.grants.forEach((g, i) => {
+        if (g.isEnabled && g.flows.length === 0)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['grants', i, 'flows'],
+            message: 'Choose at least one flow, or untick the resource server',
+          });
+      });
+      // the same contradictions the server refuses, against the tenant's defaults
+      const policy = toPolicyInput(f.policy);
+      if (!policy) return;
+      for (const issue of issuesOf(f, tenantDefaults, policy))
+        ctx.addIssue({ code: 'custom', path: ['policy', issue.path], message: issue.message });
+    });
+}
+
+export type ApplicationForm = z.infer<ReturnType<typeof applicationFormSchema>>;
+type PolicyForm = ApplicationForm['policy'];
+
+const triValue = (t: Tri) => (t === 'default' ? undefined : t === 'on');
+const toTri = (b: boolean | undefined): Tri => (b === undefined ? 'default' : b ? 'on' : 'off');
+
+/** The form's policy strings → the overrides the API takes (empty = the tenant default); undefined while a field is malformed. */
+export function toPolicyInput(p: PolicyForm): PolicyInput | undefined {
+  const out: PolicyInput = {};
+  for (const k of [
+    'accessTokenTtl',
+    'refreshIdleTtl',
+    'refreshAbsoluteTtl',
+    'sessionIdleTtl',
+    'sessionAbsoluteTtl',
+  ] as const) {
+    const v = p[k];
+    if (v === '') continue;
+    if (!durationSchema.safeParse(v).success) return undefined;
+    out[k] = v;
+  }
+  const sliding = triValue(p.sliding);
+  if (sliding !== undefined) out.sliding = sliding;
+  const rotation = triValue(p.rotation);
+  if (rotation !== undefined) out.rotation = rotation;
+  if (p.reuseGraceSeconds !== '') {
+    const n = Number(p.reuseGraceSeconds);
+    if (!Number.isInteger(n) || n < 0 || n > 300) return undefined;
+    out.reuseGraceSeconds = n;
+  }
+  if (p.onReuse !== 'default') out.onReuse = p.onReuse;
+  return out;
+}
+
+export function emptyForm(servers: ResourceServer[]): ApplicationForm {
+  return {
+    clientId: '',
+    name: '',
+    type: 'confidential',
+    redirectUris: '',
+    postLogoutRedirectUris: '',
+    backchannelLogoutUri: '',
+    grantTypes: ['authorization_code', 'refresh_token'],
+    policy: {
+      accessTokenTtl: '',
+      refreshIdleTtl: '',
+      refreshAbsoluteTtl: '',
+      sessionIdleTtl: '',
+      sessionAbsoluteTtl: '',
+      sliding: 'default',
+      rotation: 'default',
+      reuseGraceSeconds: '',
+      onReuse: 'default',
+    },
+    grants: servers.map((rs) => ({
+      resourceServer: rs.identifier,
+      isEnabled: false,
+      scopes: [],
+      permissionGroups: [],
+      flows: ['user'],
+    })),
+  };
+}
+
+export function formOf(app: Application, servers: ResourceServer[]): ApplicationForm {
+  const p = app.policy;
+  return {
+    clientId: app.clientId,
+    name: app.name,
+    type: app.type,
+    redirectUris: app.redirectUris.join('\n'),
+    postLogoutRedirectUris: app.postLogoutRedirectUris.join('\n'),
+    backchannelLogoutUri: app.backchannelLogoutUri ?? '',
+    grantTypes: app.grantTypes as GrantType[],
+    policy: {
+      accessTokenTtl: p.accessTokenTtl ?? '',
+      refreshIdleTtl: p.refreshIdleTtl ?? '',
+      refreshAbsoluteTtl: p.refreshAbsoluteTtl ?? '',
+      sessionIdleTtl: p.sessionIdleTtl ?? '',
+      sessionAbsoluteTtl: p.sessionAbsoluteTtl ?? '',
+      sliding: toTri(p.sliding),
+      rotation: toTri(p.rotation),
+      reuseGraceSeconds: p.reuseGraceSeconds === undefined ? '' : String(p.reuseGraceSeconds),
+      onReuse: p.onReuse ?? 'default',
+    },
+    grants: servers.map((rs) => {
+      const g = app.grants.find((x) => x.resourceServer === rs.identifier);
+      return {
+        resourceServer: rs.identifier,
+        isEnabled: !!g,
+        scopes: g?.scopes ?? [],
+        permissionGroups: g?.permissionGroups ?? [],
+        flows: (g?.flows as GrantFlow[] | undefined) ?? ['user'],
+      };
+    }),
+  };
+}
+
+function common(f: ApplicationForm) {
+  return {
+    name: f.name.trim(),
+    redirectUris: lines(f.redirectUris),
+    postLogoutRedirectUris: lines(f.postLogoutRedirectUris),
+    backchannelLogoutUri: f.backchannelLogoutUri.trim() || null,
+    grantTypes: f.grantTypes,
+    policy: toPolicyInput(f.policy) ?? {},
+    grants: f.grants
+      .filter((g) => g.isEnabled)
+      .map((g) => ({
+        resourceServer: g.resourceServer,
+        scopes: g.scopes,
+        permissionGroups: g.permissionGroups,
+        flows: g.flows,
+      })),
+  };
+}
+
+export function toCreateInput(f: ApplicationForm): CreateApplicationInput {
+  return {
+    ...(f.clientId ? { clientId: f.clientId } : {}),
+    type: f.type,
+    ...common(f),
+  };
+}
+
+export function toUpdateInput(f: ApplicationForm): UpdateApplicationInput {
+  return common(f);
+}
+
+/** API pointers → form fields: `/redirectUris/0` → redirectUris, `/grants/0/scopes/1` → grants. */
+export function fieldOfPointer(pointer: string): string | undefined {
+  const parts = pointer.split('/').slice(1);
+  if (!parts.length) return undefined;
+  if (parts[0] === 'policy' && parts[1]) return `policy.${parts[1]}`;
+  if (parts[0] === 'grants') return undefined; // shown above the form, with its pointer's words
+  return parts[0];
+}

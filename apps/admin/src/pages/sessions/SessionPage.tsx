@@ -1,0 +1,216 @@
+import { useMemo, useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { durationToSeconds } from '@tessera/contracts';
+import {
+  applicationsQuery,
+  auditQuery,
+  deliveriesQuery,
+  resourceServersQuery,
+  sessionQuery,
+  usersQuery,
+} from '../../api/queries';
+import type { AuditEvent, RefreshFamily, SessionDetail } from '../../api/types';
+import { dateTime, relative, shortUserAgent } from '../../components/format';
+import { Button, Empty, ErrorState, Loading } from '../../components/ui';
+import { RevokeSessionDialog } from './RevokeSessionDialog';
+
+export default function SessionPage() {
+  const { tenant = '', id = '' } = useParams();
+  const session = useQuery(sessionQuery(tenant, id));
+  const deliveries = useQuery(deliveriesQuery(tenant, id));
+  const reuse = useQuery(auditQuery(tenant, { type: 'refresh_token_reuse' }));
+  const apps = useQuery(applicationsQuery(tenant));
+  const servers = useQuery(resourceServersQuery(tenant));
+  const users = useQuery(usersQuery(tenant));
+  const [revoking, setRevoking] = useState(false);
+
+  const lastAccessExpiry = useMemo(() => {
+    const s = session.data;
+    if (!s || !apps.data) return undefined;
+    let latest = 0;
+    for (const f of s.families) {
+      const app = apps.data.find((a) => a.clientId === f.clientId);
+      if (!app) continue;
+      // a resource server may set its own (longer or shorter) lifetime for its audience
+      const ttl = Math.max(
+        durationToSeconds(app.effectivePolicy.accessTokenTtl),
+        ...f.resources.map((r) => {
+          const rs = servers.data?.find((x) => x.identifier === r.identifier);
+          return rs?.accessTokenTtl ? durationToSeconds(rs.accessTokenTtl) : 0;
+        }),
+      );
+      const lastIssued = Math.max(
+        ...f.tokens.map((t) => Date.parse(t.issuedAt)),
+        Date.parse(f.createdAt),
+      );
+      latest = Math.max(latest, lastIssued + ttl * 1000);
+    }
+    return latest ? new Date(latest).toISOString() : undefined;
+  }, [session.data, apps.data, servers.data]);
+
+  if (session.isPending) return <Loading what="the session" />;
+  if (session.isError)
+    return <ErrorState error={session.error} retry={() => void session.refetch()} />;
+  const s = session.data;
+  const email = users.data?.find((u) => u.id === s.userId)?.email ?? s.userId;
+  const incidents = (reuse.data ?? []).filter((e) => e.sessionId === s.id);
+
+  return (
+    <section aria-labelledby="session-title">
+      <p className="crumbs">
+        <Link to={`/t/${tenant}/sessions`}>Live sessions</Link> /
+      </p>
+      <div className="page-head">
+        <h1 id="session-title">Session of {email}</h1>
+        {s.revokedAt ? null : (
+          <Button variant="danger" onPress={() => setRevoking(true)}>
+            Revoke session
+          </Button>
+        )}
+      </div>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd>
+          {s.revokedAt
+            ? `Ended ${dateTime(s.revokedAt)} (${s.revocationReason ?? 'revoked'})`
+            : 'Active'}
+        </dd>
+        <dt>Signed in</dt>
+        <dd>{dateTime(s.authTime)}</dd>
+        <dt>Last seen</dt>
+        <dd>{relative(s.lastSeenAt)}</dd>
+        <dt>Idle expiry</dt>
+        <dd>{dateTime(s.idleExpiresAt)}</dd>
+        <dt>Absolute expiry</dt>
+        <dd>{dateTime(s.absoluteExpiresAt)}</dd>
+        <dt>IP / user agent</dt>
+        <dd>
+          {s.ip ?? '—'} · <span title={s.userAgent ?? ''}>{shortUserAgent(s.userAgent)}</span>
+        </dd>
+        <dt>Last access token expires</dt>
+        <dd>
+          {lastAccessExpiry
+            ? `${dateTime(lastAccessExpiry)} (${relative(lastAccessExpiry)}) at the latest`
+            : '—'}
+        </dd>
+      </dl>
+
+      <h2>Applications (surfaces)</h2>
+      {s.applications.length === 0 ? (
+        <Empty>No application has used this session yet.</Empty>
+      ) : (
+        <ul>
+          {s.applications.map((a) => (
+            <li key={a.clientId}>
+              <code>{a.clientId}</code>: first {dateTime(a.firstSeenAt)}, last{' '}
+              {relative(a.lastSeenAt)}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <h2>Refresh token families</h2>
+      {s.families.length === 0 ? (
+        <Empty>No refresh tokens were issued in this session.</Empty>
+      ) : (
+        s.families.map((f) => (
+          <Family
+            key={f.id}
+            family={f}
+            session={s}
+            incidents={incidents.filter((e) => e.detail.familyId === f.id)}
+          />
+        ))
+      )}
+
+      <h2>Back-channel logout deliveries</h2>
+      {deliveries.isPending ? (
+        <Loading what="deliveries" />
+      ) : deliveries.isError ? (
+        <ErrorState error={deliveries.error} retry={() => void deliveries.refetch()} />
+      ) : deliveries.data.length === 0 ? (
+        <Empty>
+          None: deliveries are made when the session ends, to applications with a back-channel
+          logout URI.
+        </Empty>
+      ) : (
+        <table className="plain">
+          <caption className="sr-only">Back-channel logout deliveries</caption>
+          <thead>
+            <tr>
+              <th scope="col">Application</th>
+              <th scope="col">Status</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Next retry / delivered</th>
+              <th scope="col">Last error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {deliveries.data.map((d) => (
+              <tr key={d.id}>
+                <th scope="row">{d.clientId}</th>
+                <td>{d.status}</td>
+                <td>{d.attempts}</td>
+                <td>
+                  {d.deliveredAt
+                    ? dateTime(d.deliveredAt)
+                    : d.status === 'pending'
+                      ? relative(d.nextAttemptAt)
+                      : '—'}
+                </td>
+                <td>{d.lastError ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <RevokeSessionDialog
+        tenant={tenant}
+        target={revoking ? { session: s, userLabel: email, everywhere: false } : undefined}
+        onClose={() => setRevoking(false)}
+      />
+    </section>
+  );
+}
+
+function Family(p: { family: RefreshFamily; session: SessionDetail; incidents: AuditEvent[] }) {
+  const f = p.family;
+  return (
+    <article className="family" aria-label={`Refresh token family for ${f.clientId}`}>
+      <h3>
+        <code>{f.clientId}</code>{' '}
+        {f.revokedAt ? (
+          <span className="badge danger">revoked: {f.revocationReason ?? 'revoked'}</span>
+        ) : (
+          <span className="badge">live</span>
+        )}
+      </h3>
+      <p className="hint">
+        Issued {dateTime(f.createdAt)} · ends at the latest {dateTime(f.absoluteExpiresAt)} · scopes{' '}
+        {[...f.scopes, ...f.resources.flatMap((r) => r.scopes)].join(' ') || '—'}
+      </p>
+      <ol className="lineage">
+        {f.tokens.map((t) => (
+          <li key={t.generation}>
+            <strong>{t.generation === 0 ? 'Issued' : `Rotation ${t.generation}`}</strong>{' '}
+            {dateTime(t.issuedAt)}
+            {t.usedAt ? ` · used ${dateTime(t.usedAt)}` : ' · current, not used yet'}
+            {t.graceReplays
+              ? ` · ${t.graceReplays} grace replay${t.graceReplays === 1 ? '' : 's'}`
+              : ''}
+            {!t.usedAt ? ` · idle expiry ${dateTime(t.idleExpiresAt)}` : ''}
+          </li>
+        ))}
+      </ol>
+      {p.incidents.map((e) => (
+        <div key={e.id} className="incident" role="note">
+          <strong>Reuse detected {dateTime(e.createdAt)}</strong> (generation{' '}
+          {String(e.detail.generation)}, action {String(e.detail.action)}). Replayed from{' '}
+          {e.ip ?? '—'} · {shortUserAgent(e.userAgent)}; the session&apos;s own client:{' '}
+          {p.session.ip ?? '—'} · {shortUserAgent(p.session.userAgent)}.
+        </div>
+      ))}
+    </article>
+  );
+}

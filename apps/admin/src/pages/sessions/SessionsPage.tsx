@@ -1,0 +1,106 @@
+import { useMemo } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useParams, useSearchParams } from 'react-router';
+import { applicationsQuery, sessionsQuery, usersQuery } from '../../api/queries';
+import type { User } from '../../api/types';
+import { Button, ErrorState, Loading, Select } from '../../components/ui';
+import { SessionsTable } from './SessionsTable';
+
+/** Live sessions: filters and the page cursor live in the URL, so a view can be linked. */
+export default function SessionsPage() {
+  const { tenant = '' } = useParams();
+  const [search, setSearch] = useSearchParams();
+  const filters = {
+    user: search.get('user') ?? undefined,
+    application: search.get('application') ?? undefined,
+    cursor: search.get('cursor') ?? undefined,
+  };
+  const sessions = useQuery(sessionsQuery(tenant, filters));
+  const users = useQuery(usersQuery(tenant));
+  const apps = useQuery(applicationsQuery(tenant));
+  const byId = useMemo(
+    () => new Map<string, User>((users.data ?? []).map((u) => [u.id, u])),
+    [users.data],
+  );
+  const set = (k: string, v: string) => {
+    const next = new URLSearchParams(search);
+    if (v) next.set(k, v);
+    else next.delete(k);
+    if (k !== 'cursor') next.delete('cursor');
+    setSearch(next, { replace: true });
+  };
+
+  return (
+    <section aria-labelledby="sessions-title">
+      <div className="page-head">
+        <h1 id="sessions-title">Live sessions</h1>
+        <span className="live" role="status" aria-live="off">
+          {sessions.isFetching ? 'Updating…' : 'Live: refreshes every 2 s'}
+        </span>
+      </div>
+      <div className="filters" role="search" aria-label="Filter sessions">
+        <Select
+          id="filter-user"
+          label="User"
+          value={filters.user ?? ''}
+          onChange={(v) => set('user', v)}
+          options={[
+            { value: '', label: 'All users' },
+            ...(users.data ?? [])
+              .slice()
+              .sort((a, b) => a.email.localeCompare(b.email))
+              .map((u) => ({ value: u.id, label: u.email })),
+          ]}
+        />
+        <Select
+          id="filter-application"
+          label="Application"
+          value={filters.application ?? ''}
+          onChange={(v) => set('application', v)}
+          options={[
+            { value: '', label: 'All applications' },
+            ...(apps.data ?? []).map((a) => ({
+              value: a.clientId,
+              label: `${a.name} (${a.clientId})`,
+            })),
+          ]}
+        />
+      </div>
+      {!sessions.data ? (
+        sessions.isError ? (
+          <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
+        ) : (
+          <Loading what="sessions" />
+        )
+      ) : (
+        <>
+          {sessions.isError ? (
+            <p className="error" role="alert">
+              Could not refresh: {sessions.error?.message}. Showing the last answer.
+            </p>
+          ) : null}
+          <SessionsTable
+            tenant={tenant}
+            sessions={sessions.data.items}
+            users={byId}
+            empty={
+              filters.user || filters.application
+                ? 'No active sessions match these filters.'
+                : 'No active sessions. They appear here as users sign in.'
+            }
+          />
+          <div className="pager">
+            {filters.cursor ? (
+              <Button onPress={() => set('cursor', '')}>Most recent sessions</Button>
+            ) : null}
+            {sessions.data.nextCursor ? (
+              <Button onPress={() => set('cursor', sessions.data.nextCursor ?? '')}>
+                Older sessions (next 200)
+              </Button>
+            ) : null}
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

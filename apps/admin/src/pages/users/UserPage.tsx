@@ -1,0 +1,355 @@
+import { useMemo, useState } from 'react';
+import { Controller, useForm } from 'react-hook-form';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { updateUserSchema } from '@tessera/contracts';
+import { z } from 'zod';
+import { api } from '../../api/client';
+import {
+  resourceServersQuery,
+  sessionsQuery,
+  userPermissionsQuery,
+  userQuery,
+} from '../../api/queries';
+import type { ResourceServer, User, UserPermission } from '../../api/types';
+import { applyApiErrors } from '../../components/form-errors';
+import { dateTime } from '../../components/format';
+import {
+  Button,
+  Checkbox,
+  ConfirmDialog,
+  Empty,
+  ErrorState,
+  Field,
+  Loading,
+  ModalDialog,
+} from '../../components/ui';
+import { SessionsTable } from '../sessions/SessionsTable';
+
+const resetSchema = z.object({ password: updateUserSchema.shape.password.unwrap() });
+
+export default function UserPage() {
+  const { tenant = '', id = '' } = useParams();
+  const user = useQuery(userQuery(tenant, id));
+  const sessions = useQuery(sessionsQuery(tenant, { user: id }));
+  const queryClient = useQueryClient();
+  const [confirm, setConfirm] = useState<'disable' | 'enable' | 'signout'>();
+  const [isResetting, setResetting] = useState(false);
+  const users = useMemo(() => new Map(user.data ? [[user.data.id, user.data]] : []), [user.data]);
+
+  const refresh = () =>
+    Promise.all([
+      queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/users', tenant],
+      }),
+      queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/users/{id}', tenant, id],
+      }),
+      queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/sessions', tenant],
+      }),
+    ]);
+  const act = useMutation({
+    mutationFn: async (what: 'disable' | 'enable' | 'signout') => {
+      if (what === 'signout')
+        await api('post /admin/api/tenants/{tenant}/users/{id}/sign-out', {
+          params: { tenant, id },
+          body: { reason: 'signed out everywhere from the admin console' },
+        });
+      else
+        await api('patch /admin/api/tenants/{tenant}/users/{id}', {
+          params: { tenant, id },
+          body: { isDisabled: what === 'disable' },
+        });
+    },
+    onSuccess: async () => {
+      setConfirm(undefined);
+      await refresh();
+    },
+  });
+
+  if (user.isPending) return <Loading what="the user" />;
+  if (user.isError) return <ErrorState error={user.error} retry={() => void user.refetch()} />;
+  const u = user.data;
+  const count = sessions.data?.items.length ?? 0;
+
+  return (
+    <section aria-labelledby="user-title">
+      <p className="crumbs">
+        <Link to={`/t/${tenant}/users`}>Users</Link> /
+      </p>
+      <h1 id="user-title">{u.email}</h1>
+      <dl className="facts">
+        <dt>Status</dt>
+        <dd>{u.isDisabled ? 'Disabled' : 'Active'}</dd>
+        <dt>Roles</dt>
+        <dd>{u.roles.join(', ') || '—'}</dd>
+        <dt>Created</dt>
+        <dd>{dateTime(u.createdAt)}</dd>
+      </dl>
+      <div className="actions">
+        <Button onPress={() => setResetting(true)}>Reset password</Button>
+        {u.isDisabled ? (
+          <Button onPress={() => setConfirm('enable')}>Enable user</Button>
+        ) : (
+          <Button variant="danger" onPress={() => setConfirm('disable')}>
+            Disable user
+          </Button>
+        )}
+        <Button variant="danger" onPress={() => setConfirm('signout')} isDisabled={count === 0}>
+          Sign out everywhere
+        </Button>
+        {count === 0 ? <span className="hint">No active sessions to end.</span> : null}
+      </div>
+
+      <Permissions tenant={tenant} user={u} />
+
+      <h2>Sessions</h2>
+      {sessions.isPending ? (
+        <Loading what="sessions" />
+      ) : sessions.isError ? (
+        <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
+      ) : (
+        <SessionsTable
+          tenant={tenant}
+          sessions={sessions.data.items}
+          users={users}
+          empty="No active sessions."
+        />
+      )}
+
+      <ConfirmDialog
+        isOpen={!!confirm}
+        onOpenChange={(o) => !o && setConfirm(undefined)}
+        title={
+          confirm === 'disable'
+            ? `Disable ${u.email}?`
+            : confirm === 'enable'
+              ? `Enable ${u.email}?`
+              : `Sign ${u.email} out everywhere?`
+        }
+        confirmLabel={
+          confirm === 'disable'
+            ? 'Disable user'
+            : confirm === 'enable'
+              ? 'Enable user'
+              : 'Sign out everywhere'
+        }
+        onConfirm={() => confirm && act.mutate(confirm)}
+        isPending={act.isPending}
+        error={act.error?.message}
+      >
+        {confirm === 'disable'
+          ? `They cannot sign in any more, and their ${count} active session${count === 1 ? '' : 's'} end now.`
+          : confirm === 'enable'
+            ? 'They can sign in again with their password.'
+            : `Ends their ${count} active session${count === 1 ? '' : 's'} on every device; they have to sign in again.`}
+      </ConfirmDialog>
+      <ResetPasswordDialog
+        tenant={tenant}
+        user={u}
+        isOpen={isResetting}
+        onOpenChange={setResetting}
+      />
+    </section>
+  );
+}
+
+function ResetPasswordDialog(p: {
+  tenant: string;
+  user: User;
+  isOpen: boolean;
+  onOpenChange: (o: boolean) => void;
+}) {
+  const [done, setDone] = useState(false);
+  const { control, handleSubmit, setError, reset } = useForm<{ password: string }>({
+    resolver: zodResolver(resetSchema),
+    defaultValues: { password: '' },
+  });
+  const [formError, setFormError] = useState<string>();
+  const save = useMutation({
+    mutationFn: (f: { password: string }) =>
+      api('patch /admin/api/tenants/{tenant}/users/{id}', {
+        params: { tenant: p.tenant, id: p.user.id },
+        body: { password: f.password },
+      }),
+    onSuccess: () => {
+      reset();
+      setDone(true);
+    },
+    onError: (err) => setFormError(applyApiErrors(err, setError)),
+  });
+  return (
+    <ModalDialog
+      isOpen={p.isOpen}
+      onOpenChange={(o) => {
+        if (!o) setDone(false);
+        p.onOpenChange(o);
+      }}
+      title={`Reset the password of ${p.user.email}`}
+    >
+      {done ? (
+        <>
+          <p role="status">The new password works from now on; the old one no longer does.</p>
+          <div className="actions">
+            <Button slot="close" variant="primary">
+              Close
+            </Button>
+          </div>
+        </>
+      ) : (
+        <form
+          className="form"
+          noValidate
+          onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
+        >
+          {formError ? (
+            <p className="error" role="alert">
+              {formError}
+            </p>
+          ) : null}
+          <Controller
+            control={control}
+            name="password"
+            render={({ field, fieldState }) => (
+              <Field
+                label="New password"
+                type="password"
+                autoComplete="new-password"
+                isRequired
+                {...field}
+                description="At least 8 characters. Their sessions stay; sign them out too if the old one leaked."
+                error={fieldState.error?.message}
+              />
+            )}
+          />
+          <div className="actions">
+            <Button slot="close">Cancel</Button>
+            <Button type="submit" variant="primary" isDisabled={save.isPending}>
+              Set password
+            </Button>
+          </div>
+        </form>
+      )}
+    </ModalDialog>
+  );
+}
+
+/** What the user holds per resource server: permission groups (and single scopes). */
+function Permissions({ tenant, user }: { tenant: string; user: User }) {
+  const servers = useQuery(resourceServersQuery(tenant));
+  const held = useQuery(userPermissionsQuery(tenant, user.id));
+  if (servers.isPending || held.isPending) return <Loading what="permissions" />;
+  if (servers.isError || held.isError)
+    return (
+      <ErrorState
+        error={servers.error ?? held.error}
+        retry={() => void Promise.all([servers.refetch(), held.refetch()])}
+      />
+    );
+  // the draft starts from what the server held on load; saving makes the two equal again
+  return <PermissionsEditor tenant={tenant} user={user} servers={servers.data} held={held.data} />;
+}
+
+function PermissionsEditor(p: {
+  tenant: string;
+  user: User;
+  servers: ResourceServer[];
+  held: UserPermission[];
+}) {
+  const queryClient = useQueryClient();
+  const [draft, setDraft] = useState(() =>
+    Object.fromEntries(
+      p.servers.map((rs) => {
+        const h = p.held.find((x) => x.resourceServer === rs.identifier);
+        return [rs.identifier, { groups: h?.permissionGroups ?? [], scopes: h?.scopes ?? [] }];
+      }),
+    ),
+  );
+  const [saved, setSaved] = useState(false);
+  const save = useMutation({
+    mutationFn: () =>
+      api('put /admin/api/tenants/{tenant}/users/{id}/permissions', {
+        params: { tenant: p.tenant, id: p.user.id },
+        body: Object.entries(draft)
+          .filter(([, v]) => v.groups.length || v.scopes.length)
+          .map(([resourceServer, v]) => ({
+            resourceServer,
+            permissionGroups: v.groups,
+            scopes: v.scopes,
+          })),
+      }),
+    onSuccess: async () => {
+      setSaved(true);
+      await queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/users/{id}/permissions', p.tenant, p.user.id],
+      });
+    },
+  });
+  const toggle = (rs: string, kind: 'groups' | 'scopes', v: string, on: boolean) => {
+    setSaved(false);
+    setDraft((d) => ({
+      ...d,
+      [rs]: { ...d[rs], [kind]: on ? [...d[rs][kind], v] : d[rs][kind].filter((x) => x !== v) },
+    }));
+  };
+  const servers = p.servers.filter((rs) => rs.permissionGroups.length || rs.scopes.length);
+  return (
+    <section aria-labelledby="perm-title">
+      <h2 id="perm-title">Permissions</h2>
+      <p className="hint">Tokens carry what the user holds here and the application may request.</p>
+      {servers.length === 0 ? (
+        <Empty>No resource server defines scopes or permission groups yet.</Empty>
+      ) : null}
+      {servers.map((rs) => (
+        <div key={rs.id} className="grant" role="group" aria-label={`Permissions on ${rs.name}`}>
+          <strong>{rs.name}</strong> <code>{rs.identifier}</code>
+          {rs.permissionGroups.length ? (
+            <div className="checks" role="group" aria-label={`Permission groups on ${rs.name}`}>
+              <span className="label">Permission groups</span>
+              {rs.permissionGroups.map((g) => (
+                <Checkbox
+                  key={g.name}
+                  isSelected={draft[rs.identifier].groups.includes(g.name)}
+                  onChange={(on) => toggle(rs.identifier, 'groups', g.name, on)}
+                >
+                  {g.name} ({g.scopes.join(', ')})
+                </Checkbox>
+              ))}
+            </div>
+          ) : null}
+          {rs.scopes.length ? (
+            <div className="checks" role="group" aria-label={`Single scopes on ${rs.name}`}>
+              <span className="label">Single scopes</span>
+              {rs.scopes.map((s) => (
+                <Checkbox
+                  key={s.name}
+                  isSelected={draft[rs.identifier].scopes.includes(s.name)}
+                  onChange={(on) => toggle(rs.identifier, 'scopes', s.name, on)}
+                >
+                  {s.name}
+                </Checkbox>
+              ))}
+            </div>
+          ) : null}
+        </div>
+      ))}
+      {servers.length ? (
+        <div className="actions">
+          <Button variant="primary" onPress={() => save.mutate()} isDisabled={save.isPending}>
+            Save permissions
+          </Button>
+          {saved ? (
+            <span role="status">Saved. The next token minted for them reflects it.</span>
+          ) : null}
+          {save.isError ? (
+            <span className="error" role="alert">
+              {save.error.message}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
+    </section>
+  );
+}

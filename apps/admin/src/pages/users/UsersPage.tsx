@@ -1,0 +1,180 @@
+import { useMemo, useState } from 'react';
+import { Controller, useForm } from 'react-hook-form';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { z } from 'zod';
+import { createUserSchema } from '@tessera/contracts';
+import { api } from '../../api/client';
+import { usersQuery } from '../../api/queries';
+import type { User } from '../../api/types';
+import { DataTable, type ColumnSpec } from '../../components/DataTable';
+import { applyApiErrors } from '../../components/form-errors';
+import { dateTime } from '../../components/format';
+import { Button, Checkbox, ErrorState, Field, Loading, ModalDialog } from '../../components/ui';
+
+const columns = (tenant: string): ColumnSpec<User>[] => [
+  {
+    id: 'email',
+    header: 'Email',
+    isRowHeader: true,
+    sortValue: (u) => u.email,
+    cell: (u) => <Link to={`/t/${tenant}/users/${u.id}`}>{u.email}</Link>,
+  },
+  {
+    id: 'status',
+    header: 'Status',
+    sortValue: (u) => (u.isDisabled ? 1 : 0),
+    cell: (u) => (u.isDisabled ? 'Disabled' : 'Active'),
+  },
+  {
+    id: 'roles',
+    header: 'Roles',
+    sortValue: (u) => u.roles.join(','),
+    cell: (u) => u.roles.join(', ') || '—',
+  },
+  {
+    id: 'createdAt',
+    header: 'Created',
+    sortValue: (u) => u.createdAt,
+    cell: (u) => dateTime(u.createdAt),
+  },
+];
+
+// the contract's schema, with the admin role as a checkbox
+const newUserSchema = createUserSchema
+  .pick({ email: true, password: true })
+  .extend({ isAdmin: z.boolean() });
+type NewUser = z.infer<typeof newUserSchema>;
+
+export default function UsersPage() {
+  const { tenant = '' } = useParams();
+  const navigate = useNavigate();
+  const [search, setSearch] = useSearchParams();
+  const q = search.get('q') ?? '';
+  const users = useQuery(usersQuery(tenant));
+  const cols = useMemo(() => columns(tenant), [tenant]);
+  const [isCreating, setCreating] = useState(false);
+  const rows = useMemo(
+    () => (users.data ?? []).filter((u) => u.email.includes(q.trim().toLowerCase())),
+    [users.data, q],
+  );
+  return (
+    <section aria-labelledby="users-title">
+      <div className="page-head">
+        <h1 id="users-title">Users</h1>
+        <Button variant="primary" onPress={() => setCreating(true)}>
+          New user
+        </Button>
+      </div>
+      <div className="filters" role="search" aria-label="Filter users">
+        <Field
+          label="Email contains"
+          value={q}
+          onChange={(v) => setSearch(v ? { q: v } : {}, { replace: true })}
+        />
+      </div>
+      {users.isPending ? (
+        <Loading what="users" />
+      ) : users.isError ? (
+        <ErrorState error={users.error} retry={() => void users.refetch()} />
+      ) : (
+        <DataTable
+          label="Users"
+          rows={rows}
+          columns={cols}
+          onRowAction={(u) => navigate(`/t/${tenant}/users/${u.id}`)}
+          rowId={(u) => u.id}
+          initialSort={{ id: 'email', desc: false }}
+          empty={q ? 'No user matches this filter.' : 'No users yet.'}
+        />
+      )}
+      <NewUserDialog tenant={tenant} isOpen={isCreating} onOpenChange={setCreating} />
+    </section>
+  );
+}
+
+function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: boolean) => void }) {
+  const queryClient = useQueryClient();
+  const [formError, setFormError] = useState<string>();
+  const { control, handleSubmit, setError, reset } = useForm<NewUser>({
+    resolver: zodResolver(newUserSchema),
+    defaultValues: { email: '', password: '', isAdmin: false },
+    mode: 'onTouched',
+  });
+  const create = useMutation({
+    mutationFn: (f: NewUser) =>
+      api('post /admin/api/tenants/{tenant}/users', {
+        params: { tenant: p.tenant },
+        body: { email: f.email, password: f.password, roles: f.isAdmin ? ['admin'] : [] },
+      }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({
+        queryKey: ['get /admin/api/tenants/{tenant}/users', p.tenant],
+      });
+      reset();
+      setFormError(undefined);
+      p.onOpenChange(false);
+    },
+    onError: (err) => setFormError(applyApiErrors(err, setError)),
+  });
+  return (
+    <ModalDialog isOpen={p.isOpen} onOpenChange={p.onOpenChange} title="New user">
+      <form
+        className="form"
+        noValidate
+        onSubmit={(e) => void handleSubmit((f) => create.mutate(f))(e)}
+      >
+        {formError ? (
+          <p className="error" role="alert">
+            {formError}
+          </p>
+        ) : null}
+        <Controller
+          control={control}
+          name="email"
+          render={({ field, fieldState }) => (
+            <Field
+              label="Email"
+              type="email"
+              isRequired
+              autoComplete="off"
+              {...field}
+              error={fieldState.error?.message}
+            />
+          )}
+        />
+        <Controller
+          control={control}
+          name="password"
+          render={({ field, fieldState }) => (
+            <Field
+              label="Initial password"
+              type="password"
+              isRequired
+              autoComplete="new-password"
+              {...field}
+              description="At least 8 characters. Tell the user through another channel."
+              error={fieldState.error?.message}
+            />
+          )}
+        />
+        <Controller
+          control={control}
+          name="isAdmin"
+          render={({ field }) => (
+            <Checkbox isSelected={field.value} onChange={field.onChange}>
+              Administrator of this tenant (gets a console sign-in with this email and password)
+            </Checkbox>
+          )}
+        />
+        <div className="actions">
+          <Button slot="close">Cancel</Button>
+          <Button type="submit" variant="primary" isDisabled={create.isPending}>
+            {create.isPending ? 'Creating…' : 'Create user'}
+          </Button>
+        </div>
+      </form>
+    </ModalDialog>
+  );
+}

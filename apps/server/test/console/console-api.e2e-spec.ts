@@ -1,0 +1,325 @@
+import { ENDPOINTS, parseEndpoint } from '../../../admin/src/api/endpoints';
+import { CONSOLE_CLIENT_ID, SystemSetup } from '../../src/admin';
+import { consoleMiddleware } from '../../src/admin/console-static';
+import {
+  authorize,
+  send,
+  signIn,
+  useTestServer,
+  type Reply,
+  type TestServer,
+} from '../support/harness';
+
+import { ADMIN_SCOPES as SCOPES } from '../../src/admin';
+
+// what the console asks for: every admin scope (a missing one would answer 403 before the tenant check)
+const ADMIN_SCOPES = ['openid', ...SCOPES.map((s) => s.name)].join(' ');
+
+/** What the console does: code + PKCE as the public client of the system tenant. */
+async function consoleSignIn(t: TestServer, email: string, password: string) {
+  const redirectUri = `${t.url}/admin/callback`;
+  const s = await authorize(t, 'system', {
+    clientId: CONSOLE_CLIENT_ID,
+    redirectUri,
+    email,
+    password,
+    scope: ADMIN_SCOPES,
+    resource: 'urn:tessera:admin-api',
+  });
+  const res = await t.token('system', {
+    grant_type: 'authorization_code',
+    code: s.code,
+    redirect_uri: redirectUri,
+    code_verifier: s.verifier!,
+    client_id: CONSOLE_CLIENT_ID,
+  });
+  if (res.status !== 200) throw new Error(`console sign-in: ${res.status} ${res.text}`);
+  return res.body as { access_token: string; refresh_token: string; id_token: string };
+}
+
+/** Fills an OpenAPI path template the way the console's client does. */
+const fill = (path: string, params: Record<string, string>) =>
+  path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(params[k] ?? 'x'));
+
+describe('the admin console: its client, its API calls and its files', () => {
+  const t = useTestServer();
+
+  it('calls only routes the served OpenAPI document describes', async () => {
+    const doc = await t.get('/admin/api/docs');
+    expect(doc.status).toBe(200);
+    const missing = ENDPOINTS.map(parseEndpoint).filter(
+      ({ method, path }) => !doc.body.paths[path]?.[method],
+    );
+    expect(missing).toEqual([]);
+    expect(ENDPOINTS.length).toBeGreaterThan(20);
+  });
+
+  it('is registered as a public client with code + PKCE and rotating refresh tokens', async () => {
+    const token = await t.adminToken();
+    const app = await t.get(`/admin/api/tenants/system/applications/${CONSOLE_CLIENT_ID}`, token);
+    expect(app.status).toBe(200);
+    expect(app.body).toMatchObject({
+      type: 'public',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [`${t.url}/admin/callback`],
+      postLogoutRedirectUris: [`${t.url}/admin/`],
+      effectivePolicy: { rotation: true },
+    });
+    // the first administrator signs in through it and the refresh token rotates
+    const tokens = await consoleSignIn(t, 'root@tessera.test', 'an admin password for tests');
+    expect((await t.get('/admin/api/tenants', tokens.access_token)).status).toBe(200);
+    const rotated = await t.token('system', {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: CONSOLE_CLIENT_ID,
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refresh_token).not.toBe(tokens.refresh_token);
+    expect((await t.get('/admin/api/tenants', rotated.body.access_token)).status).toBe(200);
+  });
+
+  it('registers the console again on a database that lacks it (setup upserts)', async () => {
+    await t.sql(`DELETE FROM applications WHERE client_id = $1`, [CONSOLE_CLIENT_ID]);
+    expect(await t.server.app.get(SystemSetup).ensure()).toBeUndefined();
+    const rows = await t.sql(`SELECT type FROM applications WHERE client_id = $1`, [
+      CONSOLE_CLIENT_ID,
+    ]);
+    expect(rows).toEqual([{ type: 'public' }]);
+  });
+
+  it('serves the built console at /admin with deep links, and leaves /admin/api its JSON 404s', async () => {
+    const api404 = await send(`${t.url}/admin/api/nope`);
+    expect(api404.status).toBe(404);
+    expect(api404.headers.get('content-type')).toMatch(/json/);
+    const redirect = await send(`${t.url}/admin`);
+    expect(redirect.status).toBe(301);
+    expect(redirect.headers.get('location')).toBe('/admin/');
+  });
+
+  it('answers deep links with index.html and a missing asset with 404 (middleware on a built console)', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const express = (await import('express')).default;
+    const dir = mkdtempSync(join(tmpdir(), 'console-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title>');
+    writeFileSync(join(dir, 'assets', 'app-1.js'), 'console.log(1)');
+    const app = express();
+    app.use(consoleMiddleware(dir));
+    app.use((_req, res) => void res.status(404).json({ code: 'not_found' }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const deep = await send(`${base}/admin/t/acme/sessions/123`);
+      expect(deep.status).toBe(200);
+      expect(deep.text).toContain('<title>console</title>');
+      expect(deep.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const asset = await send(`${base}/admin/assets/app-1.js`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+      expect((await send(`${base}/admin/assets/gone.js`)).status).toBe(404);
+      const api = await send(`${base}/admin/api/tenants`);
+      expect(api.status).toBe(404);
+      expect(api.body).toEqual({ code: 'not_found' });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a public client whose refresh tokens would not rotate, naming the field', async () => {
+    const { slug } = await t.given.tenant();
+    const res = await t.json(
+      'POST',
+      `/admin/api/tenants/${slug}/applications`,
+      {
+        name: 'SPA',
+        type: 'public',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: ['https://spa.example.test/cb'],
+        policy: { rotation: false },
+      },
+      await t.adminToken(),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([
+      { pointer: '/policy/rotation', detail: expect.stringContaining('rotation on') },
+    ]);
+    const ordered = await t.json(
+      'POST',
+      `/admin/api/tenants/${slug}/applications`,
+      {
+        name: 'Web',
+        type: 'confidential',
+        grantTypes: ['client_credentials'],
+        policy: { refreshAbsoluteTtl: '30d', sessionAbsoluteTtl: '20d' },
+      },
+      await t.adminToken(),
+    );
+    expect(ordered.status).toBe(400);
+    expect(ordered.body.errors).toEqual([
+      { pointer: '/policy/refreshAbsoluteTtl', detail: expect.stringContaining('session') },
+    ]);
+    expect(
+      await t.sql(
+        `SELECT 1 FROM applications a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = $1`,
+        [slug],
+      ),
+    ).toEqual([]);
+  });
+
+  it('counts active sessions, sign-ins and refreshes for the overview', async () => {
+    const { slug } = await t.given.tenant();
+    const cb = 'https://app.example.test/cb';
+    const app = await t.given.app(slug, {
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [cb],
+    });
+    const user = await t.given.user(slug);
+    const s = await signIn(t, slug, {
+      app,
+      redirectUri: cb,
+      email: user.email,
+      password: user.password,
+      scope: 'openid',
+    });
+    const refreshed = await t.token(
+      slug,
+      { grant_type: 'refresh_token', refresh_token: s.refresh_token },
+      { clientId: app.clientId, secret: app.secret },
+    );
+    expect(refreshed.status).toBe(200);
+    const res = await t.get(`/admin/api/tenants/${slug}/overview`, await t.adminToken());
+    expect(res.status).toBe(200);
+    expect(res.body.activeSessions).toBe(1);
+    expect(res.body.hours).toHaveLength(24);
+    const sum = (k: 'signIns' | 'refreshes') =>
+      res.body.hours.reduce((n: number, h: Record<string, number>) => n + h[k], 0);
+    expect({ signIns: sum('signIns'), refreshes: sum('refreshes') }).toEqual({
+      signIns: 1,
+      refreshes: 1,
+    });
+    // another tenant's numbers are its own
+    const other = await t.given.tenant();
+    const empty = await t.get(`/admin/api/tenants/${other.slug}/overview`, await t.adminToken());
+    expect(empty.body.activeSessions).toBe(0);
+  });
+
+  describe('an administrator of tenant A', () => {
+    let a: string;
+    let b: string;
+    let adminOfA: { access_token: string };
+    let sessionOfB: { sid: string; refresh_token: string };
+    let userOfB: string;
+    const cb = 'https://app.example.test/cb';
+
+    beforeAll(async () => {
+      ({ slug: a } = await t.given.tenant());
+      ({ slug: b } = await t.given.tenant());
+      // roles: ["admin"] gives a console sign-in: a system principal administering tenant A
+      const ada = await t.given.user(a, { email: 'ada@a.example.test', roles: ['admin'] });
+      adminOfA = await consoleSignIn(t, ada.email, ada.password);
+      for (const slug of [a, b]) {
+        const app = await t.given.app(slug, {
+          grantTypes: ['authorization_code', 'refresh_token'],
+          redirectUris: [cb],
+        });
+        const user = await t.given.user(slug);
+        const s = await signIn(t, slug, {
+          app,
+          redirectUri: cb,
+          email: user.email,
+          password: user.password,
+          scope: 'openid',
+        });
+        if (slug === b) {
+          sessionOfB = s;
+          userOfB = user.id;
+        }
+      }
+    });
+
+    it('sees only tenant A', async () => {
+      const res = await t.get('/admin/api/tenants', adminOfA.access_token);
+      expect(res.status).toBe(200);
+      expect(res.body.map((x: { slug: string }) => x.slug)).toEqual([a]);
+      const own = await t.get(`/admin/api/tenants/${a}/sessions`, adminOfA.access_token);
+      expect(own.status).toBe(200);
+      expect(own.body.items).toHaveLength(1);
+    });
+
+    it("can neither read nor revoke tenant B's sessions through any call the console makes", async () => {
+      const refusals: Array<{ endpoint: string; reply: Reply }> = [];
+      for (const endpoint of ENDPOINTS) {
+        const { method, path } = parseEndpoint(endpoint);
+        if (!path.includes('{tenant}')) continue;
+        const url = fill(path, { tenant: b, id: sessionOfB.sid, clientId: 'x' });
+        const body = ['post', 'put', 'patch', 'delete'].includes(method) ? {} : undefined;
+        const reply = await t.json(method.toUpperCase(), url, body, adminOfA.access_token);
+        refusals.push({ endpoint, reply });
+      }
+      // a tenant they do not administer does not exist for them
+      for (const { endpoint, reply } of refusals)
+        expect({ endpoint, status: reply.status }).toEqual({ endpoint, status: 404 });
+      // and the user-scoped calls with B's user id too
+      const signOut = await t.json(
+        'POST',
+        `/admin/api/tenants/${b}/users/${userOfB}/sign-out`,
+        {},
+        adminOfA.access_token,
+      );
+      expect(signOut.status).toBe(404);
+      // B's session is untouched: not revoked, its refresh token still works
+      const [row] = await t.sql(`SELECT revoked_at FROM sessions WHERE id = $1`, [sessionOfB.sid]);
+      expect(row.revoked_at).toBeNull();
+      const root = await t.get(`/admin/api/tenants/${b}/sessions`, await t.adminToken());
+      expect(root.body.items.map((s: { id: string }) => s.id)).toEqual([sessionOfB.sid]);
+    });
+
+    it('loses tenant A when the admin role is taken away', async () => {
+      const token = await t.adminToken();
+      const users = await t.get(`/admin/api/tenants/${a}/users?email=ada@a.example.test`, token);
+      const res = await t.json(
+        'PATCH',
+        `/admin/api/tenants/${a}/users/${users.body[0].id}`,
+        { roles: [] },
+        token,
+      );
+      expect(res.status).toBe(200);
+      const tenants = await t.get('/admin/api/tenants', adminOfA.access_token);
+      expect(tenants.status).toBe(200);
+      expect(tenants.body).toEqual([]);
+      expect((await t.get(`/admin/api/tenants/${a}/sessions`, adminOfA.access_token)).status).toBe(
+        404,
+      );
+    });
+
+    it('refuses the admin role for an existing user without a password for the console', async () => {
+      const token = await t.adminToken();
+      const bob = await t.given.user(a, { email: 'bob@a.example.test' });
+      const res = await t.json(
+        'PATCH',
+        `/admin/api/tenants/${a}/users/${bob.id}`,
+        { roles: ['admin'] },
+        token,
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        { pointer: '/password', detail: expect.stringContaining('admin console') },
+      ]);
+      const [user] = await t.sql(`SELECT roles FROM users WHERE id = $1`, [bob.id]);
+      expect(user.roles).toEqual([]);
+      const ok = await t.json(
+        'PATCH',
+        `/admin/api/tenants/${a}/users/${bob.id}`,
+        { roles: ['admin'], password: 'bob has a console password' },
+        token,
+      );
+      expect(ok.status).toBe(200);
+      const bobConsole = await consoleSignIn(t, bob.email, 'bob has a console password');
+      const tenants = await t.get('/admin/api/tenants', bobConsole.access_token);
+      expect(tenants.body.map((x: { slug: string }) => x.slug)).toEqual([a]);
+    });
+  });
+});
