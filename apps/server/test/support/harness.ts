@@ -275,7 +275,11 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
  * The browser side of the authorization code flow: /authorize, the sign-in form (or SSO), back to
  * the redirect URI with a code.
  */
-export async function authorize(t: TestServer, slug: string, o: SignInOptions): Promise<SignedIn> {
+export async function authorize(
+  t: Pick<TestServer, 'issuer'>,
+  slug: string,
+  o: SignInOptions,
+): Promise<SignedIn> {
   const browser = o.browser ?? new Browser();
   const challenge = o.pkce === false ? undefined : (o.pkce ?? pkce());
   const q = new URLSearchParams({
@@ -322,9 +326,12 @@ export interface SignedInTokens {
   browser: Browser;
 }
 
-/** A whole sign-in: /authorize in a browser, then the code exchange (Basic for confidential clients). */
+/**
+ * A whole sign-in: /authorize in a browser, then the code exchange (Basic for confidential clients).
+ * Works against an in-process server or a server process (support/processes.ts).
+ */
 export async function signIn(
-  t: TestServer,
+  t: Pick<TestServer, 'issuer' | 'token'>,
   slug: string,
   o: Omit<SignInOptions, 'clientId'> & { app: { clientId: string; secret?: string } },
 ): Promise<SignedInTokens> {
