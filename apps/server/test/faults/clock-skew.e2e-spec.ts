@@ -1,7 +1,7 @@
 import { TesseraVerifier, TokenRejectedError } from '@tessera/nest-guards';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
-import { basic, form, send, signIn } from '../support/harness';
+import { signIn } from '../support/harness';
 import { ServerProcess } from '../support/processes';
 import {
   API,
@@ -12,6 +12,7 @@ import {
   describeOnServer,
   introspect,
   refresh,
+  revoke,
   SLUG,
 } from './fixture';
 
@@ -59,7 +60,7 @@ describeOnServer('FT-11 clock skew between server instances', () => {
       const minted = (await clientCredentials(b)).body.access_token as string;
       // the skew is real: the token says when the skewed instance thinks it is
       const drift = claims(minted).iat - Math.floor(Date.now() / 1000);
-      expect(Math.abs(drift - (which === 'ahead' ? 30 : -30))).toBeLessThanOrEqual(2);
+      expect(Math.abs(drift - (which === 'ahead' ? 30 : -30))).toBeLessThanOrEqual(5);
 
       expect((await introspect(a, minted)).body).toMatchObject({
         active: true,
@@ -97,14 +98,7 @@ describeOnServer('FT-11 clock skew between server instances', () => {
 
   it('an access token revoked at a skewed instance is inactive at the others', async () => {
     const minted = (await clientCredentials(skewed.ahead)).body.access_token as string;
-    const revoked = await send(`${skewed.behind.issuer(SLUG)}/revoke`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: basic(APP.clientId, APP.secret),
-      },
-      body: form({ token: minted }),
-    });
+    const revoked = await revoke(skewed.behind, minted);
     expect(revoked.status).toBe(200);
     expect((await introspect(a, minted)).body).toEqual({ active: false });
     expect((await introspect(skewed.ahead, minted)).body).toEqual({ active: false });

@@ -109,6 +109,16 @@ export const introspect = (server: ServerProcess, token: string): Promise<Reply>
     body: form({ token }),
   });
 
+export const revoke = (server: ServerProcess, token: string): Promise<Reply> =>
+  send(`${server.issuer(SLUG)}/revoke`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basic(APP.clientId, APP.secret),
+    },
+    body: form({ token }),
+  });
+
 /** Runs SQL on the test database directly (never through a proxy under test). */
 export async function sql<T = any>(url: string, text: string, params?: unknown[]): Promise<T[]> {
   const c = new Client({ connectionString: url });
