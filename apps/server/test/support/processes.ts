@@ -194,7 +194,7 @@ export class ServerProcess {
 }
 
 /**
- * A TCP proxy in front of PostgreSQL that a test can cut (connections reset, new ones refused),
+ * A TCP proxy in front of PostgreSQL that a test can cut (connections dropped, new ones refused),
  * stall (bytes held back in both directions) and restore.
  */
 export class PgProxy {
@@ -244,14 +244,16 @@ export class PgProxy {
     this.server = server;
   }
 
-  /** The database "goes away": open connections are reset, new ones refused. */
+  /** The database "goes away": open connections are dropped, new ones refused. */
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : undefined;
+    // destroy(), not resetAndDestroy(): a reset racing a pending shutdown leaves a TCP handle that
+    // never closes, and the test process then spins at exit (libp2p/js-libp2p#3597)
     for (const [a, b] of this.pairs) {
-      a.resetAndDestroy();
-      b.resetAndDestroy();
+      a.destroy();
+      b.destroy();
     }
     this.pairs.clear();
     await closed;
