@@ -56,7 +56,16 @@ export class AppModule {
         ClockModule,
         BusModule.register(bus),
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(databaseUrl, poolMax, bus.onPoolConnect as never),
+          useFactory: () =>
+            dataSourceOptions(
+              databaseUrl,
+              {
+                max: poolMax,
+                acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+                maxWaiting: config.databaseMaxWaiting,
+              },
+              bus.onPoolConnect as never,
+            ),
           // migrations run before anything else touches the database, under an advisory lock
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize(); // useFactory always returns options

@@ -9,6 +9,9 @@ const int = (min: number, max: number) =>
     .pipe(z.number().int().min(min).max(max));
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
+/** Pool defaults (DATABASE_POOL_*); the database module uses them when given only a pool size. */
+export const DATABASE_POOL_DEFAULTS = { acquireTimeoutMs: 5000, maxWaiting: 100 } as const;
+
 const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   PUBLIC_URL: z.string().optional(),
@@ -20,6 +23,10 @@ const envSchema = z.object({
       'must be a postgres:// or postgresql:// URL',
     ),
   DATABASE_POOL_MAX: int(1, 200).default(10),
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS: int(100, 600_000).default(
+    DATABASE_POOL_DEFAULTS.acquireTimeoutMs,
+  ),
+  DATABASE_POOL_MAX_WAITING: int(0, 100_000).default(DATABASE_POOL_DEFAULTS.maxWaiting),
   TESSERA_DATA_DIR: z.string().default('.data'),
   TESSERA_MASTER_KEY: z
     .string()
@@ -39,6 +46,7 @@ const envSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'must be usable as a Bearer token (RFC 6750 §2.1 characters)')
     .optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 export interface AppConfig {
@@ -47,7 +55,18 @@ export interface AppConfig {
   publicUrl: string;
   /** Unset: embedded PostgreSQL (PGlite) under dataDir. */
   databaseUrl?: string;
+  /** DATABASE_POOL_MAX (default 10): connections per instance (the embedded database uses 1). */
   databasePoolMax: number;
+  /**
+   * DATABASE_POOL_ACQUIRE_TIMEOUT_MS (default 5000): how long a request waits for a pooled
+   * connection, or for a new one to open, before it is answered 503 + Retry-After.
+   */
+  databaseAcquireTimeoutMs: number;
+  /**
+   * DATABASE_POOL_MAX_WAITING (default 100): how many requests may wait for a connection at once;
+   * beyond that they are answered 503 + Retry-After at once instead of queueing.
+   */
+  databaseMaxWaiting: number;
   dataDir: string;
   masterKey?: string;
   bootstrapFile?: string;
@@ -55,7 +74,10 @@ export interface AppConfig {
   adminPassword?: string;
   allowPrivateUris: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Test builds only: shifts this instance's clock, to test skew between instances. */
+  /**
+   * CLOCK_OFFSET_MS: shifts this instance's clock, to test skew between instances. Refused unless
+   * NODE_ENV=test, so a production deployment cannot run with a shifted clock by accident.
+   */
   clockOffsetMs: number;
   /** Set: GET /metrics requires `Authorization: Bearer <this>`; unset: it is open (docs/operations.md). */
   metricsToken?: string;
@@ -75,6 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  if (e.CLOCK_OFFSET_MS !== 0 && e.NODE_ENV !== 'test')
+    throw new ConfigError(
+      'Invalid configuration:\n  CLOCK_OFFSET_MS: only for tests (NODE_ENV=test); unset it',
+    );
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   let url: URL;
   try {
@@ -92,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     publicUrl,
     databaseUrl: e.DATABASE_URL || undefined,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseAcquireTimeoutMs: e.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
+    databaseMaxWaiting: e.DATABASE_POOL_MAX_WAITING,
     dataDir: resolve(e.TESSERA_DATA_DIR),
     masterKey: e.TESSERA_MASTER_KEY,
     bootstrapFile: e.TESSERA_BOOTSTRAP ? resolve(e.TESSERA_BOOTSTRAP) : undefined,

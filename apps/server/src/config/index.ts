@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError, type AppConfig } from './config';
+export { loadConfig, ConfigError, DATABASE_POOL_DEFAULTS, type AppConfig } from './config';
 export { ConfigModule, APP_CONFIG } from './config.module';

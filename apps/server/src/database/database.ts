@@ -1,7 +1,8 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import type { AppConfig } from '../config';
+import { DATABASE_POOL_DEFAULTS, type AppConfig } from '../config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { SnakeNamingStrategy } from './naming-strategy';
+import { boundedPg, type PoolSettings } from './pool';
 import { ENTITIES, MIGRATIONS } from './schema';
 
 export interface ResolvedDatabase {
@@ -36,9 +37,10 @@ export async function resolveDatabase(config: AppConfig): Promise<ResolvedDataba
 
 export function dataSourceOptions(
   url: string,
-  poolMax: number,
+  pool: number | PoolSettings,
   onConnect?: (client: never) => void,
 ): DataSourceOptions {
+  const p = typeof pool === 'number' ? { ...DATABASE_POOL_DEFAULTS, max: pool } : pool;
   return {
     type: 'postgres',
     url,
@@ -48,11 +50,12 @@ export function dataSourceOptions(
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
     logging: false,
+    driver: boundedPg(p.maxWaiting),
     extra: {
-      max: poolMax,
+      max: p.max,
       ...(onConnect ? { onConnect } : {}),
-      // a request waits at most this long for a connection, then fails fast with 503
-      connectionTimeoutMillis: 5000,
+      // a request waits at most this long for a connection (or to open one), then fails with 503
+      connectionTimeoutMillis: p.acquireTimeoutMs,
       idleTimeoutMillis: 30000,
       // losers of a row-lock race wait, but never forever
       options: '-c lock_timeout=5000 -c statement_timeout=15000',

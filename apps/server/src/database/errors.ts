@@ -18,6 +18,7 @@ export function isUnavailable(err: unknown): boolean {
   const code = codeOf(err);
   if (code && /^(08|53|57P)/.test(code)) return true; // connection exception, insufficient resources, operator intervention
   if (code === '25006' || code === '55P03' || code === '57014') return true; // read-only, lock timeout, statement timeout
+  if (code === 'EPOOLFULL') return true; // PoolQueueFullError
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'].includes(code))
     return true;
   const message = err instanceof Error ? err.message : '';

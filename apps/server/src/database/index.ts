@@ -6,6 +6,7 @@ export {
   dataSourceOptions,
   type ResolvedDatabase,
 } from './database';
+export { PoolQueueFullError, type PoolSettings } from './pool';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { isUniqueViolation, isUnavailable, isInvalidInput } from './errors';

@@ -65,6 +65,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
         );
       return;
     }
+    // a 503 the server chose (readiness, a validator that cannot validate): its own body, no stack
+    if (err instanceof HttpException && err.getStatus() === 503) {
+      this.logger.warn({ reqId, path: req.path }, 'unavailable');
+      const own = err.getResponse();
+      this.send(
+        res,
+        503,
+        isAdmin
+          ? new Problem('unavailable', 'The service is temporarily unavailable; retry later').body()
+          : typeof own === 'object'
+            ? own
+            : { error: 'temporarily_unavailable' },
+        res.getHeader('Retry-After') ? {} : { 'Retry-After': '5' },
+        isAdmin ? 'application/problem+json' : 'application/json',
+      );
+      return;
+    }
     const status =
       err instanceof HttpException
         ? err.getStatus()

@@ -326,7 +326,10 @@ export interface SignedInTokens {
   browser: Browser;
 }
 
-/** A whole sign-in: /authorize in a browser, then the code exchange (Basic for confidential clients). */
+/**
+ * A whole sign-in: /authorize in a browser, then the code exchange (Basic for confidential clients).
+ * Works against an in-process server or a server process (support/processes.ts).
+ */
 export async function signIn(
   t: Pick<TestServer, 'issuer' | 'token'>,
   slug: string,

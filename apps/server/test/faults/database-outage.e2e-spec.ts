@@ -1,0 +1,163 @@
+import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
+import { eventually, send, type Reply } from '../support/harness';
+import { PgProxy, ServerProcess } from '../support/processes';
+import {
+  bootstrap,
+  clientCredentials,
+  describeOnServer,
+  expectTemporarilyUnavailable,
+  introspect,
+  refresh,
+  revoke,
+  rotationViolations,
+  signInAll,
+} from './fixture';
+
+const CLIENTS = 4;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
+  let db: TestDatabase;
+  let proxy: PgProxy;
+  let server: ServerProcess;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    proxy = await PgProxy.start(db.url);
+    server = await ServerProcess.start({
+      databaseUrl: proxy.through(db.url),
+      bootstrap: bootstrap({ reuseGraceSeconds: 300, users: CLIENTS }),
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.stop();
+    await db?.drop();
+  });
+
+  it('answers 503 + Retry-After (never a 500 or a stack), writes no half rotation, and recovers without a restart', async () => {
+    const clients = await signInAll(server, CLIENTS);
+    const ccToken = (await clientCredentials(server)).body.access_token as string;
+    const pid = server.pid;
+
+    type Seen = { kind: string; phase: string; reply?: Reply; error?: string };
+    const seen: Seen[] = [];
+    let phase = 'before';
+    let running = true;
+    const held = clients.map((c) => c.refreshToken);
+    const okAfter = new Set<number>();
+    const revokedOk: string[] = [];
+    const toRevoke: string[] = [];
+    for (let i = 0; i < 20; i++) toRevoke.push((await clientCredentials(server)).body.access_token);
+
+    const call = async (kind: string, run: () => Promise<Reply>) => {
+      try {
+        const reply = await run();
+        seen.push({ kind, phase, reply });
+        return reply;
+      } catch (err) {
+        seen.push({ kind, phase, error: String(err) });
+        return undefined;
+      }
+    };
+    const loops = [
+      // each client keeps rotating its own refresh token; after a 503 it retries with the token it
+      // holds (the response may have been lost after the commit: the grace covers that)
+      ...held.map(async (_, i) => {
+        while (running) {
+          const r = await call('refresh', () => refresh(server, held[i]));
+          if (r?.status === 200) {
+            held[i] = r.body.refresh_token;
+            if (phase === 'after') okAfter.add(i);
+          } else await pause(50);
+        }
+      }),
+      (async () => {
+        while (running)
+          if ((await call('client_credentials', () => clientCredentials(server)))?.status !== 200)
+            await pause(50);
+      })(),
+      (async () => {
+        while (running)
+          if ((await call('introspection', () => introspect(server, ccToken)))?.status !== 200)
+            await pause(50);
+      })(),
+      // RFC 7009 under the outage: a 503 means "assume it still exists" (the client retries), a
+      // 200 must have revoked; tokens minted beforehand, so the outage meets revocations
+      (async () => {
+        let token = toRevoke.pop();
+        while (running) {
+          token ??= (await call('client_credentials', () => clientCredentials(server)))?.body
+            .access_token as string | undefined;
+          const r = token ? await call('revocation', () => revoke(server, token!)) : undefined;
+          if (r?.status === 200) {
+            revokedOk.push(token!);
+            token = toRevoke.pop();
+          } else await pause(50);
+        }
+      })(),
+    ];
+
+    try {
+      await eventually(() => {
+        expect(seen.filter((s) => s.reply?.status === 200).length).toBeGreaterThan(20);
+      }, 30_000);
+
+      phase = 'during';
+      await proxy.cut();
+      await eventually(() => {
+        for (const kind of ['refresh', 'client_credentials', 'introspection', 'revocation'])
+          expect(
+            seen.filter((s) => s.phase === 'during' && s.kind === kind && s.reply?.status === 503)
+              .length,
+          ).toBeGreaterThan(2);
+      }, 30_000);
+      const ready = await send(`${server.url}/readyz`);
+      expect({ status: ready.status, body: ready.body }).toEqual({
+        status: 503,
+        body: { status: 'unavailable', reason: 'database unreachable' },
+      });
+      expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await send(`${server.url}/healthz`)).status).toBe(200);
+
+      await proxy.restore();
+      phase = 'after';
+      // no restart: the same process answers ready again, and every client rotates again
+      await eventually(async () => {
+        expect((await send(`${server.url}/readyz`)).status).toBe(200);
+      }, 30_000);
+      await eventually(() => expect(okAfter.size).toBe(CLIENTS), 30_000);
+    } finally {
+      running = false;
+      await Promise.all(loops);
+    }
+    expect(server.pid).toBe(pid);
+    expect(server.isRunning).toBe(true);
+
+    // every request was answered; each answer is a success or a clean 503
+    expect(seen.filter((s) => s.error)).toEqual([]);
+    const statuses = new Set(seen.map((s) => s.reply!.status));
+    expect([...statuses].sort()).toEqual([200, 503]);
+    for (const s of seen.filter((x) => x.reply!.status === 503))
+      expectTemporarilyUnavailable(s.reply!);
+    // introspection fails closed: never "inactive" for a valid token because the database was away
+    for (const s of seen.filter((x) => x.kind === 'introspection' && x.reply!.status === 200))
+      expect(s.reply!.body.active).toBe(true);
+    // a revocation answered 200 took effect, whenever it ran
+    expect(revokedOk.length).toBeGreaterThan(0);
+    for (const token of revokedOk)
+      expect((await introspect(server, token)).body).toEqual({ active: false });
+    // the outage happened after traffic was flowing: no 503 before it
+    expect(seen.filter((s) => s.phase === 'before' && s.reply!.status !== 200)).toEqual([]);
+
+    // no half-written rotation, no fork, no family with two live tokens
+    expect(await rotationViolations(db.url)).toEqual({
+      halfWritten: [],
+      twoSuccessors: [],
+      twoLive: [],
+    });
+    // and every client still holds a token that works
+    for (const token of held) expect((await refresh(server, token)).status).toBe(200);
+    expect(server.output()).not.toMatch(/unhandled error|"level":50/);
+  });
+});
