@@ -2,3 +2,4 @@ export * from './duration';
 export * from './policy';
 export * from './uris';
 export * from './schemas';
+export * from './rate-limits';

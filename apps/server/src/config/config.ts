@@ -20,6 +20,10 @@ const envSchema = z.object({
       'must be a postgres:// or postgresql:// URL',
     ),
   DATABASE_POOL_MAX: int(1, 200).default(10),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
   TESSERA_DATA_DIR: z.string().default('.data'),
   TESSERA_MASTER_KEY: z
     .string()
@@ -43,6 +47,8 @@ export interface AppConfig {
   /** Unset: embedded PostgreSQL (PGlite) under dataDir. */
   databaseUrl?: string;
   databasePoolMax: number;
+  /** Set: rate-limit counters live in Redis; unset: in the database. */
+  redisUrl?: string;
   dataDir: string;
   masterKey?: string;
   bootstrapFile?: string;
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     publicUrl,
     databaseUrl: e.DATABASE_URL || undefined,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
     dataDir: resolve(e.TESSERA_DATA_DIR),
     masterKey: e.TESSERA_MASTER_KEY,
     bootstrapFile: e.TESSERA_BOOTSTRAP ? resolve(e.TESSERA_BOOTSTRAP) : undefined,

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Failed sign-ins per key (an account, an address) in a window; shared by every instance. */
+/**
+ * One rate-limit counter per key (a client, a caller, an account, an address) in a fixed window,
+ * shared by every instance. `failures` counts what the rule counts: requests, or failed sign-ins.
+ */
 @Entity('throttle_counters')
 export class ThrottleCounter {
   @PrimaryColumn('text') key: string;
