@@ -10,6 +10,7 @@ import {
 
 export const CB = 'https://app.example.test/cb';
 export const SPA_CB = 'http://127.0.0.1:5173/cb';
+export const BYE = 'https://app.example.test/bye';
 
 export interface Credentials {
   clientId: string;
@@ -79,6 +80,7 @@ export async function world(
   const web = await t.given.app(slug, {
     grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
     redirectUris: [CB],
+    postLogoutRedirectUris: [BYE],
     grants,
     policy,
   });
