@@ -262,6 +262,32 @@ describe('the JWT guard refuses forged and misdirected tokens (SECURITY-TESTS G)
     });
   });
 
+  describe('BI-66 JOSE denial of service', () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    it('refuses a JWE with PBES2 and a huge p2c without working on it', async () => {
+      const jwe = [
+        b64({
+          alg: 'PBES2-HS512+A256KW',
+          enc: 'A256GCM',
+          p2c: 2_000_000_000,
+          p2s: 'AAAAAAAAAAAAAAAAAAAAAA',
+          kid: a.kid,
+        }),
+        'AAAA',
+        'AAAAAAAAAAAAAAAA',
+        'AAAA',
+        'AAAAAAAAAAAAAAAAAAAAAA',
+      ].join('.');
+      await expectRefused(jwe);
+    });
+    it('never reaches the handler with a 64 KB token (the HTTP layer refuses it first)', async () => {
+      const before = handled;
+      const res = await call(valid({ pad: 'x'.repeat(64 * 1024) }));
+      expect(res.status).toBe(431);
+      expect(handled).toBe(before);
+    });
+  });
+
   it('BI-68 answers a token lacking orders:write with 403 insufficient_scope and never runs the handler', async () => {
     const before = handled;
     const res = await call(valid(), 'POST');
