@@ -22,7 +22,7 @@ import {
   Session,
   SessionSurface,
 } from '../sessions/session.entity';
-import { ThrottleCounter } from '../rate-limit/throttle-counter.entity';
+import { RateLimitCounter } from '../rate-limit/rate-limit-counter.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 
 /** Every entity and migration, in one place, for the app, the CLI and the drift test. */
@@ -40,7 +40,7 @@ export const ENTITIES = [
   RefreshTokenFamily,
   RefreshToken,
   AuthorizationCode,
-  ThrottleCounter,
+  RateLimitCounter,
   AuditEvent,
   UserPermission,
   RevocationEvent,

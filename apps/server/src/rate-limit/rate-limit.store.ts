@@ -26,7 +26,7 @@ export abstract class RateLimitStore {
   abstract reset(key: string): Promise<void>;
 }
 
-/** Fixed windows in `throttle_counters`, one upsert per hit; the database clock decides. */
+/** Fixed windows in `rate_limit_counters`, one upsert per hit; the database clock decides. */
 export class PgRateLimitStore extends RateLimitStore {
   constructor(private readonly dataSource: DataSource) {
     super();
@@ -36,20 +36,20 @@ export class PgRateLimitStore extends RateLimitStore {
     // $3 window, $4 block (NULL: until the window ends); "fresh" = the stored window is over
     const fresh = `c.window_started_at <= now() - $3::int * interval '1 second'`;
     const rows: Array<{ count: number; wait: number }> = await this.dataSource.query(
-      `INSERT INTO throttle_counters AS c (key, failures, window_started_at, blocked_until)
+      `INSERT INTO rate_limit_counters AS c (key, hits, window_started_at, blocked_until)
        VALUES ($1, 1, now(), CASE WHEN $2::int <= 1
          THEN now() + coalesce($4::int, $3::int) * interval '1 second' END)
        ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN ${fresh} THEN 1 ELSE c.failures + 1 END,
+         hits = CASE WHEN ${fresh} THEN 1 ELSE c.hits + 1 END,
          window_started_at = CASE WHEN ${fresh} THEN now() ELSE c.window_started_at END,
          blocked_until = CASE
-           WHEN (CASE WHEN ${fresh} THEN 1 ELSE c.failures + 1 END) >= $2::int
+           WHEN (CASE WHEN ${fresh} THEN 1 ELSE c.hits + 1 END) >= $2::int
              THEN greatest(c.blocked_until, CASE
                WHEN $4::int IS NOT NULL THEN now() + $4::int * interval '1 second'
                WHEN ${fresh} THEN now() + $3::int * interval '1 second'
                ELSE c.window_started_at + $3::int * interval '1 second' END)
            ELSE c.blocked_until END
-       RETURNING failures AS count,
+       RETURNING hits AS count,
          greatest(0, ceil(extract(epoch FROM blocked_until - now())))::int AS wait`,
       [key, rule.limit, rule.windowSeconds, rule.blockSeconds ?? null],
     );
@@ -59,20 +59,20 @@ export class PgRateLimitStore extends RateLimitStore {
   async blockedFor(keys: string[]): Promise<number> {
     const rows: Array<{ wait: number | null }> = await this.dataSource.query(
       `SELECT max(ceil(extract(epoch FROM blocked_until - now())))::int AS wait
-       FROM throttle_counters WHERE key = ANY($1) AND blocked_until > now()`,
+       FROM rate_limit_counters WHERE key = ANY($1) AND blocked_until > now()`,
       [keys],
     );
     return Number(rows[0]?.wait ?? 0);
   }
 
   async reset(key: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM throttle_counters WHERE key = $1`, [key]);
+    await this.dataSource.query(`DELETE FROM rate_limit_counters WHERE key = $1`, [key]);
   }
 
   /** Counters whose window and block are over (windows are at most a day). */
   async sweep(): Promise<void> {
     await this.dataSource.query(
-      `DELETE FROM throttle_counters WHERE window_started_at < now() - interval '1 day'
+      `DELETE FROM rate_limit_counters WHERE window_started_at < now() - interval '1 day'
          AND (blocked_until IS NULL OR blocked_until < now())`,
     );
   }

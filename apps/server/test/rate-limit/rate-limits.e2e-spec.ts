@@ -60,10 +60,10 @@ function limiterCases(t: TestServer, store: () => 'database' | 'redis') {
     // another client of the tenant has its own budget
     expect((await w.cc(w.second)).status).toBe(200);
     if (store() === 'database') {
-      const [row] = await t.sql(`SELECT failures FROM throttle_counters WHERE key = $1`, [
+      const [row] = await t.sql(`SELECT hits FROM rate_limit_counters WHERE key = $1`, [
         `token:${w.tenantId}:${w.web.clientId}`,
       ]);
-      expect(row.failures).toBe(4);
+      expect(row.hits).toBe(4);
     }
   });
 
@@ -224,7 +224,7 @@ describe('rate limits and lockouts', () => {
       } finally {
         redis.disconnect();
       }
-      const rows = await t.sql(`SELECT 1 FROM throttle_counters WHERE key LIKE $1`, [
+      const rows = await t.sql(`SELECT 1 FROM rate_limit_counters WHERE key LIKE $1`, [
         `%${w.tenantId}%`,
       ]);
       expect(rows).toHaveLength(0);

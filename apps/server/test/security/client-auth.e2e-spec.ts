@@ -15,7 +15,7 @@ describe('client authentication on every back-channel endpoint (SECURITY-TESTS A
     token = (await w.cc()).body.access_token;
   });
   const ENDPOINTS = ['token', 'revoke', 'introspect'] as const;
-  const bodyFor = (e: (typeof ENDPOINTS)[number]) =>
+  const bodyFor = (e: (typeof ENDPOINTS)[number]): Record<string, string> =>
     e === 'token' ? { grant_type: 'client_credentials' } : { token };
   const stillActive = async () => expect((await w.introspect(token, w.web)).body.active).toBe(true);
 

@@ -60,7 +60,9 @@ describe('introspection (SECURITY-TESTS F)', () => {
 
   it('BI-51 refuses a caller with no credentials or with a user access token as bearer', async () => {
     const s = await w.signIn();
-    for (const headers of [{}, { authorization: `Bearer ${s.access_token}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${s.access_token}` }] as Array<
+      Record<string, string>
+    >) {
       const res = await w.post('introspect', { token: s.access_token }, headers);
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_client');

@@ -208,7 +208,7 @@ describe('tenant isolation', () => {
   it('BI-82 refuses tenant B’s resource server at tenant A’s revocation feed, whatever cursor it brings', async () => {
     const basicB = `Basic ${Buffer.from(`${b.rsCreds.clientId}:${b.rsCreds.secret}`).toString('base64')}`;
     for (const headers of [
-      { authorization: basicB },
+      { authorization: basicB } as Record<string, string>,
       { authorization: basicB, 'last-event-id': '1' },
       { authorization: basicB, accept: 'text/event-stream', 'last-event-id': '1' },
     ]) {
