@@ -19,8 +19,8 @@ export interface Hit {
 
 /** Where counters live: the database by default, Redis when REDIS_URL is set. */
 export abstract class RateLimitStore {
-  /** Counts one hit, atomically, in one round trip. */
-  abstract hit(key: string, rule: CounterRule): Promise<Hit>;
+  /** Counts `n` hits (default one), atomically, in one round trip. */
+  abstract hit(key: string, rule: CounterRule, n?: number): Promise<Hit>;
   /** Seconds until the longest block among these keys ends; 0 when none is blocked. */
   abstract blockedFor(keys: string[]): Promise<number>;
   abstract reset(key: string): Promise<void>;
@@ -32,18 +32,18 @@ export class PgRateLimitStore extends RateLimitStore {
     super();
   }
 
-  async hit(key: string, rule: CounterRule): Promise<Hit> {
+  async hit(key: string, rule: CounterRule, n = 1): Promise<Hit> {
     // $3 window, $4 block (NULL: until the window ends); "fresh" = the stored window is over
     const fresh = `c.window_started_at <= now() - $3::int * interval '1 second'`;
     const rows: Array<{ count: number; wait: number }> = await this.dataSource.query(
       `INSERT INTO rate_limit_counters AS c (key, hits, window_started_at, blocked_until)
-       VALUES ($1, 1, now(), CASE WHEN $2::int <= 1
+       VALUES ($1, $5::int, now(), CASE WHEN $5::int >= $2::int
          THEN now() + coalesce($4::int, $3::int) * interval '1 second' END)
        ON CONFLICT (key) DO UPDATE SET
-         hits = CASE WHEN ${fresh} THEN 1 ELSE c.hits + 1 END,
+         hits = CASE WHEN ${fresh} THEN $5::int ELSE c.hits + $5::int END,
          window_started_at = CASE WHEN ${fresh} THEN now() ELSE c.window_started_at END,
          blocked_until = CASE
-           WHEN (CASE WHEN ${fresh} THEN 1 ELSE c.hits + 1 END) >= $2::int
+           WHEN (CASE WHEN ${fresh} THEN $5::int ELSE c.hits + $5::int END) >= $2::int
              THEN greatest(c.blocked_until, CASE
                WHEN $4::int IS NOT NULL THEN now() + $4::int * interval '1 second'
                WHEN ${fresh} THEN now() + $3::int * interval '1 second'
@@ -51,7 +51,7 @@ export class PgRateLimitStore extends RateLimitStore {
            ELSE c.blocked_until END
        RETURNING hits AS count,
          greatest(0, ceil(extract(epoch FROM blocked_until - now())))::int AS wait`,
-      [key, rule.limit, rule.windowSeconds, rule.blockSeconds ?? null],
+      [key, rule.limit, rule.windowSeconds, rule.blockSeconds ?? null, n],
     );
     return { count: Number(rows[0].count), wait: Number(rows[0].wait ?? 0) };
   }
@@ -78,10 +78,10 @@ export class PgRateLimitStore extends RateLimitStore {
   }
 }
 
-// KEYS: counter, block. ARGV: window ms, limit, block ms (0: until the window ends).
+// KEYS: counter, block. ARGV: window ms, limit, block ms (0: until the window ends), hits.
 const HIT_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[4])
+if n == tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 if n >= tonumber(ARGV[2]) then
   local ms = tonumber(ARGV[3])
   if ms <= 0 then ms = redis.call('PTTL', KEYS[1]) end
@@ -121,7 +121,7 @@ export class RedisRateLimitStore extends RateLimitStore implements OnApplication
     return { counter: `tessera:rl:{${key}}`, block: `tessera:rl:{${key}}:block` };
   }
 
-  async hit(key: string, rule: CounterRule): Promise<Hit> {
+  async hit(key: string, rule: CounterRule, n = 1): Promise<Hit> {
     const k = RedisRateLimitStore.k(key);
     try {
       const [count, pttl] = (await this.redis.eval(
@@ -132,6 +132,7 @@ export class RedisRateLimitStore extends RateLimitStore implements OnApplication
         rule.windowSeconds * 1000,
         rule.limit,
         (rule.blockSeconds ?? 0) * 1000,
+        n,
       )) as [number, number];
       return { count, wait: pttl > 0 ? Math.ceil(pttl / 1000) : 0 };
     } catch (err) {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { formOf } from '../support/browser';
 import {
   Browser,
+  eventually,
   freePort,
   startTestServer,
   useTestServer,
@@ -50,6 +51,19 @@ async function signInAttempt(t: TestServer, w: World, email: string, password: s
   return b.post(action, fields, { 'x-forwarded-for': ip });
 }
 
+async function sharedCount(t: TestServer, store: 'database' | 'redis', key: string) {
+  if (store === 'database') {
+    const [row] = await t.sql(`SELECT hits FROM rate_limit_counters WHERE key = $1`, [key]);
+    return row?.hits as number | undefined;
+  }
+  const redis = new Redis(REDIS_URL);
+  try {
+    return Number(await redis.get(`tessera:rl:{${key}}`));
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** The cases every store must pass. */
 function limiterCases(t: TestServer, store: () => 'database' | 'redis') {
   it('answers 429 with Retry-After once a client spends its token budget, and counts per client', async () => {
@@ -65,6 +79,30 @@ function limiterCases(t: TestServer, store: () => 'database' | 'redis') {
       ]);
       expect(row.hits).toBe(4);
     }
+  });
+
+  it('counts a busy client in batches: every request reaches the shared counter a moment later', async () => {
+    const w = await world(t); // default limits: large, so counted in batches
+    for (let i = 0; i < 120; i++) expect((await w.cc()).status).toBe(200);
+    const key = `token:${w.tenantId}:${w.web.clientId}`;
+    await eventually(async () => expect(await sharedCount(t, store(), key)).toBe(120), 5000);
+  });
+
+  it('stays within one batch of a large limit under concurrency, and never refuses below it', async () => {
+    const w = await world(t, limited(500)); // batches of 10
+    const statuses: number[] = [];
+    const worker = async () => {
+      while (statuses.length < 560) {
+        statuses.push(0);
+        const i = statuses.length - 1;
+        statuses[i] = (await w.cc()).status;
+      }
+    };
+    await Promise.all(Array.from({ length: 20 }, worker));
+    const allowed = statuses.filter((x) => x === 200).length;
+    expect(statuses.filter((x) => x !== 200 && x !== 429)).toEqual([]);
+    expect(allowed).toBeGreaterThanOrEqual(500);
+    expect(allowed).toBeLessThanOrEqual(510);
   });
 
   it('does not count refused authentications, so nobody can spend another client’s budget', async () => {
