@@ -3,3 +3,4 @@ export * from './policy';
 export * from './uris';
 export * from './schemas';
 export * from './application-rules';
+export * from './rate-limits';

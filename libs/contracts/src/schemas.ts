@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { policySchema } from './policy';
+import { rateLimitsSchema } from './rate-limits';
 import { durationSchema } from './duration';
 import { redirectUriProblem, resourceIndicatorProblem } from './uris';
 
@@ -144,12 +145,17 @@ export const createTenantSchema = z
     name: z.string().trim().min(1, 'Required').max(200),
     signingAlg: z.enum(SIGNING_ALGS).default('ES256'),
     policy: policySchema.optional(),
+    rateLimits: rateLimitsSchema.optional(),
   })
   .strict();
 export type CreateTenantInput = z.infer<typeof createTenantSchema>;
 
 export const updateTenantSchema = z
-  .object({ name: createTenantSchema.shape.name.optional(), policy: policySchema.optional() })
+  .object({
+    name: createTenantSchema.shape.name.optional(),
+    policy: policySchema.optional(),
+    rateLimits: rateLimitsSchema.optional(),
+  })
   .strict();
 export type UpdateTenantInput = z.infer<typeof updateTenantSchema>;
 
@@ -245,6 +251,7 @@ export const bootstrapSchema = z
             name: z.string().trim().min(1).max(200),
             signingAlg: z.enum(SIGNING_ALGS).optional(),
             policy: policySchema.optional(),
+            rateLimits: rateLimitsSchema.optional(),
             resourceServers: z.array(resourceServerSchema).default([]),
             applications: z.array(bootstrapApplicationSchema).default([]),
             users: z.array(userSchema).default([]),

@@ -43,12 +43,22 @@ export class BootstrapService {
           let tenant = await this.tenants.lookup(t.slug, em);
           if (!tenant) {
             tenant = await this.tenants.create(
-              { slug: t.slug, name: t.name, signingAlg: t.signingAlg ?? 'ES256', policy: t.policy },
+              {
+                slug: t.slug,
+                name: t.name,
+                signingAlg: t.signingAlg ?? 'ES256',
+                policy: t.policy,
+                rateLimits: t.rateLimits,
+              },
               em,
             );
             note(true, true, `tenant ${t.slug}`);
           } else {
-            const r = await this.tenants.update(tenant, { name: t.name, policy: t.policy }, em);
+            const r = await this.tenants.update(
+              tenant,
+              { name: t.name, policy: t.policy, rateLimits: t.rateLimits },
+              em,
+            );
             tenant = r.tenant;
             note(r.changed, false, `tenant ${t.slug}`);
           }

@@ -27,6 +27,10 @@ const envSchema = z.object({
     DATABASE_POOL_DEFAULTS.acquireTimeoutMs,
   ),
   DATABASE_POOL_MAX_WAITING: int(0, 100_000).default(DATABASE_POOL_DEFAULTS.maxWaiting),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^rediss?:\/\//.test(v), 'must be a redis:// or rediss:// URL'),
   TESSERA_DATA_DIR: z.string().default('.data'),
   TESSERA_MASTER_KEY: z
     .string()
@@ -67,6 +71,8 @@ export interface AppConfig {
    * beyond that they are answered 503 + Retry-After at once instead of queueing.
    */
   databaseMaxWaiting: number;
+  /** Set: rate-limit counters live in Redis; unset: in the database. */
+  redisUrl?: string;
   dataDir: string;
   masterKey?: string;
   bootstrapFile?: string;
@@ -120,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseAcquireTimeoutMs: e.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
     databaseMaxWaiting: e.DATABASE_POOL_MAX_WAITING,
+    redisUrl: e.REDIS_URL,
     dataDir: resolve(e.TESSERA_DATA_DIR),
     masterKey: e.TESSERA_MASTER_KEY,
     bootstrapFile: e.TESSERA_BOOTSTRAP ? resolve(e.TESSERA_BOOTSTRAP) : undefined,

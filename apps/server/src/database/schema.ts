@@ -13,6 +13,7 @@ import { Init1764000000000 } from './migrations/1764000000000-init';
 import { Sessions1764100000000 } from './migrations/1764100000000-sessions';
 import { Permissions1764200000000 } from './migrations/1764200000000-permissions';
 import { Revocation1764300000000 } from './migrations/1764300000000-revocation';
+import { RateLimits1764000000500 } from './migrations/1764000000500-rate-limits';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -21,7 +22,7 @@ import {
   Session,
   SessionSurface,
 } from '../sessions/session.entity';
-import { ThrottleCounter } from '../sign-in/throttle-counter.entity';
+import { RateLimitCounter } from '../rate-limit/rate-limit-counter.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 
 /** Every entity and migration, in one place, for the app, the CLI and the drift test. */
@@ -39,7 +40,7 @@ export const ENTITIES = [
   RefreshTokenFamily,
   RefreshToken,
   AuthorizationCode,
-  ThrottleCounter,
+  RateLimitCounter,
   AuditEvent,
   UserPermission,
   RevocationEvent,
@@ -50,4 +51,5 @@ export const MIGRATIONS = [
   Sessions1764100000000,
   Permissions1764200000000,
   Revocation1764300000000,
+  RateLimits1764000000500,
 ];

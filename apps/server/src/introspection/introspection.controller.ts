@@ -1,6 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { InvalidRequest, noStore, parseForm } from '../http';
+import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';
 import { TokenInspector } from './token-inspector';
@@ -18,6 +19,7 @@ export class IntrospectionController {
 
   @Post()
   @HttpCode(200)
+  @RateLimit('introspection')
   async introspect(
     @Param('tenant') slug: string,
     @Req() req: Request,

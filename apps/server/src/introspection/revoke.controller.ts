@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { InvalidRequest, noStore, parseForm } from '../http';
 import { RevocationService } from '../revocation';
 import { GrantsService } from '../sessions';
+import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';
 import { TokenInspector } from './token-inspector';
@@ -25,6 +26,7 @@ export class RevokeController {
 
   @Post()
   @HttpCode(200)
+  @RateLimit('token')
   async revoke(
     @Param('tenant') slug: string,
     @Req() req: Request,

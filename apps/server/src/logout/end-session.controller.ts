@@ -27,6 +27,8 @@ const one = (p: URLSearchParams, k: string) => {
  * the browser may go back to an exactly registered post_logout_redirect_uri; without one the user
  * confirms first (forced-logout protection) and is never redirected.
  */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 @Controller('t/:tenant/logout')
 export class EndSessionController {
   constructor(
@@ -73,13 +75,16 @@ export class EndSessionController {
   ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
     const hintToken = one(params, 'id_token_hint');
-    const hint = hintToken
-      ? await this.keys.verifyOwn(tenant.id, this.tenants.issuer(tenant), hintToken, {
-          typ: 'JWT',
-          allowExpired: true,
-          nowSeconds: this.clock.epochSeconds(),
-        })
-      : undefined;
+    // only the compact serialization itself: jose reads a signature with whitespace around it as
+    // the same one, so `hint ` would be honoured as another spelling of the hint (RFC 7515 §7.1)
+    const hint =
+      hintToken && COMPACT_JWS.test(hintToken)
+        ? await this.keys.verifyOwn(tenant.id, this.tenants.issuer(tenant), hintToken, {
+            typ: 'JWT',
+            allowExpired: true,
+            nowSeconds: this.clock.epochSeconds(),
+          })
+        : undefined;
     const hintAud = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
     const clientId = one(params, 'client_id');
     if (hint && clientId && clientId !== hintAud) {

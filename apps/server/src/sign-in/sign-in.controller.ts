@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications';
 import { AuditService } from '../audit';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { RateLimitService } from '../rate-limit';
 import { ResourceServersService } from '../resource-servers';
 import { SecretsService, randomToken } from '../secrets';
 import { GrantsService, SessionsService } from '../sessions';
@@ -22,7 +23,6 @@ import {
 } from './authorization-request';
 import { CSRF_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies';
 import { errorPage, signInPage } from './sign-in.page';
-import { ACCOUNT_RULE, ADDRESS_RULE, ThrottleService } from './throttle.service';
 
 const GENERIC_FAILURE = 'The email or password is incorrect.';
 // the OAuth parameters carried through the sign-in form
@@ -50,7 +50,7 @@ export class SignInController {
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
     private readonly grants: GrantsService,
-    private readonly throttle: ThrottleService,
+    private readonly limits: RateLimitService,
     private readonly audit: AuditService,
     private readonly secrets: SecretsService,
     private readonly dataSource: DataSource,
@@ -254,9 +254,10 @@ export class SignInController {
     const email = field('email').trim().toLowerCase().slice(0, 320);
     const password = field('password').slice(0, 1024);
     const client = clientContext(req);
-    const accountKey = `account:${tenant.id}:${email}`;
-    const addressKey = `address:${tenant.id}:${client.ip ?? 'unknown'}`;
-    const wait = await this.throttle.blockedFor([accountKey, addressKey]);
+    // per account (known or not: a lockout must not tell which) and per client address
+    const account = { name: 'signInAccount', subject: email } as const;
+    const address = { name: 'signInAddress', subject: client.ip ?? 'unknown' } as const;
+    const wait = await this.limits.lockedFor(tenant, [account, address]);
     if (wait > 0) {
       await this.audit.record(undefined, {
         tenantId: tenant.id,
@@ -290,8 +291,8 @@ export class SignInController {
       return;
     }
     if (!user) {
-      await this.throttle.fail(accountKey, ACCOUNT_RULE);
-      await this.throttle.fail(addressKey, ADDRESS_RULE);
+      await this.limits.fail(tenant, account.name, account.subject);
+      await this.limits.fail(tenant, address.name, address.subject);
       await this.audit.record(undefined, {
         tenantId: tenant.id,
         type: 'sign_in_failed',
@@ -302,7 +303,7 @@ export class SignInController {
       this.showForm(res, req, tenant, p, r, 401, { email, error: GENERIC_FAILURE });
       return;
     }
-    await this.throttle.reset(accountKey);
+    await this.limits.reset(tenant, account.name, account.subject);
     const policy = this.applications.policy(tenant, r.app);
     const created = await this.dataSource.transaction(async (em) => {
       const s = await this.sessions.create(em, tenant.id, user.id, policy, client);

@@ -6,7 +6,7 @@ import { SessionsModule } from '../sessions';
 import { TenantsModule } from '../tenants';
 import { UsersModule } from '../users';
 import { SignInController } from './sign-in.controller';
-import { ThrottleService } from './throttle.service';
+import { RateLimitModule } from '../rate-limit';
 
 @Module({
   imports: [
@@ -16,8 +16,8 @@ import { ThrottleService } from './throttle.service';
     UsersModule,
     SessionsModule,
     AuditModule,
+    RateLimitModule,
   ],
   controllers: [SignInController],
-  providers: [ThrottleService],
 })
 export class SignInModule {}

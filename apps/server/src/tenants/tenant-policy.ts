@@ -4,6 +4,13 @@ import {
   type EffectivePolicy,
   type PolicyInput,
 } from '@tessera/contracts';
+import {
+  applyRateLimits,
+  RATE_LIMIT_NAMES,
+  rateLimitsView,
+  type EffectiveRateLimits,
+  type RateLimitsInput,
+} from '@tessera/contracts';
 import type { Tenant } from './tenant.entity';
 
 /** What a new tenant starts with: short access tokens, rotation with a 10 s grace (SECURITY-TESTS §5.1). */
@@ -18,6 +25,46 @@ export const DEFAULT_POLICY: EffectivePolicy = {
   reuseGraceSeconds: 10,
   onReuse: 'revoke-session',
 };
+
+/**
+ * Generous enough that no legitimate client meets them (the test suite and `npm run bench` do not);
+ * a tenant lowers them through the admin API or its bootstrap file.
+ */
+export const DEFAULT_RATE_LIMITS: EffectiveRateLimits = {
+  token: { limit: 200_000, windowSeconds: 60 },
+  introspection: { limit: 200_000, windowSeconds: 60 },
+  // a few tries, then a short lock (long locks would let anyone lock anyone out)
+  signInAccount: { limit: 5, windowSeconds: 900, lockoutSeconds: 300 },
+  // more room per address (shared NATs), longer lock
+  signInAddress: { limit: 30, windowSeconds: 900, lockoutSeconds: 900 },
+};
+
+export function tenantRateLimits(t: Pick<Tenant, 'rateLimits'>): EffectiveRateLimits {
+  return { ...DEFAULT_RATE_LIMITS, ...t.rateLimits };
+}
+
+/** The overrides to store after applying `input` over what the tenant has. */
+export function rateLimitOverrides(
+  current: Partial<EffectiveRateLimits>,
+  input: RateLimitsInput | undefined,
+): Partial<EffectiveRateLimits> {
+  const next: Partial<EffectiveRateLimits> = { ...current };
+  const applied = applyRateLimits(DEFAULT_RATE_LIMITS, input);
+  for (const name of RATE_LIMIT_NAMES) if (input?.[name]) next[name] = applied[name] as never; // same name, same shape
+  return next;
+}
+
+/** Equal limits whatever the key order (jsonb reorders keys). */
+export function sameRateLimits(
+  a: Partial<EffectiveRateLimits>,
+  b: Partial<EffectiveRateLimits>,
+): boolean {
+  const canon = (l: Partial<EffectiveRateLimits>) =>
+    JSON.stringify(RATE_LIMIT_NAMES.map((n) => [n, l[n] ? Object.entries(l[n]).sort() : null]));
+  return canon(a) === canon(b);
+}
+
+export { rateLimitsView };
 
 export function tenantPolicy(t: Tenant): EffectivePolicy {
   return {

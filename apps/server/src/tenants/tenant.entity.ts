@@ -1,4 +1,5 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { EffectiveRateLimits } from '@tessera/contracts';
 
 @Entity('tenants')
 @Index('tenants__slug', ['slug'], { unique: true })
@@ -19,6 +20,8 @@ export class Tenant {
   @Column('boolean') isRotating: boolean;
   @Column('integer') reuseGraceSeconds: number;
   @Column('text') onReuse: 'revoke-session' | 'revoke-family';
+  // the rules this tenant overrides, in seconds; the others follow DEFAULT_RATE_LIMITS
+  @Column('jsonb', { default: () => "'{}'" }) rateLimits: Partial<EffectiveRateLimits>;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
 }

@@ -1,5 +1,5 @@
 import type { Tenant } from './tenant.entity';
-import { policyView, tenantPolicy } from './tenant-policy';
+import { policyView, rateLimitsView, tenantPolicy, tenantRateLimits } from './tenant-policy';
 
 export interface TenantView {
   id: string;
@@ -8,6 +8,7 @@ export interface TenantView {
   issuer: string;
   signingAlg: string;
   policy: ReturnType<typeof policyView>;
+  rateLimits: ReturnType<typeof rateLimitsView>;
   createdAt: string;
   updatedAt: string;
 }
@@ -24,6 +25,7 @@ export function tenantView(t: Tenant, publicUrl: string): TenantView {
     issuer: issuerOf(publicUrl, t.slug),
     signingAlg: t.signingAlg,
     policy: policyView(tenantPolicy(t)),
+    rateLimits: rateLimitsView(tenantRateLimits(t)),
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CreateTenantInput, EffectivePolicy, UpdateTenantInput } from '@tessera/contracts';
+import type {
+  CreateTenantInput,
+  EffectivePolicy,
+  EffectiveRateLimits,
+  UpdateTenantInput,
+} from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { isUniqueViolation } from '../database';
 import { OAuthError, Problem } from '../http';
@@ -12,7 +17,10 @@ import {
   assertPolicyOrder,
   DEFAULT_POLICY,
   policyColumns,
+  rateLimitOverrides,
+  sameRateLimits,
   tenantPolicy,
+  tenantRateLimits,
 } from './tenant-policy';
 import { TenantsRepository } from './tenants.repository';
 import { issuerOf } from './tenant.view';
@@ -40,6 +48,10 @@ export class TenantsService {
 
   policy(tenant: Tenant): EffectivePolicy {
     return tenantPolicy(tenant);
+  }
+
+  rateLimits(tenant: Tenant): EffectiveRateLimits {
+    return tenantRateLimits(tenant);
   }
 
   async bySlug(slug: string): Promise<Tenant | null> {
@@ -91,6 +103,7 @@ export class TenantsService {
         name: input.name,
         signingAlg: input.signingAlg ?? 'ES256',
         ...policyColumns(policy),
+        rateLimits: rateLimitOverrides({}, input.rateLimits),
       });
       await this.repo.insert(m, tenant);
       await this.keys.initialize(m, tenant.id, tenant.signingAlg);
@@ -121,7 +134,14 @@ export class TenantsService {
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...policyColumns(policy),
     } as Partial<Tenant>;
-    const changed = Object.entries(next).some(([k, v]) => tenant[k as keyof Tenant] !== v);
+    let changed = Object.entries(next).some(([k, v]) => tenant[k as keyof Tenant] !== v);
+    if (input.rateLimits) {
+      const limits = rateLimitOverrides(tenant.rateLimits, input.rateLimits);
+      if (!sameRateLimits(limits, tenant.rateLimits)) {
+        next.rateLimits = limits;
+        changed = true;
+      }
+    }
     if (changed) {
       const run = (m: EntityManager) => this.repo.update(m, tenant.id, next);
       await (em ? run(em) : this.dataSource.transaction(run));

@@ -64,16 +64,31 @@ function presented(req: Request, form: Form): PresentedCredentials {
 
 @Injectable()
 export class ClientAuthenticator {
+  // one authentication per request: the rate-limit guard and the handler share it
+  private readonly done = new WeakMap<Request, Map<string, Promise<unknown>>>();
+
   constructor(
     private readonly applications: ApplicationsService,
     private readonly resourceServers: ResourceServersService,
   ) {}
 
+  private once<T>(req: Request, what: string, run: () => Promise<T>): Promise<T> {
+    let byWhat = this.done.get(req);
+    if (!byWhat) this.done.set(req, (byWhat = new Map()));
+    let p = byWhat.get(what) as Promise<T> | undefined;
+    if (!p) byWhat.set(what, (p = run()));
+    return p;
+  }
+
   /**
    * The calling application. Confidential clients must prove their secret; public clients identify
    * themselves by client_id only (and may use only the flows that allow it).
    */
-  async authenticate(tenant: Tenant, req: Request, form: Form): Promise<Application> {
+  authenticate(tenant: Tenant, req: Request, form: Form): Promise<Application> {
+    return this.once(req, 'application', () => this.authenticateOnce(tenant, req, form));
+  }
+
+  private async authenticateOnce(tenant: Tenant, req: Request, form: Form): Promise<Application> {
     const c = presented(req, form);
     if (c.secret !== undefined) {
       const app = await this.applications.authenticate(tenant.id, c.clientId, c.secret);
@@ -108,7 +123,11 @@ export class ClientAuthenticator {
    * Introspection and the revocation feed: a resource server with its own credentials, or a
    * confidential application of the tenant (RFC 7662 §2.1). Always authenticated.
    */
-  async authenticateCaller(tenant: Tenant, req: Request, form: Form): Promise<Caller> {
+  authenticateCaller(tenant: Tenant, req: Request, form: Form): Promise<Caller> {
+    return this.once(req, 'caller', () => this.authenticateCallerOnce(tenant, req, form));
+  }
+
+  private async authenticateCallerOnce(tenant: Tenant, req: Request, form: Form): Promise<Caller> {
     const c = presented(req, form);
     if (c.secret !== undefined) {
       const rs = await this.resourceServers.authenticate(tenant.id, c.clientId, c.secret);

@@ -8,6 +8,7 @@ import {
   UnsupportedGrantType,
   InvalidRequest,
 } from '../http';
+import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from './client-auth';
 import { ClientCredentialsGrant } from './client-credentials.grant';
@@ -32,6 +33,7 @@ export class TokenController {
 
   @Post()
   @HttpCode(200)
+  @RateLimit('token')
   async token(
     @Param('tenant') slug: string,
     @Req() req: Request,

@@ -11,6 +11,8 @@ import { UserGrants } from './user-grants';
 import { UserTokens } from './user-tokens';
 import { SessionsModule } from '../sessions';
 import { UsersModule } from '../users';
+import { RATE_LIMIT_SUBJECTS, RateLimitModule } from '../rate-limit';
+import { ClientSubjects } from './client-subjects';
 
 @Module({
   imports: [
@@ -20,9 +22,17 @@ import { UsersModule } from '../users';
     ResourceServersModule,
     SessionsModule,
     UsersModule,
+    RateLimitModule,
   ],
   controllers: [TokenController],
-  providers: [AccessTokens, ClientAuthenticator, ClientCredentialsGrant, UserGrants, UserTokens],
-  exports: [AccessTokens, ClientAuthenticator],
+  providers: [
+    AccessTokens,
+    ClientAuthenticator,
+    ClientCredentialsGrant,
+    UserGrants,
+    UserTokens,
+    { provide: RATE_LIMIT_SUBJECTS, useClass: ClientSubjects },
+  ],
+  exports: [AccessTokens, ClientAuthenticator, RATE_LIMIT_SUBJECTS, RateLimitModule],
 })
 export class TokensModule {}

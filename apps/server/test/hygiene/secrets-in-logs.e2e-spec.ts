@@ -1,4 +1,5 @@
-import { send, useTestServer } from '../support/harness';
+import { authorize, send, useTestServer } from '../support/harness';
+import { BYE, CB, world } from '../security/world';
 
 describe('secrets hygiene (FT-14)', () => {
   const t = useTestServer({
@@ -50,11 +51,92 @@ describe('secrets hygiene (FT-14)', () => {
     );
     issued.push(regenerated.body.clientSecret);
 
+    // every user flow: sign-in (and a failed one), code, refresh, revoke, introspect, account, logout
+    const w = await world(t);
+    issued.push(w.web.secret, w.rsCreds.secret, w.user.password);
+    const failed = 'a wrong password that must never be logged';
+    issued.push(failed);
+    await authorize(t, w.slug, {
+      clientId: w.web.clientId,
+      redirectUri: CB,
+      email: w.user.email,
+      password: failed,
+    }).catch(() => undefined); // 401 expected
+    const s = await w.signIn();
+    const cookie = s.browser.cookies.get('tessera_session')!;
+    issued.push(s.access_token, s.refresh_token, s.id_token, cookie);
+    const csrfCookie = s.browser.cookies.get('tessera_csrf');
+    if (csrfCookie) issued.push(csrfCookie);
+    const sso = await authorize(t, w.slug, {
+      browser: s.browser,
+      clientId: w.web.clientId,
+      redirectUri: CB,
+      email: w.user.email,
+      password: w.user.password,
+    });
+    issued.push(sso.code, sso.verifier!);
+    const exchanged = await w.post(
+      'token',
+      {
+        grant_type: 'authorization_code',
+        code: sso.code,
+        redirect_uri: CB,
+        code_verifier: sso.verifier!,
+      },
+      {
+        authorization: `Basic ${Buffer.from(`${w.web.clientId}:${w.web.secret}`).toString('base64')}`,
+      },
+    );
+    issued.push(exchanged.body.access_token, exchanged.body.refresh_token);
+    // the code again (reuse), refreshed, replayed, introspected, revoked
+    await w.post('token', {
+      grant_type: 'authorization_code',
+      code: sso.code,
+      redirect_uri: CB,
+      code_verifier: sso.verifier!,
+      client_id: w.web.clientId,
+      client_secret: w.web.secret,
+    });
+    const refreshed = await w.refresh(s.refresh_token);
+    issued.push(refreshed.body.access_token, refreshed.body.refresh_token);
+    await w.introspect(refreshed.body.access_token);
+    await w.introspect(refreshed.body.refresh_token, w.web);
+    await w.revoke(exchanged.body.refresh_token);
+    await send(`${w.issuer}/account/sessions`, {
+      headers: { authorization: `Bearer ${refreshed.body.access_token}` },
+    });
+    await w.refresh(s.refresh_token); // a replay outside the grace? within it: same successor
+    const out = await s.browser.get(
+      `${w.issuer}/logout?${new URLSearchParams({ id_token_hint: s.id_token, post_logout_redirect_uri: BYE })}`,
+    );
+    expect(out.status).toBe(303);
+    // admin: a user with a chosen password, a password change, resource-server credentials
+    const chosenPassword = 'a chosen user password never logged';
+    const u = await t.given.user(w.slug, { password: chosenPassword });
+    issued.push(chosenPassword);
+    const changed = 'a changed user password never logged';
+    await t.json(
+      'PATCH',
+      `/admin/api/tenants/${w.slug}/users/${u.id}`,
+      { password: changed },
+      admin,
+    );
+    issued.push(changed);
+    const creds = await t.json(
+      'POST',
+      `/admin/api/tenants/${w.slug}/resource-servers/${w.other.id}/credentials`,
+      undefined,
+      admin,
+    );
+    issued.push(creds.body.clientSecret);
+
     const logs = t.logs.text();
     expect(logs).toContain('"level":20'); // debug lines were written
     expect(logs.length).toBeGreaterThan(1000);
     for (const value of issued) {
       expect(value.length).toBeGreaterThan(20);
+      if (value.includes('.'))
+        for (const part of value.split('.')) if (part.length > 20) expect(logs).not.toContain(part);
       expect(logs).not.toContain(value);
       expect(logs).not.toContain(value.slice(0, 24)); // not even a prefix
     }

@@ -4,6 +4,9 @@ import type { TesseraAuthOptions } from '../options';
 
 // Tessera signs with these; the verifier fixes them (RFC 8725 §3.1): no none, no HMAC
 const ALGORITHMS = ['ES256', 'EdDSA'];
+// JWS compact serialization, base64url without padding or whitespace (RFC 7515 §7.1, §2): jose
+// decodes the signature leniently, so ` sig` or `sig\n` would verify as another string of one token
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Offline validation of RFC 9068 access tokens against the issuer's JWKS (found by discovery,
@@ -42,6 +45,7 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<JWTPayload> {
+    if (!COMPACT_JWS.test(token)) throw new TokenRejectedError('ERR_JWS_INVALID');
     const tolerance = this.o.clockToleranceSeconds ?? 60;
     const hit = this.verified.get(token);
     if (hit) {

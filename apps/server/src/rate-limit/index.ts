@@ -1,0 +1,9 @@
+export { RateLimitModule } from './rate-limit.module';
+export { RateLimitService, TooManyRequests } from './rate-limit.service';
+export {
+  RateLimit,
+  RateLimitGuard,
+  RATE_LIMIT_SUBJECTS,
+  type RateLimitSubjects,
+  type RequestLimit,
+} from './rate-limit.guard';

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { RateLimitService } from './rate-limit.service';
+import { PgRateLimitStore, RateLimitStore, RedisRateLimitStore } from './rate-limit.store';
+
+@Module({
+  providers: [
+    {
+      provide: RateLimitStore,
+      inject: [APP_CONFIG, DataSource],
+      useFactory: (config: AppConfig, dataSource: DataSource) =>
+        config.redisUrl
+          ? new RedisRateLimitStore(config.redisUrl)
+          : new PgRateLimitStore(dataSource),
+    },
+    RateLimitService,
+  ],
+  exports: [RateLimitService],
+})
+export class RateLimitModule {}

@@ -1,0 +1,93 @@
+import { basic, eventually, send, useTestServer } from '../support/harness';
+import { world, type World } from './world';
+
+/**
+ * SECURITY-TESTS F (RFC 7662) — inactive states not pinned elsewhere: expired, revoked, session
+ * revoked; the body is exactly {"active":false}, never a reason.
+ */
+describe('introspection (SECURITY-TESTS F)', () => {
+  const t = useTestServer();
+  let w: World;
+  beforeAll(async () => {
+    w = await world(t);
+  });
+  const expectInactive = (res: { status: number; text: string; headers: Headers }) => {
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('{"active":false}');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  };
+
+  it('BI-53 answers exactly {"active":false} for a revoked access token', async () => {
+    const s = await w.signIn();
+    await w.revoke(s.access_token);
+    expectInactive(await w.introspect(s.access_token));
+  });
+
+  it('BI-53 answers exactly {"active":false} once the session is revoked', async () => {
+    const s = await w.signIn();
+    const del = await t.json(
+      'DELETE',
+      `/admin/api/tenants/${w.slug}/sessions/${s.sid}`,
+      { reason: 'test' },
+      await t.adminToken(),
+    );
+    expect(del.status).toBe(204);
+    expectInactive(await w.introspect(s.access_token));
+    expectInactive(await w.introspect(s.refresh_token, w.web));
+  });
+
+  it('BI-53 answers exactly {"active":false} for an expired token', async () => {
+    const rs = await t.given.resourceServer(w.slug, {
+      scopes: [{ name: 'short', description: '' }],
+      accessTokenTtl: '5s',
+    });
+    const app = await t.given.app(w.slug, {
+      grants: [{ resourceServer: rs.identifier, scopes: ['short'], flows: ['client_credentials'] }],
+    });
+    const token = (await w.cc(app)).body.access_token as string;
+    const creds = (
+      await t.json(
+        'POST',
+        `/admin/api/tenants/${w.slug}/resource-servers/${rs.id}/credentials`,
+        undefined,
+        await t.adminToken(),
+      )
+    ).body;
+    const asRs = { clientId: creds.clientId as string, secret: creds.clientSecret as string };
+    expect((await w.introspect(token, asRs)).body.active).toBe(true); // 5 s to get here
+    await eventually(async () => expectInactive(await w.introspect(token, asRs)), 15000);
+  });
+
+  it('BI-51 refuses a caller with no credentials or with a user access token as bearer', async () => {
+    const s = await w.signIn();
+    for (const headers of [{}, { authorization: `Bearer ${s.access_token}` }] as Array<
+      Record<string, string>
+    >) {
+      const res = await w.post('introspect', { token: s.access_token }, headers);
+      expect(res.status).toBe(401);
+      expect(res.body.error).toBe('invalid_client');
+      expect(res.text).not.toContain('"active"');
+    }
+  });
+
+  it('BI-51 refuses a public client as caller', async () => {
+    const s = await w.signIn();
+    const res = await w.post('introspect', { token: s.access_token, client_id: w.spa.clientId });
+    expect(res.status).toBe(401);
+    expect(res.text).not.toContain('"active"');
+  });
+
+  it('never reads the token from the query string', async () => {
+    const s = await w.signIn();
+    const res = await send(`${w.issuer}/introspect?token=${s.access_token}`, {
+      method: 'POST',
+      headers: {
+        authorization: basic(w.rsCreds.clientId, w.rsCreds.secret),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: '',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+  });
+});
