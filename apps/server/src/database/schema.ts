@@ -13,7 +13,7 @@ import { Init1764000000000 } from './migrations/1764000000000-init';
 import { Sessions1764100000000 } from './migrations/1764100000000-sessions';
 import { Permissions1764200000000 } from './migrations/1764200000000-permissions';
 import { Revocation1764300000000 } from './migrations/1764300000000-revocation';
-import { RateLimits1764000000500 } from './migrations/1764000000500-rate-limits';
+import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -51,5 +51,5 @@ export const MIGRATIONS = [
   Sessions1764100000000,
   Permissions1764200000000,
   Revocation1764300000000,
-  RateLimits1764000000500,
+  RateLimits1764400000000,
 ];

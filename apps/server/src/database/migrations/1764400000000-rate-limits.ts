@@ -6,10 +6,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * counter bumped by every token request cannot afford (one hot client's row: ~630 → ~6 300
  * upserts/s at 16 connections, measured with pgbench on the 2-core machine). The price: after a
  * PostgreSQL crash, or on a promoted standby, counters and lockouts start from zero.
- * throttle_counters, the sign-in throttle's table before, is no longer used.
+ * It replaces the sign-in throttle's own table, throttle_counters, which is dropped.
  */
-export class RateLimits1764000000500 implements MigrationInterface {
-  name = 'RateLimits1764000000500';
+export class RateLimits1764400000000 implements MigrationInterface {
+  name = 'RateLimits1764400000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE tenants ADD COLUMN rate_limits jsonb NOT NULL DEFAULT '{}'`);
@@ -21,9 +21,18 @@ export class RateLimits1764000000500 implements MigrationInterface {
         blocked_until timestamptz,
         CONSTRAINT rate_limit_counters__pk PRIMARY KEY (key)
       )`);
+    await q.query(`DROP TABLE throttle_counters`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE throttle_counters (
+        key text NOT NULL,
+        failures integer NOT NULL,
+        window_started_at timestamptz NOT NULL,
+        blocked_until timestamptz,
+        CONSTRAINT throttle_counters__pk PRIMARY KEY (key)
+      )`);
     await q.query(`DROP TABLE rate_limit_counters`);
     await q.query(`ALTER TABLE tenants DROP COLUMN rate_limits`);
   }
