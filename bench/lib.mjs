@@ -33,8 +33,8 @@ export async function http(url, init = {}) {
 }
 
 /** A fresh database on the server DATABASE_URL names; dropped by the returned function. */
-export async function benchDatabase(serverUrl) {
-  const name = `tessera_bench_${Date.now().toString(36)}`;
+export async function benchDatabase(serverUrl, suffix = '') {
+  const name = `tessera_bench_${Date.now().toString(36)}${suffix}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -65,7 +65,9 @@ export function memoryOf(pid) {
 
 /** Starts a node process and waits for its health URL. */
 export async function startProcess(script, env, healthUrl, label) {
-  const child = spawn(process.execPath, [script], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every measured process
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -105,6 +107,7 @@ export async function load({
   method,
   headers,
   body,
+  onResponse,
 }) {
   const opts = Object.fromEntries(
     Object.entries({
@@ -118,7 +121,10 @@ export async function load({
       body,
     }).filter(([, v]) => v !== undefined),
   );
-  const result = await autocannon({ ...opts, pipelining: 1, timeout: 10 });
+  const instance = autocannon({ ...opts, pipelining: 1, timeout: 10 });
+  // (client, status, bytes, ms): the mixed scenario merges the latencies of its parts
+  if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
+  const result = await instance;
   const errors = {};
   for (const [code, v] of Object.entries(result.statusCodeStats ?? {}))
     if (!code.startsWith('2')) errors[code] = v.count;
