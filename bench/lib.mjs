@@ -63,6 +63,16 @@ export function memoryOf(pid) {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms: per-request cost survives a noisy machine. */
+export function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
 /** Starts a node process and waits for its health URL. */
 export async function startProcess(script, env, healthUrl, label) {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every measured process
@@ -121,6 +131,7 @@ export async function load({
       body,
     }).filter(([, v]) => v !== undefined),
   );
+  const cpuBefore = pid ? cpuMsOf(pid) : 0;
   const instance = autocannon({ ...opts, pipelining: 1, timeout: 10 });
   // (client, status, bytes, ms): the mixed scenario merges the latencies of its parts
   if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
@@ -130,6 +141,8 @@ export async function load({
     if (!code.startsWith('2')) errors[code] = v.count;
   if (result.errors) errors.network = result.errors;
   if (result.timeouts) errors.timeout = result.timeouts;
+  const cpuMs = pid ? cpuMsOf(pid) - cpuBefore : 0;
+  const total = result.requests.total || 1;
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -137,6 +150,9 @@ export async function load({
     p99: result.latency.p99,
     errors,
     peakRssMb: pid ? memoryOf(pid).peakMb : 0,
+    // not part of latest.json's rows: printed only
+    cpuMsPerRequest: Math.round((cpuMs / total) * 100) / 100,
+    total: result.requests.total,
   };
 }
 

@@ -45,6 +45,8 @@ const SCENARIOS = [
 ];
 const COMPARED = ['refresh', 'client-credentials', 'introspection'];
 const CEILING_CONNECTIONS = 50;
+/** Tessera and the peer take turns this many times per concurrency (noise hits both alike). */
+const SLICES = 2;
 
 function args(argv) {
   const o = {
@@ -73,14 +75,15 @@ function args(argv) {
 }
 
 const results = [];
-const row = (scenario, target, connections, r) => {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+const row = (scenario, target, connections, { cpuMsPerRequest, total, ...r }) => {
   results.push({ scenario, target, connections, ...r });
   const errors =
     Object.entries(r.errors ?? {})
       .map(([k, v]) => `${k}:${v}`)
       .join(' ') || '-';
   console.log(
-    `${scenario.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb).padStart(4)} MB  errors ${errors}`,
+    `${scenario.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb).padStart(4)} MB  cpu/req ${cpuMsPerRequest === undefined ? '-' : `${cpuMsPerRequest} ms`}  errors ${errors}`,
   );
 };
 
@@ -144,54 +147,83 @@ function refreshClients(target, families) {
   let next = 0;
   const headers = { authorization: target.web, 'content-type': FORM };
   return (client) => {
-    let rt = families[next++ % families.length].refresh_token;
+    const family = families[next++ % families.length];
     client.setRequests([
       {
         method: 'POST',
         setupRequest: (req) => ({
           ...req,
           headers,
-          body: `grant_type=refresh_token&refresh_token=${rt}`,
+          body: `grant_type=refresh_token&refresh_token=${family.refresh_token}`,
         }),
         onResponse: (status, body) => {
-          if (status === 200) rt = JSON.parse(body).refresh_token;
+          if (status === 200) family.refresh_token = JSON.parse(body).refresh_token;
         },
       },
     ]);
   };
 }
 
+/**
+ * Runs one scenario at one concurrency against each target, interleaved in slices (Tessera, peer,
+ * Tessera, peer…) so that both meet the same machine load; rows merge the slices exactly
+ * (latencies of every request, requests per second over the whole time).
+ */
+async function compare(scenario, targets, c, o, build) {
+  const slices = targets.length > 1 ? SLICES : 1;
+  const acc = new Map(
+    targets.map((t) => [t, { latencies: [], errors: {}, seconds: 0, rss: 0, cpu: 0 }]),
+  );
+  for (let i = 0; i < slices; i++)
+    for (const t of targets) {
+      const a = acc.get(t);
+      const started = performance.now();
+      const r = await load({
+        ...(await build(t)),
+        connections: c,
+        duration: o.duration / slices,
+        pid: t.pid,
+        onResponse: (_status, ms) => a.latencies.push(ms),
+      });
+      a.seconds += (performance.now() - started) / 1000;
+      for (const [k, v] of Object.entries(r.errors)) a.errors[k] = (a.errors[k] ?? 0) + v;
+      a.rss = Math.max(a.rss, r.peakRssMb);
+      a.cpu += r.cpuMsPerRequest * r.total;
+    }
+  for (const [t, a] of acc) {
+    const n = a.latencies.length;
+    row(scenario, t.name, c, {
+      rps: Math.round(n / a.seconds),
+      p50: percentile(a.latencies, 50),
+      p90: percentile(a.latencies, 90),
+      p99: percentile(a.latencies, 99),
+      errors: a.errors,
+      peakRssMb: a.rss,
+      cpuMsPerRequest: n ? Math.round((a.cpu / n) * 100) / 100 : 0,
+    });
+  }
+}
+
 async function refresh(targets, o) {
   for (const c of o.connections)
-    for (const t of targets) {
-      const families = await t.signIns(c);
-      const r = await load({
-        url: t.tokenUrl,
-        connections: c,
-        duration: o.duration,
-        pid: t.pid,
-        setupClient: refreshClients(t, families),
-      });
-      row('refresh', t.name, c, r);
-    }
+    // fresh families for every slice: a request cut off at the end of a slice may have rotated a
+    // token whose successor never arrived, and presenting it again would be reuse
+    await compare('refresh', targets, c, o, async (t) => ({
+      url: t.tokenUrl,
+      setupClient: refreshClients(t, await t.signIns(c)),
+    }));
 }
 
 const CC_BODY = 'grant_type=client_credentials&scope=orders%3Aread';
 
 async function clientCredentials(targets, o) {
   for (const c of o.connections)
-    for (const t of targets) {
-      const r = await load({
-        url: t.tokenUrl,
-        connections: c,
-        duration: o.duration,
-        pid: t.pid,
-        method: 'POST',
-        headers: { authorization: t.cc, 'content-type': FORM },
-        body: CC_BODY,
-      });
-      row('client-credentials', t.name, c, r);
-    }
+    await compare('client-credentials', targets, c, o, (t) => ({
+      url: t.tokenUrl,
+      method: 'POST',
+      headers: { authorization: t.cc, 'content-type': FORM },
+      body: CC_BODY,
+    }));
 }
 
 /** Tessera introspects its JWT access tokens; the peer refuses JWTs, so it gets its opaque ones. */
@@ -210,24 +242,17 @@ function introspectionRequests(authorization, tokens) {
 }
 
 async function introspection(targets, o) {
-  const prepared = [];
+  const prepared = new Map();
   for (const t of targets)
-    prepared.push({
-      t,
+    prepared.set(t, {
       authorization: await t.rs(),
       tokens: (await t.signIns(50)).map((x) => x.access_token),
     });
   for (const c of o.connections)
-    for (const { t, authorization, tokens } of prepared) {
-      const r = await load({
-        url: t.introspectUrl,
-        connections: c,
-        duration: o.duration,
-        pid: t.pid,
-        requests: introspectionRequests(authorization, tokens),
-      });
-      row('introspection', t.name, c, r);
-    }
+    await compare('introspection', targets, c, o, (t) => ({
+      url: t.introspectUrl,
+      requests: introspectionRequests(prepared.get(t).authorization, prepared.get(t).tokens),
+    }));
 }
 
 async function startOrders(issuer) {
