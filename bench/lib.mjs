@@ -82,8 +82,13 @@ export async function startProcess(script, env, healthUrl, label) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d) => (output += d.toString()));
-  child.stderr.on('data', (d) => (output += d.toString()));
+  // keep the start-up output and the last 64 kB, not every access-log line of a run
+  const keep = (d) => {
+    output += d.toString();
+    if (output.length > 256_000) output = output.slice(0, 64_000) + output.slice(-64_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${label} exited: ${output.slice(-2000)}`);
     try {
