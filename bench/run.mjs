@@ -302,13 +302,16 @@ async function guard(server, tessera, o) {
   }
 }
 
-/** Revoke through instance A; time to the event at a subscriber of instance B, and to the guard's first refusal. */
+/**
+ * Two instances behind one public URL (A's): revoke through instance B's admin API; time to the
+ * event at a feed subscriber of instance A, and to the first refusal by a guard following A's feed.
+ */
 async function revocationLatency(server, tessera, admin, databaseUrl) {
-  const b = await startServer(databaseUrl);
-  const orders = await startOrders(b.issuer());
+  const b = await startServer(databaseUrl, { PUBLIC_URL: server.url });
+  const orders = await startOrders(server.issuer());
   const seen = new Map();
   const ctrl = new AbortController();
-  const stream = await fetch(`${b.issuer()}/revocations`, {
+  const stream = await fetch(`${server.issuer()}/revocations`, {
     headers: { accept: 'text/event-stream', authorization: basic(WEB.clientId, WEB.secret) },
     signal: ctrl.signal,
   });
@@ -341,7 +344,7 @@ async function revocationLatency(server, tessera, admin, databaseUrl) {
         headers: { authorization: `Bearer ${t.access_token}` },
       });
       if (before.status !== 200) throw new Error(`guard before revoke: ${before.status}`);
-      const res = await fetch(`${server.url}/admin/api/tenants/bench/sessions/${sid}`, {
+      const res = await fetch(`${b.url}/admin/api/tenants/bench/sessions/${sid}`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${admin}` },
       });
@@ -377,7 +380,7 @@ async function revocationLatency(server, tessera, admin, databaseUrl) {
     errors: missed ? { missed } : {},
     peakRssMb,
   });
-  row('revocation-latency', 'feed', 1, stats(toFeed, n - toFeed.length, memoryOf(b.child.pid).peakMb));
+  row('revocation-latency', 'feed', 1, stats(toFeed, n - toFeed.length, memoryOf(server.child.pid).peakMb));
   row('revocation-latency', 'guard', 1, stats(toGuard, n - toGuard.length, 0));
 }
 
