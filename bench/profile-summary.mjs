@@ -31,6 +31,8 @@ for (const [id, t] of self) {
 const pct = (t) => `${((100 * t) / total).toFixed(1).padStart(5)} %`;
 console.log(`total sampled ${(total / 1e6).toFixed(1)} s`);
 console.log('\nby package / file (self time):');
-for (const [k, t] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, Number(n))) console.log(`${pct(t)}  ${k}`);
+for (const [k, t] of [...pkg].sort((a, b) => b[1] - a[1]).slice(0, Number(n)))
+  console.log(`${pct(t)}  ${k}`);
 console.log('\nby function (self time):');
-for (const [k, t] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, Number(n))) console.log(`${pct(t)}  ${k}`);
+for (const [k, t] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, Number(n)))
+  console.log(`${pct(t)}  ${k}`);

@@ -380,7 +380,12 @@ async function revocationLatency(server, tessera, admin, databaseUrl) {
     errors: missed ? { missed } : {},
     peakRssMb,
   });
-  row('revocation-latency', 'feed', 1, stats(toFeed, n - toFeed.length, memoryOf(server.child.pid).peakMb));
+  row(
+    'revocation-latency',
+    'feed',
+    1,
+    stats(toFeed, n - toFeed.length, memoryOf(server.child.pid).peakMb),
+  );
   row('revocation-latency', 'guard', 1, stats(toGuard, n - toGuard.length, 0));
 }
 
@@ -572,10 +577,15 @@ async function main() {
         if (o.vsPeer) {
           const ceil = await ceiling(serverUrl, o);
           const ours = results.find(
-            (r) => r.scenario === 'refresh' && r.target === 'tessera' && r.connections === ceil.clients,
+            (r) =>
+              r.scenario === 'refresh' && r.target === 'tessera' && r.connections === ceil.clients,
           );
           const ratio = ours ? Math.round((ours.rps / ceil.tps) * 100) / 100 : 0;
-          ceilings.push({ name: 'refresh-transaction', tps: ceil.tps, tessera_over_ceiling: ratio });
+          ceilings.push({
+            name: 'refresh-transaction',
+            tps: ceil.tps,
+            tessera_over_ceiling: ratio,
+          });
           console.log(
             `${'refresh-transaction'.padEnd(20)} pgbench    c=${String(ceil.clients).padEnd(4)} ${String(ceil.tps).padStart(7)} tx/s   (-M prepared; Tessera refresh at c=${ceil.clients} = ${ratio} of it)`,
           );
@@ -595,7 +605,9 @@ async function main() {
     for (const scenario of COMPARED)
       for (const c of o.connections) {
         const of = (target) =>
-          results.find((r) => r.scenario === scenario && r.target === target && r.connections === c);
+          results.find(
+            (r) => r.scenario === scenario && r.target === target && r.connections === c,
+          );
         const ours = of('tessera');
         const theirs = of('peer');
         if (!ours || !theirs) continue;

@@ -324,9 +324,7 @@ export class ResourceServersService {
     const grant = row?.grant.flows.includes('user') ? row.grant : undefined;
     if (!grant) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
     const held =
-      prefetched !== undefined
-        ? prefetched
-        : await this.repo.permissionOf(tenantId, userId, rs.id);
+      prefetched !== undefined ? prefetched : await this.repo.permissionOf(tenantId, userId, rs.id);
     if (!held) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
     const granted = this.resolve(rs, grant.scopes, grant.permissionGroups);
     const holds = this.resolve(rs, held.scopes, held.permissionGroups);
