@@ -101,7 +101,7 @@ function tesseraTarget(server, admin) {
     web: basic(WEB.clientId, WEB.secret),
     cc: basic(CC.clientId, CC.secret),
     rs: async () => {
-      rs ??= await resourceServerCredentials(server, admin);
+      rs ??= await resourceServerCredentials(server, await admin());
       return basic(rs.clientId, rs.secret);
     },
     /** n sign-ins through the browser flow (authorize, form, code exchange), ten at a time. */
@@ -289,13 +289,15 @@ async function guard(server, tessera, o) {
   const barePort = await freePort();
   await new Promise((r) => bare.listen(barePort, '127.0.0.1', r));
   try {
-    for (const c of o.connections) {
-      const headers = { authorization: `Bearer ${token}` };
-      const run = (url, pid) => load({ url, connections: c, duration: o.duration, headers, pid });
-      row('guard', 'tessera', c, await run(`${orders.url}/orders`, orders.child.pid));
-      row('guard', 'unguarded', c, await run(`${orders.url}/unguarded/orders`, orders.child.pid));
-      row('guard', 'bare-jose', c, await run(`http://127.0.0.1:${barePort}/`, process.pid));
-    }
+    const headers = { authorization: `Bearer ${token}` };
+    // in turns, like Tessera and the peer: the three meet the same machine load
+    const variants = [
+      { name: 'tessera', url: `${orders.url}/orders`, pid: orders.child.pid },
+      { name: 'unguarded', url: `${orders.url}/unguarded/orders`, pid: orders.child.pid },
+      { name: 'bare-jose', url: `http://127.0.0.1:${barePort}/`, pid: process.pid },
+    ];
+    for (const c of o.connections)
+      await compare('guard', variants, c, o, (v) => ({ url: v.url, headers }));
   } finally {
     bare.close();
     await orders.stop();
@@ -306,7 +308,8 @@ async function guard(server, tessera, o) {
  * Two instances behind one public URL (A's): revoke through instance B's admin API; time to the
  * event at a feed subscriber of instance A, and to the first refusal by a guard following A's feed.
  */
-async function revocationLatency(server, tessera, admin, databaseUrl) {
+async function revocationLatency(server, tessera, adminOf, databaseUrl) {
+  const admin = await adminOf();
   const b = await startServer(databaseUrl, { PUBLIC_URL: server.url });
   const orders = await startOrders(server.issuer());
   const seen = new Map();
@@ -395,10 +398,11 @@ async function revocationLatency(server, tessera, admin, databaseUrl) {
  * listing sessions in the admin API, 5 % signing in (browser flow) and revoking that session.
  * One row: total requests/s, latencies merged over every request of every part.
  */
-async function mixed(server, tessera, admin, o) {
+async function mixed(server, tessera, adminOf, o) {
   const orders = await startOrders(server.issuer());
   try {
     for (const c of o.connections) {
+      const admin = await adminOf();
       const share = (p) => Math.max(1, Math.round(c * p));
       const [{ access_token: bearer }] = await tessera.signIns(1);
       const families = await tessera.signIns(share(0.2));
@@ -551,7 +555,8 @@ async function main() {
     let t0 = performance.now();
     await generateData(db.url);
     console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    const admin = await adminToken(server);
+    // admin access tokens live minutes: a fresh one for each scenario that needs one
+    const admin = () => adminToken(server);
     const tessera = tesseraTarget(server, admin);
     const targets = [tessera];
     if (o.vsPeer) {
@@ -624,6 +629,14 @@ async function main() {
     for (const c of ceilings)
       console.log(
         `${'refresh vs ceiling'.padEnd(20)} ${c.tessera_over_ceiling.toFixed(2)} of pgbench's ${c.tps} tx/s`,
+      );
+  }
+  for (const c of o.connections) {
+    const of = (target) =>
+      results.find((r) => r.scenario === 'guard' && r.target === target && r.connections === c);
+    if (of('tessera') && of('unguarded'))
+      console.log(
+        `${'guard / unguarded'.padEnd(20)} c=${String(c).padEnd(4)} ${(of('tessera').rps / of('unguarded').rps).toFixed(2)} of the unguarded route's requests/s`,
       );
   }
   const out = resolve(HERE, 'results');
