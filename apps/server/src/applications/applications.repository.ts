@@ -47,8 +47,11 @@ export class ApplicationsRepository {
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    await this.repo().delete({ tenantId, id });
-    await configChanged(this.dataSource.manager, tenantId);
+    // the NOTIFY commits with the delete, or neither happens
+    await this.dataSource.transaction(async (em) => {
+      await this.repo(em).delete({ tenantId, id });
+      await configChanged(em, tenantId);
+    });
   }
 
   async longestAccessTtl(tenantId: string): Promise<number> {

@@ -46,8 +46,11 @@ export class ResourceServersRepository {
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    await this.rs().delete({ tenantId, id });
-    await configChanged(this.dataSource.manager, tenantId);
+    // the NOTIFY commits with the delete, or neither happens
+    await this.dataSource.transaction(async (em) => {
+      await this.rs(em).delete({ tenantId, id });
+      await configChanged(em, tenantId);
+    });
   }
 
   grantsOf(
