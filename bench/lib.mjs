@@ -33,8 +33,8 @@ export async function http(url, init = {}) {
 }
 
 /** A fresh database on the server DATABASE_URL names; dropped by the returned function. */
-export async function benchDatabase(serverUrl) {
-  const name = `tessera_bench_${Date.now().toString(36)}`;
+export async function benchDatabase(serverUrl, suffix = '') {
+  const name = `tessera_bench_${Date.now().toString(36)}${suffix}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -63,15 +63,32 @@ export function memoryOf(pid) {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms: per-request cost survives a noisy machine. */
+export function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
 /** Starts a node process and waits for its health URL. */
 export async function startProcess(script, env, healthUrl, label) {
-  const child = spawn(process.execPath, [script], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every measured process
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d) => (output += d.toString()));
-  child.stderr.on('data', (d) => (output += d.toString()));
+  // keep the start-up output and the last 64 kB, not every access-log line of a run
+  const keep = (d) => {
+    output += d.toString();
+    if (output.length > 256_000) output = output.slice(0, 64_000) + output.slice(-64_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${label} exited: ${output.slice(-2000)}`);
     try {
@@ -105,6 +122,7 @@ export async function load({
   method,
   headers,
   body,
+  onResponse,
 }) {
   const opts = Object.fromEntries(
     Object.entries({
@@ -118,12 +136,18 @@ export async function load({
       body,
     }).filter(([, v]) => v !== undefined),
   );
-  const result = await autocannon({ ...opts, pipelining: 1, timeout: 10 });
+  const cpuBefore = pid ? cpuMsOf(pid) : 0;
+  const instance = autocannon({ ...opts, pipelining: 1, timeout: 10 });
+  // (client, status, bytes, ms): the mixed scenario merges the latencies of its parts
+  if (onResponse) instance.on('response', (_client, status, _bytes, ms) => onResponse(status, ms));
+  const result = await instance;
   const errors = {};
   for (const [code, v] of Object.entries(result.statusCodeStats ?? {}))
     if (!code.startsWith('2')) errors[code] = v.count;
   if (result.errors) errors.network = result.errors;
   if (result.timeouts) errors.timeout = result.timeouts;
+  const cpuMs = pid ? cpuMsOf(pid) - cpuBefore : 0;
+  const total = result.requests.total || 1;
   return {
     rps: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -131,6 +155,9 @@ export async function load({
     p99: result.latency.p99,
     errors,
     peakRssMb: pid ? memoryOf(pid).peakMb : 0,
+    // not part of latest.json's rows: printed only
+    cpuMsPerRequest: Math.round((cpuMs / total) * 100) / 100,
+    total: result.requests.total,
   };
 }
 

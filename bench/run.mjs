@@ -1,10 +1,15 @@
 // npm run bench -- [--scenario NAME[,NAME]] [--duration SECONDS] [--connections N[,N]] [--vs-peer]
 // Against DATABASE_URL (a real PostgreSQL): prints a table and writes bench/results/latest.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// With --vs-peer, oidc-provider (bench/peer) runs each comparable scenario right after Tessera, on
+// another database of the same server, and pgbench measures the bare refresh transaction.
+import { execFile } from 'node:child_process';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import pg from 'pg';
 import {
   basic,
   benchDatabase,
@@ -16,10 +21,12 @@ import {
   sleep,
   startProcess,
 } from './lib.mjs';
+import { PEER } from './peer/clients.mjs';
 import {
   adminToken,
   CC,
   generateData,
+  generatePeerData,
   ORDERS,
   resourceServerCredentials,
   signIn,
@@ -27,6 +34,7 @@ import {
   WEB,
 } from './setup.mjs';
 
+const HERE = import.meta.dirname;
 const SCENARIOS = [
   'refresh',
   'client-credentials',
@@ -35,11 +43,15 @@ const SCENARIOS = [
   'revocation-latency',
   'mixed',
 ];
+const COMPARED = ['refresh', 'client-credentials', 'introspection'];
+const CEILING_CONNECTIONS = 50;
+/** Tessera and the peer take turns this many times per concurrency (noise hits both alike). */
+const SLICES = 2;
 
 function args(argv) {
   const o = {
-    scenarios: SCENARIOS.filter((s) => s !== 'mixed'),
-    duration: 10,
+    scenarios: SCENARIOS,
+    duration: undefined,
     connections: [10, 50, 100],
     vsPeer: false,
   };
@@ -53,126 +65,203 @@ function args(argv) {
   }
   for (const s of o.scenarios)
     if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+  if (o.duration !== undefined && !(o.duration > 0)) throw new Error('--duration: seconds > 0');
+  if (!o.connections.every((c) => Number.isInteger(c) && c > 0))
+    throw new Error('--connections: positive integers');
+  // the mixed blend runs a minute unless told otherwise
+  o.mixedDuration = o.duration ?? 60;
+  o.duration ??= 10;
   return o;
 }
 
 const results = [];
-const row = (scenario, target, connections, r) => {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+const row = (scenario, target, connections, { cpuMsPerRequest, total, ...r }) => {
   results.push({ scenario, target, connections, ...r });
   const errors =
     Object.entries(r.errors ?? {})
       .map(([k, v]) => `${k}:${v}`)
       .join(' ') || '-';
   console.log(
-    `${scenario.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb).padStart(4)} MB  errors ${errors}`,
+    `${scenario.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb).padStart(4)} MB  cpu/req ${cpuMsPerRequest === undefined ? '-' : `${cpuMsPerRequest} ms`}  errors ${errors}`,
   );
 };
 
-async function clientsWithFamilies(server, n, offset) {
-  const out = [];
-  for (let i = 0; i < n; i += 10) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(10, n - i) }, (_, j) =>
-        signIn(server, `u${offset + i + j + 1}@bench.test`),
-      ),
-    );
-    out.push(...batch);
-  }
-  return out;
+const FORM = 'application/x-www-form-urlencoded';
+
+/** Tessera as a target of the compared scenarios. */
+function tesseraTarget(server, admin) {
+  let signedIn = 0;
+  let rs;
+  return {
+    name: 'tessera',
+    pid: server.child.pid,
+    tokenUrl: `${server.issuer()}/token`,
+    introspectUrl: `${server.issuer()}/introspect`,
+    web: basic(WEB.clientId, WEB.secret),
+    cc: basic(CC.clientId, CC.secret),
+    rs: async () => {
+      rs ??= await resourceServerCredentials(server, await admin());
+      return basic(rs.clientId, rs.secret);
+    },
+    /** n sign-ins through the browser flow (authorize, form, code exchange), ten at a time. */
+    async signIns(n) {
+      const out = [];
+      for (let i = 0; i < n; i += 10) {
+        const batch = await Promise.all(
+          Array.from({ length: Math.min(10, n - i) }, () =>
+            signIn(server, `u${++signedIn}@bench.test`),
+          ),
+        );
+        out.push(...batch);
+      }
+      return out;
+    },
+  };
 }
 
-async function refresh(server, o) {
-  let offset = 0;
-  for (const c of o.connections) {
-    const families = await clientsWithFamilies(server, c, offset);
-    offset += c;
-    // each connection holds its own family and presents the token it was last given (no artificial reuse)
-    const r = await load({
-      url: `${server.issuer()}/token`,
-      connections: c,
-      duration: o.duration,
-      pid: server.child.pid,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req, context) => {
-            context.rt ??=
-              families[
-                (context.n =
-                  context.n ?? (refresh.next = ((refresh.next ?? -1) + 1) % families.length))
-              ].refresh_token;
-            return {
-              ...req,
-              headers: {
-                authorization: basic(WEB.clientId, WEB.secret),
-                'content-type': 'application/x-www-form-urlencoded',
-              },
-              body: `grant_type=refresh_token&refresh_token=${context.rt}`,
-            };
-          },
-          onResponse: (status, body, context) => {
-            if (status === 200) context.rt = JSON.parse(body).refresh_token;
-          },
+/** oidc-provider as a target: its grants are created through its own models (POST /bench/seed). */
+function peerTarget(peer) {
+  return {
+    name: 'peer',
+    pid: peer.child.pid,
+    tokenUrl: `${peer.url}/token`,
+    introspectUrl: `${peer.url}/token/introspection`,
+    web: basic(PEER.web.clientId, PEER.web.secret),
+    cc: basic(PEER.cc.clientId, PEER.cc.secret),
+    rs: async () => basic(PEER.rs.clientId, PEER.rs.secret),
+    async signIns(n) {
+      const res = await http(`${peer.url}/bench/seed?n=${n}`, { method: 'POST' });
+      if (res.status !== 200) throw new Error(`peer seed: ${res.status} ${res.text}`);
+      return res.body;
+    },
+  };
+}
+
+/**
+ * Each connection holds its own family and presents the token it was last given (no artificial
+ * reuse). autocannon resets a request's `context` at every loop, so the token lives in a closure
+ * per connection (setupClient).
+ */
+function refreshClients(target, families) {
+  let next = 0;
+  const headers = { authorization: target.web, 'content-type': FORM };
+  return (client) => {
+    const family = families[next++ % families.length];
+    client.setRequests([
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          headers,
+          body: `grant_type=refresh_token&refresh_token=${family.refresh_token}`,
+        }),
+        onResponse: (status, body) => {
+          if (status === 200) family.refresh_token = JSON.parse(body).refresh_token;
         },
-      ],
-    });
-    row('refresh', 'tessera', c, r);
-  }
-}
-
-async function clientCredentials(server, o) {
-  for (const c of o.connections) {
-    const r = await load({
-      url: `${server.issuer()}/token`,
-      connections: c,
-      duration: o.duration,
-      pid: server.child.pid,
-      method: 'POST',
-      headers: {
-        authorization: basic(CC.clientId, CC.secret),
-        'content-type': 'application/x-www-form-urlencoded',
       },
-      body: 'grant_type=client_credentials',
+    ]);
+  };
+}
+
+/**
+ * Runs one scenario at one concurrency against each target, interleaved in slices (Tessera, peer,
+ * Tessera, peer…) so that both meet the same machine load; rows merge the slices exactly
+ * (latencies of every request, requests per second over the whole time).
+ */
+async function compare(scenario, targets, c, o, build) {
+  const slices = targets.length > 1 ? SLICES : 1;
+  const acc = new Map(
+    targets.map((t) => [t, { latencies: [], errors: {}, seconds: 0, rss: 0, cpu: 0 }]),
+  );
+  for (let i = 0; i < slices; i++)
+    for (const t of targets) {
+      const a = acc.get(t);
+      const started = performance.now();
+      const r = await load({
+        ...(await build(t)),
+        connections: c,
+        duration: o.duration / slices,
+        pid: t.pid,
+        onResponse: (_status, ms) => a.latencies.push(ms),
+      });
+      a.seconds += (performance.now() - started) / 1000;
+      for (const [k, v] of Object.entries(r.errors)) a.errors[k] = (a.errors[k] ?? 0) + v;
+      a.rss = Math.max(a.rss, r.peakRssMb);
+      a.cpu += r.cpuMsPerRequest * r.total;
+    }
+  for (const [t, a] of acc) {
+    const n = a.latencies.length;
+    row(scenario, t.name, c, {
+      rps: Math.round(n / a.seconds),
+      p50: percentile(a.latencies, 50),
+      p90: percentile(a.latencies, 90),
+      p99: percentile(a.latencies, 99),
+      errors: a.errors,
+      peakRssMb: a.rss,
+      cpuMsPerRequest: n ? Math.round((a.cpu / n) * 100) / 100 : 0,
     });
-    row('client-credentials', 'tessera', c, r);
   }
 }
 
-async function introspection(server, o, admin) {
-  const rs = await resourceServerCredentials(server, admin);
-  const tokens = (await clientsWithFamilies(server, 50, 2000)).map((t) => t.access_token);
+async function refresh(targets, o) {
+  for (const c of o.connections)
+    // fresh families for every slice: a request cut off at the end of a slice may have rotated a
+    // token whose successor never arrived, and presenting it again would be reuse
+    await compare('refresh', targets, c, o, async (t) => ({
+      url: t.tokenUrl,
+      setupClient: refreshClients(t, await t.signIns(c)),
+    }));
+}
+
+const CC_BODY = 'grant_type=client_credentials&scope=orders%3Aread';
+
+async function clientCredentials(targets, o) {
+  for (const c of o.connections)
+    await compare('client-credentials', targets, c, o, (t) => ({
+      url: t.tokenUrl,
+      method: 'POST',
+      headers: { authorization: t.cc, 'content-type': FORM },
+      body: CC_BODY,
+    }));
+}
+
+/** Tessera introspects its JWT access tokens; the peer refuses JWTs, so it gets its opaque ones. */
+function introspectionRequests(authorization, tokens) {
   let i = 0;
-  for (const c of o.connections) {
-    const r = await load({
-      url: `${server.issuer()}/introspect`,
-      connections: c,
-      duration: o.duration,
-      pid: server.child.pid,
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req) => ({
-            ...req,
-            headers: {
-              authorization: basic(rs.clientId, rs.secret),
-              'content-type': 'application/x-www-form-urlencoded',
-            },
-            body: `token=${tokens[i++ % tokens.length]}`,
-          }),
-        },
-      ],
-    });
-    row('introspection', 'tessera', c, r);
-  }
+  return [
+    {
+      method: 'POST',
+      setupRequest: (req) => ({
+        ...req,
+        headers: { authorization, 'content-type': FORM },
+        body: `token=${tokens[i++ % tokens.length]}`,
+      }),
+    },
+  ];
 }
 
-async function guard(server, o) {
+async function introspection(targets, o) {
+  const prepared = new Map();
+  for (const t of targets)
+    prepared.set(t, {
+      authorization: await t.rs(),
+      tokens: (await t.signIns(50)).map((x) => x.access_token),
+    });
+  for (const c of o.connections)
+    await compare('introspection', targets, c, o, (t) => ({
+      url: t.introspectUrl,
+      requests: introspectionRequests(prepared.get(t).authorization, prepared.get(t).tokens),
+    }));
+}
+
+async function startOrders(issuer) {
   const port = await freePort();
   const orders = await startProcess(
     ORDERS,
     {
       PORT: String(port),
-      TESSERA_ISSUER: server.issuer(),
+      TESSERA_ISSUER: issuer,
       TESSERA_AUDIENCE: 'https://orders.bench.test',
       TESSERA_CLIENT_ID: WEB.clientId,
       TESSERA_CLIENT_SECRET: WEB.secret,
@@ -180,7 +269,12 @@ async function guard(server, o) {
     `http://127.0.0.1:${port}/healthz`,
     'example-orders',
   );
-  const token = (await signIn(server, 'u2100@bench.test')).access_token;
+  return { ...orders, url: `http://127.0.0.1:${port}` };
+}
+
+async function guard(server, tessera, o) {
+  const orders = await startOrders(server.issuer());
+  const [{ access_token: token }] = await tessera.signIns(1);
   const jwks = createLocalJWKSet((await http(`${server.issuer()}/jwks.json`)).body);
   const bare = createServer((req, res) => {
     jwtVerify(req.headers.authorization.slice(7), jwks, {
@@ -195,70 +289,32 @@ async function guard(server, o) {
   const barePort = await freePort();
   await new Promise((r) => bare.listen(barePort, '127.0.0.1', r));
   try {
-    for (const c of o.connections) {
-      const headers = { authorization: `Bearer ${token}` };
-      row(
-        'guard',
-        'tessera',
-        c,
-        await load({
-          url: `http://127.0.0.1:${port}/orders`,
-          connections: c,
-          duration: o.duration,
-          headers,
-          pid: orders.child.pid,
-        }),
-      );
-      row(
-        'guard',
-        'unguarded',
-        c,
-        await load({
-          url: `http://127.0.0.1:${port}/unguarded/orders`,
-          connections: c,
-          duration: o.duration,
-          headers,
-          pid: orders.child.pid,
-        }),
-      );
-      row(
-        'guard',
-        'bare-jose',
-        c,
-        await load({
-          url: `http://127.0.0.1:${barePort}/`,
-          connections: c,
-          duration: o.duration,
-          headers,
-          pid: process.pid,
-        }),
-      );
-    }
+    const headers = { authorization: `Bearer ${token}` };
+    // in turns, like Tessera and the peer: the three meet the same machine load
+    const variants = [
+      { name: 'tessera', url: `${orders.url}/orders`, pid: orders.child.pid },
+      { name: 'unguarded', url: `${orders.url}/unguarded/orders`, pid: orders.child.pid },
+      { name: 'bare-jose', url: `http://127.0.0.1:${barePort}/`, pid: process.pid },
+    ];
+    for (const c of o.connections)
+      await compare('guard', variants, c, o, (v) => ({ url: v.url, headers }));
   } finally {
     bare.close();
     await orders.stop();
   }
 }
 
-/** Revoke through instance A; time to the event at a subscriber of instance B, and to the guard's first refusal. */
-async function revocationLatency(server, o, admin, databaseUrl) {
-  const b = await startServer(databaseUrl);
-  const port = await freePort();
-  const orders = await startProcess(
-    ORDERS,
-    {
-      PORT: String(port),
-      TESSERA_ISSUER: b.issuer(),
-      TESSERA_AUDIENCE: 'https://orders.bench.test',
-      TESSERA_CLIENT_ID: WEB.clientId,
-      TESSERA_CLIENT_SECRET: WEB.secret,
-    },
-    `http://127.0.0.1:${port}/healthz`,
-    'example-orders',
-  );
+/**
+ * Two instances behind one public URL (A's): revoke through instance B's admin API; time to the
+ * event at a feed subscriber of instance A, and to the first refusal by a guard following A's feed.
+ */
+async function revocationLatency(server, tessera, adminOf, databaseUrl) {
+  const admin = await adminOf();
+  const b = await startServer(databaseUrl, { PUBLIC_URL: server.url });
+  const orders = await startOrders(server.issuer());
   const seen = new Map();
   const ctrl = new AbortController();
-  const stream = await fetch(`${b.issuer()}/revocations`, {
+  const stream = await fetch(`${server.issuer()}/revocations`, {
     headers: { accept: 'text/event-stream', authorization: basic(WEB.clientId, WEB.secret) },
     signal: ctrl.signal,
   });
@@ -279,25 +335,30 @@ async function revocationLatency(server, o, admin, databaseUrl) {
       }
     } catch {}
   })();
-  const n = Math.max(200, o.revocations ?? 200);
+  const n = 200;
   const toFeed = [];
   const toGuard = [];
   try {
-    for (let i = 0; i < n; i++) {
-      const t = await signIn(server, `u${2200 + i}@bench.test`);
+    const signedIn = await tessera.signIns(n);
+    for (const t of signedIn) {
       const sid = JSON.parse(Buffer.from(t.access_token.split('.')[1], 'base64url').toString()).sid;
-      const res = await fetch(`${server.url}/admin/api/tenants/bench/sessions/${sid}`, {
+      // the guard has accepted (and cached) the token before it is revoked
+      const before = await fetch(`${orders.url}/orders`, {
+        headers: { authorization: `Bearer ${t.access_token}` },
+      });
+      if (before.status !== 200) throw new Error(`guard before revoke: ${before.status}`);
+      const res = await fetch(`${b.url}/admin/api/tenants/bench/sessions/${sid}`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${admin}` },
       });
       const t0 = performance.now();
       if (res.status !== 204) throw new Error(`revoke: ${res.status}`);
       let refusedAt;
-      for (let k = 0; k < 400; k++) {
+      for (let k = 0; k < 2000; k++) {
         if (
           !refusedAt &&
           (
-            await fetch(`http://127.0.0.1:${port}/orders`, {
+            await fetch(`${orders.url}/orders`, {
               headers: { authorization: `Bearer ${t.access_token}` },
             })
           ).status === 401
@@ -314,67 +375,284 @@ async function revocationLatency(server, o, admin, databaseUrl) {
     await orders.stop();
     await b.stop();
   }
-  row('revocation-latency', 'feed', 1, {
+  const stats = (values, missed, peakRssMb) => ({
     rps: 0,
-    p50: percentile(toFeed, 50),
-    p90: percentile(toFeed, 90),
-    p99: percentile(toFeed, 99),
-    errors: { missed: n - toFeed.length },
-    peakRssMb: memoryOf(server.child.pid).peakMb,
+    p50: percentile(values, 50),
+    p90: percentile(values, 90),
+    p99: percentile(values, 99),
+    errors: missed ? { missed } : {},
+    peakRssMb,
   });
-  row('revocation-latency', 'guard', 1, {
-    rps: 0,
-    p50: percentile(toGuard, 50),
-    p90: percentile(toGuard, 90),
-    p99: percentile(toGuard, 99),
-    errors: { missed: n - toGuard.length },
-    peakRssMb: 0,
-  });
+  row(
+    'revocation-latency',
+    'feed',
+    1,
+    stats(toFeed, n - toFeed.length, memoryOf(server.child.pid).peakMb),
+  );
+  row('revocation-latency', 'guard', 1, stats(toGuard, n - toGuard.length, 0));
+}
+
+/**
+ * A blend for a minute, all at once: 40 % of the connections on guarded reads of the example
+ * service, 20 % refreshing their own families, 15 % introspecting, 10 % client_credentials, 10 %
+ * listing sessions in the admin API, 5 % signing in (browser flow) and revoking that session.
+ * One row: total requests/s, latencies merged over every request of every part.
+ */
+async function mixed(server, tessera, adminOf, o) {
+  const orders = await startOrders(server.issuer());
+  try {
+    for (const c of o.connections) {
+      const admin = await adminOf();
+      const share = (p) => Math.max(1, Math.round(c * p));
+      const [{ access_token: bearer }] = await tessera.signIns(1);
+      const families = await tessera.signIns(share(0.2));
+      const tokens = (await tessera.signIns(20)).map((x) => x.access_token);
+      const rs = await tessera.rs();
+      const latencies = [];
+      const errors = {};
+      const onResponse = (status, ms) => {
+        latencies.push(ms);
+        if (status >= 400) errors[status] = (errors[status] ?? 0) + 1;
+      };
+      const d = o.mixedDuration;
+      const parts = [
+        load({
+          url: `${orders.url}/orders`,
+          connections: share(0.4),
+          duration: d,
+          headers: { authorization: `Bearer ${bearer}` },
+          onResponse,
+        }),
+        load({
+          url: tessera.tokenUrl,
+          connections: share(0.2),
+          duration: d,
+          setupClient: refreshClients(tessera, families),
+          onResponse,
+        }),
+        load({
+          url: tessera.introspectUrl,
+          connections: share(0.15),
+          duration: d,
+          requests: introspectionRequests(rs, tokens),
+          onResponse,
+        }),
+        load({
+          url: tessera.tokenUrl,
+          connections: share(0.1),
+          duration: d,
+          method: 'POST',
+          headers: { authorization: tessera.cc, 'content-type': FORM },
+          body: CC_BODY,
+          onResponse,
+        }),
+        load({
+          url: `${server.url}/admin/api/tenants/bench/sessions?limit=20`,
+          connections: share(0.1),
+          duration: d,
+          headers: { authorization: `Bearer ${admin}` },
+          onResponse,
+        }),
+      ];
+      const until = Date.now() + d * 1000;
+      const signInLoop = async () => {
+        while (Date.now() < until) {
+          const t0 = performance.now();
+          const [t] = await tessera.signIns(1);
+          onResponse(200, performance.now() - t0);
+          const sid = JSON.parse(
+            Buffer.from(t.access_token.split('.')[1], 'base64url').toString(),
+          ).sid;
+          const t1 = performance.now();
+          const res = await fetch(`${server.url}/admin/api/tenants/bench/sessions/${sid}`, {
+            method: 'DELETE',
+            headers: { authorization: `Bearer ${admin}` },
+          });
+          onResponse(res.status === 204 ? 200 : res.status, performance.now() - t1);
+        }
+      };
+      parts.push(...Array.from({ length: share(0.05) }, signInLoop));
+      const started = performance.now();
+      const settled = await Promise.all(parts);
+      const seconds = (performance.now() - started) / 1000;
+      for (const r of settled.slice(0, 5))
+        for (const [k, v] of Object.entries(r?.errors ?? {}))
+          if (!/^\d+$/.test(k)) errors[k] = (errors[k] ?? 0) + v;
+      row('mixed', 'tessera', c, {
+        rps: Math.round(latencies.length / seconds),
+        p50: percentile(latencies, 50),
+        p90: percentile(latencies, 90),
+        p99: percentile(latencies, 99),
+        errors,
+        peakRssMb: memoryOf(server.child.pid).peakMb,
+      });
+    }
+  } finally {
+    await orders.stop();
+  }
+}
+
+/** The bare database ceiling of the refresh transaction: pgbench -M prepared on 100 000 tokens. */
+async function ceiling(serverUrl, o) {
+  const db = await benchDatabase(serverUrl, '_ceiling');
+  try {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      // one statement at a time: VACUUM refuses the implicit transaction of a multi-statement query
+      const sql = readFileSync(join(HERE, 'ceiling-setup.sql'), 'utf8').replace(/^--.*$/gm, '');
+      for (const statement of sql.split(/;\s*$/m).filter((x) => x.trim())) await c.query(statement);
+    } finally {
+      await c.end();
+    }
+    const clients = o.connections.includes(CEILING_CONNECTIONS)
+      ? CEILING_CONNECTIONS
+      : Math.min(CEILING_CONNECTIONS, Math.max(...o.connections));
+    const { stdout } = await promisify(execFile)(
+      process.env.PGBENCH ?? '/usr/bin/pgbench',
+      [
+        '-n',
+        '-M',
+        'prepared',
+        '-c',
+        String(clients),
+        '-j',
+        String(Math.min(clients, cpus().length)),
+        '-T',
+        String(o.duration),
+        '-f',
+        join(HERE, 'refresh-ceiling.pgbench'),
+        db.url,
+      ],
+      { maxBuffer: 1 << 20 },
+    );
+    const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+    if (!tps) throw new Error(`pgbench: no tps in ${stdout}`);
+    return { clients, tps: Math.round(tps) };
+  } finally {
+    await db.drop();
+  }
 }
 
 async function main() {
   const o = args(process.argv.slice(2));
-  if (!process.env.DATABASE_URL)
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl)
     throw new Error(
       'DATABASE_URL must name a PostgreSQL server (the benchmark never uses the embedded database)',
     );
-  if (o.vsPeer)
-    console.log('note: --vs-peer (oidc-provider side by side) is not built yet; Tessera rows only');
-  const db = await benchDatabase(process.env.DATABASE_URL);
   const startedAt = new Date().toISOString();
-  let server;
+  const dbs = [];
+  const stops = [];
+  const ratios = [];
+  const ceilings = [];
   try {
-    server = await startServer(db.url);
+    const db = await benchDatabase(serverUrl);
+    dbs.push(db);
+    const server = await startServer(db.url);
+    stops.push(() => server.stop());
     process.stdout.write('generating the data set (3 tenants, 10 000 users, 100 000 sessions)… ');
+    let t0 = performance.now();
     await generateData(db.url);
-    console.log('done');
-    const admin = await adminToken(server, db.url);
+    console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    // admin access tokens live minutes: a fresh one for each scenario that needs one
+    const admin = () => adminToken(server);
+    const tessera = tesseraTarget(server, admin);
+    const targets = [tessera];
+    if (o.vsPeer) {
+      const peerDb = await benchDatabase(serverUrl, '_peer');
+      dbs.push(peerDb);
+      const port = await freePort();
+      const peer = await startProcess(
+        join(HERE, 'peer/server.mjs'),
+        { PORT: String(port), DATABASE_URL: peerDb.url, DATABASE_POOL_MAX: '20' },
+        `http://127.0.0.1:${port}/healthz`,
+        'peer (oidc-provider)',
+      );
+      stops.push(() => peer.stop());
+      process.stdout.write('peer: oidc-provider with 100 000 grants and refresh tokens… ');
+      t0 = performance.now();
+      await generatePeerData(peerDb.url);
+      console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      targets.push(peerTarget({ ...peer, url: `http://127.0.0.1:${port}` }));
+    }
     for (const s of o.scenarios) {
-      if (s === 'refresh') await refresh(server, o);
-      else if (s === 'client-credentials') await clientCredentials(server, o);
-      else if (s === 'introspection') await introspection(server, o, admin);
-      else if (s === 'guard') await guard(server, o);
-      else if (s === 'revocation-latency') await revocationLatency(server, o, admin, db.url);
-      else console.log(`${s}: not built yet`);
+      if (s === 'refresh') {
+        await refresh(targets, o);
+        if (o.vsPeer) {
+          const ceil = await ceiling(serverUrl, o);
+          const ours = results.find(
+            (r) =>
+              r.scenario === 'refresh' && r.target === 'tessera' && r.connections === ceil.clients,
+          );
+          const ratio = ours ? Math.round((ours.rps / ceil.tps) * 100) / 100 : 0;
+          ceilings.push({
+            name: 'refresh-transaction',
+            tps: ceil.tps,
+            tessera_over_ceiling: ratio,
+          });
+          console.log(
+            `${'refresh-transaction'.padEnd(20)} pgbench    c=${String(ceil.clients).padEnd(4)} ${String(ceil.tps).padStart(7)} tx/s   (-M prepared; Tessera refresh at c=${ceil.clients} = ${ratio} of it)`,
+          );
+        }
+      } else if (s === 'client-credentials') await clientCredentials(targets, o);
+      else if (s === 'introspection') await introspection(targets, o);
+      else if (s === 'guard') await guard(server, tessera, o);
+      else if (s === 'revocation-latency') await revocationLatency(server, tessera, admin, db.url);
+      else if (s === 'mixed') await mixed(server, tessera, admin, o);
     }
   } finally {
-    await server?.stop();
-    await db.drop();
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    for (const db of dbs) await db.drop().catch(() => undefined);
   }
-  const out = resolve(import.meta.dirname, 'results');
+  if (o.vsPeer) {
+    console.log('\nTessera / peer (oidc-provider 9), requests/s, same run:');
+    for (const scenario of COMPARED)
+      for (const c of o.connections) {
+        const of = (target) =>
+          results.find(
+            (r) => r.scenario === scenario && r.target === target && r.connections === c,
+          );
+        const ours = of('tessera');
+        const theirs = of('peer');
+        if (!ours || !theirs) continue;
+        const ratio = theirs.rps ? Math.round((ours.rps / theirs.rps) * 100) / 100 : 0;
+        ratios.push({ scenario, connections: c, tessera_over_peer: ratio });
+        const note =
+          scenario === 'introspection'
+            ? '  (Tessera: its JWT access tokens; peer: its opaque ones, it refuses JWTs)'
+            : '';
+        console.log(
+          `${scenario.padEnd(20)} c=${String(c).padEnd(4)} ${String(ours.rps).padStart(7)} / ${String(theirs.rps).padStart(7)} = ${ratio.toFixed(2)}×  p99 ${ours.p99} / ${theirs.p99} ms${note}`,
+        );
+      }
+    for (const c of ceilings)
+      console.log(
+        `${'refresh vs ceiling'.padEnd(20)} ${c.tessera_over_ceiling.toFixed(2)} of pgbench's ${c.tps} tx/s`,
+      );
+  }
+  for (const c of o.connections) {
+    const of = (target) =>
+      results.find((r) => r.scenario === 'guard' && r.target === target && r.connections === c);
+    if (of('tessera') && of('unguarded'))
+      console.log(
+        `${'guard / unguarded'.padEnd(20)} c=${String(c).padEnd(4)} ${(of('tessera').rps / of('unguarded').rps).toFixed(2)} of the unguarded route's requests/s`,
+      );
+  }
+  const out = resolve(HERE, 'results');
   mkdirSync(out, { recursive: true });
   const report = {
     machine: { cpus: cpus().length, node: process.version },
     startedAt,
     results,
-    ratios: [],
-    ceilings: [],
+    ratios,
+    ceilings,
   };
   writeFileSync(join(out, 'latest.json'), JSON.stringify(report, null, 2));
   console.log(`written ${join(out, 'latest.json')}`);
 }
 
 main().catch((err) => {
-  console.error(err.message);
+  console.error(err.stack ?? err.message);
   process.exit(1);
 });

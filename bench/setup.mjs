@@ -90,7 +90,8 @@ export async function startServer(databaseUrl, extraEnv = {}) {
       DATABASE_POOL_MAX: '20',
       TESSERA_BOOTSTRAP: bootstrapFile(),
       TESSERA_ADMIN_PASSWORD: 'benchmark admin password',
-      LOG_LEVEL: 'warn',
+      // the access log costs a write per request: BENCH_LOG_LEVEL=info measures it
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       ...extraEnv,
     },
     `${url}/readyz`,
@@ -99,13 +100,21 @@ export async function startServer(databaseUrl, extraEnv = {}) {
   return { ...proc, url, port, issuer: (slug = 'bench') => `${url}/t/${slug}` };
 }
 
-/** 10 000 users (one argon2 hash, copied) and 100 000 live sessions across the three tenants. */
+/**
+ * 10 000 users (one argon2 hash, copied) and 100 000 live sessions across the three tenants, each
+ * session with a refresh-token family of the web application and its live token: bulk SQL, a few
+ * seconds. Every run starts from a fresh database (a reused one would carry the previous run's
+ * rotations and dead rows).
+ */
 export async function generateData(databaseUrl) {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
     const { rows } = await c.query(
-      `SELECT u.password_hash, u.tenant_id FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = 'seed@bench.test'`,
+      `SELECT u.password_hash, u.tenant_id, a.id AS application_id
+       FROM users u JOIN tenants t ON t.id = u.tenant_id
+       JOIN applications a ON a.tenant_id = t.id AND a.client_id = 'bench-web'
+       WHERE u.email = 'seed@bench.test'`,
     );
     for (const r of rows) {
       const n = 3334; // × 3 tenants ≈ 10 000 users
@@ -120,13 +129,61 @@ export async function generateData(databaseUrl) {
       );
       await c.query(
         `INSERT INTO sessions (id, tenant_id, user_id, cookie_hash, auth_time, idle_expires_at, absolute_expires_at, ip, user_agent)
-         SELECT gen_random_uuid(), u.tenant_id, u.id, decode(md5(random()::text || g || u.id), 'hex') || decode(md5(g::text || random()::text), 'hex'),
+         SELECT gen_random_uuid(), u.tenant_id, u.id, sha256(uuid_send(gen_random_uuid())),
                 now(), now() + interval '7 days', now() + interval '30 days', '10.0.0.1', 'bench'
          FROM generate_series(1, 10) g CROSS JOIN (SELECT * FROM users WHERE tenant_id = $1 AND email LIKE 'u%@bench.test') u`,
         [r.tenant_id],
       );
+      await c.query(
+        `INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at)
+         SELECT gen_random_uuid(), s.tenant_id, s.id, $2, s.user_id, '["orders:read"]',
+                jsonb_build_array(jsonb_build_object('identifier', 'https://orders.bench.test', 'resourceServerId', rs.id, 'scopes', jsonb_build_array('orders:read'))),
+                s.absolute_expires_at
+         FROM sessions s JOIN resource_servers rs ON rs.tenant_id = s.tenant_id AND rs.identifier = 'https://orders.bench.test'
+         WHERE s.tenant_id = $1`,
+        [r.tenant_id, r.application_id],
+      );
+      await c.query(
+        `INSERT INTO refresh_tokens (id, tenant_id, family_id, token_hash, generation, idle_expires_at)
+         SELECT gen_random_uuid(), f.tenant_id, f.id, sha256(uuid_send(gen_random_uuid())), 0, now() + interval '14 days'
+         FROM refresh_token_families f WHERE f.tenant_id = $1`,
+        [r.tenant_id],
+      );
+      await c.query(
+        `INSERT INTO session_surfaces (session_id, application_id, tenant_id)
+         SELECT s.id, $2, s.tenant_id FROM sessions s WHERE s.tenant_id = $1`,
+        [r.tenant_id, r.application_id],
+      );
     }
-    await c.query('ANALYZE');
+    await c.query('VACUUM ANALYZE');
+  } finally {
+    await c.end();
+  }
+}
+
+/** The peer's store at the same size: 100 000 grants, each with a live refresh token. */
+export async function generatePeerData(databaseUrl) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(
+      `INSERT INTO oidc_payloads (model, id, payload, grant_id, expires_at)
+       SELECT 'Grant', 'g' || g, jsonb_build_object('iat', extract(epoch FROM now())::int, 'exp', extract(epoch FROM now() + interval '30 days')::int,
+                'accountId', 'user-' || g, 'clientId', 'bench-web', 'kind', 'Grant', 'jti', 'g' || g,
+                'openid', jsonb_build_object('scope', 'offline_access'),
+                'resources', jsonb_build_object('https://orders.bench.test', 'orders:read')),
+              NULL, now() + interval '30 days'
+       FROM generate_series(1, 100000) g`,
+    );
+    await c.query(
+      `INSERT INTO oidc_payloads (model, id, payload, grant_id, expires_at)
+       SELECT 'RefreshToken', t, jsonb_build_object('iat', extract(epoch FROM now())::int, 'exp', extract(epoch FROM now() + interval '14 days')::int,
+                'accountId', 'user-' || g, 'clientId', 'bench-web', 'kind', 'RefreshToken', 'jti', t, 'grantId', 'g' || g,
+                'gty', 'authorization_code', 'scope', 'offline_access orders:read', 'resource', 'https://orders.bench.test'),
+              'g' || g, now() + interval '14 days'
+       FROM generate_series(1, 100000) g, encode(sha256(int8send(g)), 'base64') t`,
+    );
+    await c.query('VACUUM ANALYZE oidc_payloads');
   } finally {
     await c.end();
   }
@@ -182,7 +239,7 @@ export async function signIn(server, email, scope = 'orders:read') {
   return res.body;
 }
 
-export async function adminToken(server, databaseUrl) {
+export async function adminToken(server) {
   // the automation client's secret was printed once at first start; the bench reads it from stdout
   const m = /Automation client: (\S+)\s+secret: (\S+)/.exec(server.output());
   if (!m) throw new Error('no automation client in the first-start output');
@@ -194,7 +251,6 @@ export async function adminToken(server, databaseUrl) {
     },
     body: 'grant_type=client_credentials',
   });
-  void databaseUrl;
   return res.body.access_token;
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { configChanged } from '../database';
 import { Application } from './application.entity';
 
 @Injectable()
@@ -30,8 +31,9 @@ export class ApplicationsRepository {
     return this.repo().find({ where: { tenantId }, order: { clientId: 'ASC' } });
   }
 
-  insert(em: EntityManager, app: Application): Promise<unknown> {
-    return this.repo(em).insert(app);
+  async insert(em: EntityManager, app: Application): Promise<void> {
+    await this.repo(em).insert(app);
+    await configChanged(em, app.tenantId);
   }
 
   async update(
@@ -41,10 +43,15 @@ export class ApplicationsRepository {
     changes: Partial<Application>,
   ): Promise<void> {
     await this.repo(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
+    await configChanged(em, tenantId);
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    await this.repo().delete({ tenantId, id });
+    // the NOTIFY commits with the delete, or neither happens
+    await this.dataSource.transaction(async (em) => {
+      await this.repo(em).delete({ tenantId, id });
+      await configChanged(em, tenantId);
+    });
   }
 
   async longestAccessTtl(tenantId: string): Promise<number> {

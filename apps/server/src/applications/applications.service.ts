@@ -8,7 +8,7 @@ import {
   type UpdateApplicationInput,
 } from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { isUniqueViolation } from '../database';
+import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
 import { Problem } from '../http';
 import { ResourceServersService } from '../resource-servers';
 import { randomToken, SecretsService } from '../secrets';
@@ -30,6 +30,8 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
 export class ApplicationsService {
   // a fixed random value hashed for unknown clients, so both paths do the same work (BI-01)
   private readonly dummySecret = randomToken();
+  // clientId → application, for the token and introspection endpoints (invalidated on commit, by NOTIFY)
+  private readonly cache: ConfigCache<Application>;
 
   constructor(
     private readonly repo: ApplicationsRepository,
@@ -37,14 +39,21 @@ export class ApplicationsService {
     private readonly secrets: SecretsService,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    bus: NotifyBus,
+  ) {
+    this.cache = new ConfigCache(bus);
+  }
 
   policy(tenant: Tenant, app: Application): EffectivePolicy {
     return effectivePolicy(tenantPolicy(tenant), app);
   }
 
-  byClientId(tenantId: string, clientId: string): Promise<Application | null> {
-    return this.repo.byClientId(tenantId, clientId);
+  /** Cached: the token endpoint reads it on every request. */
+  async byClientId(tenantId: string, clientId: string): Promise<Application | null> {
+    return (
+      (await this.cache.get(tenantId, clientId, () => this.repo.byClientId(tenantId, clientId))) ??
+      null
+    );
   }
 
   byClientIdIn(em: EntityManager, tenantId: string, clientId: string): Promise<Application | null> {
@@ -60,7 +69,7 @@ export class ApplicationsService {
     clientId: string,
     secret: string,
   ): Promise<Application | undefined> {
-    const app = await this.repo.byClientId(tenantId, clientId);
+    const app = await this.byClientId(tenantId, clientId);
     if (!app?.secretHash) {
       this.secrets.tokenHashMatches(this.dummySecret, this.secrets.tokenHash(secret));
       return undefined;
@@ -151,6 +160,7 @@ export class ApplicationsService {
     };
     try {
       const app = em ? await run(em) : await this.dataSource.transaction(run);
+      this.cache.invalidate(tenant.id);
       // a secret the caller chose is not echoed back
       return { application: app, clientSecret: input.clientSecret ? undefined : secret };
     } catch (err) {
@@ -227,11 +237,14 @@ export class ApplicationsService {
         : false;
       return Object.keys(real).length > 0 || grantsChanged;
     };
-    return em ? run(em) : this.dataSource.transaction(run);
+    const changed = await (em ? run(em) : this.dataSource.transaction(run));
+    // this instance forgets at once; the others (and this one again) when the NOTIFY of the commit arrives
+    this.cache.invalidate(tenant.id);
+    return changed;
   }
 
   async regenerateSecret(tenant: Tenant, clientId: string): Promise<string> {
-    return this.dataSource.transaction(async (m) => {
+    const secret = await this.dataSource.transaction(async (m) => {
       const app = await this.require(tenant, clientId, m);
       if (app.type !== 'confidential')
         throw new Problem('conflict', 'A public client has no secret');
@@ -239,10 +252,13 @@ export class ApplicationsService {
       await this.repo.update(m, tenant.id, app.id, { secretHash: this.secrets.tokenHash(secret) });
       return secret;
     });
+    this.cache.invalidate(tenant.id);
+    return secret;
   }
 
   async remove(tenant: Tenant, clientId: string): Promise<void> {
     const app = await this.require(tenant, clientId);
     await this.repo.remove(tenant.id, app.id);
+    this.cache.invalidate(tenant.id);
   }
 }

@@ -1,4 +1,5 @@
-export { NotifyBus, REVOCATIONS_CHANNEL, OUTBOX_CHANNEL } from './notify-bus';
+export { NotifyBus, REVOCATIONS_CHANNEL, OUTBOX_CHANNEL, CONFIG_CHANNEL } from './notify-bus';
+export { ConfigCache, configChanged } from './config-cache';
 export {
   EMBEDDED_POOL_MAX,
   resolveDatabase,
@@ -10,3 +11,4 @@ export { PoolQueueFullError, type PoolSettings } from './pool';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { isUniqueViolation, isUnavailable, isInvalidInput } from './errors';
+export { hotQuery } from './hot-query';

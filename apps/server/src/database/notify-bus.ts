@@ -3,6 +3,8 @@ import { Client, type Notification } from 'pg';
 
 export const REVOCATIONS_CHANNEL = 'tessera_revocations';
 export const OUTBOX_CHANNEL = 'tessera_outbox';
+/** A tenant's applications, grants or resource servers changed (payload: the tenant id). */
+export const CONFIG_CHANNEL = 'tessera_config';
 
 /**
  * LISTEN/NOTIFY across instances. A dedicated client LISTENs (a real server delivers there); every
@@ -33,6 +35,7 @@ export class NotifyBus extends EventEmitter {
     await client.connect();
     await client.query(`LISTEN ${REVOCATIONS_CHANNEL}`);
     await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    await client.query(`LISTEN ${CONFIG_CHANNEL}`);
     this.listener = client;
     this.isConnected = true;
   }

@@ -44,7 +44,10 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? process.stdout,
+    // stdout to a pipe is written synchronously, one syscall per line: under load the access log
+    // alone cost ~0.1 ms of CPU per request. Asynchronous writes coalesce the lines that arrive while
+    // one write is in flight; pino flushes what is left synchronously on exit.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 

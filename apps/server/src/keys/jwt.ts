@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 
 export type SigningAlg = 'ES256' | 'EdDSA';
 
@@ -43,4 +43,25 @@ export function generateKeyPair(alg: SigningAlg): {
 
 export function privateKeyFromDer(der: Buffer): KeyObject {
   return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+}
+
+/**
+ * The payload bytes of a compact JWS when its signature verifies under `key` with `alg`
+ * (synchronous node:crypto, like signing: no thread-pool hop per introspection). The caller has
+ * already checked the header names this key and algorithm.
+ */
+export function verifyJws(token: string, key: KeyObject, alg: string): Buffer | undefined {
+  const first = token.indexOf('.');
+  const last = token.lastIndexOf('.');
+  if (first <= 0 || last === first || token.indexOf('.', first + 1) !== last) return undefined;
+  const input = Buffer.from(token.slice(0, last));
+  const signature = Buffer.from(token.slice(last + 1), 'base64url');
+  const ok =
+    alg === 'ES256'
+      ? signature.length === 64 &&
+        verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature)
+      : alg === 'EdDSA'
+        ? verify(null, input, key, signature)
+        : false;
+  return ok ? Buffer.from(token.slice(first + 1, last), 'base64url') : undefined;
 }

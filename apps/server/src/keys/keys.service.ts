@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { compactVerify, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SecretsService } from '../secrets';
-import { generateKeyPair, privateKeyFromDer, signJwt, type Signer, type SigningAlg } from './jwt';
+import {
+  generateKeyPair,
+  privateKeyFromDer,
+  signJwt,
+  verifyJws,
+  type Signer,
+  type SigningAlg,
+} from './jwt';
 import { KeysRepository } from './keys.repository';
 import { SigningKey } from './signing-key.entity';
 
@@ -206,8 +213,12 @@ export class KeysService {
       if (typ !== o.typ.toLowerCase()) return undefined;
       const found = await this.verificationKey(tenantId, header.kid);
       if (!found || found.alg !== header.alg) return undefined;
-      const { payload } = await compactVerify(token, found.key, { algorithms: [found.alg] });
-      const claims = JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
+      // RFC 7515 §4.1.11: we never issue critical extensions; a token naming one is not ours
+      if (header.crit !== undefined) return undefined;
+      const payload = verifyJws(token, found.key, found.alg);
+      if (!payload) return undefined;
+      const claims = JSON.parse(payload.toString('utf8')) as JWTPayload;
+      if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
       if (claims.iss !== issuer) return undefined;
       const leeway = o.leewaySeconds ?? 0;
       if (

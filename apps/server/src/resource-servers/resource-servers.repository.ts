@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { configChanged } from '../database';
 import { ApplicationGrant, ResourceServer, UserPermission } from './resource-server.entity';
 
 @Injectable()
@@ -29,8 +30,9 @@ export class ResourceServersRepository {
     return this.rs().find({ where: { tenantId }, order: { identifier: 'ASC' } });
   }
 
-  insert(em: EntityManager, rs: ResourceServer): Promise<unknown> {
-    return this.rs(em).insert(rs);
+  async insert(em: EntityManager, rs: ResourceServer): Promise<void> {
+    await this.rs(em).insert(rs);
+    await configChanged(em, rs.tenantId);
   }
 
   async update(
@@ -40,10 +42,15 @@ export class ResourceServersRepository {
     changes: Partial<ResourceServer>,
   ): Promise<void> {
     await this.rs(em).update({ tenantId, id }, { ...changes, updatedAt: () => 'now()' } as never);
+    await configChanged(em, tenantId);
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    await this.rs().delete({ tenantId, id });
+    // the NOTIFY commits with the delete, or neither happens
+    await this.dataSource.transaction(async (em) => {
+      await this.rs(em).delete({ tenantId, id });
+      await configChanged(em, tenantId);
+    });
   }
 
   grantsOf(
@@ -62,12 +69,23 @@ export class ResourceServersRepository {
   ): Promise<void> {
     await this.grants(em).delete({ tenantId, applicationId });
     if (rows.length) await this.grants(em).insert(rows);
+    await configChanged(em, tenantId);
   }
 
   permissionsOf(tenantId: string, userId: string, em?: EntityManager): Promise<UserPermission[]> {
     return (em ?? this.dataSource.manager)
       .getRepository(UserPermission)
       .findBy({ tenantId, userId });
+  }
+
+  permissionOf(
+    tenantId: string,
+    userId: string,
+    resourceServerId: string,
+  ): Promise<UserPermission | null> {
+    return this.dataSource.manager
+      .getRepository(UserPermission)
+      .findOneBy({ tenantId, userId, resourceServerId });
   }
 
   async replacePermissions(

@@ -10,7 +10,7 @@ import {
 } from '@tessera/contracts';
 import { randomToken, SecretsService } from '../secrets';
 import { Problem, type FieldProblem, isUuid } from '../http';
-import { isUniqueViolation } from '../database';
+import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
 import { ApplicationGrant, ResourceServer, UserPermission } from './resource-server.entity';
 import { ResourceServersRepository } from './resource-servers.repository';
 
@@ -29,13 +29,38 @@ export interface GrantView {
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+type GrantRow = { grant: ApplicationGrant; resourceServer: ResourceServer };
+
 @Injectable()
 export class ResourceServersService {
+  // what the token and introspection endpoints read on every request (invalidated on commit, by NOTIFY)
+  private readonly grantsCache: ConfigCache<GrantRow[]>;
+  private readonly credentialsCache: ConfigCache<ResourceServer>;
+
   constructor(
     private readonly repo: ResourceServersRepository,
     private readonly dataSource: DataSource,
     private readonly secrets: SecretsService,
-  ) {}
+    bus: NotifyBus,
+  ) {
+    this.grantsCache = new ConfigCache(bus);
+    this.credentialsCache = new ConfigCache(bus);
+  }
+
+  /** An application's grants with their resource servers, cached. */
+  private async grantRows(tenantId: string, applicationId: string): Promise<GrantRow[]> {
+    return (
+      (await this.grantsCache.get(tenantId, applicationId, () =>
+        this.repo.grantsWithServers(tenantId, applicationId),
+      )) ?? []
+    );
+  }
+
+  /** This instance forgets a tenant's cached grants and credentials at once (others on the NOTIFY). */
+  private forget(tenantId: string): void {
+    this.grantsCache.invalidate(tenantId);
+    this.credentialsCache.invalidate(tenantId);
+  }
 
   byIdentifier(
     tenantId: string,
@@ -60,7 +85,9 @@ export class ResourceServersService {
         { pointer: '/identifier', detail: 'Already registered in this tenant' },
       ]);
     try {
-      return await this.createIn(tenantId, input, conflict);
+      const rs = await this.createIn(tenantId, input, conflict);
+      this.forget(tenantId);
+      return rs;
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(); // a concurrent create won the race
       throw err;
@@ -80,7 +107,7 @@ export class ResourceServersService {
 
   /** Replaces a resource server's definition (its identifier stays). */
   async replace(tenantId: string, id: string, input: ResourceServerInput): Promise<ResourceServer> {
-    return this.dataSource.transaction(async (em) => {
+    const replaced = await this.dataSource.transaction(async (em) => {
       const rs = await this.require(tenantId, id, em);
       if (rs.isSystem)
         throw new Problem('forbidden', 'The built-in admin API resource server cannot be changed');
@@ -93,6 +120,8 @@ export class ResourceServersService {
         ]);
       return (await this.upsert(em, tenantId, input)).resourceServer;
     });
+    this.forget(tenantId);
+    return replaced;
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
@@ -100,6 +129,7 @@ export class ResourceServersService {
     if (rs.isSystem)
       throw new Problem('forbidden', 'The built-in admin API resource server cannot be deleted');
     await this.repo.remove(tenantId, id);
+    this.forget(tenantId);
   }
 
   async require(tenantId: string, id: string, em?: EntityManager): Promise<ResourceServer> {
@@ -171,7 +201,7 @@ export class ResourceServersService {
     applicationId: string,
     flow: GrantFlow,
   ): Promise<GrantedResource[]> {
-    const rows = await this.repo.grantsWithServers(tenantId, applicationId);
+    const rows = await this.grantRows(tenantId, applicationId);
     const out: GrantedResource[] = [];
     for (const { grant, resourceServer } of rows) {
       if (grant.flows.includes(flow))
@@ -282,31 +312,26 @@ export class ResourceServersService {
     applicationId: string,
     userId: string,
     resourceServerId: string,
+    /** The user's permission on this server when the caller has read it already (null: none). */
+    prefetched?: Pick<UserPermission, 'scopes' | 'permissionGroups'> | null,
   ): Promise<{ scopes: Set<string>; accessTokenTtl: number | null }> {
-    const rs = await this.repo.byId(tenantId, resourceServerId);
+    // the application's grants come from the cache; the user's permission is read every time
+    const row = (await this.grantRows(tenantId, applicationId)).find(
+      (r) => r.resourceServer.id === resourceServerId,
+    );
+    const rs = row?.resourceServer ?? (await this.repo.byId(tenantId, resourceServerId));
     if (!rs) return { scopes: new Set(), accessTokenTtl: null };
-    return {
-      scopes: await this.currentUserScopes(rs, tenantId, applicationId, userId),
-      accessTokenTtl: rs.accessTokenTtl,
-    };
-  }
-
-  private async currentUserScopes(
-    rs: ResourceServer,
-    tenantId: string,
-    applicationId: string,
-    userId: string,
-  ): Promise<Set<string>> {
-    const grant = (await this.repo.grantsOf(tenantId, applicationId)).find(
-      (g) => g.resourceServerId === rs.id && g.flows.includes('user'),
-    );
-    const held = (await this.repo.permissionsOf(tenantId, userId)).find(
-      (p) => p.resourceServerId === rs.id,
-    );
-    if (!grant || !held) return new Set();
+    const grant = row?.grant.flows.includes('user') ? row.grant : undefined;
+    if (!grant) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
+    const held =
+      prefetched !== undefined ? prefetched : await this.repo.permissionOf(tenantId, userId, rs.id);
+    if (!held) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
     const granted = this.resolve(rs, grant.scopes, grant.permissionGroups);
     const holds = this.resolve(rs, held.scopes, held.permissionGroups);
-    return new Set([...granted].filter((s) => holds.has(s)));
+    return {
+      scopes: new Set([...granted].filter((s) => holds.has(s))),
+      accessTokenTtl: rs.accessTokenTtl,
+    };
   }
 
   async permissionViews(
@@ -399,6 +424,7 @@ export class ResourceServersService {
         secretHash: this.secrets.tokenHash(clientSecret),
       }),
     );
+    this.forget(tenantId);
     return { clientId, clientSecret };
   }
 
@@ -408,7 +434,9 @@ export class ResourceServersService {
     clientId: string,
     secret: string,
   ): Promise<ResourceServer | undefined> {
-    const rs = await this.repo.byClientId(tenantId, clientId);
+    const rs = await this.credentialsCache.get(tenantId, clientId, () =>
+      this.repo.byClientId(tenantId, clientId),
+    );
     if (!rs?.secretHash) return undefined;
     return this.secrets.tokenHashMatches(secret, rs.secretHash) ? rs : undefined;
   }

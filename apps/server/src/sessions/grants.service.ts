@@ -8,7 +8,11 @@ import { OAuthError } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { verifierMatches } from './pkce';
 import type { FamilyResource } from './session.entity';
-import { SessionsRepository, type LockedRefreshToken } from './sessions.repository';
+import {
+  SessionsRepository,
+  type HeldPermission,
+  type LockedRefreshToken,
+} from './sessions.repository';
 import { SessionsService, type ClientContext } from './sessions.service';
 
 /** RFC 6749 §4.1.2 recommends at most 10 minutes; ASVS L3 and this product: 60 s. */
@@ -37,6 +41,8 @@ export interface GrantedFamily {
   authTime: Date;
   nonce?: string | null;
   refreshToken?: string;
+  /** The user's permission on the resource, when the grant already read it (null: none). */
+  permission?: HeldPermission | null;
 }
 
 /**
@@ -202,9 +208,33 @@ export class GrantsService {
       refreshToken: string;
       policy: EffectivePolicy;
       client: ClientContext;
-      select: (t: LockedRefreshToken) => S | OAuthError;
+      select: (t: Pick<LockedRefreshToken, 'resources' | 'scopes'>) => S | OAuthError;
+      /**
+       * The request narrows nothing (no scope, no resource): with a family of at most one resource,
+       * `select` cannot refuse it, so the rotation may commit before `select` runs.
+       */
+      narrowsNothing?: boolean;
     },
   ): Promise<{ family: GrantedFamily; selection: S }> {
+    if (p.narrowsNothing && p.policy.rotation) {
+      // the common case in one statement; anything unusual falls through to the transaction below
+      const successor = this.secrets.deriveSuccessor(p.refreshToken);
+      const rotated = await this.repo.rotate({
+        tenantId,
+        tokenHash: this.secrets.tokenHash(p.refreshToken),
+        applicationId: app.id,
+        successorId: randomUUID(),
+        successorHash: this.secrets.tokenHash(successor),
+        idleTtl: p.policy.refreshIdleTtl,
+        slideBy: p.policy.sliding ? p.policy.sessionIdleTtl : null,
+      });
+      if (rotated) {
+        const selection = p.select(rotated);
+        // unreachable by the conditions of rotate(); never hand out a token of a refused request
+        if (selection instanceof OAuthError) throw selection;
+        return { family: { ...rotated, refreshToken: successor }, selection };
+      }
+    }
     const outcome = await this.dataSource.transaction(async (em) => {
       const t = await this.repo.lockRefreshToken(
         em,

@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config';
+import { hotQuery } from '../database';
 import type { FamilyResource } from './session.entity';
 
 /** Expiry decisions use the database's now(), so every instance agrees whatever its clock says. */
@@ -21,6 +23,22 @@ export interface LockedRefreshToken {
   familyAbsoluteExpiresAt: Date;
   isSessionAlive: boolean;
   authTime: Date;
+}
+
+export interface RotatedFamily {
+  familyId: string;
+  sessionId: string;
+  userId: string;
+  scopes: string[];
+  resources: FamilyResource[];
+  authTime: Date;
+  /** The user's permission on the family's resource server, read in the same statement (null: none). */
+  permission: HeldPermission | null;
+}
+
+export interface HeldPermission {
+  scopes: string[];
+  permissionGroups: string[];
 }
 
 export interface LockedCode {
@@ -62,7 +80,14 @@ const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute
 
 @Injectable()
 export class SessionsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly embedded: boolean;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.embedded = !config.databaseUrl;
+  }
 
   private m(em?: EntityManager): EntityManager {
     return em ?? this.dataSource.manager;
@@ -264,6 +289,73 @@ export class SessionsRepository {
     return rows[0];
   }
 
+  /**
+   * A whole rotation in one statement (so in one transaction, one round trip), for the common case:
+   * the presented token of this application is unused and alive, its family alive with at most one
+   * resource, its session alive and its user enabled. Locks the token and its family, marks the
+   * token used, inserts the successor, touches the session (sliding by `slideBy`) and the
+   * application's surface; reads the user's permission on the family's resource server, for the
+   * access token. Returns nothing, and changes nothing, when any condition fails: the caller then
+   * takes the transactional path, which tells why.
+   */
+  async rotate(r: {
+    tenantId: string;
+    tokenHash: Buffer;
+    applicationId: string;
+    successorId: string;
+    successorHash: Buffer;
+    idleTtl: number;
+    slideBy: number | null;
+  }): Promise<RotatedFamily | undefined> {
+    const rows = await hotQuery<RotatedFamily & { issued: number }>(
+      this.dataSource,
+      this.embedded,
+      'tessera_rotate',
+      `WITH f AS (
+         SELECT f.id, f.session_id, f.user_id, f.scopes, f.resources, f.absolute_expires_at, rt.id AS token_id, rt.generation
+         FROM refresh_tokens rt JOIN refresh_token_families f ON f.id = rt.family_id
+         WHERE rt.token_hash = $1 AND rt.tenant_id = $2 AND f.application_id = $3
+           AND rt.used_at IS NULL AND rt.idle_expires_at > now()
+           AND f.revoked_at IS NULL AND f.absolute_expires_at > now() AND jsonb_array_length(f.resources) <= 1
+           AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = f.session_id AND ${ALIVE} AND NOT u.is_disabled)
+         FOR UPDATE OF rt, f
+       ), used AS (
+         UPDATE refresh_tokens rt SET used_at = now() FROM f WHERE rt.id = f.token_id RETURNING rt.id
+       ), successor AS (
+         INSERT INTO refresh_tokens (id, tenant_id, family_id, token_hash, generation, parent_id, idle_expires_at)
+         SELECT $4, $2, f.id, $5, f.generation + 1, f.token_id, LEAST(now() + $6::int ${SECONDS}, f.absolute_expires_at) FROM f
+         RETURNING id
+       ), touched AS (
+         UPDATE sessions s SET last_seen_at = now(),
+           idle_expires_at = CASE WHEN $7::int IS NULL THEN s.idle_expires_at ELSE LEAST(now() + $7::int ${SECONDS}, s.absolute_expires_at) END
+         FROM f WHERE s.id = f.session_id RETURNING s.auth_time
+       ), surface AS (
+         INSERT INTO session_surfaces (session_id, application_id, tenant_id) SELECT f.session_id, $3, $2 FROM f
+         ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()
+       )
+       SELECT f.id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
+              t.auth_time AS "authTime", (SELECT count(*) FROM successor)::int AS "issued",
+              CASE WHEN up.user_id IS NULL THEN NULL
+                   ELSE jsonb_build_object('scopes', up.scopes, 'permissionGroups', up.permission_groups) END AS "permission"
+       FROM f CROSS JOIN touched t
+       LEFT JOIN user_permissions up ON up.user_id = f.user_id AND up.tenant_id = $2
+         AND up.resource_server_id = (f.resources->0->>'resourceServerId')::uuid`,
+      [
+        r.tokenHash,
+        r.tenantId,
+        r.applicationId,
+        r.successorId,
+        r.successorHash,
+        r.idleTtl,
+        r.slideBy,
+      ],
+    );
+    const row = rows[0];
+    if (row?.issued !== 1) return undefined;
+    const { issued: _issued, ...family } = row;
+    return family;
+  }
+
   async childOf(
     em: EntityManager,
     tokenId: string,
@@ -450,7 +542,10 @@ export class SessionsRepository {
 
   /** Whether the session a token names is live (not ended, not expired, user enabled). */
   async isLive(tenantId: string, sessionId: string): Promise<boolean> {
-    const rows = await this.m().query(
+    const rows = await hotQuery(
+      this.dataSource,
+      this.embedded,
+      'tessera_session_live',
       `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.tenant_id = $2 AND ${ALIVE} AND NOT u.is_disabled`,
       [sessionId, tenantId],
     );

@@ -72,6 +72,7 @@ export class UserGrants {
       policy,
       client: clientContext(req),
       select: (t) => selectFromGrant(form, t, app.defaultResourceServerId),
+      narrowsNothing: form.get('scope') === undefined && form.all('resource').length === 0,
     });
     return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {});
   }

@@ -105,6 +105,7 @@ export class UserTokens {
         app.id,
         family.userId,
         selection.resource.resourceServerId,
+        family.permission,
       );
       scopes = scopes.filter((s) => now.scopes.has(s));
       ttl = now.accessTokenTtl ?? accessTtl;
