@@ -54,6 +54,7 @@ export async function startTestServer(
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'debug',
+    NODE_ENV: 'test', // lets a test skew the server's clock (CLOCK_OFFSET_MS)
     TESSERA_ADMIN_EMAIL: 'root@tessera.test',
     TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
