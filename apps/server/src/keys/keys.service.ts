@@ -16,6 +16,9 @@ import { SigningKey } from './signing-key.entity';
 
 // How long an instance may keep signing with a key another instance has just retired.
 const CACHE_MS = 5000;
+const UNKNOWN_KID_RELOAD_MS = 1000;
+/** The JWS compact serialization, nothing around or inside it (RFC 7515 §7.1). */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // Beyond the longest token lifetime: clock tolerance of validators and the cache above.
 const RETIRE_MARGIN_S = 120;
 /**
@@ -52,7 +55,7 @@ export class KeysService {
   private readonly signers = new Map<string, { signer: Signer; until: number }>();
   private readonly jwksCache = new Map<
     string,
-    { keys: Jwk[]; verifiers: Map<string, KeyObject>; until: number }
+    { keys: Jwk[]; verifiers: Map<string, KeyObject>; loadedAt: number; until: number }
   >();
 
   constructor(
@@ -158,6 +161,7 @@ export class KeysService {
       verifiers: new Map(
         rows.map((k) => [k.kid, createPublicKey({ key: k.publicJwk, format: 'jwk' })]),
       ),
+      loadedAt: Date.now(),
       until: Date.now() + CACHE_MS,
     };
     this.jwksCache.set(tenantId, entry);
@@ -173,7 +177,12 @@ export class KeysService {
     tenantId: string,
     kid: string,
   ): Promise<{ key: KeyObject; alg: string } | undefined> {
-    const entry = await this.published(tenantId);
+    let entry = await this.published(tenantId);
+    // a key another instance activated after our cache was filled: reload, at most once a second
+    if (!entry.verifiers.has(kid) && Date.now() - entry.loadedAt > UNKNOWN_KID_RELOAD_MS) {
+      this.jwksCache.delete(tenantId);
+      entry = await this.published(tenantId);
+    }
     const key = entry.verifiers.get(kid);
     const jwk = entry.keys.find((k) => k.kid === kid);
     return key && jwk ? { key, alg: jwk.alg } : undefined;
@@ -205,7 +214,7 @@ export class KeysService {
     token: string,
     o: { typ: string; allowExpired?: boolean; nowSeconds: number; leewaySeconds?: number },
   ): Promise<JWTPayload | undefined> {
-    if (token.length > 8192) return undefined;
+    if (token.length > 8192 || !COMPACT_JWS.test(token)) return undefined;
     try {
       const header = decodeProtectedHeader(token);
       if (typeof header.kid !== 'string' || header.kid.length > 100) return undefined;

@@ -46,6 +46,50 @@ import {
         body: form({ grant_type: 'client_credentials' }),
       });
 
+    it('a key activated through one instance verifies at once on the other (an unknown kid reloads the keys)', async () => {
+      // a twin with the same PUBLIC_URL, so both are one issuer
+      const twin = await startTestServer(t.databaseUrl, { PUBLIC_URL: t.url });
+      try {
+        const app = await t.given.app(slug, { grants: grants() });
+        const introspectOnTwin = async (token: string) =>
+          (
+            await send(`http://127.0.0.1:${twin.config.port}/t/${slug}/introspect`, {
+              method: 'POST',
+              headers: {
+                'content-type': 'application/x-www-form-urlencoded',
+                authorization: basic(app.clientId, app.secret),
+              },
+              body: form({ token }),
+            })
+          ).body as { active: boolean };
+        const mint = async () => {
+          const res = await t.token(
+            slug,
+            { grant_type: 'client_credentials' },
+            { clientId: app.clientId, secret: app.secret },
+          );
+          expect(res.status).toBe(200);
+          return res.body.access_token as string;
+        };
+        expect((await introspectOnTwin(await mint())).active).toBe(true); // the twin caches the keys now
+        // two forced rotations here: the key that signs next did not exist when the twin cached
+        for (let i = 0; i < 2; i++) {
+          const rotated = await t.json(
+            'POST',
+            `/admin/api/tenants/${slug}/keys/rotate`,
+            { force: true },
+            await t.adminToken(),
+          );
+          expect(rotated.status).toBe(200);
+        }
+        const token = await mint();
+        await new Promise((r) => setTimeout(r, 1100)); // the reload is limited to once a second
+        expect((await introspectOnTwin(token)).active).toBe(true);
+      } finally {
+        await twin.server.stop();
+      }
+    });
+
     it('a secret regenerated through one instance is refused by the other, the new one accepted', async () => {
       const app = await t.given.app(slug, { grants: grants() });
       // the other instance has the application cached
