@@ -25,6 +25,8 @@ interface LocalCount {
   pending: number;
   /** The shared count the store returned last. */
   shared: number;
+  /** Hits on their way to the store (sent, not yet answered): not in `shared` yet. */
+  inFlight: number;
   /** Refuse locally until then (ms epoch): the store said the key is blocked. */
   blockedUntil: number;
   lastSent: number;
@@ -86,13 +88,16 @@ export class RateLimitService implements OnModuleInit, OnModuleDestroy {
     const batch = Math.min(100, Math.floor(rule.limit / EXACT_BELOW));
     let c = this.local.get(key);
     if (!c)
-      this.local.set(key, (c = { pending: 0, shared: 0, blockedUntil: 0, lastSent: 0, rule }));
+      this.local.set(
+        key,
+        (c = { pending: 0, shared: 0, inFlight: 0, blockedUntil: 0, lastSent: 0, rule }),
+      );
     c.rule = rule;
     const now = Date.now();
     if (c.blockedUntil > now)
       throw new TooManyRequests(Math.ceil((c.blockedUntil - now) / 1000), `rate limit ${name}`);
     c.pending++;
-    if (batch === 0 || c.shared + c.pending + batch > rule.limit) {
+    if (batch === 0 || c.shared + c.inFlight + c.pending + batch > rule.limit) {
       // exact: this request's verdict comes from the store, with whatever was pending before it
       // (taken before any await, so no concurrent request can send this one's hit for it)
       const hit = await this.send(key, rule, c);
@@ -117,13 +122,16 @@ export class RateLimitService implements OnModuleInit, OnModuleDestroy {
     const n = c.pending;
     if (n === 0) return undefined;
     c.pending = 0;
+    c.inFlight += n;
     c.lastSent = Date.now();
     try {
       const hit = await this.store.hit(key, rule, n);
+      c.inFlight -= n;
       c.shared = hit.count;
       c.blockedUntil = hit.count > rule.limit ? Date.now() + hit.wait * 1000 : 0;
       return hit;
     } catch (err) {
+      c.inFlight -= n;
       c.pending += n;
       throw err;
     }
