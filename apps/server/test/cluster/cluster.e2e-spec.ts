@@ -9,14 +9,14 @@ import {
   type TestDatabase,
 } from '../../../../test-setup/test-database';
 import { Browser, basic, eventually, form, send, signIn } from '../support/harness';
+import { subscribeFeed } from '../support/feed';
+import { sample } from '../support/metrics';
 import { LogoutReceiver } from '../support/receiver';
 import {
   automationCredentials,
   ensureServerBuilt,
-  sample,
   spawnCluster,
   startCluster,
-  subscribeFeed,
   via,
   type RunningCluster,
 } from './support';

@@ -6,11 +6,11 @@ import {
 } from '../../../../test-setup/test-database';
 import { EMBEDDED_POOL_MAX } from '../../src/database';
 import { basic, eventually, form } from '../support/harness';
+import { subscribeFeed } from '../support/feed';
 import {
   automationCredentials,
   ensureServerBuilt,
   startServerProcess,
-  subscribeFeed,
   type ServerProcess,
 } from '../cluster/support';
 
