@@ -25,7 +25,7 @@ export function Button({
   return <AriaButton {...props} className={`btn btn-${variant} ${String(className ?? '')}`} />;
 }
 
-interface FieldProps {
+export interface FieldProps {
   label: string;
   description?: ReactNode;
   error?: string;

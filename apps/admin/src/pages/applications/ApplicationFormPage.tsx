@@ -8,6 +8,7 @@ import { api } from '../../api/client';
 import { applicationQuery, resourceServersQuery, tenantsQuery } from '../../api/queries';
 import type { Application, ResourceServer, Tenant } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormField } from '../../components/FormField';
 import { humanDuration } from '../../components/format';
 import {
   Button,
@@ -171,25 +172,13 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         <fieldset>
           <legend>Application</legend>
           <div className="grid-2">
-            <Controller
-              control={control}
-              name="name"
-              render={({ field, fieldState }) => (
-                <Field label="Name" isRequired {...field} error={fieldState.error?.message} />
-              )}
-            />
-            <Controller
+            <FormField control={control} name="name" label="Name" isRequired />
+            <FormField
               control={control}
               name="clientId"
-              render={({ field, fieldState }) => (
-                <Field
-                  label="Client ID"
-                  {...field}
-                  isReadOnly={!isNew}
-                  description={isNew ? 'Leave empty to generate one.' : 'Cannot be changed.'}
-                  error={fieldState.error?.message}
-                />
-              )}
+              label="Client ID"
+              isReadOnly={!isNew}
+              description={isNew ? 'Leave empty to generate one.' : 'Cannot be changed.'}
             />
             <Controller
               control={control}
@@ -255,44 +244,26 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
 
         <fieldset>
           <legend>Redirects and logout</legend>
-          <Controller
+          <FormField
             control={control}
             name="redirectUris"
-            render={({ field, fieldState }) => (
-              <Field
-                label="Redirect URIs"
-                multiline
-                {...field}
-                description="One per line, matched exactly. https, http on loopback, or an app scheme."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="Redirect URIs"
+            multiline
+            description="One per line, matched exactly. https, http on loopback, or an app scheme."
           />
-          <Controller
+          <FormField
             control={control}
             name="postLogoutRedirectUris"
-            render={({ field, fieldState }) => (
-              <Field
-                label="Post-logout redirect URIs"
-                multiline
-                {...field}
-                description="One per line: where RP-initiated logout may send the browser back."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="Post-logout redirect URIs"
+            multiline
+            description="One per line: where RP-initiated logout may send the browser back."
           />
-          <Controller
+          <FormField
             control={control}
             name="backchannelLogoutUri"
-            render={({ field, fieldState }) => (
-              <Field
-                label="Back-channel logout URI"
-                {...field}
-                type="url"
-                description="Tessera POSTs a logout token here when a session ends. Optional."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="Back-channel logout URI"
+            type="url"
+            description="Tessera POSTs a logout token here when a session ends. Optional."
           />
         </fieldset>
 
@@ -417,18 +388,12 @@ function PolicyFields({ control, tenant }: { control: Control<ApplicationForm>; 
             />
           )}
         />
-        <Controller
+        <FormField
           control={control}
           name="policy.reuseGraceSeconds"
-          render={({ field, fieldState }) => (
-            <Field
-              label="Reuse grace (seconds)"
-              {...field}
-              placeholder={String(d.reuseGraceSeconds)}
-              description={`Tenant default: ${d.reuseGraceSeconds} s. A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
-              error={fieldState.error?.message}
-            />
-          )}
+          label="Reuse grace (seconds)"
+          placeholder={String(d.reuseGraceSeconds)}
+          description={`Tenant default: ${d.reuseGraceSeconds} s. A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
         />
         <Controller
           control={control}

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Controller, useForm } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -14,6 +14,7 @@ import {
 } from '../../api/queries';
 import type { ResourceServer, User, UserPermission } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormField } from '../../components/FormField';
 import { dateTime } from '../../components/format';
 import {
   Button,
@@ -21,7 +22,6 @@ import {
   ConfirmDialog,
   Empty,
   ErrorState,
-  Field,
   Loading,
   ModalDialog,
 } from '../../components/ui';
@@ -209,20 +209,14 @@ function ResetPasswordDialog(p: {
               {formError}
             </p>
           ) : null}
-          <Controller
+          <FormField
             control={control}
             name="password"
-            render={({ field, fieldState }) => (
-              <Field
-                label="New password"
-                type="password"
-                autoComplete="new-password"
-                isRequired
-                {...field}
-                description="At least 8 characters. Their sessions stay; sign them out too if the old one leaked."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            isRequired
+            description="At least 8 characters. Their sessions stay; sign them out too if the old one leaked."
           />
           <div className="actions">
             <Button slot="close">Cancel</Button>

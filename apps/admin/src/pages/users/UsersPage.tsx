@@ -10,6 +10,7 @@ import { usersQuery } from '../../api/queries';
 import type { User } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormField } from '../../components/FormField';
 import { dateTime } from '../../components/format';
 import { Button, Checkbox, ErrorState, Field, Loading, ModalDialog } from '../../components/ui';
 
@@ -130,34 +131,22 @@ function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: b
             {formError}
           </p>
         ) : null}
-        <Controller
+        <FormField
           control={control}
           name="email"
-          render={({ field, fieldState }) => (
-            <Field
-              label="Email"
-              type="email"
-              isRequired
-              autoComplete="off"
-              {...field}
-              error={fieldState.error?.message}
-            />
-          )}
+          label="Email"
+          type="email"
+          isRequired
+          autoComplete="off"
         />
-        <Controller
+        <FormField
           control={control}
           name="password"
-          render={({ field, fieldState }) => (
-            <Field
-              label="Initial password"
-              type="password"
-              isRequired
-              autoComplete="new-password"
-              {...field}
-              description="At least 8 characters. Tell the user through another channel."
-              error={fieldState.error?.message}
-            />
-          )}
+          label="Initial password"
+          type="password"
+          isRequired
+          autoComplete="new-password"
+          description="At least 8 characters. Tell the user through another channel."
         />
         <Controller
           control={control}
