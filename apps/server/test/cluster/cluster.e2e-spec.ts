@@ -12,14 +12,8 @@ import { Browser, basic, eventually, form, send, signIn } from '../support/harne
 import { subscribeFeed } from '../support/feed';
 import { sample } from '../support/metrics';
 import { LogoutReceiver } from '../support/receiver';
-import {
-  automationCredentials,
-  ensureServerBuilt,
-  spawnCluster,
-  startCluster,
-  via,
-  type RunningCluster,
-} from './support';
+import { automationCredentials, ensureServerBuilt } from '../support/processes';
+import { spawnCluster, startCluster, via, type RunningCluster } from './support';
 
 const cb = 'http://127.0.0.1:9/cb';
 const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());

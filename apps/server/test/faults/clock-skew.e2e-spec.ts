@@ -46,7 +46,7 @@ describeOnServer('FT-11 clock skew between server instances', () => {
     ]);
     verifier = new TesseraVerifier({ issuer: a.issuer(SLUG), audience: API, mode: 'jwt' });
     await verifier.init();
-  });
+  }, 180_000); // the first suite to start a server may build it
   afterAll(async () => {
     verifier?.close();
     await Promise.all([a, ...Object.values(skewed)].map((p) => p?.stop()));
