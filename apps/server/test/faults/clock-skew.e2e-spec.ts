@@ -1,7 +1,7 @@
 import { TesseraVerifier, TokenRejectedError } from '@tessera/nest-guards';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
-import { signIn } from '../support/harness';
+import { signIn, claims } from '../support/harness';
 import { ServerProcess } from '../support/processes';
 import {
   API,
@@ -15,8 +15,6 @@ import {
   revoke,
   SLUG,
 } from './fixture';
-
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 /**
  * Instances behind one PUBLIC_URL (one issuer) on one database, their clocks apart: the tolerance

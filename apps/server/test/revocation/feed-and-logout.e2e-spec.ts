@@ -9,13 +9,13 @@ import {
   useTestServer,
   type TestServer,
   signIn as signInAs,
+  claims,
 } from '../support/harness';
 import { subscribeFeed } from '../support/feed';
 import { LogoutReceiver } from '../support/receiver';
 
 const cb = 'https://app.example.test/cb';
 const bye = 'https://app.example.test/bye';
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 async function world(
   t: TestServer,
