@@ -51,6 +51,7 @@ export async function startTestServer(
 ): Promise<StartedTestServer> {
   const port = await freePort();
   const config = loadConfig({
+    NODE_ENV: 'test', // what allows CLOCK_OFFSET_MS, as a server process's environment does
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'debug',
