@@ -101,8 +101,7 @@ export function Checkbox(p: {
   );
 }
 
-/** A native select: accessible as it is, and keyboard-friendly on every platform. */
-export function Select<V extends string>(p: {
+export interface SelectProps<V extends string> {
   label: string;
   value: V;
   onChange: (v: V) => void;
@@ -111,7 +110,10 @@ export function Select<V extends string>(p: {
   error?: string;
   id: string;
   isDisabled?: boolean;
-}) {
+}
+
+/** A native select: accessible as it is, and keyboard-friendly on every platform. */
+export function Select<V extends string>(p: SelectProps<V>) {
   const hint = p.description ? `${p.id}-hint` : undefined;
   const err = p.error ? `${p.id}-error` : undefined;
   return (
@@ -184,11 +186,7 @@ export function ConfirmDialog(p: {
   return (
     <ModalDialog isOpen={p.isOpen} onOpenChange={p.onOpenChange} title={p.title} role="alertdialog">
       <div className="dialog-body">{p.children}</div>
-      {p.error ? (
-        <p className="error" role="alert">
-          {p.error}
-        </p>
-      ) : null}
+      <FormError message={p.error} />
       <div className="actions">
         <Button onPress={() => p.onOpenChange(false)}>Cancel</Button>
         <Button variant="danger" onPress={p.onConfirm} isDisabled={p.isPending} autoFocus>
@@ -197,6 +195,15 @@ export function ConfirmDialog(p: {
       </div>
     </ModalDialog>
   );
+}
+
+/** A message about the whole form or dialog (not one field), announced when it appears. */
+export function FormError({ message, id }: { message?: string; id?: string }) {
+  return message ? (
+    <p id={id} className="error" role="alert">
+      {message}
+    </p>
+  ) : null;
 }
 
 export function Loading({ what }: { what: string }) {

@@ -9,6 +9,7 @@ import { applicationQuery, resourceServersQuery, tenantsQuery } from '../../api/
 import type { Application, ResourceServer, Tenant } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormField } from '../../components/FormField';
+import { FormSelect } from '../../components/FormSelect';
 import { humanDuration } from '../../components/format';
 import {
   Button,
@@ -16,6 +17,7 @@ import {
   ConfirmDialog,
   ErrorState,
   Field,
+  FormError,
   Loading,
   ModalDialog,
   SecretOnce,
@@ -158,11 +160,7 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         <Link to={`/t/${tenant.slug}/applications`}>Applications</Link> /
       </p>
       <h1 id="app-title">{isNew ? 'New application' : app.name}</h1>
-      {formError ? (
-        <p className="error" role="alert">
-          {formError}
-        </p>
-      ) : null}
+      <FormError id="form-error" message={formError} />
       <form
         className="form"
         noValidate
@@ -343,6 +341,13 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
   );
 }
 
+/** An on/off override that may also follow the tenant (whose setting it names). */
+const onOffOptions = (tenantDefault: boolean) => [
+  { value: 'default' as const, label: `Tenant default (${tenantDefault ? 'on' : 'off'})` },
+  { value: 'on' as const, label: 'On' },
+  { value: 'off' as const, label: 'Off' },
+];
+
 function PolicyFields({ control, tenant }: { control: Control<ApplicationForm>; tenant: Tenant }) {
   const d = tenant.policy;
   return (
@@ -369,24 +374,13 @@ function PolicyFields({ control, tenant }: { control: Control<ApplicationForm>; 
             )}
           />
         ))}
-        <Controller
+        <FormSelect
           control={control}
           name="policy.rotation"
-          render={({ field, fieldState }) => (
-            <Select
-              id="policy-rotation"
-              label="Refresh token rotation"
-              value={field.value}
-              onChange={field.onChange}
-              error={fieldState.error?.message}
-              description="Each refresh returns a new refresh token; the old one becomes a tripwire."
-              options={[
-                { value: 'default', label: `Tenant default (${d.rotation ? 'on' : 'off'})` },
-                { value: 'on', label: 'On' },
-                { value: 'off', label: 'Off' },
-              ]}
-            />
-          )}
+          id="policy-rotation"
+          label="Refresh token rotation"
+          description="Each refresh returns a new refresh token; the old one becomes a tripwire."
+          options={onOffOptions(d.rotation)}
         />
         <FormField
           control={control}
@@ -395,42 +389,24 @@ function PolicyFields({ control, tenant }: { control: Control<ApplicationForm>; 
           placeholder={String(d.reuseGraceSeconds)}
           description={`Tenant default: ${d.reuseGraceSeconds} s. A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
         />
-        <Controller
+        <FormSelect
           control={control}
           name="policy.onReuse"
-          render={({ field, fieldState }) => (
-            <Select
-              id="policy-on-reuse"
-              label="When a used refresh token comes back"
-              value={field.value}
-              onChange={field.onChange}
-              error={fieldState.error?.message}
-              options={[
-                { value: 'default', label: `Tenant default (${d.onReuse})` },
-                { value: 'revoke-session', label: 'Sign the whole session out' },
-                { value: 'revoke-family', label: 'Revoke only this sign-in’s tokens' },
-              ]}
-            />
-          )}
+          id="policy-on-reuse"
+          label="When a used refresh token comes back"
+          options={[
+            { value: 'default', label: `Tenant default (${d.onReuse})` },
+            { value: 'revoke-session', label: 'Sign the whole session out' },
+            { value: 'revoke-family', label: 'Revoke only this sign-in’s tokens' },
+          ]}
         />
-        <Controller
+        <FormSelect
           control={control}
           name="policy.sliding"
-          render={({ field, fieldState }) => (
-            <Select
-              id="policy-sliding"
-              label="Sliding sessions"
-              value={field.value}
-              onChange={field.onChange}
-              error={fieldState.error?.message}
-              description="On: each use extends the session's idle expiry."
-              options={[
-                { value: 'default', label: `Tenant default (${d.sliding ? 'on' : 'off'})` },
-                { value: 'on', label: 'On' },
-                { value: 'off', label: 'Off' },
-              ]}
-            />
-          )}
+          id="policy-sliding"
+          label="Sliding sessions"
+          description="On: each use extends the session's idle expiry."
+          options={onOffOptions(d.sliding)}
         />
       </div>
     </fieldset>

@@ -15,7 +15,7 @@ import { applicationsQuery, resourceServerQuery } from '../../api/queries';
 import type { ResourceServer } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormField } from '../../components/FormField';
-import { Button, Checkbox, ErrorState, Loading } from '../../components/ui';
+import { Button, Checkbox, ErrorState, FormError, Loading } from '../../components/ui';
 
 const lines = (v: string) =>
   v
@@ -153,11 +153,7 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
       {server?.isSystem ? (
         <p className="hint">This is Tessera&apos;s own admin API; its scopes come with Tessera.</p>
       ) : null}
-      {formError ? (
-        <p className="error" role="alert">
-          {formError}
-        </p>
-      ) : null}
+      <FormError message={formError} />
       <form
         className="form"
         noValidate

@@ -22,6 +22,7 @@ import {
   ConfirmDialog,
   Empty,
   ErrorState,
+  FormError,
   Loading,
   ModalDialog,
 } from '../../components/ui';
@@ -204,11 +205,7 @@ function ResetPasswordDialog(p: {
           noValidate
           onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
         >
-          {formError ? (
-            <p className="error" role="alert">
-              {formError}
-            </p>
-          ) : null}
+          <FormError message={formError} />
           <FormField
             control={control}
             name="password"

@@ -12,7 +12,15 @@ import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormField } from '../../components/FormField';
 import { dateTime } from '../../components/format';
-import { Button, Checkbox, ErrorState, Field, Loading, ModalDialog } from '../../components/ui';
+import {
+  Button,
+  Checkbox,
+  ErrorState,
+  Field,
+  FormError,
+  Loading,
+  ModalDialog,
+} from '../../components/ui';
 
 const columns = (tenant: string): ColumnSpec<User>[] => [
   {
@@ -126,11 +134,7 @@ function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: b
         noValidate
         onSubmit={(e) => void handleSubmit((f) => create.mutate(f))(e)}
       >
-        {formError ? (
-          <p className="error" role="alert">
-            {formError}
-          </p>
-        ) : null}
+        <FormError message={formError} />
         <FormField
           control={control}
           name="email"
