@@ -112,6 +112,32 @@ export interface SelectProps<V extends string> {
   isDisabled?: boolean;
 }
 
+/** A labelled group of checkboxes, one per option; nothing when there is no option. */
+export function CheckGroup<V extends string>(p: {
+  label: string;
+  /** The group's accessible name (the visible label is often shared by several groups). */
+  name: string;
+  options: Array<{ value: V; label: ReactNode }>;
+  selected: readonly V[];
+  onToggle: (value: V, on: boolean) => void;
+}) {
+  if (p.options.length === 0) return null;
+  return (
+    <div role="group" aria-label={p.name} className="checks">
+      <span className="label">{p.label}</span>
+      {p.options.map((o) => (
+        <Checkbox
+          key={o.value}
+          isSelected={p.selected.includes(o.value)}
+          onChange={(on) => p.onToggle(o.value, on)}
+        >
+          {o.label}
+        </Checkbox>
+      ))}
+    </div>
+  );
+}
+
 /** A native select: accessible as it is, and keyboard-friendly on every platform. */
 export function Select<V extends string>(p: SelectProps<V>) {
   const hint = p.description ? `${p.id}-hint` : undefined;

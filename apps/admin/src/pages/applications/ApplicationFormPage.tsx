@@ -14,6 +14,7 @@ import { humanDuration } from '../../components/format';
 import {
   Button,
   Checkbox,
+  CheckGroup,
   ConfirmDialog,
   ErrorState,
   Field,
@@ -467,54 +468,35 @@ function GrantFields({
                 </Checkbox>
                 {g.isEnabled ? (
                   <div className="grant-detail">
-                    {rs.scopes.length ? (
-                      <div role="group" aria-label={`Scopes of ${rs.name}`} className="checks">
-                        <span className="label">Scopes</span>
-                        {rs.scopes.map((s) => (
-                          <Checkbox
-                            key={s.name}
-                            isSelected={g.scopes.includes(s.name)}
-                            onChange={(on) => set({ scopes: toggle(g.scopes, s.name, on) })}
-                          >
-                            {s.name}
-                          </Checkbox>
-                        ))}
-                      </div>
-                    ) : null}
-                    {rs.permissionGroups.length ? (
-                      <div
-                        role="group"
-                        aria-label={`Permission groups of ${rs.name}`}
-                        className="checks"
-                      >
-                        <span className="label">Permission groups</span>
-                        {rs.permissionGroups.map((pg) => (
-                          <Checkbox
-                            key={pg.name}
-                            isSelected={g.permissionGroups.includes(pg.name)}
-                            onChange={(on) =>
-                              set({ permissionGroups: toggle(g.permissionGroups, pg.name, on) })
-                            }
-                          >
-                            {pg.name}
-                          </Checkbox>
-                        ))}
-                      </div>
-                    ) : null}
-                    <div role="group" aria-label={`Flows for ${rs.name}`} className="checks">
-                      <span className="label">Flows</span>
-                      {GRANT_FLOWS.map((f) => (
-                        <Checkbox
-                          key={f}
-                          isSelected={g.flows.includes(f)}
-                          onChange={(on) =>
-                            set({ flows: toggle(g.flows, f, on) as typeof g.flows })
-                          }
-                        >
-                          {f === 'user' ? 'Signed-in users' : 'Client credentials'}
-                        </Checkbox>
-                      ))}
-                    </div>
+                    <CheckGroup
+                      label="Scopes"
+                      name={`Scopes of ${rs.name}`}
+                      options={rs.scopes.map((s) => ({ value: s.name, label: s.name }))}
+                      selected={g.scopes}
+                      onToggle={(v, on) => set({ scopes: toggle(g.scopes, v, on) })}
+                    />
+                    <CheckGroup
+                      label="Permission groups"
+                      name={`Permission groups of ${rs.name}`}
+                      options={rs.permissionGroups.map((pg) => ({
+                        value: pg.name,
+                        label: pg.name,
+                      }))}
+                      selected={g.permissionGroups}
+                      onToggle={(v, on) =>
+                        set({ permissionGroups: toggle(g.permissionGroups, v, on) })
+                      }
+                    />
+                    <CheckGroup
+                      label="Flows"
+                      name={`Flows for ${rs.name}`}
+                      options={GRANT_FLOWS.map((f) => ({
+                        value: f,
+                        label: f === 'user' ? 'Signed-in users' : 'Client credentials',
+                      }))}
+                      selected={g.flows}
+                      onToggle={(v, on) => set({ flows: toggle(g.flows, v, on) as typeof g.flows })}
+                    />
                     {fieldState.error ? (
                       <span className="field-error" role="alert">
                         {fieldState.error.message ??
