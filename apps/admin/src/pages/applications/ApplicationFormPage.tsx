@@ -22,7 +22,6 @@ import {
   Loading,
   ModalDialog,
   SecretOnce,
-  Select,
 } from '../../components/ui';
 import {
   applicationFormSchema,
@@ -179,28 +178,21 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
               isReadOnly={!isNew}
               description={isNew ? 'Leave empty to generate one.' : 'Cannot be changed.'}
             />
-            <Controller
+            <FormSelect
               control={control}
               name="type"
-              render={({ field, fieldState }) => (
-                <Select
-                  id="app-type"
-                  label="Type"
-                  value={field.value}
-                  onChange={field.onChange}
-                  isDisabled={!isNew}
-                  error={fieldState.error?.message}
-                  description={
-                    field.value === 'public'
-                      ? 'Browser and mobile apps: no secret, PKCE, refresh tokens always rotate.'
-                      : 'Server-side apps that can keep a secret.'
-                  }
-                  options={[
-                    { value: 'confidential', label: 'Confidential (has a secret)' },
-                    { value: 'public', label: 'Public (no secret: SPA, mobile)' },
-                  ]}
-                />
-              )}
+              id="app-type"
+              label="Type"
+              isDisabled={!isNew}
+              description={
+                type === 'public'
+                  ? 'Browser and mobile apps: no secret, PKCE, refresh tokens always rotate.'
+                  : 'Server-side apps that can keep a secret.'
+              }
+              options={[
+                { value: 'confidential', label: 'Confidential (has a secret)' },
+                { value: 'public', label: 'Public (no secret: SPA, mobile)' },
+              ]}
             />
           </div>
           <Controller
