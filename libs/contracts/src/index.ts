@@ -4,3 +4,4 @@ export * from './uris';
 export * from './schemas';
 export * from './application-rules';
 export * from './rate-limits';
+export * from './views';

@@ -25,7 +25,7 @@ export function Button({
   return <AriaButton {...props} className={`btn btn-${variant} ${String(className ?? '')}`} />;
 }
 
-interface FieldProps {
+export interface FieldProps {
   label: string;
   description?: ReactNode;
   error?: string;
@@ -101,8 +101,7 @@ export function Checkbox(p: {
   );
 }
 
-/** A native select: accessible as it is, and keyboard-friendly on every platform. */
-export function Select<V extends string>(p: {
+export interface SelectProps<V extends string> {
   label: string;
   value: V;
   onChange: (v: V) => void;
@@ -111,7 +110,36 @@ export function Select<V extends string>(p: {
   error?: string;
   id: string;
   isDisabled?: boolean;
+}
+
+/** A labelled group of checkboxes, one per option; nothing when there is no option. */
+export function CheckGroup<V extends string>(p: {
+  label: string;
+  /** The group's accessible name (the visible label is often shared by several groups). */
+  name: string;
+  options: Array<{ value: V; label: ReactNode }>;
+  selected: readonly V[];
+  onToggle: (value: V, on: boolean) => void;
 }) {
+  if (p.options.length === 0) return null;
+  return (
+    <div role="group" aria-label={p.name} className="checks">
+      <span className="label">{p.label}</span>
+      {p.options.map((o) => (
+        <Checkbox
+          key={o.value}
+          isSelected={p.selected.includes(o.value)}
+          onChange={(on) => p.onToggle(o.value, on)}
+        >
+          {o.label}
+        </Checkbox>
+      ))}
+    </div>
+  );
+}
+
+/** A native select: accessible as it is, and keyboard-friendly on every platform. */
+export function Select<V extends string>(p: SelectProps<V>) {
   const hint = p.description ? `${p.id}-hint` : undefined;
   const err = p.error ? `${p.id}-error` : undefined;
   return (
@@ -184,11 +212,7 @@ export function ConfirmDialog(p: {
   return (
     <ModalDialog isOpen={p.isOpen} onOpenChange={p.onOpenChange} title={p.title} role="alertdialog">
       <div className="dialog-body">{p.children}</div>
-      {p.error ? (
-        <p className="error" role="alert">
-          {p.error}
-        </p>
-      ) : null}
+      <FormError message={p.error} />
       <div className="actions">
         <Button onPress={() => p.onOpenChange(false)}>Cancel</Button>
         <Button variant="danger" onPress={p.onConfirm} isDisabled={p.isPending} autoFocus>
@@ -197,6 +221,15 @@ export function ConfirmDialog(p: {
       </div>
     </ModalDialog>
   );
+}
+
+/** A message about the whole form or dialog (not one field), announced when it appears. */
+export function FormError({ message, id }: { message?: string; id?: string }) {
+  return message ? (
+    <p id={id} className="error" role="alert">
+      {message}
+    </p>
+  ) : null;
 }
 
 export function Loading({ what }: { what: string }) {

@@ -15,10 +15,12 @@ import {
   applyPolicy,
   createApplicationSchema,
   updateApplicationSchema,
+  type ApplicationView,
   type ClientType,
+  type CreatedApplicationView,
   type PolicyInput,
 } from '@tessera/contracts';
-import { ApplicationsService, type ApplicationView } from '../applications';
+import { ApplicationsService } from '../applications';
 import { parseBody, Problem } from '../http';
 import { SYSTEM_TENANT, tenantPolicy, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
@@ -58,7 +60,7 @@ export class AdminApplicationsController {
   async create(
     @TenantParam() tenant: Tenant,
     @Body() body: unknown,
-  ): Promise<{ application: ApplicationView; clientSecret?: string }> {
+  ): Promise<CreatedApplicationView> {
     const input = parseBody(createApplicationSchema, body);
     assertCoherent(tenant, input, input.policy);
     const created = await this.applications.create(tenant, input);

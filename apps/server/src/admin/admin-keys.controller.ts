@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { ApplicationsService } from '../applications';
-import { KeysService, RotationTooEarlyError, type KeyView } from '../keys';
+import { KeysService, RotationTooEarlyError } from '../keys';
 import { parseBody, Problem } from '../http';
-import { rotateKeysSchema } from '@tessera/contracts';
+import { rotateKeysSchema, type KeyView } from '@tessera/contracts';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 

@@ -1,15 +1,10 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
+import type { OverviewView } from '@tessera/contracts';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { Clock } from '../clock';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 import { AdminStatsRepository, type HourCount } from './admin-stats.repository';
-
-export interface OverviewView {
-  activeSessions: number;
-  /** 24 hourly buckets, oldest first; the last is the current hour so far. */
-  hours: Array<{ hour: string; signIns: number; refreshes: number }>;
-}
 
 const HOUR_MS = 3_600_000;
 

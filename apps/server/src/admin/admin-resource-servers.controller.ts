@@ -10,13 +10,9 @@ import {
   Put,
   UseGuards,
 } from '@nestjs/common';
-import { resourceServerSchema } from '@tessera/contracts';
+import { resourceServerSchema, type ResourceServerView } from '@tessera/contracts';
 import { parseBody } from '../http';
-import {
-  ResourceServersService,
-  resourceServerView,
-  type ResourceServerView,
-} from '../resource-servers';
+import { ResourceServersService, resourceServerView } from '../resource-servers';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 

@@ -1,9 +1,14 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
-import { auditQuerySchema, deliveryQuerySchema } from '@tessera/contracts';
-import { AuditService, type AuditView } from '../audit';
+import {
+  auditQuerySchema,
+  deliveryQuerySchema,
+  type AuditView,
+  type DeliveryView,
+} from '@tessera/contracts';
+import { AuditService } from '../audit';
 import { parseBody } from '../http';
-import { BackchannelRepository, type DeliveryView } from '../logout';
+import { BackchannelRepository } from '../logout';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 

@@ -1,9 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
-import { revokeSessionSchema, sessionQuerySchema } from '@tessera/contracts';
+import {
+  revokeSessionSchema,
+  sessionQuerySchema,
+  type SessionDetailView,
+  type SessionPageView,
+} from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
 import { isUuid, parseBody, Problem } from '../http';
-import { SessionsService, type SessionDetailView, type SessionPage } from '../sessions';
+import { SessionsService } from '../sessions';
 import type { Tenant } from '../tenants';
 import {
   AdminTenantGuard,
@@ -24,7 +29,7 @@ export class AdminSessionsController {
   /** Live sessions, most recently seen first; filter by user id and by application (client id). */
   @Get()
   @RequireScopes('admin:sessions:read')
-  async list(@TenantParam() tenant: Tenant, @Query() query: unknown): Promise<SessionPage> {
+  async list(@TenantParam() tenant: Tenant, @Query() query: unknown): Promise<SessionPageView> {
     const q = parseBody(sessionQuerySchema, query);
     let applicationId: string | undefined;
     if (q.application) {

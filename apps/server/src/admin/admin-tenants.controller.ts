@@ -11,11 +11,16 @@ import {
   Put,
   UseGuards,
 } from '@nestjs/common';
-import { createTenantSchema, grantAdminSchema, updateTenantSchema } from '@tessera/contracts';
+import {
+  createTenantSchema,
+  grantAdminSchema,
+  updateTenantSchema,
+  type TenantView,
+} from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Inject } from '@nestjs/common';
 import { parseBody, Problem } from '../http';
-import { TenantsService, tenantView, type Tenant, type TenantView } from '../tenants';
+import { TenantsService, tenantView, type Tenant } from '../tenants';
 import {
   AdminTenantGuard,
   Caller,

@@ -16,11 +16,13 @@ import {
   revokeSessionSchema,
   updateUserSchema,
   userPermissionsSchema,
+  type UserPermissionView,
+  type UserView,
 } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
-import { UsersService, userView, type UserView } from '../users';
+import { UsersService, userView } from '../users';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 import { AdminRoles } from './admin-roles.service';
 
@@ -82,7 +84,10 @@ export class AdminUsersController {
 
   @Get(':id/permissions')
   @RequireScopes('admin:users:read')
-  permissions(@TenantParam() tenant: Tenant, @Param('id') id: string) {
+  permissions(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+  ): Promise<UserPermissionView[]> {
     return this.users.require(tenant.id, id).then(() => this.users.permissions(tenant.id, id));
   }
 
@@ -93,7 +98,7 @@ export class AdminUsersController {
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
     @Body() body: unknown,
-  ) {
+  ): Promise<UserPermissionView[]> {
     await this.users.setPermissions(tenant.id, id, parseBody(userPermissionsSchema, body));
     return this.users.permissions(tenant.id, id);
   }

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import {
   backchannelUriProblem,
   type CreateApplicationInput,
+  type ApplicationView,
   type EffectivePolicy,
   type UpdateApplicationInput,
 } from '@tessera/contracts';
@@ -16,7 +17,7 @@ import { assertPolicyOrder, tenantPolicy, type Tenant } from '../tenants';
 import { Application } from './application.entity';
 import { effectivePolicy, overrideColumns } from './application-policy';
 import { ApplicationsRepository } from './applications.repository';
-import { applicationView, type ApplicationView } from './application.view';
+import { applicationView } from './application.view';
 
 export interface CreatedApplication {
   application: Application;

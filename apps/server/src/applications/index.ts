@@ -1,4 +1,3 @@
 export { ApplicationsModule } from './applications.module';
 export { ApplicationsService, type CreatedApplication } from './applications.service';
 export { Application } from './application.entity';
-export type { ApplicationView } from './application.view';

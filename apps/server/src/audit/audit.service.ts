@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditView } from '@tessera/contracts';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Metrics } from '../metrics';
@@ -24,18 +25,6 @@ export interface AuditInput {
   userAgent?: string | null;
   /** Ids, reasons and outcomes only: never a token, secret or password. */
   detail?: Record<string, unknown>;
-}
-
-export interface AuditView {
-  id: string;
-  type: string;
-  sessionId: string | null;
-  userId: string | null;
-  clientId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  detail: Record<string, unknown>;
-  createdAt: string;
 }
 
 /** The per-tenant security log (reuse detected, revocations, failed sign-ins). */

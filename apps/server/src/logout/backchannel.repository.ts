@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { DeliveryView } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
 
 export interface ClaimedDelivery {
@@ -9,18 +10,6 @@ export interface ClaimedDelivery {
   attempts: number;
   clientId: string;
   uri: string;
-}
-
-export interface DeliveryView {
-  id: string;
-  clientId: string;
-  sessionId: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
 }
 
 /** The outbox's queries. Claims use FOR UPDATE SKIP LOCKED, so instances never send one row twice at once. */

@@ -10,4 +10,4 @@ export {
   type ScopeDef,
   type PermissionGroupDef,
 } from './resource-server.entity';
-export { resourceServerView, type ResourceServerView } from './resource-server.view';
+export { resourceServerView } from './resource-server.view';

@@ -1,17 +1,6 @@
+import type { TenantView } from '@tessera/contracts';
 import type { Tenant } from './tenant.entity';
 import { policyView, rateLimitsView, tenantPolicy, tenantRateLimits } from './tenant-policy';
-
-export interface TenantView {
-  id: string;
-  slug: string;
-  name: string;
-  issuer: string;
-  signingAlg: string;
-  policy: ReturnType<typeof policyView>;
-  rateLimits: ReturnType<typeof rateLimitsView>;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function issuerOf(publicUrl: string, slug: string): string {
   return `${publicUrl}/t/${slug}`;

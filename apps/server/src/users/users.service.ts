@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { CreateUserInput, UpdateUserInput, UserPermissionInput } from '@tessera/contracts';
+import type {
+  CreateUserInput,
+  UpdateUserInput,
+  UserPermissionInput,
+  UserView,
+} from '@tessera/contracts';
 import { ResourceServersService } from '../resource-servers';
 import { AuditService } from '../audit';
 import { isUniqueViolation } from '../database';
@@ -10,14 +15,6 @@ import { SessionsService } from '../sessions';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
-
-export interface UserView {
-  id: string;
-  email: string;
-  roles: string[];
-  isDisabled: boolean;
-  createdAt: string;
-}
 
 export function userView(u: User): UserView {
   return {

@@ -8,21 +8,14 @@ import {
   isServerMode,
   type TestDatabase,
 } from '../../../../test-setup/test-database';
-import { Browser, basic, eventually, form, send, signIn } from '../support/harness';
+import { Browser, basic, eventually, form, send, signIn, claims } from '../support/harness';
+import { subscribeFeed } from '../support/feed';
+import { sample } from '../support/metrics';
 import { LogoutReceiver } from '../support/receiver';
-import {
-  automationCredentials,
-  ensureServerBuilt,
-  sample,
-  spawnCluster,
-  startCluster,
-  subscribeFeed,
-  via,
-  type RunningCluster,
-} from './support';
+import { automationCredentials, ensureServerBuilt } from '../support/processes';
+import { spawnCluster, startCluster, via, type RunningCluster } from './support';
 
 const cb = 'http://127.0.0.1:9/cb';
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 const slug = 'acme';
 const web = { clientId: 'acme-web', secret: 'a web client secret that is long enough' };
 const mail = { clientId: 'acme-mail', secret: 'a mail client secret that is long enough' };

@@ -1,7 +1,7 @@
 import { TesseraVerifier, TokenRejectedError } from '@tessera/nest-guards';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
-import { signIn } from '../support/harness';
+import { signIn, claims } from '../support/harness';
 import { ServerProcess } from '../support/processes';
 import {
   API,
@@ -15,8 +15,6 @@ import {
   revoke,
   SLUG,
 } from './fixture';
-
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 /**
  * Instances behind one PUBLIC_URL (one issuer) on one database, their clocks apart: the tolerance
@@ -46,7 +44,7 @@ describeOnServer('FT-11 clock skew between server instances', () => {
     ]);
     verifier = new TesseraVerifier({ issuer: a.issuer(SLUG), audience: API, mode: 'jwt' });
     await verifier.init();
-  });
+  }, 180_000); // the first suite to start a server may build it
   afterAll(async () => {
     verifier?.close();
     await Promise.all([a, ...Object.values(skewed)].map((p) => p?.stop()));

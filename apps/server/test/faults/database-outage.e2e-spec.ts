@@ -1,8 +1,5 @@
-import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
 import { eventually, send, type Reply } from '../support/harness';
-import { PgProxy, ServerProcess } from '../support/processes';
 import {
-  bootstrap,
   clientCredentials,
   describeOnServer,
   expectTemporarilyUnavailable,
@@ -11,34 +8,19 @@ import {
   revoke,
   rotationViolations,
   signInAll,
+  useFaultServer,
 } from './fixture';
 
 const CLIENTS = 4;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
-  let db: TestDatabase;
-  let proxy: PgProxy;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    proxy = await PgProxy.start(db.url);
-    server = await ServerProcess.start({
-      databaseUrl: proxy.through(db.url),
-      bootstrap: bootstrap({ reuseGraceSeconds: 300, users: CLIENTS }),
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await proxy?.stop();
-    await db?.drop();
-  });
+  const w = useFaultServer({ reuseGraceSeconds: 300, users: CLIENTS, throughProxy: true });
 
   it('answers 503 + Retry-After (never a 500 or a stack), writes no half rotation, and recovers without a restart', async () => {
-    const clients = await signInAll(server, CLIENTS);
-    const ccToken = (await clientCredentials(server)).body.access_token as string;
-    const pid = server.pid;
+    const clients = await signInAll(w.server, CLIENTS);
+    const ccToken = (await clientCredentials(w.server)).body.access_token as string;
+    const pid = w.server.pid;
 
     type Seen = { kind: string; phase: string; reply?: Reply; error?: string };
     const seen: Seen[] = [];
@@ -48,7 +30,8 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
     const okAfter = new Set<number>();
     const revokedOk: string[] = [];
     const toRevoke: string[] = [];
-    for (let i = 0; i < 20; i++) toRevoke.push((await clientCredentials(server)).body.access_token);
+    for (let i = 0; i < 20; i++)
+      toRevoke.push((await clientCredentials(w.server)).body.access_token);
 
     const call = async (kind: string, run: () => Promise<Reply>) => {
       try {
@@ -65,7 +48,7 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
       // holds (the response may have been lost after the commit: the grace covers that)
       ...held.map(async (_, i) => {
         while (running) {
-          const r = await call('refresh', () => refresh(server, held[i]));
+          const r = await call('refresh', () => refresh(w.server, held[i]));
           if (r?.status === 200) {
             held[i] = r.body.refresh_token;
             if (phase === 'after') okAfter.add(i);
@@ -74,12 +57,12 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
       }),
       (async () => {
         while (running)
-          if ((await call('client_credentials', () => clientCredentials(server)))?.status !== 200)
+          if ((await call('client_credentials', () => clientCredentials(w.server)))?.status !== 200)
             await pause(50);
       })(),
       (async () => {
         while (running)
-          if ((await call('introspection', () => introspect(server, ccToken)))?.status !== 200)
+          if ((await call('introspection', () => introspect(w.server, ccToken)))?.status !== 200)
             await pause(50);
       })(),
       // RFC 7009 under the outage: a 503 means "assume it still exists" (the client retries), a
@@ -87,9 +70,9 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
       (async () => {
         let token = toRevoke.pop();
         while (running) {
-          token ??= (await call('client_credentials', () => clientCredentials(server)))?.body
+          token ??= (await call('client_credentials', () => clientCredentials(w.server)))?.body
             .access_token as string | undefined;
-          const r = token ? await call('revocation', () => revoke(server, token!)) : undefined;
+          const r = token ? await call('revocation', () => revoke(w.server, token!)) : undefined;
           if (r?.status === 200) {
             revokedOk.push(token!);
             token = toRevoke.pop();
@@ -104,7 +87,7 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
       }, 30_000);
 
       phase = 'during';
-      await proxy.cut();
+      await w.proxy.cut();
       await eventually(() => {
         for (const kind of ['refresh', 'client_credentials', 'introspection', 'revocation'])
           expect(
@@ -112,27 +95,27 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
               .length,
           ).toBeGreaterThan(2);
       }, 30_000);
-      const ready = await send(`${server.url}/readyz`);
+      const ready = await send(`${w.server.url}/readyz`);
       expect({ status: ready.status, body: ready.body }).toEqual({
         status: 503,
         body: { status: 'unavailable', reason: 'database unreachable' },
       });
       expect(ready.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect((await send(`${server.url}/healthz`)).status).toBe(200);
+      expect((await send(`${w.server.url}/healthz`)).status).toBe(200);
 
-      await proxy.restore();
+      await w.proxy.restore();
       phase = 'after';
       // no restart: the same process answers ready again, and every client rotates again
       await eventually(async () => {
-        expect((await send(`${server.url}/readyz`)).status).toBe(200);
+        expect((await send(`${w.server.url}/readyz`)).status).toBe(200);
       }, 30_000);
       await eventually(() => expect(okAfter.size).toBe(CLIENTS), 30_000);
     } finally {
       running = false;
       await Promise.all(loops);
     }
-    expect(server.pid).toBe(pid);
-    expect(server.isRunning).toBe(true);
+    expect(w.server.pid).toBe(pid);
+    expect(w.server.isRunning).toBe(true);
 
     // every request was answered; each answer is a success or a clean 503
     expect(seen.filter((s) => s.error)).toEqual([]);
@@ -146,18 +129,18 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
     // a revocation answered 200 took effect, whenever it ran
     expect(revokedOk.length).toBeGreaterThan(0);
     for (const token of revokedOk)
-      expect((await introspect(server, token)).body).toEqual({ active: false });
+      expect((await introspect(w.server, token)).body).toEqual({ active: false });
     // the outage happened after traffic was flowing: no 503 before it
     expect(seen.filter((s) => s.phase === 'before' && s.reply!.status !== 200)).toEqual([]);
 
     // no half-written rotation, no fork, no family with two live tokens
-    expect(await rotationViolations(db.url)).toEqual({
+    expect(await rotationViolations(w.db.url)).toEqual({
       halfWritten: [],
       twoSuccessors: [],
       twoLive: [],
     });
     // and every client still holds a token that works
-    for (const token of held) expect((await refresh(server, token)).status).toBe(200);
-    expect(server.output()).not.toMatch(/unhandled error|"level":50/);
+    for (const token of held) expect((await refresh(w.server, token)).status).toBe(200);
+    expect(w.server.output).not.toMatch(/unhandled error|"level":50/);
   });
 });

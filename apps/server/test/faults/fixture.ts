@@ -1,7 +1,11 @@
 import { Client } from 'pg';
-import { isServerMode } from '../../../../test-setup/test-database';
+import {
+  createTestDatabase,
+  isServerMode,
+  type TestDatabase,
+} from '../../../../test-setup/test-database';
 import { basic, form, send, signIn, type Reply } from '../support/harness';
-import type { ServerProcess } from '../support/processes';
+import { PgProxy, ServerProcess } from '../support/processes';
 
 /**
  * Shared by the fault tests: one tenant from a bootstrap file (a resource server, a confidential
@@ -71,6 +75,56 @@ export function bootstrap(o: { reuseGraceSeconds: number; users: number }) {
         })),
       },
     ],
+  };
+}
+
+export interface FaultServer {
+  readonly db: TestDatabase;
+  readonly server: ServerProcess;
+  /** Between the server and the database, with `throughProxy`. */
+  readonly proxy: PgProxy;
+}
+
+/**
+ * For the enclosing describe block: a fresh database and one server process with the fault tenant
+ * (`bootstrap`); with `throughProxy`, the server reaches the database through a PgProxy the test
+ * can cut or stall. Everything is stopped and dropped after the block.
+ */
+export function useFaultServer(
+  o: Parameters<typeof bootstrap>[0] & { env?: Record<string, string>; throughProxy?: boolean },
+): FaultServer {
+  let db: TestDatabase | undefined;
+  let proxy: PgProxy | undefined;
+  let server: ServerProcess | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    if (o.throughProxy) proxy = await PgProxy.start(db.url);
+    server = await ServerProcess.start({
+      databaseUrl: proxy ? proxy.through(db.url) : db.url,
+      bootstrap: bootstrap(o),
+      env: o.env,
+    });
+  }, 180_000); // the first suite to start a server may build it
+  afterAll(async () => {
+    await proxy?.restore(); // a stalled proxy would hold the graceful stop
+    await server?.stop();
+    await proxy?.stop();
+    await db?.drop();
+  });
+  const ready = <T>(v: T | undefined, what: string): T => {
+    if (!v) throw new Error(`${what} is not started: beforeAll failed`);
+    return v;
+  };
+  return {
+    get db() {
+      return ready(db, 'the database');
+    },
+    get server() {
+      return ready(server, 'the server');
+    },
+    get proxy() {
+      return ready(proxy, 'the proxy (throughProxy)');
+    },
   };
 }
 

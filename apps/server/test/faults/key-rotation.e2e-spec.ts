@@ -1,51 +1,36 @@
 import { decodeProtectedHeader } from 'jose';
 import { TesseraVerifier } from '@tessera/nest-guards';
-import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
 import { eventually, send } from '../support/harness';
-import { ServerProcess } from '../support/processes';
 import {
   API,
-  bootstrap,
   clientCredentials,
   describeOnServer,
   introspect,
   refresh,
   signInAll,
   SLUG,
+  useFaultServer,
 } from './fixture';
 
 const ROTATIONS = 5;
 const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
 
 describeOnServer('FT-12 key rotation while traffic runs', () => {
-  let db: TestDatabase;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await ServerProcess.start({
-      databaseUrl: db.url,
-      bootstrap: bootstrap({ reuseGraceSeconds: 10, users: 2 }),
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const w = useFaultServer({ reuseGraceSeconds: 10, users: 2 });
 
   it('forced rotations while clients mint, refresh and validate: no request fails', async () => {
     // the guard library as a resource server runs it, from discovery and the JWKS; the refetch
     // cooldown (which bounds refetches for garbage kids) is off so rotations can come faster than
     // it: what is under test is that a key is published before it signs and after it retires
     const verifier = new TesseraVerifier({
-      issuer: server.issuer(SLUG),
+      issuer: w.server.issuer(SLUG),
       audience: API,
       mode: 'jwt',
       jwksCooldownSeconds: 0,
     });
     await verifier.init();
-    const clients = await signInAll(server, 2);
-    const admin = await server.adminToken();
+    const clients = await signInAll(w.server, 2);
+    const admin = await w.server.adminToken();
 
     const failures: string[] = [];
     const byKid = new Map<string, number>();
@@ -63,21 +48,21 @@ describeOnServer('FT-12 key rotation while traffic runs', () => {
       } catch (err) {
         failures.push(`${what}: guard refused a token signed by ${kidOf(token)}: ${String(err)}`);
       }
-      const i = await introspect(server, token);
+      const i = await introspect(w.server, token);
       if (i.status !== 200 || i.body.active !== true)
         failures.push(`${what}: introspection ${i.status} ${i.text}`);
     };
     const loops = [
       ...[0, 1].map(async () => {
         while (running) {
-          const r = await clientCredentials(server);
+          const r = await clientCredentials(w.server);
           await check('client_credentials', r.status, r.body.access_token);
         }
       }),
       ...clients.map(async (c) => {
         let rt = c.refreshToken;
         while (running) {
-          const r = await refresh(server, rt);
+          const r = await refresh(w.server, rt);
           if (r.status === 200) rt = r.body.refresh_token;
           await check('refresh', r.status, r.body.access_token);
         }
@@ -87,7 +72,7 @@ describeOnServer('FT-12 key rotation while traffic runs', () => {
     const activeKids: string[] = [];
     try {
       for (let i = 0; i < ROTATIONS; i++) {
-        const res = await send(`${server.url}/admin/api/tenants/${SLUG}/keys/rotate`, {
+        const res = await send(`${w.server.url}/admin/api/tenants/${SLUG}/keys/rotate`, {
           method: 'POST',
           headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
           body: JSON.stringify({ force: true }),
@@ -110,7 +95,7 @@ describeOnServer('FT-12 key rotation while traffic runs', () => {
     // every token minted during the run, whatever key signed it, still validates for a newcomer:
     // retired keys stay published while their tokens live
     const newcomer = new TesseraVerifier({
-      issuer: server.issuer(SLUG),
+      issuer: w.server.issuer(SLUG),
       audience: API,
       mode: 'jwt',
     });

@@ -1,13 +1,11 @@
 import { loadConfig } from '../../src/config';
-import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
 import { eventually, send, type Reply } from '../support/harness';
-import { PgProxy, ServerProcess } from '../support/processes';
 import {
-  bootstrap,
   clientCredentials,
   describeOnServer,
   expectTemporarilyUnavailable,
   introspect,
+  useFaultServer,
 } from './fixture';
 
 const POOL_MAX = 2;
@@ -15,42 +13,29 @@ const MAX_WAITING = 3;
 const BURST = 30;
 
 describeOnServer('FT-03 connection-pool exhaustion', () => {
-  let db: TestDatabase;
-  let proxy: PgProxy;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    proxy = await PgProxy.start(db.url);
-    server = await ServerProcess.start({
-      databaseUrl: proxy.through(db.url),
-      bootstrap: bootstrap({ reuseGraceSeconds: 10, users: 0 }),
-      env: {
-        DATABASE_POOL_MAX: String(POOL_MAX),
-        DATABASE_POOL_MAX_WAITING: String(MAX_WAITING),
-        DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '1000',
-      },
-    });
-  });
-  afterAll(async () => {
-    await proxy?.restore();
-    await server?.stop();
-    await proxy?.stop();
-    await db?.drop();
+  const w = useFaultServer({
+    reuseGraceSeconds: 10,
+    users: 0,
+    throughProxy: true,
+    env: {
+      DATABASE_POOL_MAX: String(POOL_MAX),
+      DATABASE_POOL_MAX_WAITING: String(MAX_WAITING),
+      DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '1000',
+    },
   });
 
   it('queues requests up to the bound, then answers 503 + Retry-After at once; none hangs on the pool', async () => {
-    const token = (await clientCredentials(server)).body.access_token as string;
-    expect((await introspect(server, token)).body.active).toBe(true);
+    const token = (await clientCredentials(w.server)).body.access_token as string;
+    expect((await introspect(w.server, token)).body.active).toBe(true);
 
     // the database stops answering: every connection the pool holds is stuck in a query
-    proxy.stall();
+    w.proxy.stall();
     const answered: Reply[] = [];
     const failed: string[] = [];
     // introspection always reads the database (the deny list); client_credentials may not: the
     // client and its grants are cached, so the token endpoint can keep minting while it is stalled
     const burst = Array.from({ length: BURST }, () =>
-      introspect(server, token).then(
+      introspect(w.server, token).then(
         (r) => void answered.push(r),
         (err) => void failed.push(String(err)),
       ),
@@ -65,11 +50,11 @@ describeOnServer('FT-03 connection-pool exhaustion', () => {
     expect(whileStalled).toBeLessThanOrEqual(BURST);
     for (const r of answered) expectTemporarilyUnavailable(r);
     // both ways out were taken: waiting up to the acquire timeout, and refused at once beyond the bound
-    expect(server.output()).toContain('too many requests are waiting');
-    expect(server.output()).toMatch(/timeout exceeded when trying to connect|connection timeout/);
+    expect(w.server.output).toContain('too many requests are waiting');
+    expect(w.server.output).toMatch(/timeout exceeded when trying to connect|connection timeout/);
 
     // the database answers again: the requests that held a connection finish, nothing is lost
-    await proxy.restore();
+    await w.proxy.restore();
     await Promise.all(burst);
     expect(failed).toEqual([]);
     expect(answered).toHaveLength(BURST);
@@ -79,13 +64,13 @@ describeOnServer('FT-03 connection-pool exhaustion', () => {
 
     // and the server serves normally again, without a restart
     await eventually(async () => {
-      expect((await send(`${server.url}/readyz`)).status).toBe(200);
+      expect((await send(`${w.server.url}/readyz`)).status).toBe(200);
     }, 30_000);
     for (let i = 0; i < 5; i++) {
-      expect((await clientCredentials(server)).status).toBe(200);
-      expect((await introspect(server, token)).body.active).toBe(true);
+      expect((await clientCredentials(w.server)).status).toBe(200);
+      expect((await introspect(w.server, token)).body.active).toBe(true);
     }
-    expect(server.output()).not.toMatch(/unhandled error|"level":50/);
+    expect(w.server.output).not.toMatch(/unhandled error|"level":50/);
   });
 });
 

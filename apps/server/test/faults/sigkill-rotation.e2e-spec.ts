@@ -1,13 +1,12 @@
-import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
 import { eventually } from '../support/harness';
-import { ServerProcess } from '../support/processes';
+import type { ServerProcess } from '../support/processes';
 import {
-  bootstrap,
   describeOnServer,
   refresh,
   rotationViolations,
   signInAll,
   sql,
+  useFaultServer,
 } from './fixture';
 
 const CLIENTS = 8;
@@ -58,23 +57,10 @@ async function ahead(url: string, sids: string[], history: string[][]): Promise<
 }
 
 describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 300 s)', () => {
-  let db: TestDatabase;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await ServerProcess.start({
-      databaseUrl: db.url,
-      bootstrap: bootstrap({ reuseGraceSeconds: 300, users: CLIENTS }),
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const w = useFaultServer({ reuseGraceSeconds: 300, users: CLIENTS });
 
   it('never both (no fork, no two live tokens) and never neither (the last token held recovers); rotated tokens stay refused', async () => {
-    const clients = await signInAll(server, CLIENTS);
+    const clients = await signInAll(w.server, CLIENTS);
     // every token each client has held, oldest first; the last one is what it holds now
     const history = clients.map((c) => [c.refreshToken]);
     const held = (i: number) => history[i][history[i].length - 1];
@@ -83,7 +69,7 @@ describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 300 s)
 
     while (kills < MIN_KILLS || (lostResponses === 0 && kills < MAX_KILLS)) {
       await rotateUntilKilled(
-        server,
+        w.server,
         history,
         history.map((_, i) => i),
         kills,
@@ -93,7 +79,7 @@ describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 300 s)
       // a committed rotation whose response never came: the database is one generation ahead of
       // what the client holds (never more)
       for (const n of await ahead(
-        db.url,
+        w.db.url,
         clients.map((c) => c.sid),
         history,
       )) {
@@ -101,29 +87,29 @@ describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 300 s)
         lostResponses += n;
       }
 
-      expect(await rotationViolations(db.url)).toEqual({
+      expect(await rotationViolations(w.db.url)).toEqual({
         halfWritten: [],
         twoSuccessors: [],
         twoLive: [],
       });
 
-      await server.restart();
+      await w.server.restart();
 
       // never neither: each client recovers with the token it last held
       for (let i = 0; i < CLIENTS; i++) {
-        const r = await refresh(server, held(i));
+        const r = await refresh(w.server, held(i));
         expect({ client: i, status: r.status }).toEqual({ client: i, status: 200 });
         history[i].push(r.body.refresh_token);
       }
       // a replay within the grace answered the successor already committed: no branch
       expect(
         await ahead(
-          db.url,
+          w.db.url,
           clients.map((c) => c.sid),
           history,
         ),
       ).toEqual(clients.map(() => 0));
-      expect(await rotationViolations(db.url)).toEqual({
+      expect(await rotationViolations(w.db.url)).toEqual({
         halfWritten: [],
         twoSuccessors: [],
         twoLive: [],
@@ -134,7 +120,7 @@ describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 300 s)
 
     // every family is alive, each with exactly one live token
     const families = await sql(
-      db.url,
+      w.db.url,
       `SELECT f.id, f.revoked_at,
               (SELECT count(*)::int FROM refresh_tokens r WHERE r.family_id = f.id AND r.used_at IS NULL) AS live
        FROM refresh_token_families f JOIN sessions s ON s.id = f.session_id`,
@@ -146,58 +132,45 @@ describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 300 s)
     // rotated tokens stay refused after the restarts (older than the grace's immediate predecessor)
     for (let i = 0; i < CLIENTS; i++) {
       const old = history[i][history[i].length - 3];
-      const r = await refresh(server, old);
+      const r = await refresh(w.server, old);
       expect({ status: r.status, body: r.body }).toEqual({
         status: 400,
         body: { error: 'invalid_grant', error_description: 'The grant is invalid or expired' },
       });
       // and the replay is treated as theft: the newest token dies with the session
-      expect((await refresh(server, held(i))).status).toBe(400);
+      expect((await refresh(w.server, held(i))).status).toBe(400);
     }
   });
 });
 
 describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 0)', () => {
-  let db: TestDatabase;
-  let server: ServerProcess;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await ServerProcess.start({
-      databaseUrl: db.url,
-      bootstrap: bootstrap({ reuseGraceSeconds: 0, users: CLIENTS }),
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const w = useFaultServer({ reuseGraceSeconds: 0, users: CLIENTS });
 
   it('never both; a rotation committed but never answered ends in a clean revocation of the session', async () => {
-    const clients = await signInAll(server, CLIENTS);
+    const clients = await signInAll(w.server, CLIENTS);
     const history = clients.map((c) => [c.refreshToken]);
     let alive = clients.map((_, i) => i);
     let lostResponses = 0;
     let kills = 0;
 
     while (alive.length > 0 && kills < MAX_KILLS && (kills < MIN_KILLS || lostResponses === 0)) {
-      await rotateUntilKilled(server, history, alive, kills);
+      await rotateUntilKilled(w.server, history, alive, kills);
       kills++;
       const gaps = await ahead(
-        db.url,
+        w.db.url,
         clients.map((c) => c.sid),
         history,
       );
-      expect(await rotationViolations(db.url)).toEqual({
+      expect(await rotationViolations(w.db.url)).toEqual({
         halfWritten: [],
         twoSuccessors: [],
         twoLive: [],
       });
-      await server.restart();
+      await w.server.restart();
 
       for (const i of alive) {
         expect([0, 1]).toContain(gaps[i]);
-        const r = await refresh(server, history[i][history[i].length - 1]);
+        const r = await refresh(w.server, history[i][history[i].length - 1]);
         if (gaps[i] === 0) {
           expect({ client: i, status: r.status }).toEqual({ client: i, status: 200 });
           history[i].push(r.body.refresh_token);
@@ -211,7 +184,7 @@ describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 0)', (
           error: 'invalid_grant',
         });
         const [state] = await sql(
-          db.url,
+          w.db.url,
           `SELECT s.revocation_reason AS session, f.revoked_at IS NOT NULL AS family_revoked
            FROM sessions s JOIN refresh_token_families f ON f.session_id = s.id WHERE s.id = $1`,
           [clients[i].sid],
@@ -219,7 +192,7 @@ describeOnServer('FT-04 SIGKILL in the middle of refresh rotations (grace 0)', (
         expect(state).toEqual({ session: 'reuse_detected', family_revoked: true });
       }
       alive = alive.filter((i) => gaps[i] === 0);
-      expect(await rotationViolations(db.url)).toEqual({
+      expect(await rotationViolations(w.db.url)).toEqual({
         halfWritten: [],
         twoSuccessors: [],
         twoLive: [],

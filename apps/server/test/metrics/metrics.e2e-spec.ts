@@ -8,7 +8,8 @@ import {
   type TestServer,
 } from '../support/harness';
 import { LogoutReceiver } from '../support/receiver';
-import { sample, subscribeFeed } from '../cluster/support';
+import { subscribeFeed } from '../support/feed';
+import { sample } from '../support/metrics';
 
 const cb = 'https://app.example.test/cb';
 

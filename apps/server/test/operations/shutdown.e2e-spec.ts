@@ -6,13 +6,8 @@ import {
 } from '../../../../test-setup/test-database';
 import { EMBEDDED_POOL_MAX } from '../../src/database';
 import { basic, eventually, form } from '../support/harness';
-import {
-  automationCredentials,
-  ensureServerBuilt,
-  startServerProcess,
-  subscribeFeed,
-  type ServerProcess,
-} from '../cluster/support';
+import { subscribeFeed } from '../support/feed';
+import { ServerProcess } from '../support/processes';
 
 /** A raw HTTP/1.1 connection, to hold a request half-sent across the SIGTERM. */
 function rawConnection(port: number): Promise<{ socket: Socket; received: () => string }> {
@@ -39,23 +34,25 @@ describe('SIGTERM (CONTRACT.md "stop")', () => {
   let server: ServerProcess;
 
   beforeAll(async () => {
-    await ensureServerBuilt();
     db = await createTestDatabase();
-    server = await startServerProcess({
-      DATABASE_URL: db.url,
-      // on the embedded test database, one connection, as the embedded mode itself uses
-      ...(isServerMode() ? {} : { DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX) }),
+    server = await ServerProcess.start({
+      databaseUrl: db.url,
+      env: {
+        LOG_LEVEL: 'info', // the shutdown steps are info lines
+        // on the embedded test database, one connection, as the embedded mode itself uses
+        ...(isServerMode() ? {} : { DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX) }),
+      },
     });
   }, 180_000);
 
   afterAll(async () => {
-    if (server?.isRunning) await server.stop('SIGKILL');
+    await server?.kill('SIGKILL');
     await db?.drop();
   });
 
   it('stops accepting, answers the request in flight, ends feed streams and exits 0 before its 10 s bound', async () => {
     const port = Number(new URL(server.url).port);
-    const creds = automationCredentials(server.output);
+    const creds = server.automation;
     const feed = await subscribeFeed(`${server.url}/t/system/revocations`, creds);
     expect(feed.status).toBe(200);
 
@@ -77,7 +74,7 @@ describe('SIGTERM (CONTRACT.md "stop")', () => {
     );
     await eventually(() => expect(conn.received()).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\n$/));
 
-    server.child.kill('SIGTERM');
+    void server.kill('SIGTERM'); // not awaited: the steps of the shutdown are watched below
     await eventually(() => expect(server.logs().some((l) => l.msg === 'shutting down')).toBe(true));
     // stopped accepting: the listener is closed while the request is still open
     await eventually(async () => expect(await refusesConnections(port)).toBe(true));

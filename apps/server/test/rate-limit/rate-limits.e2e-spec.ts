@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { formOf } from '../support/browser';
 import {
   Browser,
+  claims,
   eventually,
   freePort,
   startTestServer,
@@ -10,7 +11,7 @@ import {
   type StartedTestServer,
   type TestServer,
 } from '../support/harness';
-import { CB, claims, expectClean, world, type World } from '../security/world';
+import { CB, expectClean, world, type World } from '../security/world';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -1,7 +1,6 @@
-import { authorize, useTestServer } from '../support/harness';
+import { authorize, useTestServer, claims } from '../support/harness';
 
 const cb = 'https://app.example.test/cb';
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 describe('resource servers, permission groups and what users hold', () => {
   const t = useTestServer();

@@ -9,12 +9,13 @@ import {
   useTestServer,
   type TestServer,
   signIn as signInAs,
+  claims,
 } from '../support/harness';
+import { subscribeFeed } from '../support/feed';
 import { LogoutReceiver } from '../support/receiver';
 
 const cb = 'https://app.example.test/cb';
 const bye = 'https://app.example.test/bye';
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 async function world(
   t: TestServer,
@@ -39,47 +40,6 @@ async function world(
       scope: 'openid',
     });
   return { slug, web, user, signIn };
-}
-
-/** Reads Server-Sent Events from a live response. */
-async function subscribe(url: string, auth: string, lastEventId?: string) {
-  const ctrl = new AbortController();
-  const res = await fetch(url, {
-    headers: {
-      accept: 'text/event-stream',
-      authorization: auth,
-      ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
-    },
-    signal: ctrl.signal,
-  });
-  const events: Array<{ id: string; data: any }> = [];
-  const reader = res.body!.getReader();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += new TextDecoder().decode(value);
-        let i;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const chunk = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const id = /^id: (.*)$/m.exec(chunk)?.[1];
-          const data = /^data: (.*)$/m.exec(chunk)?.[1];
-          if (id && data) events.push({ id, data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      /* aborted */
-    }
-  })();
-  return {
-    status: res.status,
-    contentType: res.headers.get('content-type'),
-    events,
-    close: () => ctrl.abort(),
-  };
 }
 
 describe('the revocation feed', () => {
@@ -128,7 +88,7 @@ describe('the revocation feed', () => {
 
   it('streams events live over SSE and resumes with Last-Event-ID without loss', async () => {
     const first = await w.signIn();
-    const stream = await subscribe(`${t.issuer(w.slug)}/revocations`, auth);
+    const stream = await subscribeFeed(`${t.issuer(w.slug)}/revocations`, w.web);
     expect(stream.status).toBe(200);
     expect(stream.contentType).toMatch(/text\/event-stream/);
     await revokeSession(first.sid);
@@ -137,7 +97,7 @@ describe('the revocation feed', () => {
     stream.close();
     const missed = await w.signIn();
     await revokeSession(missed.sid); // while disconnected
-    const resumed = await subscribe(`${t.issuer(w.slug)}/revocations`, auth, lastId);
+    const resumed = await subscribeFeed(`${t.issuer(w.slug)}/revocations`, w.web, lastId);
     await eventually(() => expect(resumed.events.map((e) => e.data.sid)).toContain(missed.sid));
     expect(resumed.events.map((e) => e.data.sid)).not.toContain(first.sid);
     expect(resumed.events.every((e) => BigInt(e.id) > BigInt(lastId))).toBe(true);
@@ -168,7 +128,7 @@ describe('the revocation feed', () => {
     async () => {
       const b = await startTestServer(t.databaseUrl);
       try {
-        const stream = await subscribe(`${b.url}/t/${w.slug}/revocations`, auth);
+        const stream = await subscribeFeed(`${b.url}/t/${w.slug}/revocations`, w.web);
         const s = await w.signIn();
         await revokeSession(s.sid); // through instance A
         await eventually(() => expect(stream.events.map((e) => e.data.sid)).toContain(s.sid));

@@ -8,11 +8,11 @@ import {
   useTestServer,
   type TestServer,
   signIn as signInAs,
+  claims,
 } from '../support/harness';
 import { LogoutReceiver } from '../support/receiver';
 
 const cb = 'https://app.example.test/cb';
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 async function world(
   t: TestServer,
@@ -24,17 +24,7 @@ async function world(
     scopes: [{ name: 'orders:read', description: '' }],
   });
   const other = await t.given.resourceServer(slug, { scopes: [{ name: 'x', description: '' }] });
-  const credentials = async (id: string) => {
-    const body = (
-      await t.json(
-        'POST',
-        `/admin/api/tenants/${slug}/resource-servers/${id}/credentials`,
-        undefined,
-        await t.adminToken(),
-      )
-    ).body;
-    return { clientId: body.clientId as string, secret: body.clientSecret as string };
-  };
+  const credentials = (id: string) => t.given.resourceServerCredentials(slug, id);
   const creds = await credentials(rs.id);
   const otherCreds = await credentials(other.id);
   const grants = [

@@ -45,15 +45,7 @@ describe('introspection (SECURITY-TESTS F)', () => {
       grants: [{ resourceServer: rs.identifier, scopes: ['short'], flows: ['client_credentials'] }],
     });
     const token = (await w.cc(app)).body.access_token as string;
-    const creds = (
-      await t.json(
-        'POST',
-        `/admin/api/tenants/${w.slug}/resource-servers/${rs.id}/credentials`,
-        undefined,
-        await t.adminToken(),
-      )
-    ).body;
-    const asRs = { clientId: creds.clientId as string, secret: creds.clientSecret as string };
+    const asRs = await t.given.resourceServerCredentials(w.slug, rs.id);
     expect((await w.introspect(token, asRs)).body.active).toBe(true); // 5 s to get here
     await eventually(async () => expectInactive(await w.introspect(token, asRs)), 15000);
   });

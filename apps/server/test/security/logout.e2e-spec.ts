@@ -1,5 +1,5 @@
-import { startTestServer, useTestServer, type SignedInTokens } from '../support/harness';
-import { BYE, claims, world, type World } from './world';
+import { claims, startTestServer, useTestServer, type SignedInTokens } from '../support/harness';
+import { BYE, world, type World } from './world';
 
 /**
  * SECURITY-TESTS H — RP-initiated logout with hints the OP must not trust (another tenant's, alg

@@ -59,17 +59,7 @@ export async function world(
     ],
   });
   const other = await t.given.resourceServer(slug, { scopes: [{ name: 'x', description: '' }] });
-  const credentials = async (id: string) => {
-    const body = (
-      await t.json(
-        'POST',
-        `/admin/api/tenants/${slug}/resource-servers/${id}/credentials`,
-        undefined,
-        await t.adminToken(),
-      )
-    ).body;
-    return { clientId: body.clientId as string, secret: body.clientSecret as string };
-  };
+  const credentials = (id: string) => t.given.resourceServerCredentials(slug, id);
   const grants = [
     {
       resourceServer: rs.identifier,
@@ -174,7 +164,3 @@ export function expectOAuthError(
   expect(res.headers.get('cache-control')).toBe('no-store');
   expectClean(res, secrets);
 }
-
-/** The claims of a JWT, unverified (tests read what they were issued). */
-export const claims = (jwt: string): Record<string, any> =>
-  JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());

@@ -1,4 +1,4 @@
-import { useTestServer, type TestServer, signIn as signInAs } from '../support/harness';
+import { useTestServer, type TestServer, signIn as signInAs, claims } from '../support/harness';
 
 const cb = 'https://app.example.test/cb';
 
@@ -46,8 +46,6 @@ async function setup(t: TestServer, policy: Record<string, unknown>) {
   ) => t.token(slug, { grant_type: 'refresh_token', refresh_token: token, ...extra }, auth);
   return { slug, api, other, app, user, signIn, refresh };
 }
-
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 describe('refresh tokens: rotation and reuse detection (grace 0)', () => {
   const t = useTestServer();

@@ -51,10 +51,10 @@ export async function startTestServer(
 ): Promise<StartedTestServer> {
   const port = await freePort();
   const config = loadConfig({
+    NODE_ENV: 'test', // what allows CLOCK_OFFSET_MS, as a server process's environment does
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'debug',
-    NODE_ENV: 'test', // lets a test skew the server's clock (CLOCK_OFFSET_MS)
     TESSERA_ADMIN_EMAIL: 'root@tessera.test',
     TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
@@ -121,12 +121,21 @@ interface Factories {
     slug: string,
     body?: Record<string, unknown>,
   ): Promise<{ identifier: string; id: string }>;
+  /** Issues a resource server's introspection credentials (client id and secret). */
+  resourceServerCredentials(
+    slug: string,
+    id: string,
+  ): Promise<{ clientId: string; secret: string }>;
   /** A confidential client; returns its secret. */
   app(
     slug: string,
     body?: Record<string, unknown>,
   ): Promise<{ clientId: string; secret: string; body: any }>;
 }
+
+/** The claims of a JWT, unverified (tests read what they were issued). */
+export const claims = (jwt: string): Record<string, any> =>
+  JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 let counter = 0;
 export const unique = (prefix: string) =>
@@ -246,6 +255,16 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
         );
         if (res.status !== 201) throw new Error(`resource server: ${res.status} ${res.text}`);
         return { identifier, id: res.body.id };
+      },
+      async resourceServerCredentials(slug, id) {
+        const res = await t.json(
+          'POST',
+          `/admin/api/tenants/${slug}/resource-servers/${id}/credentials`,
+          undefined,
+          await t.adminToken(),
+        );
+        if (res.status !== 200) throw new Error(`credentials: ${res.status} ${res.text}`);
+        return { clientId: res.body.clientId as string, secret: res.body.clientSecret as string };
       },
       async app(slug, body = {}) {
         const res = await t.json(

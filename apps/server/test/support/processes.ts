@@ -1,69 +1,172 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { basic, form, send, type Reply } from './http';
-import { eventually, freePort } from './harness';
+import { freePort } from './harness';
 
 /**
- * Real server processes for the fault tests: the TypeScript sources run in a child `node` through a
- * small swc require hook (the same transform jest uses), so no build is needed and what runs is what
- * is checked out. A child can be SIGKILLed and restarted on the same database.
+ * Real server processes, for the tests that need more than the in-process harness: several
+ * instances, SIGTERM, SIGKILL and restarts, faults around the database. They run the built server
+ * (`dist/apps/server/main.js`), rebuilt first when the sources are newer, so what runs is what is
+ * checked out and what `npm start` and `scripts/cluster.mjs` run.
  */
 
-const ROOT = resolve(__dirname, '../../../..');
+export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+const ENTRY = join(REPO_ROOT, 'dist', 'apps', 'server', 'main.js');
+// the server and the workspace libraries it loads from their dist/ (build:libs)
+const SOURCES = ['apps/server/src', 'libs/contracts/src', 'libs/guards/src'].map((d) =>
+  join(REPO_ROOT, d),
+);
 
-// the hook: .ts files through swc (CommonJS, legacy decorators with metadata), workspace libraries
-// from their sources; Nest and jose load through Node's own require(esm)
-const HOOK = `
-const Module = require('node:module');
-const { readFileSync } = require('node:fs');
-const { transformSync } = require('@swc/core');
-const root = ${JSON.stringify(ROOT)};
-const alias = {
-  '@tessera/contracts': root + '/libs/contracts/src/index.ts',
-  '@tessera/nest-guards': root + '/libs/guards/src/index.ts',
-};
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  return resolveFilename.call(this, alias[request] ?? request, ...rest);
-};
-require.extensions['.ts'] = (m, filename) => {
-  const { code } = transformSync(readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-      keepClassNames: true,
-    },
-    module: { type: 'commonjs' },
-  });
-  m._compile(code, filename);
-};
-require(root + '/apps/server/src/main.ts');
-`;
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function isBuildFresh(): boolean {
+  try {
+    return statSync(ENTRY).mtimeMs >= Math.max(...SOURCES.map(newestMtime));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds the server when dist/ is older than its sources, once at a time across test files (a lock
+ * directory), so parallel suites never run from a half-written dist/.
+ */
+export async function ensureServerBuilt(): Promise<void> {
+  const lock = join(
+    tmpdir(),
+    `tessera-build-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}.lock`,
+  );
+  const until = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > until) throw new Error(`the build lock ${lock} was held for 5 minutes`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (isBuildFresh()) return;
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    execFileSync(npm, ['run', 'build:libs'], { cwd: REPO_ROOT, stdio: 'pipe' });
+    execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'nest'), ['build', 'server'], {
+      cwd: REPO_ROOT,
+      stdio: 'pipe',
+    });
+  } finally {
+    rmdirSync(lock);
+  }
+}
+
+/** A child process whose output (stdout and stderr, as text) is kept for assertions. */
+export class NodeProcess {
+  private out = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly child: ChildProcess) {
+    child.stdout!.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
+    child.stderr!.on('data', (c: Buffer) => (this.out += c.toString('utf8')));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  get output(): string {
+    return this.out;
+  }
+
+  /** The JSON log lines the process wrote (pino), parsed. */
+  logs(): Array<Record<string, any>> {
+    return parseLogs(this.out);
+  }
+
+  get isRunning(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Sends the signal and waits for the exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM') {
+    if (this.isRunning) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+function parseLogs(output: string): Array<Record<string, any>> {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, any>);
+}
+
+/** Only what a process needs: no Jest or test-state variables leak into it. */
+export function spawnNode(args: string[], env: Record<string, string>): NodeProcess {
+  return new NodeProcess(
+    spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TESSERA_ADMIN_EMAIL: 'root@tessera.test',
+        TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+/** Polls `probe` until it returns a value; fails at once, with the output, if the process exits. */
+export async function whenReady<T>(
+  what: string,
+  p: NodeProcess,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (!p.isRunning) throw new Error(`${what}: the process exited:\n${p.output.slice(-3000)}`);
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not ready in 120 s:\n${p.output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The first-start credentials a server printed (once, on an empty database). */
+export function automationCredentials(output: string): { clientId: string; secret: string } {
+  const m = /Automation client:\s+(\S+)\s+secret:\s+(\S+)/.exec(output);
+  if (!m) throw new Error('no first-start credentials in the output: the database was not fresh');
+  return { clientId: m[1], secret: m[2] };
+}
 
 export interface ServerProcessOptions {
   databaseUrl: string;
+  /** On top of the defaults (LOG_LEVEL warn, a pool of 4, NODE_ENV test). */
   env?: Record<string, string>;
   /** Written to a file passed as TESSERA_BOOTSTRAP. */
   bootstrap?: unknown;
 }
 
-export interface Automation {
-  clientId: string;
-  clientSecret: string;
-}
-
-/** One server process; `start`, `kill`, `restart` keep the same port, database and environment. */
+/**
+ * One built server process on a free port; `start` resolves once /readyz answers 200. `kill`,
+ * `restart` and `stop` keep the same port, database and environment.
+ */
 export class ServerProcess {
   readonly url: string;
-  private child?: ChildProcess;
-  private out = '';
-  /** First-start credentials, parsed from the terminal announcement. */
-  automation?: Automation;
+  private current?: NodeProcess;
+  private earlier = '';
 
   private constructor(
     readonly port: number,
@@ -73,6 +176,7 @@ export class ServerProcess {
   }
 
   static async start(o: ServerProcessOptions): Promise<ServerProcess> {
+    await ensureServerBuilt();
     const port = await freePort();
     const env: Record<string, string> = {
       NODE_ENV: 'test',
@@ -81,12 +185,10 @@ export class ServerProcess {
       DATABASE_URL: o.databaseUrl,
       DATABASE_POOL_MAX: '4',
       LOG_LEVEL: 'warn',
-      TESSERA_ADMIN_EMAIL: 'root@tessera.test',
-      TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
       ...o.env,
     };
     if (o.bootstrap !== undefined) {
-      const file = join(mkdtempSync(join(tmpdir(), 'tessera-faults-')), 'bootstrap.json');
+      const file = join(mkdtempSync(join(tmpdir(), 'tessera-server-')), 'bootstrap.json');
       writeFileSync(file, JSON.stringify(o.bootstrap), { mode: 0o600 });
       env.TESSERA_BOOTSTRAP = file;
     }
@@ -96,16 +198,32 @@ export class ServerProcess {
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.current?.child.pid;
   }
 
   get isRunning(): boolean {
-    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+    return !!this.current?.isRunning;
+  }
+
+  /** How the current process ended (pending while it runs). */
+  get exited(): NodeProcess['exited'] {
+    if (!this.current) throw new Error('the server was never started');
+    return this.current.exited;
   }
 
   /** Everything the process wrote to stdout and stderr, across restarts. */
-  output(): string {
-    return this.out;
+  get output(): string {
+    return this.earlier + (this.current?.output ?? '');
+  }
+
+  /** The JSON log lines (pino), across restarts, parsed. */
+  logs(): Array<Record<string, any>> {
+    return parseLogs(this.output);
+  }
+
+  /** First-start credentials, from the terminal announcement of the first start. */
+  get automation(): { clientId: string; secret: string } {
+    return automationCredentials(this.output);
   }
 
   issuer(slug: string): string {
@@ -113,39 +231,22 @@ export class ServerProcess {
   }
 
   private async launch(): Promise<void> {
-    const child = spawn(process.execPath, ['-e', HOOK], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    child.stdout!.on('data', (d: Buffer) => (this.out += d.toString('utf8')));
-    child.stderr!.on('data', (d: Buffer) => (this.out += d.toString('utf8')));
+    if (this.current) this.earlier += this.current.output;
+    const p = spawnNode([ENTRY], this.env);
+    this.current = p;
     try {
-      await eventually(async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return; // reported below
-        const res = await fetch(`${this.url}/readyz`);
-        if (res.status !== 200) throw new Error(`readyz ${res.status}`);
-      }, 90_000);
+      await whenReady('server', p, async () =>
+        (await send(`${this.url}/readyz`)).status === 200 ? true : undefined,
+      );
     } catch (err) {
-      child.kill('SIGKILL');
-      throw new Error(`the server did not become ready: ${String(err)}\n${this.out.slice(-3000)}`, {
-        cause: err,
-      });
+      await p.stop('SIGKILL'); // never leave a half-started server behind
+      throw err;
     }
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}):\n${this.out}`);
-    const m = /Automation client:\s+(\S+)\s+secret:\s+(\S+)/.exec(this.out);
-    if (m && !this.automation) this.automation = { clientId: m[1], clientSecret: m[2] };
   }
 
   /** Sends a signal and waits until the process is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill(signal);
-    await gone;
+    await this.current?.stop(signal);
   }
 
   /** Same port, same database, same environment. */
@@ -156,12 +257,10 @@ export class ServerProcess {
 
   /** A graceful stop (SIGTERM), SIGKILL if it does not end. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await gone;
+    const p = this.current;
+    if (!p?.isRunning) return;
+    const timer = setTimeout(() => p.child.kill('SIGKILL'), 15_000);
+    await p.stop('SIGTERM');
     clearTimeout(timer);
   }
 
@@ -182,12 +281,7 @@ export class ServerProcess {
 
   /** A client_credentials token of the automation client (every admin scope). */
   async adminToken(): Promise<string> {
-    if (!this.automation) throw new Error('no first-start credentials: the database was not fresh');
-    const res = await this.token(
-      'system',
-      { grant_type: 'client_credentials' },
-      { clientId: this.automation.clientId, secret: this.automation.clientSecret },
-    );
+    const res = await this.token('system', { grant_type: 'client_credentials' }, this.automation);
     if (res.status !== 200) throw new Error(`admin token: ${res.status} ${res.text}`);
     return res.body.access_token as string;
   }

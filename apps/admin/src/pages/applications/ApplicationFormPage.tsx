@@ -8,17 +8,20 @@ import { api } from '../../api/client';
 import { applicationQuery, resourceServersQuery, tenantsQuery } from '../../api/queries';
 import type { Application, ResourceServer, Tenant } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormField } from '../../components/FormField';
+import { FormSelect } from '../../components/FormSelect';
 import { humanDuration } from '../../components/format';
 import {
   Button,
   Checkbox,
+  CheckGroup,
   ConfirmDialog,
   ErrorState,
   Field,
+  FormError,
   Loading,
   ModalDialog,
   SecretOnce,
-  Select,
 } from '../../components/ui';
 import {
   applicationFormSchema,
@@ -157,11 +160,7 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         <Link to={`/t/${tenant.slug}/applications`}>Applications</Link> /
       </p>
       <h1 id="app-title">{isNew ? 'New application' : app.name}</h1>
-      {formError ? (
-        <p className="error" role="alert">
-          {formError}
-        </p>
-      ) : null}
+      <FormError id="form-error" message={formError} />
       <form
         className="form"
         noValidate
@@ -171,48 +170,29 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         <fieldset>
           <legend>Application</legend>
           <div className="grid-2">
-            <Controller
-              control={control}
-              name="name"
-              render={({ field, fieldState }) => (
-                <Field label="Name" isRequired {...field} error={fieldState.error?.message} />
-              )}
-            />
-            <Controller
+            <FormField control={control} name="name" label="Name" isRequired />
+            <FormField
               control={control}
               name="clientId"
-              render={({ field, fieldState }) => (
-                <Field
-                  label="Client ID"
-                  {...field}
-                  isReadOnly={!isNew}
-                  description={isNew ? 'Leave empty to generate one.' : 'Cannot be changed.'}
-                  error={fieldState.error?.message}
-                />
-              )}
+              label="Client ID"
+              isReadOnly={!isNew}
+              description={isNew ? 'Leave empty to generate one.' : 'Cannot be changed.'}
             />
-            <Controller
+            <FormSelect
               control={control}
               name="type"
-              render={({ field, fieldState }) => (
-                <Select
-                  id="app-type"
-                  label="Type"
-                  value={field.value}
-                  onChange={field.onChange}
-                  isDisabled={!isNew}
-                  error={fieldState.error?.message}
-                  description={
-                    field.value === 'public'
-                      ? 'Browser and mobile apps: no secret, PKCE, refresh tokens always rotate.'
-                      : 'Server-side apps that can keep a secret.'
-                  }
-                  options={[
-                    { value: 'confidential', label: 'Confidential (has a secret)' },
-                    { value: 'public', label: 'Public (no secret: SPA, mobile)' },
-                  ]}
-                />
-              )}
+              id="app-type"
+              label="Type"
+              isDisabled={!isNew}
+              description={
+                type === 'public'
+                  ? 'Browser and mobile apps: no secret, PKCE, refresh tokens always rotate.'
+                  : 'Server-side apps that can keep a secret.'
+              }
+              options={[
+                { value: 'confidential', label: 'Confidential (has a secret)' },
+                { value: 'public', label: 'Public (no secret: SPA, mobile)' },
+              ]}
             />
           </div>
           <Controller
@@ -255,44 +235,26 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
 
         <fieldset>
           <legend>Redirects and logout</legend>
-          <Controller
+          <FormField
             control={control}
             name="redirectUris"
-            render={({ field, fieldState }) => (
-              <Field
-                label="Redirect URIs"
-                multiline
-                {...field}
-                description="One per line, matched exactly. https, http on loopback, or an app scheme."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="Redirect URIs"
+            multiline
+            description="One per line, matched exactly. https, http on loopback, or an app scheme."
           />
-          <Controller
+          <FormField
             control={control}
             name="postLogoutRedirectUris"
-            render={({ field, fieldState }) => (
-              <Field
-                label="Post-logout redirect URIs"
-                multiline
-                {...field}
-                description="One per line: where RP-initiated logout may send the browser back."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="Post-logout redirect URIs"
+            multiline
+            description="One per line: where RP-initiated logout may send the browser back."
           />
-          <Controller
+          <FormField
             control={control}
             name="backchannelLogoutUri"
-            render={({ field, fieldState }) => (
-              <Field
-                label="Back-channel logout URI"
-                {...field}
-                type="url"
-                description="Tessera POSTs a logout token here when a session ends. Optional."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="Back-channel logout URI"
+            type="url"
+            description="Tessera POSTs a logout token here when a session ends. Optional."
           />
         </fieldset>
 
@@ -372,6 +334,13 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
   );
 }
 
+/** An on/off override that may also follow the tenant (whose setting it names). */
+const onOffOptions = (tenantDefault: boolean) => [
+  { value: 'default' as const, label: `Tenant default (${tenantDefault ? 'on' : 'off'})` },
+  { value: 'on' as const, label: 'On' },
+  { value: 'off' as const, label: 'Off' },
+];
+
 function PolicyFields({ control, tenant }: { control: Control<ApplicationForm>; tenant: Tenant }) {
   const d = tenant.policy;
   return (
@@ -398,74 +367,39 @@ function PolicyFields({ control, tenant }: { control: Control<ApplicationForm>; 
             )}
           />
         ))}
-        <Controller
+        <FormSelect
           control={control}
           name="policy.rotation"
-          render={({ field, fieldState }) => (
-            <Select
-              id="policy-rotation"
-              label="Refresh token rotation"
-              value={field.value}
-              onChange={field.onChange}
-              error={fieldState.error?.message}
-              description="Each refresh returns a new refresh token; the old one becomes a tripwire."
-              options={[
-                { value: 'default', label: `Tenant default (${d.rotation ? 'on' : 'off'})` },
-                { value: 'on', label: 'On' },
-                { value: 'off', label: 'Off' },
-              ]}
-            />
-          )}
+          id="policy-rotation"
+          label="Refresh token rotation"
+          description="Each refresh returns a new refresh token; the old one becomes a tripwire."
+          options={onOffOptions(d.rotation)}
         />
-        <Controller
+        <FormField
           control={control}
           name="policy.reuseGraceSeconds"
-          render={({ field, fieldState }) => (
-            <Field
-              label="Reuse grace (seconds)"
-              {...field}
-              placeholder={String(d.reuseGraceSeconds)}
-              description={`Tenant default: ${d.reuseGraceSeconds} s. A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
-              error={fieldState.error?.message}
-            />
-          )}
+          label="Reuse grace (seconds)"
+          placeholder={String(d.reuseGraceSeconds)}
+          description={`Tenant default: ${d.reuseGraceSeconds} s. A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
         />
-        <Controller
+        <FormSelect
           control={control}
           name="policy.onReuse"
-          render={({ field, fieldState }) => (
-            <Select
-              id="policy-on-reuse"
-              label="When a used refresh token comes back"
-              value={field.value}
-              onChange={field.onChange}
-              error={fieldState.error?.message}
-              options={[
-                { value: 'default', label: `Tenant default (${d.onReuse})` },
-                { value: 'revoke-session', label: 'Sign the whole session out' },
-                { value: 'revoke-family', label: 'Revoke only this sign-in’s tokens' },
-              ]}
-            />
-          )}
+          id="policy-on-reuse"
+          label="When a used refresh token comes back"
+          options={[
+            { value: 'default', label: `Tenant default (${d.onReuse})` },
+            { value: 'revoke-session', label: 'Sign the whole session out' },
+            { value: 'revoke-family', label: 'Revoke only this sign-in’s tokens' },
+          ]}
         />
-        <Controller
+        <FormSelect
           control={control}
           name="policy.sliding"
-          render={({ field, fieldState }) => (
-            <Select
-              id="policy-sliding"
-              label="Sliding sessions"
-              value={field.value}
-              onChange={field.onChange}
-              error={fieldState.error?.message}
-              description="On: each use extends the session's idle expiry."
-              options={[
-                { value: 'default', label: `Tenant default (${d.sliding ? 'on' : 'off'})` },
-                { value: 'on', label: 'On' },
-                { value: 'off', label: 'Off' },
-              ]}
-            />
-          )}
+          id="policy-sliding"
+          label="Sliding sessions"
+          description="On: each use extends the session's idle expiry."
+          options={onOffOptions(d.sliding)}
         />
       </div>
     </fieldset>
@@ -526,54 +460,35 @@ function GrantFields({
                 </Checkbox>
                 {g.isEnabled ? (
                   <div className="grant-detail">
-                    {rs.scopes.length ? (
-                      <div role="group" aria-label={`Scopes of ${rs.name}`} className="checks">
-                        <span className="label">Scopes</span>
-                        {rs.scopes.map((s) => (
-                          <Checkbox
-                            key={s.name}
-                            isSelected={g.scopes.includes(s.name)}
-                            onChange={(on) => set({ scopes: toggle(g.scopes, s.name, on) })}
-                          >
-                            {s.name}
-                          </Checkbox>
-                        ))}
-                      </div>
-                    ) : null}
-                    {rs.permissionGroups.length ? (
-                      <div
-                        role="group"
-                        aria-label={`Permission groups of ${rs.name}`}
-                        className="checks"
-                      >
-                        <span className="label">Permission groups</span>
-                        {rs.permissionGroups.map((pg) => (
-                          <Checkbox
-                            key={pg.name}
-                            isSelected={g.permissionGroups.includes(pg.name)}
-                            onChange={(on) =>
-                              set({ permissionGroups: toggle(g.permissionGroups, pg.name, on) })
-                            }
-                          >
-                            {pg.name}
-                          </Checkbox>
-                        ))}
-                      </div>
-                    ) : null}
-                    <div role="group" aria-label={`Flows for ${rs.name}`} className="checks">
-                      <span className="label">Flows</span>
-                      {GRANT_FLOWS.map((f) => (
-                        <Checkbox
-                          key={f}
-                          isSelected={g.flows.includes(f)}
-                          onChange={(on) =>
-                            set({ flows: toggle(g.flows, f, on) as typeof g.flows })
-                          }
-                        >
-                          {f === 'user' ? 'Signed-in users' : 'Client credentials'}
-                        </Checkbox>
-                      ))}
-                    </div>
+                    <CheckGroup
+                      label="Scopes"
+                      name={`Scopes of ${rs.name}`}
+                      options={rs.scopes.map((s) => ({ value: s.name, label: s.name }))}
+                      selected={g.scopes}
+                      onToggle={(v, on) => set({ scopes: toggle(g.scopes, v, on) })}
+                    />
+                    <CheckGroup
+                      label="Permission groups"
+                      name={`Permission groups of ${rs.name}`}
+                      options={rs.permissionGroups.map((pg) => ({
+                        value: pg.name,
+                        label: pg.name,
+                      }))}
+                      selected={g.permissionGroups}
+                      onToggle={(v, on) =>
+                        set({ permissionGroups: toggle(g.permissionGroups, v, on) })
+                      }
+                    />
+                    <CheckGroup
+                      label="Flows"
+                      name={`Flows for ${rs.name}`}
+                      options={GRANT_FLOWS.map((f) => ({
+                        value: f,
+                        label: f === 'user' ? 'Signed-in users' : 'Client credentials',
+                      }))}
+                      selected={g.flows}
+                      onToggle={(v, on) => set({ flows: toggle(g.flows, v, on) as typeof g.flows })}
+                    />
                     {fieldState.error ? (
                       <span className="field-error" role="alert">
                         {fieldState.error.message ??

@@ -14,7 +14,8 @@ import { api } from '../../api/client';
 import { applicationsQuery, resourceServerQuery } from '../../api/queries';
 import type { ResourceServer } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
-import { Button, Checkbox, ErrorState, Field, Loading } from '../../components/ui';
+import { FormField } from '../../components/FormField';
+import { Button, Checkbox, ErrorState, FormError, Loading } from '../../components/ui';
 
 const lines = (v: string) =>
   v
@@ -152,11 +153,7 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
       {server?.isSystem ? (
         <p className="hint">This is Tessera&apos;s own admin API; its scopes come with Tessera.</p>
       ) : null}
-      {formError ? (
-        <p className="error" role="alert">
-          {formError}
-        </p>
-      ) : null}
+      <FormError message={formError} />
       <form
         className="form"
         noValidate
@@ -165,52 +162,28 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
         <fieldset>
           <legend>Resource server</legend>
           <div className="grid-2">
-            <Controller
+            <FormField
               control={control}
               name="identifier"
-              render={({ field, fieldState }) => (
-                <Field
-                  label="Identifier"
-                  isRequired
-                  {...field}
-                  isReadOnly={!!server}
-                  placeholder="https://api.example.com"
-                  description="An absolute URI: the tokens' audience (aud). Cannot be changed later."
-                  error={fieldState.error?.message}
-                />
-              )}
+              label="Identifier"
+              isRequired
+              isReadOnly={!!server}
+              placeholder="https://api.example.com"
+              description="An absolute URI: the tokens' audience (aud). Cannot be changed later."
             />
-            <Controller
-              control={control}
-              name="name"
-              render={({ field, fieldState }) => (
-                <Field label="Name" isRequired {...field} error={fieldState.error?.message} />
-              )}
-            />
-            <Controller
+            <FormField control={control} name="name" label="Name" isRequired />
+            <FormField
               control={control}
               name="baseUrls"
-              render={({ field, fieldState }) => (
-                <Field
-                  label="API base URLs"
-                  multiline
-                  {...field}
-                  description="One per line: where this API answers (e.g. one per environment or region)."
-                  error={fieldState.error?.message}
-                />
-              )}
+              label="API base URLs"
+              multiline
+              description="One per line: where this API answers (e.g. one per environment or region)."
             />
-            <Controller
+            <FormField
               control={control}
               name="accessTokenTtl"
-              render={({ field, fieldState }) => (
-                <Field
-                  label="Access token lifetime for this API"
-                  {...field}
-                  description="Optional, e.g. 5m: overrides the applications' lifetime for tokens of this audience."
-                  error={fieldState.error?.message}
-                />
-              )}
+              label="Access token lifetime for this API"
+              description="Optional, e.g. 5m: overrides the applications' lifetime for tokens of this audience."
             />
           </div>
           <Controller
@@ -229,28 +202,16 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
           {scopes.fields.length === 0 ? <p className="hint">No scopes yet.</p> : null}
           {scopes.fields.map((s, i) => (
             <div key={s.id} className="row-fields" role="group" aria-label={`Scope ${i + 1}`}>
-              <Controller
+              <FormField
                 control={control}
                 name={`scopes.${i}.name`}
-                render={({ field, fieldState }) => (
-                  <Field
-                    label={`Scope ${i + 1} name`}
-                    {...field}
-                    placeholder="orders:read"
-                    error={fieldState.error?.message}
-                  />
-                )}
+                label={`Scope ${i + 1} name`}
+                placeholder="orders:read"
               />
-              <Controller
+              <FormField
                 control={control}
                 name={`scopes.${i}.description`}
-                render={({ field, fieldState }) => (
-                  <Field
-                    label={`Scope ${i + 1} description`}
-                    {...field}
-                    error={fieldState.error?.message}
-                  />
-                )}
+                label={`Scope ${i + 1} description`}
               />
               <Button onPress={() => scopes.remove(i)} aria-label={`Remove scope ${i + 1}`}>
                 Remove
@@ -272,16 +233,10 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
               role="group"
               aria-label={`Permission group ${i + 1}`}
             >
-              <Controller
+              <FormField
                 control={control}
                 name={`permissionGroups.${i}.name`}
-                render={({ field, fieldState }) => (
-                  <Field
-                    label={`Group ${i + 1} name`}
-                    {...field}
-                    error={fieldState.error?.message}
-                  />
-                )}
+                label={`Group ${i + 1} name`}
               />
               <Controller
                 control={control}

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Controller, useForm } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -14,14 +14,15 @@ import {
 } from '../../api/queries';
 import type { ResourceServer, User, UserPermission } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormField } from '../../components/FormField';
 import { dateTime } from '../../components/format';
 import {
   Button,
-  Checkbox,
+  CheckGroup,
   ConfirmDialog,
   Empty,
   ErrorState,
-  Field,
+  FormError,
   Loading,
   ModalDialog,
 } from '../../components/ui';
@@ -204,25 +205,15 @@ function ResetPasswordDialog(p: {
           noValidate
           onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
         >
-          {formError ? (
-            <p className="error" role="alert">
-              {formError}
-            </p>
-          ) : null}
-          <Controller
+          <FormError message={formError} />
+          <FormField
             control={control}
             name="password"
-            render={({ field, fieldState }) => (
-              <Field
-                label="New password"
-                type="password"
-                autoComplete="new-password"
-                isRequired
-                {...field}
-                description="At least 8 characters. Their sessions stay; sign them out too if the old one leaked."
-                error={fieldState.error?.message}
-              />
-            )}
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            isRequired
+            description="At least 8 characters. Their sessions stay; sign them out too if the old one leaked."
           />
           <div className="actions">
             <Button slot="close">Cancel</Button>
@@ -305,34 +296,23 @@ function PermissionsEditor(p: {
       {servers.map((rs) => (
         <div key={rs.id} className="grant" role="group" aria-label={`Permissions on ${rs.name}`}>
           <strong>{rs.name}</strong> <code>{rs.identifier}</code>
-          {rs.permissionGroups.length ? (
-            <div className="checks" role="group" aria-label={`Permission groups on ${rs.name}`}>
-              <span className="label">Permission groups</span>
-              {rs.permissionGroups.map((g) => (
-                <Checkbox
-                  key={g.name}
-                  isSelected={draft[rs.identifier].groups.includes(g.name)}
-                  onChange={(on) => toggle(rs.identifier, 'groups', g.name, on)}
-                >
-                  {g.name} ({g.scopes.join(', ')})
-                </Checkbox>
-              ))}
-            </div>
-          ) : null}
-          {rs.scopes.length ? (
-            <div className="checks" role="group" aria-label={`Single scopes on ${rs.name}`}>
-              <span className="label">Single scopes</span>
-              {rs.scopes.map((s) => (
-                <Checkbox
-                  key={s.name}
-                  isSelected={draft[rs.identifier].scopes.includes(s.name)}
-                  onChange={(on) => toggle(rs.identifier, 'scopes', s.name, on)}
-                >
-                  {s.name}
-                </Checkbox>
-              ))}
-            </div>
-          ) : null}
+          <CheckGroup
+            label="Permission groups"
+            name={`Permission groups on ${rs.name}`}
+            options={rs.permissionGroups.map((g) => ({
+              value: g.name,
+              label: `${g.name} (${g.scopes.join(', ')})`,
+            }))}
+            selected={draft[rs.identifier].groups}
+            onToggle={(v, on) => toggle(rs.identifier, 'groups', v, on)}
+          />
+          <CheckGroup
+            label="Single scopes"
+            name={`Single scopes on ${rs.name}`}
+            options={rs.scopes.map((s) => ({ value: s.name, label: s.name }))}
+            selected={draft[rs.identifier].scopes}
+            onToggle={(v, on) => toggle(rs.identifier, 'scopes', v, on)}
+          />
         </div>
       ))}
       {servers.length ? (

@@ -10,8 +10,17 @@ import { usersQuery } from '../../api/queries';
 import type { User } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormField } from '../../components/FormField';
 import { dateTime } from '../../components/format';
-import { Button, Checkbox, ErrorState, Field, Loading, ModalDialog } from '../../components/ui';
+import {
+  Button,
+  Checkbox,
+  ErrorState,
+  Field,
+  FormError,
+  Loading,
+  ModalDialog,
+} from '../../components/ui';
 
 const columns = (tenant: string): ColumnSpec<User>[] => [
   {
@@ -125,39 +134,23 @@ function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: b
         noValidate
         onSubmit={(e) => void handleSubmit((f) => create.mutate(f))(e)}
       >
-        {formError ? (
-          <p className="error" role="alert">
-            {formError}
-          </p>
-        ) : null}
-        <Controller
+        <FormError message={formError} />
+        <FormField
           control={control}
           name="email"
-          render={({ field, fieldState }) => (
-            <Field
-              label="Email"
-              type="email"
-              isRequired
-              autoComplete="off"
-              {...field}
-              error={fieldState.error?.message}
-            />
-          )}
+          label="Email"
+          type="email"
+          isRequired
+          autoComplete="off"
         />
-        <Controller
+        <FormField
           control={control}
           name="password"
-          render={({ field, fieldState }) => (
-            <Field
-              label="Initial password"
-              type="password"
-              isRequired
-              autoComplete="new-password"
-              {...field}
-              description="At least 8 characters. Tell the user through another channel."
-              error={fieldState.error?.message}
-            />
-          )}
+          label="Initial password"
+          type="password"
+          isRequired
+          autoComplete="new-password"
+          description="At least 8 characters. Tell the user through another channel."
         />
         <Controller
           control={control}
