@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { KeyView } from '@tessera/contracts';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -39,16 +40,7 @@ export interface Jwk extends Record<string, string> {
   use: string;
 }
 
-export interface KeyView {
-  kid: string;
-  alg: string;
-  state: string;
-  createdAt: string;
-  activatedAt: string | null;
-  retiredAt: string | null;
-  publishUntil: string | null;
-  isPublished: boolean;
-}
+export type { KeyView };
 
 @Injectable()
 export class KeysService {

@@ -5,6 +5,7 @@ import {
   durationToSeconds,
   type ApplicationGrantInput,
   type GrantFlow,
+  type GrantView,
   type ResourceServerInput,
   type UserPermissionInput,
 } from '@tessera/contracts';
@@ -20,12 +21,7 @@ export interface GrantedResource {
   scopes: Set<string>;
 }
 
-export interface GrantView {
-  resourceServer: string;
-  scopes: string[];
-  permissionGroups: string[];
-  flows: string[];
-}
+export type { GrantView };
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

@@ -1,39 +1,8 @@
+import type { SessionView } from '@tessera/contracts';
 import type { SessionRow } from './sessions.repository';
 
-export interface SessionView {
-  id: string;
-  userId: string;
-  applications: Array<{ clientId: string; firstSeenAt: string; lastSeenAt: string }>;
-  ip: string | null;
-  userAgent: string | null;
-  createdAt: string;
-  lastSeenAt: string;
-  authTime: string;
-  idleExpiresAt: string;
-  absoluteExpiresAt: string;
-}
-
-export interface SessionDetailView extends SessionView {
-  revokedAt: string | null;
-  revocationReason: string | null;
-  families: Array<{
-    id: string;
-    clientId: string;
-    createdAt: string;
-    absoluteExpiresAt: string;
-    revokedAt: string | null;
-    revocationReason: string | null;
-    scopes: string[];
-    resources: Array<{ identifier: string; scopes: string[] }>;
-    tokens: Array<{
-      generation: number;
-      issuedAt: string;
-      usedAt: string | null;
-      idleExpiresAt: string;
-      graceReplays: number;
-    }>;
-  }>;
-}
+// the shapes the admin API and the console share
+export type { SessionDetailView, SessionView } from '@tessera/contracts';
 
 export function sessionView(
   s: SessionRow,
