@@ -76,6 +76,10 @@ const SESSION_COLUMNS = `s.id, s.tenant_id AS "tenantId", s.user_id AS "userId",
   s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt",
   s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"`;
 
+/** A touched session's idle expiry: slid by `slideBy` seconds when set, never past the absolute one. */
+const slidIdleExpiry = (slideBy: string, s = '') =>
+  `CASE WHEN ${slideBy}::int IS NULL THEN ${s}idle_expires_at ELSE LEAST(now() + ${slideBy}::int ${SECONDS}, ${s}absolute_expires_at) END`;
+
 const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
 
 @Injectable()
@@ -133,9 +137,7 @@ export class SessionsRepository {
   /** Last seen now; with sliding, the idle expiry moves forward, never past the absolute one. */
   async touchSession(em: EntityManager, sessionId: string, slideBy: number | null): Promise<void> {
     await em.query(
-      `UPDATE sessions SET last_seen_at = now(),
-         idle_expires_at = CASE WHEN $2::int IS NULL THEN idle_expires_at ELSE LEAST(now() + $2::int ${SECONDS}, absolute_expires_at) END
-       WHERE id = $1`,
+      `UPDATE sessions SET last_seen_at = now(), idle_expires_at = ${slidIdleExpiry('$2')} WHERE id = $1`,
       [sessionId, slideBy],
     );
   }
@@ -326,8 +328,7 @@ export class SessionsRepository {
          SELECT $4, $2, f.id, $5, f.generation + 1, f.token_id, LEAST(now() + $6::int ${SECONDS}, f.absolute_expires_at) FROM f
          RETURNING id
        ), touched AS (
-         UPDATE sessions s SET last_seen_at = now(),
-           idle_expires_at = CASE WHEN $7::int IS NULL THEN s.idle_expires_at ELSE LEAST(now() + $7::int ${SECONDS}, s.absolute_expires_at) END
+         UPDATE sessions s SET last_seen_at = now(), idle_expires_at = ${slidIdleExpiry('$7', 's.')}
          FROM f WHERE s.id = f.session_id RETURNING s.auth_time
        ), surface AS (
          INSERT INTO session_surfaces (session_id, application_id, tenant_id) SELECT f.session_id, $3, $2 FROM f
