@@ -44,10 +44,14 @@ export class RevocationRepository {
     },
   ): Promise<void> {
     await em.query(`SELECT pg_advisory_xact_lock(hashtext('revocations:' || $1))`, [e.tenantId]);
-    // without an explicit expiry: when the longest-lived access token of the tenant issued now would die
+    // The cut is the database's clock_timestamp(), read after the revoked rows' locks were taken: a
+    // rotation that got past the family's lock first has committed, and its token's iat (its
+    // transaction's now()) lies before the cut. now() would be the revoking transaction's start,
+    // possibly before such a rotation. Without an explicit expiry: when the longest-lived access
+    // token of the tenant issued now would die.
     await em.query(
       `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, reason, not_before, expires_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN now() END,
+       SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN clock_timestamp() END,
               COALESCE($9::timestamptz, now() + (GREATEST(t.access_token_ttl,
                 (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
                 (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)) + 120) * interval '1 second')

@@ -39,6 +39,12 @@ export interface GrantedFamily {
   scopes: string[];
   resources: FamilyResource[];
   authTime: Date;
+  /**
+   * When the grant was decided, by the database's clock (epoch seconds): the access token's `iat`.
+   * A revocation's cut is taken by the same clock after the family's lock, so a token minted before
+   * the cut is always older than it, whatever the minting instance's clock says (FT-11).
+   */
+  issuedAt: number;
   nonce?: string | null;
   refreshToken?: string;
   /** The user's permission on the resource, when the grant already read it (null: none). */
@@ -187,6 +193,7 @@ export class GrantsService {
           scopes: code.scopes,
           resources: code.resources,
           authTime: code.authTime,
+          issuedAt: Math.floor(code.dbNow),
           nonce: code.nonce,
         },
       } as const;
@@ -232,7 +239,11 @@ export class GrantsService {
         const selection = p.select(rotated);
         // unreachable by the conditions of rotate(); never hand out a token of a refused request
         if (selection instanceof OAuthError) throw selection;
-        return { family: { ...rotated, refreshToken: successor }, selection };
+        const { dbNow, ...granted } = rotated;
+        return {
+          family: { ...granted, issuedAt: Math.floor(dbNow), refreshToken: successor },
+          selection,
+        };
       }
     }
     const outcome = await this.dataSource.transaction(async (em) => {
@@ -254,6 +265,7 @@ export class GrantsService {
         scopes: t.scopes,
         resources: t.resources,
         authTime: t.authTime,
+        issuedAt: Math.floor(t.dbNow),
         refreshToken,
       });
 

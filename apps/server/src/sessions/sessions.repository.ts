@@ -23,6 +23,8 @@ export interface LockedRefreshToken {
   familyAbsoluteExpiresAt: Date;
   isSessionAlive: boolean;
   authTime: Date;
+  /** The database's now() in epoch seconds: the issue time of what this refresh mints. */
+  dbNow: number;
 }
 
 export interface RotatedFamily {
@@ -34,6 +36,8 @@ export interface RotatedFamily {
   authTime: Date;
   /** The user's permission on the family's resource server, read in the same statement (null: none). */
   permission: HeldPermission | null;
+  /** The database's now() in epoch seconds, read in the same statement. */
+  dbNow: number;
 }
 
 export interface HeldPermission {
@@ -55,6 +59,8 @@ export interface LockedCode {
   isExpired: boolean;
   isUsed: boolean;
   familyId: string | null;
+  /** The database's now() in epoch seconds: the issue time of what this redemption mints. */
+  dbNow: number;
 }
 
 export interface SessionRow {
@@ -202,7 +208,8 @@ export class SessionsRepository {
     const rows = await em.query(
       `SELECT id, application_id AS "applicationId", session_id AS "sessionId", user_id AS "userId", redirect_uri AS "redirectUri",
               scopes, resources, nonce, code_challenge AS "codeChallenge", auth_time AS "authTime",
-              expires_at <= now() AS "isExpired", used_at IS NOT NULL AS "isUsed", family_id AS "familyId"
+              expires_at <= now() AS "isExpired", used_at IS NOT NULL AS "isUsed", family_id AS "familyId",
+              extract(epoch FROM now())::float8 AS "dbNow"
        FROM authorization_codes WHERE code_hash = $1 AND tenant_id = $2 FOR UPDATE`,
       [codeHash, tenantId],
     );
@@ -279,7 +286,8 @@ export class SessionsRepository {
               extract(epoch FROM now() - rt.used_at)::float8 AS "secondsSinceUse", rt.idle_expires_at > now() AS "isTokenAlive",
               f.application_id AS "applicationId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
               (f.revoked_at IS NULL AND f.absolute_expires_at > now()) AS "isFamilyAlive", f.absolute_expires_at AS "familyAbsoluteExpiresAt",
-              (${ALIVE} AND NOT u.is_disabled) AS "isSessionAlive", s.auth_time AS "authTime"
+              (${ALIVE} AND NOT u.is_disabled) AS "isSessionAlive", s.auth_time AS "authTime",
+              extract(epoch FROM now())::float8 AS "dbNow"
        FROM refresh_tokens rt
        JOIN refresh_token_families f ON f.id = rt.family_id
        JOIN sessions s ON s.id = f.session_id
@@ -336,6 +344,7 @@ export class SessionsRepository {
        )
        SELECT f.id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
               t.auth_time AS "authTime", (SELECT count(*) FROM successor)::int AS "issued",
+              extract(epoch FROM now())::float8 AS "dbNow",
               CASE WHEN up.user_id IS NULL THEN NULL
                    ELSE jsonb_build_object('scopes', up.scopes, 'permissionGroups', up.permission_groups) END AS "permission"
        FROM f CROSS JOIN touched t

@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   scopes: string[];
   ttlSeconds: number;
   sid?: string;
+  /** `iat` from the database's clock (session tokens: see GrantedFamily.issuedAt); else this instance's. */
+  issuedAt?: number;
 }
 
 export interface MintedAccessToken {
@@ -30,7 +32,7 @@ export class AccessTokens {
   ) {}
 
   async mint(tenant: Tenant, c: AccessTokenClaims): Promise<MintedAccessToken> {
-    const iat = this.clock.epochSeconds();
+    const iat = c.issuedAt ?? this.clock.epochSeconds();
     const exp = iat + c.ttlSeconds;
     const jti = randomUUID();
     const payload: Record<string, unknown> = {

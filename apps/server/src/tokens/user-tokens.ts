@@ -118,6 +118,7 @@ export class UserTokens {
       scopes,
       ttlSeconds: ttl,
       sid: family.sessionId,
+      issuedAt: family.issuedAt,
     });
     const response: TokenResponse = {
       access_token: at.token,

@@ -94,6 +94,29 @@ describeOnServer('FT-11 clock skew between server instances', () => {
     }
   });
 
+  it('a family revoked at one instance ends the access tokens the instance 30 s ahead minted for it', async () => {
+    const s = await signIn(skewed.ahead, SLUG, {
+      app: APP,
+      redirectUri: CALLBACK,
+      email: 'user0@faults.test',
+      password: 'a long enough test password',
+      scope: 'openid orders:read',
+    });
+    const r = await refresh(skewed.ahead, s.refresh_token);
+    expect(r.status).toBe(200);
+    const minted = [s.access_token, r.body.access_token as string];
+    for (const at of minted) {
+      // a session's token is dated by the database's clock, not the minting instance's
+      expect(Math.abs(claims(at).iat - Math.floor(Date.now() / 1000))).toBeLessThanOrEqual(5);
+      expect((await introspect(a, at)).body.active).toBe(true);
+    }
+    // RFC 7009 §2.1: revoking the refresh token revokes its family and the family's access tokens
+    expect((await revoke(a, r.body.refresh_token)).status).toBe(200);
+    for (const at of minted)
+      for (const instance of [a, skewed.ahead, skewed.behind])
+        expect((await introspect(instance, at)).body).toEqual({ active: false });
+  });
+
   it('an access token revoked at a skewed instance is inactive at the others', async () => {
     const minted = (await clientCredentials(skewed.ahead)).body.access_token as string;
     const revoked = await revoke(skewed.behind, minted);
