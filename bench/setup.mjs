@@ -221,6 +221,12 @@ export async function signIn(server, email, scope = 'orders:read', timings = {})
   });
   const page = await fetch(`${server.issuer()}/authorize?${q}`);
   const html = await page.text();
+  const refused = (step, r) =>
+    Object.assign(new Error(`sign-in ${step}: ${r.status}`), {
+      status: r.status,
+      retryAfter: r.headers.get('retry-after'),
+    });
+  if (page.status !== 200) throw refused('page', page);
   const cookie = page.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])
@@ -240,10 +246,7 @@ export async function signIn(server, email, scope = 'orders:read', timings = {})
   timings.form = performance.now() - posted;
   if (post.status !== 303) {
     await post.arrayBuffer();
-    throw Object.assign(new Error(`sign-in form: ${post.status}`), {
-      status: post.status,
-      retryAfter: post.headers.get('retry-after'),
-    });
+    throw refused('form', post);
   }
   const code = new URL(post.headers.get('location')).searchParams.get('code');
   const res = await http(`${server.issuer()}/token`, {
@@ -259,7 +262,11 @@ export async function signIn(server, email, scope = 'orders:read', timings = {})
       code_verifier: verifier,
     }).toString(),
   });
-  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${res.text}`);
+  if (res.status !== 200)
+    throw Object.assign(new Error(`sign-in failed: ${res.status} ${res.text}`), {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+    });
   return res.body;
 }
 

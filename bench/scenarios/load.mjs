@@ -349,6 +349,7 @@ function operations(w, rec, issued, tally) {
   const admin = () => ({ authorization: `Bearer ${w.admin}` });
   let readN = 0;
   let refreshN = 0;
+  let probeDue = false; // the next family rotated twice already is probed
   let revokeN = 0;
   let cursor = null;
 
@@ -366,7 +367,9 @@ function operations(w, rec, issued, tally) {
   const refresh = async (at) => {
     const f = idle.shift();
     if (!f) return rec.add('refresh', { status: 'no-idle-family' }, at);
-    if (++refreshN % REUSE_PROBE_EVERY === 0 && f.prev2) {
+    if (++refreshN % REUSE_PROBE_EVERY === 0) probeDue = true;
+    if (probeDue && f.prev2) {
+      probeDue = false;
       // the token two rotations back: its successor was used, so this is reuse, whatever the grace
       const r = await tokenCall({ grant_type: 'refresh_token', refresh_token: f.prev2 });
       rec.add('refresh-reuse', r, at);
@@ -380,7 +383,8 @@ function operations(w, rec, issued, tally) {
       } else if (r.status === 200) {
         tally.violations.push('a refresh token two rotations back was honoured');
         tally.refreshed++;
-      } else tally.uncertain++;
+      } else if (typeof r.status !== 'number') tally.reuseUnanswered++; // may have been caught
+
       return; // the family is dead (or unknown): never used again
     }
     const r = await tokenCall({ grant_type: 'refresh_token', refresh_token: f.rt });
@@ -737,10 +741,12 @@ async function checkAfter(checks, w, tally) {
   }
   checks.invariant(
     'audit reuse events = reuse detections',
-    rot.reuseAudited === tally.reuseDetected &&
-      metricReuse === tally.reuseDetected &&
+    // a probe left unanswered (timeout) may have been caught: it may count, never more than that
+    rot.reuseAudited >= tally.reuseDetected &&
+      rot.reuseAudited <= tally.reuseDetected + tally.reuseUnanswered &&
+      metricReuse === rot.reuseAudited &&
       tally.reuseDetected > 0,
-    `${rot.reuseAudited} audited, ${metricReuse} counted at /metrics, ${tally.reuseDetected} detections seen by the driver`,
+    `${rot.reuseAudited} audited, ${metricReuse} counted at /metrics, ${tally.reuseDetected} detections seen by the driver (${tally.reuseUnanswered} probes unanswered)`,
   );
   const t0 = performance.now();
   let outbox;
@@ -786,6 +792,7 @@ function newTally() {
     refreshed: 0,
     uncertain: 0,
     reuseDetected: 0,
+    reuseUnanswered: 0,
     refusedLiveFamily: 0,
     sessionsRevoked: 0,
     slowSignIns: 0,
@@ -971,10 +978,14 @@ async function main() {
       await drive(ops, rec, tally, { rate: o.rate, seconds: o.duration });
       await settle(tally);
       const base = rec.stats({ to: spikeFrom });
-      const bound = Math.max(base.p99 * 1.25, base.p99 + 10);
+      // "back": every 10 s window from then on within a quarter (or 20 ms) of the LD-01 p99
+      const bound = Math.max(base.p99 * 1.25, base.p99 + 20);
       const windows = [];
-      for (let t = spikeTo; t + 5 <= rec.now(); t += 5)
-        windows.push({ from: Math.round(t - spikeTo), p99: rec.stats({ from: t, to: t + 5 }).p99 });
+      for (let t = spikeTo; t + 10 <= rec.now() + 0.5; t += 5)
+        windows.push({
+          from: Math.round(t - spikeTo),
+          p99: rec.stats({ from: t, to: t + 10 }).p99,
+        });
       const back = windows.findIndex((_, k) => windows.slice(k).every((x) => x.p99 <= bound));
       report.results = {
         baseline: summary(rec, { to: spikeFrom }),
@@ -987,7 +998,7 @@ async function main() {
       printSummary(`spike ×10 (${spikeRate}/s)`, report.results.spike);
       printSummary('after', report.results.after);
       console.log(
-        `p99 per 5 s after the spike: ${windows.map((x) => x.p99).join(' ')} ms (bound ${bound.toFixed(0)}); driver dropped ${tally.dropped}`,
+        `p99 of 10 s windows every 5 s after the spike: ${windows.map((x) => x.p99).join(' ')} ms (bound ${bound.toFixed(0)}); driver dropped ${tally.dropped}`,
       );
       checkRun(checks, rec, tally, sampled, { spike: true });
       const alive =
