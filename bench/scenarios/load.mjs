@@ -294,12 +294,17 @@ async function startWorld(o, issued) {
   // (the automation client's secret is not among them: the first start prints it once, by design)
   issued.fixed.push(WEB.secret, CC.secret, 'benchmark password 1', 'benchmark admin password');
   w.admin = await adminToken(a);
+  // admin tokens live minutes: renewed every 30 s, retried every 5 s while the server refuses
+  let renewAt = Date.now() + 30_000;
   const renew = setInterval(async () => {
-    try {
-      w.admin = (await adminToken(a)) ?? w.admin;
-      issued.add(w.admin);
-    } catch {}
-  }, 60_000);
+    if (Date.now() < renewAt) return;
+    renewAt = Date.now() + 5000;
+    const t = await adminToken(a).catch(() => undefined);
+    if (!t) return;
+    w.admin = t;
+    issued.add(t);
+    renewAt = Date.now() + 30_000;
+  }, 5000);
   cleanups.push(() => clearInterval(renew));
   issued.add(w.admin);
   const rs = await resourceServerCredentials(a, w.admin);
