@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: processes, data, load, measurements. Plain ESM, no build step.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -73,8 +73,32 @@ export function cpuMsOf(pid) {
   }
 }
 
-/** Starts a node process and waits for its health URL. */
-export async function startProcess(script, env, healthUrl, label) {
+/** Open file descriptors of a process (/proc/<pid>/fd), or -1 when it cannot be read. */
+export function openFdsOf(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return -1;
+  }
+}
+
+/** Samples of a Prometheus exposition, by `name{labels}` (labels as written), as numbers. */
+export async function scrapeMetrics(url) {
+  const res = await fetch(url);
+  if (res.status !== 200) return {};
+  const out = {};
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*(?:\{[^}]*\})?) (\S+)/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+/**
+ * Starts a node process and waits for its health URL. With `logFile`, everything the process
+ * writes goes there too, whole (the in-memory copy keeps only the start and the last 64 kB).
+ */
+export async function startProcess(script, env, healthUrl, label, { logFile } = {}) {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every measured process
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, script], {
@@ -82,8 +106,11 @@ export async function startProcess(script, env, healthUrl, label) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  const file = logFile ? createWriteStream(logFile) : undefined;
+  child.on('close', () => file?.end()); // after the pipes are drained
   // keep the start-up output and the last 64 kB, not every access-log line of a run
   const keep = (d) => {
+    file?.write(d);
     output += d.toString();
     if (output.length > 256_000) output = output.slice(0, 64_000) + output.slice(-64_000);
   };

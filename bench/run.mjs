@@ -27,10 +27,11 @@ import {
   CC,
   generateData,
   generatePeerData,
-  ORDERS,
   resourceServerCredentials,
   signIn,
+  startOrders,
   startServer,
+  subscribeFeed,
   WEB,
 } from './setup.mjs';
 
@@ -255,23 +256,6 @@ async function introspection(targets, o) {
     }));
 }
 
-async function startOrders(issuer) {
-  const port = await freePort();
-  const orders = await startProcess(
-    ORDERS,
-    {
-      PORT: String(port),
-      TESSERA_ISSUER: issuer,
-      TESSERA_AUDIENCE: 'https://orders.bench.test',
-      TESSERA_CLIENT_ID: WEB.clientId,
-      TESSERA_CLIENT_SECRET: WEB.secret,
-    },
-    `http://127.0.0.1:${port}/healthz`,
-    'example-orders',
-  );
-  return { ...orders, url: `http://127.0.0.1:${port}` };
-}
-
 async function guard(server, tessera, o) {
   const orders = await startOrders(server.issuer());
   const [{ access_token: token }] = await tessera.signIns(1);
@@ -313,28 +297,9 @@ async function revocationLatency(server, tessera, adminOf, databaseUrl) {
   const b = await startServer(databaseUrl, { PUBLIC_URL: server.url });
   const orders = await startOrders(server.issuer());
   const seen = new Map();
-  const ctrl = new AbortController();
-  const stream = await fetch(`${server.issuer()}/revocations`, {
-    headers: { accept: 'text/event-stream', authorization: basic(WEB.clientId, WEB.secret) },
-    signal: ctrl.signal,
-  });
-  void (async () => {
-    const reader = stream.body.getReader();
-    let buf = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += new TextDecoder().decode(value);
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const data = /^data: (.*)$/m.exec(buf.slice(0, i))?.[1];
-          buf = buf.slice(i + 2);
-          if (data) seen.set(JSON.parse(data).sid, performance.now());
-        }
-      }
-    } catch {}
-  })();
+  const feed = await subscribeFeed(`${server.issuer()}/revocations`, (event, at) =>
+    seen.set(event.sid, at),
+  );
   const n = 200;
   const toFeed = [];
   const toGuard = [];
@@ -371,7 +336,7 @@ async function revocationLatency(server, tessera, adminOf, databaseUrl) {
       if (refusedAt) toGuard.push(refusedAt - t0);
     }
   } finally {
-    ctrl.abort();
+    feed.close();
     await orders.stop();
     await b.stop();
   }

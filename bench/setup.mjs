@@ -13,7 +13,11 @@ export const ORDERS = join(ROOT, 'dist/apps/example-orders/main.js');
 export const CB = 'http://127.0.0.1:9/cb';
 const PASSWORD = 'benchmark password 1';
 
-export function bootstrapFile() {
+/**
+ * The bench tenants. `backchannelLogoutUri` (the load cases' receiver) is registered for the web
+ * application of the `bench` tenant, so that ending a session leaves an outbox row to deliver.
+ */
+export function bootstrapFile({ backchannelLogoutUri } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const tenants = ['bench', 'bench-b', 'bench-c'].map((slug) => ({
     slug,
@@ -51,6 +55,7 @@ export function bootstrapFile() {
         clientSecret: 'bench-web-application-secret-0123456789',
         grantTypes: ['authorization_code', 'refresh_token'],
         redirectUris: [CB],
+        ...(backchannelLogoutUri && slug === 'bench' ? { backchannelLogoutUri } : {}),
         grants: [
           {
             resourceServer: 'https://orders.bench.test',
@@ -78,7 +83,12 @@ export function bootstrapFile() {
 export const WEB = { clientId: 'bench-web', secret: 'bench-web-application-secret-0123456789' };
 export const CC = { clientId: 'bench-cc', secret: 'bench-client-credentials-secret-0123456789' };
 
-export async function startServer(databaseUrl, extraEnv = {}) {
+/** `logFile`: the whole log, for a scan afterwards; `backchannelLogoutUri`: see bootstrapFile. */
+export async function startServer(
+  databaseUrl,
+  extraEnv = {},
+  { logFile, backchannelLogoutUri } = {},
+) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess(
@@ -88,7 +98,7 @@ export async function startServer(databaseUrl, extraEnv = {}) {
       PUBLIC_URL: url,
       DATABASE_URL: databaseUrl,
       DATABASE_POOL_MAX: '20',
-      TESSERA_BOOTSTRAP: bootstrapFile(),
+      TESSERA_BOOTSTRAP: bootstrapFile({ backchannelLogoutUri }),
       TESSERA_ADMIN_PASSWORD: 'benchmark admin password',
       // the access log costs a write per request: BENCH_LOG_LEVEL=info measures it
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
@@ -96,6 +106,7 @@ export async function startServer(databaseUrl, extraEnv = {}) {
     },
     `${url}/readyz`,
     'tessera',
+    { logFile },
   );
   return { ...proc, url, port, issuer: (slug = 'bench') => `${url}/t/${slug}` };
 }
@@ -189,8 +200,12 @@ export async function generatePeerData(databaseUrl) {
   }
 }
 
-/** The browser side of a sign-in (form, CSRF cookie), then the code exchange. */
-export async function signIn(server, email, scope = 'orders:read') {
+/**
+ * The browser side of a sign-in (form, CSRF cookie), then the code exchange. `timings.form` gets
+ * the milliseconds of the form post (the password check); a refused form post throws an error with
+ * its `status` and `retryAfter`.
+ */
+export async function signIn(server, email, scope = 'orders:read', timings = {}) {
   const verifier = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64url');
   const challenge = Buffer.from(
     await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)),
@@ -206,6 +221,12 @@ export async function signIn(server, email, scope = 'orders:read') {
   });
   const page = await fetch(`${server.issuer()}/authorize?${q}`);
   const html = await page.text();
+  const refused = (step, r) =>
+    Object.assign(new Error(`sign-in ${step}: ${r.status}`), {
+      status: r.status,
+      retryAfter: r.headers.get('retry-after'),
+    });
+  if (page.status !== 200) throw refused('page', page);
   const cookie = page.headers
     .getSetCookie()
     .map((c) => c.split(';')[0])
@@ -215,12 +236,18 @@ export async function signIn(server, email, scope = 'orders:read') {
     fields.append(m[1], m[2].replace(/&amp;/g, '&'));
   fields.set('email', email);
   fields.set('password', PASSWORD);
+  const posted = performance.now();
   const post = await fetch(`${server.issuer()}/authorize`, {
     method: 'POST',
     redirect: 'manual',
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: fields.toString(),
   });
+  timings.form = performance.now() - posted;
+  if (post.status !== 303) {
+    await post.arrayBuffer();
+    throw refused('form', post);
+  }
   const code = new URL(post.headers.get('location')).searchParams.get('code');
   const res = await http(`${server.issuer()}/token`, {
     method: 'POST',
@@ -235,7 +262,11 @@ export async function signIn(server, email, scope = 'orders:read') {
       code_verifier: verifier,
     }).toString(),
   });
-  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${res.text}`);
+  if (res.status !== 200)
+    throw Object.assign(new Error(`sign-in failed: ${res.status} ${res.text}`), {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+    });
   return res.body;
 }
 
@@ -264,4 +295,54 @@ export async function resourceServerCredentials(server, admin) {
     { method: 'POST', headers: { authorization: `Bearer ${admin}` } },
   );
   return { clientId: res.body.clientId, secret: res.body.clientSecret };
+}
+
+/** apps/example-orders following `issuer`'s revocation feed with the web application's credentials. */
+export async function startOrders(issuer) {
+  const port = await freePort();
+  const orders = await startProcess(
+    ORDERS,
+    {
+      PORT: String(port),
+      TESSERA_ISSUER: issuer,
+      TESSERA_AUDIENCE: 'https://orders.bench.test',
+      TESSERA_CLIENT_ID: WEB.clientId,
+      TESSERA_CLIENT_SECRET: WEB.secret,
+    },
+    `http://127.0.0.1:${port}/healthz`,
+    'example-orders',
+  );
+  return { ...orders, url: `http://127.0.0.1:${port}` };
+}
+
+/**
+ * A subscriber of a revocation feed (SSE) with the web application's credentials: calls
+ * onEvent(data, performance.now()) for every event. `close()` ends it.
+ */
+export async function subscribeFeed(feedUrl, onEvent) {
+  const ctrl = new AbortController();
+  const stream = await fetch(feedUrl, {
+    headers: { accept: 'text/event-stream', authorization: basic(WEB.clientId, WEB.secret) },
+    signal: ctrl.signal,
+  });
+  if (stream.status !== 200) throw new Error(`feed: ${stream.status}`);
+  void (async () => {
+    const reader = stream.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const data = /^data: (.*)$/m.exec(buf.slice(0, i))?.[1];
+          buf = buf.slice(i + 2);
+          if (data) onEvent(JSON.parse(data), performance.now());
+        }
+      }
+    } catch {}
+  })();
+  return { close: () => ctrl.abort() };
 }
