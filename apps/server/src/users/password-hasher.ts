@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 
 export class HasherBusyError extends Error {
@@ -14,12 +15,14 @@ const OPTIONS = {
   timeCost: 2,
   parallelism: 1,
 };
-const MAX_CONCURRENT = 2;
+// half the cores at most: a sign-in burst leaves the other half to token signing and verification
+const MAX_CONCURRENT = Math.max(1, Math.floor(availableParallelism() / 2));
 const MAX_QUEUED = 32;
 
 /**
- * argon2 shares libuv's thread pool with everything else; two at a time per process, a short
- * queue, then HasherBusyError (429 + Retry-After) so a sign-in burst cannot stall the rest.
+ * argon2 shares libuv's thread pool and the cores with everything else: a few at a time per
+ * process, a short queue, then HasherBusyError (429 + Retry-After), so a sign-in burst cannot stall
+ * the rest (SECURITY-TESTS decision 6, LD-03).
  */
 @Injectable()
 export class PasswordHasher {
