@@ -9,7 +9,7 @@ import {
   type TesseraAuthOptions,
 } from '@tessera/nest-guards';
 import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
-import { eventually, freePort, send, type Reply } from '../support/harness';
+import { eventually, freePort, send } from '../support/harness';
 import { PgProxy, ServerProcess } from '../support/processes';
 import { API, APP, bootstrap, clientCredentials, describeOnServer, SLUG } from './fixture';
 
@@ -74,14 +74,13 @@ async function guardedService(name: string, options: TesseraAuthOptions) {
 type Guarded = Awaited<ReturnType<typeof guardedService>>;
 
 /** Refused without reaching the handler: 503 + Retry-After or 401 invalid_token, as configured. */
-async function expectClosed(g: Guarded, token: string, status: 401 | 503): Promise<Reply> {
+async function expectClosed(g: Guarded, token: string, status: 401 | 503): Promise<void> {
   const before = g.state.handled;
   const res = await g.call(token);
   expect({ guard: g.name, status: res.status }).toEqual({ guard: g.name, status });
   expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   if (status === 503) expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
   expect(g.state.handled).toBe(before);
-  return res;
 }
 
 async function expectOpen(g: Guarded, token: string): Promise<void> {
