@@ -18,11 +18,17 @@ export interface TesseraAuthOptions {
   clockToleranceSeconds?: number;
   /** Unknown kid: refetch the JWKS at most once per this many seconds (default 30). */
   jwksCooldownSeconds?: number;
+  /**
+   * Longest time the JWKS is trusted without a successful refetch (default 600). It is refetched
+   * in the background well before; if the issuer stays unreachable beyond this age, every token is
+   * refused with `unavailableStatus` (fail closed) and the health indicator reports the JWKS stale.
+   */
+  jwksCacheMaxAgeSeconds?: number;
   /** Longest time a positive introspection answer is cached (default 30; never beyond the token's exp). */
   introspectionCacheSeconds?: number;
   /** How long an inactive answer is cached (default 5). */
   negativeCacheSeconds?: number;
-  /** Status when the introspection endpoint or a stale feed makes validation impossible (default 503). */
+  /** Status when the introspection endpoint, a stale JWKS or a stale feed makes validation impossible (default 503). */
   unavailableStatus?: 401 | 503;
   /** The feed counts as stale after this long without contact (default 30 s). */
   feedStalenessSeconds?: number;
@@ -61,5 +67,8 @@ export function validateOptions(
     fail('clientId/clientSecret', `are required in mode ${mode}`);
   if (!['jwt', 'introspection', 'jwt+feed'].includes(mode))
     fail('mode', 'must be jwt, introspection or jwt+feed');
+  const age = o.jwksCacheMaxAgeSeconds;
+  if (age !== undefined && !(Number.isFinite(age) && age >= 1))
+    fail('jwksCacheMaxAgeSeconds', 'must be a number of seconds, at least 1');
   return { ...o, mode };
 }

@@ -86,9 +86,11 @@ export class RevocationRepository {
   }
 
   async eventsAfter(tenantId: string, after: string, limit: number): Promise<FeedRow[]> {
+    // ORDER BY the column, not the text alias of the same name: as text, "10" sorts before "9" and
+    // a cursor taken from the last row would skip or repeat events
     return this.dataSource.query(
-      `SELECT id::text AS id, type, sid, jti, sub, client_id AS "clientId", reason, not_before AS "notBefore", expires_at AS "expiresAt", created_at AS "createdAt"
-       FROM revocation_events WHERE tenant_id = $1 AND id > $2::bigint AND expires_at > now() ORDER BY id LIMIT $3`,
+      `SELECT e.id::text AS id, type, sid, jti, sub, client_id AS "clientId", reason, not_before AS "notBefore", expires_at AS "expiresAt", created_at AS "createdAt"
+       FROM revocation_events e WHERE tenant_id = $1 AND e.id > $2::bigint AND expires_at > now() ORDER BY e.id LIMIT $3`,
       [tenantId, after, limit],
     );
   }

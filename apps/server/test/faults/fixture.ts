@@ -31,7 +31,12 @@ export function describeOnServer(name: string, fn: () => void): void {
     );
 }
 
-export function bootstrap(o: { reuseGraceSeconds: number; users: number }) {
+export function bootstrap(o: {
+  reuseGraceSeconds: number;
+  users: number;
+  /** The application's back-channel logout URI (a loopback one needs TESSERA_ALLOW_PRIVATE_URIS). */
+  backchannelLogoutUri?: string;
+}) {
   return {
     tenants: [
       {
@@ -51,6 +56,7 @@ export function bootstrap(o: { reuseGraceSeconds: number; users: number }) {
             name: 'Fault tests',
             type: 'confidential',
             redirectUris: [CALLBACK],
+            ...(o.backchannelLogoutUri ? { backchannelLogoutUri: o.backchannelLogoutUri } : {}),
             grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
             defaultResource: API,
             policy: {

@@ -157,6 +157,8 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** Written to a file passed as TESSERA_BOOTSTRAP. */
   bootstrap?: unknown;
+  /** The port to listen on (default: a free one), e.g. one a proxy in front of it forwards to. */
+  port?: number;
 }
 
 /**
@@ -177,7 +179,7 @@ export class ServerProcess {
 
   static async start(o: ServerProcessOptions): Promise<ServerProcess> {
     await ensureServerBuilt();
-    const port = await freePort();
+    const port = o.port ?? (await freePort());
     const env: Record<string, string> = {
       NODE_ENV: 'test',
       PORT: String(port),
@@ -288,14 +290,22 @@ export class ServerProcess {
 }
 
 /**
- * A TCP proxy in front of PostgreSQL that a test can cut (connections dropped, new ones refused),
- * stall (bytes held back in both directions) and restore.
+ * A TCP proxy in front of PostgreSQL (or any TCP server) that a test can cut (connections dropped,
+ * new ones refused), stall (bytes held back in both directions), slow down (a delay on every
+ * chunk), cut at one transaction's COMMIT, and restore.
  */
 export class PgProxy {
   private server?: Server;
   private readonly pairs = new Set<[Socket, Socket]>();
   private stalled = false;
   private readonly held: Array<() => void> = [];
+  private latencyMs = 0;
+  private commitCut?: {
+    marker: string;
+    commit: 'sent' | 'withheld';
+    armed?: Socket;
+    done: () => void;
+  };
 
   private constructor(
     readonly port: number,
@@ -325,9 +335,28 @@ export class PgProxy {
     return this.pairs.size;
   }
 
-  /** Listens again (after cut) and lets held bytes through (after stall). */
+  /**
+   * Every chunk, in both directions, is held this long before it is passed on (order kept): a
+   * round trip through the proxy costs twice this. 0 (restore) passes chunks on at once again.
+   */
+  delay(ms: number): void {
+    this.latencyMs = ms;
+  }
+
+  /**
+   * Cuts the first connection that sends `marker` (a statement of the transaction under test) at
+   * that transaction's COMMIT: `sent` passes the COMMIT on and then closes the connection (the
+   * database commits, the server never hears so); `withheld` closes it without the COMMIT (the
+   * database rolls back). Resolves once the cut happened.
+   */
+  cutAtCommit(marker: string, commit: 'sent' | 'withheld'): Promise<void> {
+    return new Promise((done) => (this.commitCut = { marker, commit, done }));
+  }
+
+  /** Listens again (after cut) and lets held bytes through (after stall); no delay any more. */
   async restore(): Promise<void> {
     this.stalled = false;
+    this.latencyMs = 0;
     for (const flush of this.held.splice(0)) flush();
     if (this.server) return;
     const server = createServer((client) => this.accept(client));
@@ -362,15 +391,49 @@ export class PgProxy {
     await this.cut();
   }
 
+  /** True when this chunk was the armed transaction's COMMIT and the connection is now cut. */
+  private cutsHere(client: Socket, upstream: Socket, chunk: Buffer): boolean {
+    const c = this.commitCut;
+    if (!c) return false;
+    if (!c.armed && chunk.includes(c.marker)) c.armed = client;
+    // a simple-protocol Query message ('Q', length, text, NUL) whose text is COMMIT
+    if (c.armed !== client || chunk[0] !== 0x51 || !/^COMMIT\b/i.test(chunk.toString('utf8', 5)))
+      return false;
+    this.commitCut = undefined;
+    if (c.commit === 'sent')
+      upstream.end(chunk); // written, then FIN: the database reads it first
+    else upstream.destroy();
+    client.destroy();
+    c.done();
+    return true;
+  }
+
   private accept(client: Socket): void {
     const upstream = connect(this.target.port, this.target.host);
     const pair: [Socket, Socket] = [client, upstream];
     this.pairs.add(pair);
-    const forward = (from: Socket, to: Socket) =>
-      from.on('data', (chunk) => {
+    const forward = (from: Socket, to: Socket) => {
+      // chunks wait their delay one after the other, so a change of delay never reorders them
+      let queue = Promise.resolve();
+      let queued = 0;
+      const pass = (chunk: Buffer) => {
+        if (to.destroyed) return;
         if (!this.stalled) to.write(chunk);
         else this.held.push(() => !to.destroyed && to.write(chunk));
+      };
+      from.on('data', (chunk: Buffer) => {
+        if (from === client && this.cutsHere(client, upstream, chunk)) return;
+        if (this.latencyMs === 0 && queued === 0) return pass(chunk);
+        const due = Date.now() + this.latencyMs;
+        queued++;
+        queue = queue
+          .then(() => new Promise((r) => setTimeout(r, Math.max(0, due - Date.now()))))
+          .then(() => {
+            queued--;
+            pass(chunk);
+          });
       });
+    };
     forward(client, upstream);
     forward(upstream, client);
     const end = () => {

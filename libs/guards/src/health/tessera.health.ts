@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { TesseraVerifier } from '../verifier/tessera-verifier';
 
-/** Terminus indicator: JWKS loaded and fresh, feed connected and not stale (its lag in ms). */
+/** Terminus indicator: JWKS loaded and fresh (its age in ms), feed connected and not stale (its lag in ms). */
 @Injectable()
 export class TesseraHealthIndicator {
   constructor(
@@ -16,14 +16,21 @@ export class TesseraHealthIndicator {
     const data = {
       mode: h.mode,
       jwksFetchedAt: h.jwksFetchedAt,
+      ...(h.mode === 'introspection'
+        ? {}
+        : {
+            jwksStale: h.jwksStale,
+            jwksAgeMs: h.jwksFetchedAt ? Date.now() - h.jwksFetchedAt : null,
+          }),
       ...(h.feed
         ? {
             feedConnected: h.feed.isConnected,
+            feedStale: h.feed.isStale,
             feedLagMs: h.feed.lastContactAt ? Date.now() - h.feed.lastContactAt : null,
             revokedEntries: h.feed.entries,
           }
         : {}),
     };
-    return h.isReady && !h.feed?.isStale ? session.up(data) : session.down(data);
+    return h.isReady && !h.jwksStale && !h.feed?.isStale ? session.up(data) : session.down(data);
   }
 }

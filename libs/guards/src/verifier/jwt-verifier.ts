@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, jwksCache, jwtVerify, type JWTPayload } from 'jose';
 import { TokenRejectedError, VerifierUnavailableError } from '../errors';
 import type { TesseraAuthOptions } from '../options';
 
@@ -10,16 +10,35 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Offline validation of RFC 9068 access tokens against the issuer's JWKS (found by discovery,
- * cached; an unknown kid refetches at most once per cooldown).
+ * cached; an unknown kid refetches at most once per cooldown). The JWKS is refetched in the
+ * background at half its max age; past the max age without a successful fetch, every token is
+ * refused (VerifierUnavailableError) until the issuer answers again.
  */
 export class JwtVerifier {
   private jwks?: ReturnType<typeof createRemoteJWKSet>;
+  // jose records the time of each successful fetch here (`uat`)
+  private readonly jwksState: { uat?: number } = {};
+  private refreshTimer?: NodeJS.Timeout;
+  private lastFailedReloadAt = 0;
   // tokens whose signature and claims were checked once: only their expiry is rechecked (revocation
   // is checked by the caller on every request); bounded, cleared when full
   private readonly verified = new Map<string, JWTPayload>();
-  jwksFetchedAt?: number;
 
   constructor(private readonly o: TesseraAuthOptions) {}
+
+  private get maxAgeMs(): number {
+    return (this.o.jwksCacheMaxAgeSeconds ?? 600) * 1000;
+  }
+
+  /** When the JWKS was last fetched successfully. */
+  get jwksFetchedAt(): number | undefined {
+    return this.jwksState.uat;
+  }
+
+  /** Loaded once, and not refetched successfully for longer than its max age. */
+  get isJwksStale(): boolean {
+    return !!this.jwks && !this.jwks.fresh;
+  }
 
   async init(): Promise<void> {
     if (this.o.keyResolver) return;
@@ -31,13 +50,43 @@ export class JwtVerifier {
     // the metadata must be the issuer's own (RFC 8414 §3.3)
     if (meta.issuer !== this.o.issuer || typeof meta.jwks_uri !== 'string')
       throw new VerifierUnavailableError('ERR_DISCOVERY_ISSUER');
-    this.jwks = createRemoteJWKSet(new URL(meta.jwks_uri), {
+    const jwks = createRemoteJWKSet(new URL(meta.jwks_uri), {
       cooldownDuration: (this.o.jwksCooldownSeconds ?? 30) * 1000,
-      cacheMaxAge: 10 * 60 * 1000,
+      cacheMaxAge: this.maxAgeMs,
       timeoutDuration: 5000,
+      [jwksCache]: this.jwksState as Record<string, never>, // jose fills it in
     });
-    await this.jwks.reload();
-    this.jwksFetchedAt = Date.now();
+    await jwks.reload();
+    this.jwks = jwks;
+    clearInterval(this.refreshTimer); // init runs again when a start-up attempt failed later on
+    // refresh ahead, so the keys stay fresh while the issuer answers and age only while it does not
+    this.refreshTimer = setInterval(
+      () => void jwks.reload().catch(() => undefined),
+      this.maxAgeMs / 2,
+    );
+    this.refreshTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.refreshTimer);
+  }
+
+  /**
+   * Past the max age the keys are refetched before use; if that fails the token is refused for now,
+   * including tokens verified earlier (a key may have been withdrawn meanwhile): fail closed. At
+   * most one attempt a second while the issuer is unreachable; requests in between fail at once.
+   */
+  private async ensureFreshKeys(): Promise<void> {
+    const jwks = this.jwks;
+    if (!jwks || jwks.fresh) return;
+    if (Date.now() - this.lastFailedReloadAt < 1000)
+      throw new VerifierUnavailableError('ERR_JWKS_STALE');
+    try {
+      await jwks.reload();
+    } catch {
+      this.lastFailedReloadAt = Date.now();
+      throw new VerifierUnavailableError('ERR_JWKS_STALE');
+    }
   }
 
   get isReady(): boolean {
@@ -46,6 +95,7 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<JWTPayload> {
     if (!COMPACT_JWS.test(token)) throw new TokenRejectedError('ERR_JWS_INVALID');
+    await this.ensureFreshKeys();
     const tolerance = this.o.clockToleranceSeconds ?? 60;
     const hit = this.verified.get(token);
     if (hit) {
@@ -72,7 +122,6 @@ export class JwtVerifier {
       }
       if (typeof payload.client_id !== 'string' || typeof payload.sub !== 'string')
         throw new TokenRejectedError('ERR_TOKEN_CLAIMS');
-      if (this.jwks && !this.jwks.coolingDown) this.jwksFetchedAt ??= Date.now();
       if (this.verified.size >= 10_000) this.verified.clear();
       this.verified.set(token, payload);
       return payload;

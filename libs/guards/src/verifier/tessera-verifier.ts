@@ -9,6 +9,8 @@ export interface VerifierHealth {
   mode: ValidationMode;
   isReady: boolean;
   jwksFetchedAt: number | null;
+  /** The JWKS is older than its max age: the issuer has been unreachable, tokens are refused. */
+  jwksStale: boolean;
   feed?: { isConnected: boolean; isStale: boolean; lastContactAt: number | null; entries: number };
 }
 
@@ -50,6 +52,7 @@ export class TesseraVerifier {
   }
 
   close(): void {
+    this.jwt.close();
     this.feed?.stop();
   }
 
@@ -60,6 +63,7 @@ export class TesseraVerifier {
         this.o.mode === 'introspection' ||
         (this.jwt.isReady && (!this.feed || this.feed.isConnected)),
       jwksFetchedAt: this.jwt.jwksFetchedAt ?? null,
+      jwksStale: this.jwt.isJwksStale,
       ...(this.feed
         ? {
             feed: {
