@@ -86,6 +86,21 @@ describe('the revocation feed', () => {
     expect(next.body).toEqual({ events: [], cursor: res.body.cursor });
   });
 
+  it('pages events in the order of their ids past 9, 99…, and the cursor is the last of them', async () => {
+    const before = await send(`${t.issuer(w.slug)}/revocations?after=0`, {
+      headers: { authorization: auth },
+    });
+    for (let i = 0; i < 12; i++) await revokeSession((await w.signIn()).sid);
+    const res = await send(`${t.issuer(w.slug)}/revocations?after=${before.body.cursor}`, {
+      headers: { authorization: auth },
+    });
+    const ids = res.body.events.map((e: { id: string }) => BigInt(e.id));
+    expect(ids).toHaveLength(12);
+    // compared as numbers: as text "10" sorts before "9" and a cursor would skip or repeat events
+    expect(ids.every((id: bigint, i: number) => i === 0 || id > ids[i - 1])).toBe(true);
+    expect(BigInt(res.body.cursor)).toBe(ids[ids.length - 1]);
+  });
+
   it('streams events live over SSE and resumes with Last-Event-ID without loss', async () => {
     const first = await w.signIn();
     const stream = await subscribeFeed(`${t.issuer(w.slug)}/revocations`, w.web);
