@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import { HttpException, type INestApplication } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -54,6 +55,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     );
   }
   const bus = new NotifyBus(db.url);
+  const filter = new AllExceptionsFilter(logger);
   let app: NestFastifyApplication | undefined;
   let isDraining = false;
   // answers not yet started, so a shutdown can still mark them Connection: close
@@ -66,6 +68,16 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
         // the shutdown below decides what a request arriving while it drains gets
         return503OnClosing: false,
         routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16384 },
+        // what the router refuses before any hook runs (a malformed percent-encoding in the path):
+        // the same headers and error shapes as every other answer
+        frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+          everyAnswer(req, reply.raw);
+          filter.respond(
+            new HttpException('Bad request target', err.statusCode ?? 400),
+            req,
+            reply,
+          );
+        },
       }),
       {
         logger: new PinoNestLogger(logger),
@@ -83,23 +95,14 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
         inFlight.add(res);
         res.once('close', () => inFlight.delete(res));
       }
-      // on the Node response, so that every answer carries them, errors and the SSE feed included
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('X-Frame-Options', 'DENY');
-      res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
-      res.setHeader('Referrer-Policy', 'no-referrer');
-      // admin answers can carry secrets shown once: never cached anywhere
-      if (req.url.startsWith('/admin/api')) {
-        res.setHeader('Cache-Control', 'no-store');
-        res.setHeader('Pragma', 'no-cache');
-      }
+      everyAnswer(req, res);
       done();
     });
     httpMetrics(fastify, app.get(Metrics));
     useBodyParsers(fastify);
     // the console at /admin, from the same process (deep links get index.html)
     serveConsole(fastify);
-    app.useGlobalFilters(new AllExceptionsFilter(logger));
+    app.useGlobalFilters(filter);
     await app.init();
 
     await app.get(SecretsService).load(db.embedded);
@@ -162,6 +165,20 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     await bus.stop().catch(() => undefined);
     await db.stop().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Headers every answer carries, set on the Node response so the SSE feed and router errors get them. */
+function everyAnswer(req: FastifyRequest, res: ServerResponse): void {
+  res.setHeader('X-Request-Id', req.id);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  // admin answers can carry secrets shown once: never cached anywhere
+  if (req.url.startsWith('/admin/api')) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
   }
 }
 

@@ -15,8 +15,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<HttpRequest>();
-    const res = http.getResponse<HttpResponse>();
+    this.respond(err, http.getRequest<HttpRequest>(), http.getResponse<HttpResponse>());
+  }
+
+  /** Also called for what the router refuses before Nest sees the request (server.ts). */
+  respond(err: unknown, req: Pick<HttpRequest, 'id' | 'url'>, res: HttpResponse): void {
     const reqId = req.id;
     if (res.sent || res.raw.headersSent) {
       this.logger.error({ reqId, err: describe(err) }, 'error after response started');
@@ -95,7 +98,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         {
           reqId,
           status,
-          err: { name: (err as Error)?.name, code: errorCodeOf(err) },
+          err: { name: (err as Error)?.name, errorCode: errorCodeOf(err) },
         },
         'request refused',
       );

@@ -7,19 +7,14 @@ import { pathOf } from './platform';
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * Request ids (taken from X-Request-Id when sane, `request.id` everywhere) and one access-log line
- * per request: method, path without the query string (it may carry codes or tokens), status and
+ * Request ids (taken from X-Request-Id when sane; `request.id`, answered as X-Request-Id by
+ * server.ts) and one access-log line per request: method, path without the query string (it may carry codes or tokens), status and
  * duration. No headers, no bodies.
  */
 export function requestContext(app: FastifyInstance, logger: Logger): void {
   app.setGenReqId((req: IncomingMessage) => {
     const incoming = req.headers['x-request-id'];
     return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-  });
-  app.addHook('onRequest', (req, reply, done) => {
-    // on the Node response, so answers written to it directly (the SSE feed) carry it too
-    reply.raw.setHeader('X-Request-Id', req.id);
-    done();
   });
   app.addHook('onResponse', (req, reply, done) => {
     logger.info(
