@@ -62,7 +62,7 @@ if (kind) {
   const targets = [];
   try {
     const tessera = await startServer(db.url);
-    targets.push({ name: 'tessera (nest+express)', url: `${tessera.url}/healthz`, proc: tessera });
+    targets.push({ name: 'tessera (nest+fastify)', url: `${tessera.url}/healthz`, proc: tessera });
     for (const kind of ['http', 'express', 'koa', 'nest-express', 'nest-fastify']) {
       const port = await freePort();
       const proc = await startProcess(
