@@ -1,7 +1,8 @@
 // node bench/platform.mjs [--duration S] [--connections N]: what the HTTP stack alone costs. One
 // trivial JSON route ({"status":"ok"}) on bare node:http, Express 5, Koa (the peer's stack) and
-// Tessera's own GET /healthz (Nest 12 + Express with its middleware), each a process of its own,
-// measured in turns: requests/s and server CPU per request. (Fastify is not installed here.)
+// a bare Nest 12 app (one controller) on each of its two platform adapters, Express and Fastify, and
+// Tessera's own GET /healthz (with its middleware), each a process of its own, measured in turns:
+// requests/s and server CPU per request.
 import { createServer } from 'node:http';
 import { benchDatabase, freePort, load, startProcess } from './lib.mjs';
 import { startServer } from './setup.mjs';
@@ -28,6 +29,28 @@ if (kind) {
       ctx.body = { status: 'ok' };
     });
     app.listen(port, '127.0.0.1');
+  } else if (kind === 'nest-express' || kind === 'nest-fastify') {
+    // decorators applied by hand: this file is plain JavaScript
+    const { Controller, Get, Header, Module } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    class Health {
+      get() {
+        return { status: 'ok' };
+      }
+    }
+    const get = Object.getOwnPropertyDescriptor(Health.prototype, 'get');
+    Header('cache-control', 'no-store')(Health.prototype, 'get', get);
+    Get()(Health.prototype, 'get', get);
+    Controller('healthz')(Health);
+    class App {}
+    Module({ controllers: [Health] })(App);
+    let adapter;
+    if (kind === 'nest-fastify') {
+      const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+      adapter = new FastifyAdapter();
+    }
+    const app = await NestFactory.create(App, adapter, { logger: false });
+    await app.listen(port, '127.0.0.1');
   }
 } else {
   const argv = process.argv.slice(2);
@@ -39,8 +62,8 @@ if (kind) {
   const targets = [];
   try {
     const tessera = await startServer(db.url);
-    targets.push({ name: 'tessera (nest+express)', url: `${tessera.url}/healthz`, proc: tessera });
-    for (const kind of ['http', 'express', 'koa']) {
+    targets.push({ name: 'tessera (nest+fastify)', url: `${tessera.url}/healthz`, proc: tessera });
+    for (const kind of ['http', 'express', 'koa', 'nest-express', 'nest-fastify']) {
       const port = await freePort();
       const proc = await startProcess(
         import.meta.filename,

@@ -1,18 +1,24 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { json, text } from 'express';
+import { HttpException, type INestApplication } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { consoleMiddleware, SystemSetup, type FirstStart } from './admin';
+import { serveConsole, SystemSetup, type FirstStart } from './admin';
 import { AppModule } from './app.module';
 import { BootstrapService, readBootstrapFile, type BootstrapSummary } from './bootstrap';
 import type { AppConfig } from './config';
 import { NotifyBus, resolveDatabase } from './database';
 import { Readiness } from './health';
-import { AllExceptionsFilter, createLogger, PinoNestLogger, requestContext } from './http';
+import {
+  AllExceptionsFilter,
+  createLogger,
+  PinoNestLogger,
+  requestContext,
+  useBodyParsers,
+} from './http';
 import { httpMetrics, Metrics } from './metrics';
 import { SecretsService } from './secrets';
 
@@ -49,52 +55,54 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     );
   }
   const bus = new NotifyBus(db.url);
-  let app: NestExpressApplication | undefined;
+  const filter = new AllExceptionsFilter(logger);
+  let app: NestFastifyApplication | undefined;
   let isDraining = false;
   // answers not yet started, so a shutdown can still mark them Connection: close
   const inFlight = new Set<ServerResponse>();
   try {
-    app = await NestFactory.create<NestExpressApplication>(
+    app = await NestFactory.create<NestFastifyApplication>(
       AppModule.register(config, db.url, db.poolMax, bus),
+      new FastifyAdapter({
+        trustProxy: 'loopback', // the client address behind a local proxy (scripts/cluster.mjs)
+        // the shutdown below decides what a request arriving while it drains gets
+        return503OnClosing: false,
+        routerOptions: { ignoreTrailingSlash: true, maxParamLength: 16384 },
+        // what the router refuses before any hook runs (a malformed percent-encoding in the path):
+        // the same headers and error shapes as every other answer
+        frameworkErrors: (err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+          everyAnswer(req, reply.raw);
+          filter.respond(
+            new HttpException('Bad request target', err.statusCode ?? 400),
+            req,
+            reply,
+          );
+        },
+      }),
       {
         logger: new PinoNestLogger(logger),
-        bodyParser: false,
+        bodyParser: false, // useBodyParsers below
         abortOnError: false, // throw (and let the caller report), never process.exit from inside
       },
     );
-    app.disable('x-powered-by');
-    app.set('trust proxy', 'loopback');
-    app.use(requestContext(logger));
-    app.use((_req: unknown, res: ServerResponse, next: () => void) => {
+    const fastify = app.getHttpAdapter().getInstance();
+    requestContext(fastify, logger);
+    fastify.addHook('onRequest', (req, reply, done) => {
+      const res = reply.raw;
       // shutting down: answer, then let the client reconnect elsewhere
       if (isDraining) res.setHeader('Connection', 'close');
       else {
         inFlight.add(res);
         res.once('close', () => inFlight.delete(res));
       }
-      next();
+      everyAnswer(req, res);
+      done();
     });
-    app.use(httpMetrics(app.get(Metrics)));
-    app.use(
-      (req: { path: string }, res: { setHeader(k: string, v: string): void }, next: () => void) => {
-        res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.setHeader('X-Frame-Options', 'DENY');
-        res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
-        res.setHeader('Referrer-Policy', 'no-referrer');
-        // admin answers can carry secrets shown once: never cached anywhere
-        if (req.path.startsWith('/admin/api')) {
-          res.setHeader('Cache-Control', 'no-store');
-          res.setHeader('Pragma', 'no-cache');
-        }
-        next();
-      },
-    );
-    // the console at /admin, from the same process (before Nest's routes: deep links get index.html)
-    app.use(consoleMiddleware());
-    app.use(json({ limit: '256kb', type: ['application/json', 'application/*+json'] }));
-    // OAuth endpoints parse their own form bodies, to see repeated parameters (RFC 6749 §3.2)
-    app.use(text({ limit: '64kb', type: 'application/x-www-form-urlencoded' }));
-    app.useGlobalFilters(new AllExceptionsFilter(logger));
+    httpMetrics(fastify, app.get(Metrics));
+    useBodyParsers(fastify);
+    // the console at /admin, from the same process (deep links get index.html)
+    serveConsole(fastify);
+    app.useGlobalFilters(filter);
     await app.init();
 
     await app.get(SecretsService).load(db.embedded);
@@ -114,7 +122,8 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
         'TESSERA_ALLOW_PRIVATE_URIS is on: loopback and private back-channel logout URIs are accepted; never in production',
       );
 
-    const server = await app.listen(config.port);
+    await listen(app, config.port);
+    const server = app.getHttpServer();
     server.keepAliveTimeout = 5000;
     const port = (server.address() as AddressInfo).port;
     const readiness = app.get(Readiness);
@@ -156,5 +165,30 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     await bus.stop().catch(() => undefined);
     await db.stop().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Headers every answer carries, set on the Node response so the SSE feed and router errors get them. */
+function everyAnswer(req: FastifyRequest, res: ServerResponse): void {
+  res.setHeader('X-Request-Id', req.id);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  // admin answers can carry secrets shown once: never cached anywhere
+  if (req.url.startsWith('/admin/api')) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Pragma', 'no-cache');
+  }
+}
+
+/** Every address, as Node's own listen(port) does: IPv6 and IPv4 where IPv6 exists, else IPv4. */
+async function listen(app: NestFastifyApplication, port: number): Promise<void> {
+  try {
+    await app.listen(port, '::');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw err;
+    await app.listen(port, '0.0.0.0');
   }
 }

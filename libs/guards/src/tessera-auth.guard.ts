@@ -13,9 +13,14 @@ import type { TesseraAuthOptions } from './options';
 import { TESSERA_OPTIONS } from './tokens';
 import { TesseraVerifier } from './verifier/tessera-verifier';
 
+/** Express's response, or Fastify's reply (whose Node response is `raw`). */
 interface Res {
-  setHeader(name: string, value: string): void;
+  setHeader?(name: string, value: string): void;
+  raw?: { setHeader(name: string, value: string): void };
 }
+
+const setHeader = (res: Res, name: string, value: string) =>
+  res.raw ? res.raw.setHeader(name, value) : res.setHeader!(name, value);
 
 const BEARER_RE = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 
@@ -33,8 +38,8 @@ export class TesseraAuthGuard implements CanActivate {
   ) {}
 
   private refuse(res: Res, status: number, challenge: string, error?: string): never {
-    res.setHeader('WWW-Authenticate', challenge);
-    res.setHeader('Cache-Control', 'no-store');
+    setHeader(res, 'WWW-Authenticate', challenge);
+    setHeader(res, 'Cache-Control', 'no-store');
     throw new HttpException(error ? { error } : { error: 'unauthorized' }, status);
   }
 
@@ -44,19 +49,18 @@ export class TesseraAuthGuard implements CanActivate {
     const all = this.reflector.getAllAndOverride<string[] | undefined>(ALL_SCOPES_KEY, targets);
     const any = this.reflector.getAllAndOverride<string[] | undefined>(ANY_SCOPE_KEY, targets);
 
-    const req = ctx
-      .switchToHttp()
-      .getRequest<
-        { headers: Record<string, string | string[] | undefined>; rawHeaders?: string[] } & Record<
-          string,
-          unknown
-        >
-      >();
+    const req = ctx.switchToHttp().getRequest<
+      {
+        headers: Record<string, string | string[] | undefined>;
+        rawHeaders?: string[];
+        raw?: { rawHeaders: string[] };
+      } & Record<string, unknown>
+    >();
     const res = ctx.switchToHttp().getResponse<Res>();
     const header = req.headers.authorization;
     if (header === undefined) this.refuse(res, 401, 'Bearer');
     // two Authorization headers are one too many (Node keeps only the first)
-    const count = (req.rawHeaders ?? []).filter(
+    const count = (req.rawHeaders ?? req.raw?.rawHeaders ?? []).filter(
       (h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization',
     ).length;
     const m = typeof header === 'string' && count <= 1 ? BEARER_RE.exec(header) : null;
@@ -69,7 +73,7 @@ export class TesseraAuthGuard implements CanActivate {
         this.refuse(res, 401, 'Bearer error="invalid_token"', 'invalid_token');
       if (err instanceof VerifierUnavailableError) {
         const status = this.options.unavailableStatus ?? 503;
-        if (status === 503) res.setHeader('Retry-After', '5');
+        if (status === 503) setHeader(res, 'Retry-After', '5');
         this.refuse(
           res,
           status,

@@ -4,9 +4,8 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import type { Request } from 'express';
 import type { TesseraPrincipal } from '@tessera/nest-guards';
-import { Problem } from '../http';
+import { Problem, type HttpRequest } from '../http';
 import { TenantsService, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
 
@@ -15,7 +14,7 @@ export { RequireScopes } from '@tessera/nest-guards';
 /** The caller of the admin API as the guard library verified it. */
 export type AdminPrincipal = TesseraPrincipal;
 
-interface AdminRequest extends Request {
+interface AdminRequest extends HttpRequest {
   tesseraPrincipal?: TesseraPrincipal;
   tenant?: Tenant;
 }

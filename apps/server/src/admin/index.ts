@@ -9,4 +9,4 @@ export { AdminRoles } from './admin-roles.service';
 export { TenantAccessService } from './tenant-access.service';
 export { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
 export { TenantAdmin } from './tenant-admin.entity';
-export { consoleMiddleware, consoleDir } from './console-static';
+export { serveConsole, consoleDir } from './console-static';

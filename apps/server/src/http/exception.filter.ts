@@ -1,10 +1,9 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { isInvalidInput, isUnavailable } from '../database';
 import { OAuthError } from './oauth-errors';
+import { pathOf, type HttpRequest, type HttpResponse } from './platform';
 import { Problem, statusOf, type ProblemCode } from './problem';
-import type { RequestWithId } from './request-context';
 
 /**
  * The two error surfaces: RFC 9457 problems under /admin/api, RFC 6749 §5.2 JSON elsewhere.
@@ -16,14 +15,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
-    const reqId = (req as RequestWithId).id;
-    if (res.headersSent) {
+    this.respond(err, http.getRequest<HttpRequest>(), http.getResponse<HttpResponse>());
+  }
+
+  /** Also called for what the router refuses before Nest sees the request (server.ts). */
+  respond(err: unknown, req: Pick<HttpRequest, 'id' | 'url'>, res: HttpResponse): void {
+    const reqId = req.id;
+    if (res.sent || res.raw.headersSent) {
       this.logger.error({ reqId, err: describe(err) }, 'error after response started');
       return;
     }
-    const isAdmin = req.path.startsWith('/admin/api');
+    const path = pathOf(req);
+    const isAdmin = path.startsWith('/admin/api');
 
     if (err instanceof OAuthError) {
       this.logger.info({ reqId, error: err.error, detail: err.detail }, 'oauth error');
@@ -67,7 +70,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     // a 503 the server chose (readiness, a validator that cannot validate): its own body, no stack
     if (err instanceof HttpException && err.getStatus() === 503) {
-      this.logger.warn({ reqId, path: req.path }, 'unavailable');
+      this.logger.warn({ reqId, path }, 'unavailable');
       const own = err.getResponse();
       this.send(
         res,
@@ -82,24 +85,20 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
       return;
     }
-    const status =
-      err instanceof HttpException
-        ? err.getStatus()
-        : isInvalidInput(err)
-          ? 400
-          : (bodyParserStatus(err) ?? 500);
+    // the HTTP layer's own refusals (body too large, malformed) arrive as HttpExceptions
+    const status = err instanceof HttpException ? err.getStatus() : isInvalidInput(err) ? 400 : 500;
     if (status >= 500)
       this.logger.error(
         { reqId, err: describe(err), stack: (err as Error)?.stack },
         'unhandled error',
       );
-    // a refused request's message may quote what the client sent (a body parser quotes JSON): not logged
+    // a refused request's message may quote what the client sent: not logged
     else
       this.logger.info(
         {
           reqId,
           status,
-          err: { name: (err as Error)?.name, type: (err as { type?: string })?.type },
+          err: { name: (err as Error)?.name, errorCode: errorCodeOf(err) },
         },
         'request refused',
       );
@@ -153,23 +152,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private send(
-    res: Response,
+    res: HttpResponse,
     status: number,
     body: unknown,
     headers: Record<string, string>,
     type: string,
   ) {
-    res.status(status);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    res.type(type).send(JSON.stringify(body));
+    res.code(status).header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    for (const [k, v] of Object.entries(headers)) res.header(k, v);
+    res.type(`${type}; charset=utf-8`).send(JSON.stringify(body));
   }
 }
 
-function bodyParserStatus(err: unknown): number | undefined {
-  const e = err as { type?: string; status?: number };
-  return typeof e?.type === 'string' && typeof e.status === 'number' ? e.status : undefined;
+/** Fastify's code for its own refusals (FST_ERR_CTP_BODY_TOO_LARGE), kept by Nest as the cause. */
+function errorCodeOf(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown } })?.cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 /** Class and code only: driver messages can quote row values. */

@@ -1,5 +1,5 @@
-import type { Request } from 'express';
 import { InvalidRequest } from './oauth-errors';
+import type { HttpRequest, HttpResponse } from './platform';
 
 const HASHED_ONLY = new Set([
   'refresh_token',
@@ -29,9 +29,9 @@ export class Form {
 
 /**
  * The form body of an OAuth endpoint (application/x-www-form-urlencoded, read as text by the
- * body middleware). RFC 6749 §3.1/§3.2: a parameter sent twice is invalid_request.
+ * body parsers of body-parsers.ts). RFC 6749 §3.1/§3.2: a parameter sent twice is invalid_request.
  */
-export function parseForm(req: Request, allowRepeated: readonly string[] = []): Form {
+export function parseForm(req: HttpRequest, allowRepeated: readonly string[] = []): Form {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/x-www-form-urlencoded\b/i.test(type) || typeof req.body !== 'string') {
     throw new InvalidRequest({
@@ -62,7 +62,6 @@ export function parseForm(req: Request, allowRepeated: readonly string[] = []): 
   return new Form(out);
 }
 
-export function noStore(res: { setHeader(name: string, value: string): unknown }) {
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
+export function noStore(res: HttpResponse) {
+  res.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
 }

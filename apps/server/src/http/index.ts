@@ -3,5 +3,7 @@ export { Problem, type ProblemCode, type FieldProblem } from './problem';
 export { parseBody, isUuid } from './validation';
 export { parseForm, noStore, Form } from './form';
 export { createLogger, PinoNestLogger, REDACT_PATHS } from './logger';
-export { requestContext, type RequestWithId } from './request-context';
+export { requestContext } from './request-context';
+export { pathOf, queryOf, sendPage, type HttpRequest, type HttpResponse } from './platform';
+export { useBodyParsers } from './body-parsers';
 export { AllExceptionsFilter } from './exception.filter';

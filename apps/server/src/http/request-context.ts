@@ -1,38 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { pathOf } from './platform';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
-export interface RequestWithId extends Request {
-  id: string;
-}
-
 /**
- * Request ids (taken from X-Request-Id when sane) and one access-log line per request: method, path
- * without the query string (it may carry codes or tokens), status and duration. No headers, no bodies.
+ * Request ids (taken from X-Request-Id when sane; `request.id`, answered as X-Request-Id by
+ * server.ts) and one access-log line per request: method, path without the query string (it may carry codes or tokens), status and
+ * duration. No headers, no bodies.
  */
-export function requestContext(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction) => {
+export function requestContext(app: FastifyInstance, logger: Logger): void {
+  app.setGenReqId((req: IncomingMessage) => {
     const incoming = req.headers['x-request-id'];
-    const id =
-      typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-    (req as RequestWithId).id = id;
-    res.setHeader('X-Request-Id', id);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info(
-        {
-          reqId: id,
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Math.round(ms * 10) / 10,
-        },
-        'request',
-      );
-    });
-    next();
-  };
+    return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    logger.info(
+      {
+        reqId: req.id,
+        method: req.method,
+        path: pathOf(req),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+    done();
+  });
 }

@@ -1,6 +1,5 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { InvalidRequest, noStore, parseForm } from '../http';
+import { InvalidRequest, noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
 import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';
@@ -22,8 +21,8 @@ export class IntrospectionController {
   @RateLimit('introspection')
   async introspect(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<Record<string, unknown>> {
     noStore(res);
     const tenant = await this.tenants.forIssuer(slug);

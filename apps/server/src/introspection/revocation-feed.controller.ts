@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query, Req, Res, type OnModuleDestroy } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { NotifyBus, REVOCATIONS_CHANNEL } from '../database';
 import { Metrics } from '../metrics';
-import { Form, InvalidRequest } from '../http';
+import { Form, InvalidRequest, type HttpRequest, type HttpResponse } from '../http';
 import { RevocationRepository, type FeedRow } from '../revocation';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';
@@ -31,7 +31,7 @@ function eventData(e: FeedRow): Record<string, unknown> {
  */
 @Controller('t/:tenant/revocations')
 export class RevocationFeedController implements OnModuleDestroy {
-  private readonly streams = new Set<Response>();
+  private readonly streams = new Set<ServerResponse>();
 
   constructor(
     private readonly tenants: TenantsService,
@@ -52,8 +52,8 @@ export class RevocationFeedController implements OnModuleDestroy {
   async feed(
     @Param('tenant') slug: string,
     @Query('after') afterParam: unknown,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: HttpRequest,
+    @Res() reply: HttpResponse,
   ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
     await this.clients.authenticateCaller(tenant, req, new Form(new Map()));
@@ -72,14 +72,16 @@ export class RevocationFeedController implements OnModuleDestroy {
 
     if (!/text\/event-stream/.test(req.headers.accept ?? '')) {
       const events = await this.repo.eventsAfter(tenant.id, after, PAGE);
-      res.setHeader('Cache-Control', 'no-store');
-      res.json({
+      reply.header('Cache-Control', 'no-store').send({
         events: events.map((e) => ({ id: e.id, ...eventData(e) })),
         cursor: events.length ? events[events.length - 1].id : after,
       });
       return;
     }
 
+    // from here on the stream is written by hand, on the Node response
+    reply.hijack();
+    const res = reply.raw;
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-store',
@@ -129,7 +131,7 @@ export class RevocationFeedController implements OnModuleDestroy {
       this.bus.off('resync', onResync);
       this.streams.delete(res);
     };
-    req.on('close', close);
+    req.raw.on('close', close);
     await pump();
   }
 }

@@ -1,7 +1,6 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
-import { InvalidRequest, noStore, parseForm } from '../http';
+import { InvalidRequest, noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
 import { RevocationService } from '../revocation';
 import { GrantsService } from '../sessions';
 import { RateLimit } from '../rate-limit';
@@ -29,8 +28,8 @@ export class RevokeController {
   @RateLimit('token')
   async revoke(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<void> {
     noStore(res);
     const tenant = await this.tenants.forIssuer(slug);

@@ -1,7 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
-import { isUuid, OAuthError } from '../http';
+import { isUuid, OAuthError, type HttpRequest, type HttpResponse } from '../http';
 import { TokenInspector, type ActiveAccessToken } from '../introspection';
 import { SessionsService, type SessionView } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
@@ -24,7 +23,7 @@ export class AccountController {
   /** RFC 6750 §2.1: the header only; a missing token is a bare challenge. */
   private async caller(
     slug: string,
-    req: Request,
+    req: HttpRequest,
   ): Promise<{ tenant: Tenant; at: ActiveAccessToken; sid: string }> {
     const tenant = await this.tenants.forIssuer(slug);
     const header = req.headers.authorization;
@@ -41,10 +40,10 @@ export class AccountController {
   @Get()
   async list(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<Array<SessionView & { isCurrent: boolean }>> {
-    res.setHeader('Cache-Control', 'no-store');
+    res.header('Cache-Control', 'no-store');
     const { tenant, at, sid } = await this.caller(slug, req);
     const page = await this.sessions.list(tenant.id, { userId: at.claims.sub, limit: 200 });
     return page.items.map((s) => ({ ...s, isCurrent: s.id === sid }));
@@ -56,7 +55,7 @@ export class AccountController {
   async endOthers(
     @Param('tenant') slug: string,
     @Query('others') others: string,
-    @Req() req: Request,
+    @Req() req: HttpRequest,
   ): Promise<void> {
     const { tenant, at, sid } = await this.caller(slug, req);
     if (others !== 'true')
@@ -75,7 +74,7 @@ export class AccountController {
   async end(
     @Param('tenant') slug: string,
     @Param('id') id: string,
-    @Req() req: Request,
+    @Req() req: HttpRequest,
   ): Promise<void> {
     const { tenant, at } = await this.caller(slug, req);
     const s = isUuid(id) ? await this.sessions.ownedBy(tenant.id, id, at.claims.sub) : false;

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications';
 import { Clock } from '../clock';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http';
 import { KeysService } from '../keys';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsService } from '../sessions';
@@ -42,13 +42,8 @@ export class EndSessionController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private send(res: Response, status: number, html: string) {
-    res.status(status).setHeader('Cache-Control', 'no-store');
-    res.setHeader(
-      'Content-Security-Policy',
-      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    );
-    res.type('html').send(html);
+  private send(res: HttpResponse, status: number, html: string) {
+    sendPage(res, status, html);
   }
 
   private cookieOpts(tenant: Tenant) {
@@ -58,7 +53,7 @@ export class EndSessionController {
     };
   }
 
-  private async end(res: Response, tenant: Tenant, sessionIds: string[]): Promise<void> {
+  private async end(res: HttpResponse, tenant: Tenant, sessionIds: string[]): Promise<void> {
     await this.dataSource.transaction(async (em) => {
       for (const id of new Set(sessionIds))
         await this.sessions.revokeIn(em, tenant.id, id, 'logout');
@@ -68,8 +63,8 @@ export class EndSessionController {
 
   private async handle(
     slug: string,
-    req: Request,
-    res: Response,
+    req: HttpRequest,
+    res: HttpResponse,
     params: URLSearchParams,
     isConfirmation: boolean,
   ): Promise<void> {
@@ -118,8 +113,8 @@ export class EndSessionController {
       if (redirectUri && app?.postLogoutRedirectUris.includes(redirectUri)) {
         const url = new URL(redirectUri);
         if (state !== undefined) url.searchParams.set('state', state);
-        res.setHeader('Cache-Control', 'no-store');
-        res.redirect(303, url.toString());
+        res.header('Cache-Control', 'no-store');
+        res.redirect(url.toString(), 303);
         return;
       }
       this.send(
@@ -183,23 +178,17 @@ export class EndSessionController {
   @Get()
   async get(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: HttpRequest,
+    @Res() res: HttpResponse,
   ): Promise<void> {
-    await this.handle(
-      slug,
-      req,
-      res,
-      new URLSearchParams(req.originalUrl.split('?')[1] ?? ''),
-      false,
-    );
+    await this.handle(slug, req, res, new URLSearchParams(queryOf(req)), false);
   }
 
   @Post()
   async post(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: HttpRequest,
+    @Res() res: HttpResponse,
   ): Promise<void> {
     const params = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
     await this.handle(slug, req, res, params, params.get('confirm') === 'yes');

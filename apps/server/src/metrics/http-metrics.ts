@@ -1,33 +1,27 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Metrics } from './metrics';
 
 const TOKEN_ROUTE = '/t/:tenant/token';
 
 /**
- * Times every request, labelled by the route template Express matched (`/t/:tenant/token`), never
- * by the raw path: paths carry tenant slugs and ids, and the label set must stay bounded. Token
- * endpoint answers are counted here, by grant type, so the token code needs no metrics calls.
+ * Times every request, labelled by the route template the router matched (`/t/:tenant/token`),
+ * never by the raw path: paths carry tenant slugs and ids, and the label set must stay bounded.
+ * Token endpoint answers are counted here, by grant type, so the token code needs no metrics calls.
  */
-export function httpMetrics(metrics: Metrics) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = req.route
-        ? `${req.baseUrl}${(req.route as { path: string }).path}`
-        : 'unmatched';
-      metrics.httpDuration.observe(
-        { method: req.method, route, status: `${Math.floor(res.statusCode / 100)}xx` },
-        seconds,
-      );
-      if (route === TOKEN_ROUTE && req.method === 'POST')
-        tokenOutcome(metrics, req, res.statusCode);
-    });
-    next();
-  };
+export function httpMetrics(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.is404 ? 'unmatched' : (req.routeOptions.url ?? 'unmatched');
+    const status = reply.statusCode;
+    metrics.httpDuration.observe(
+      { method: req.method, route, status: `${Math.floor(status / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
+    if (route === TOKEN_ROUTE && req.method === 'POST') tokenOutcome(metrics, req, status);
+    done();
+  });
 }
 
-function tokenOutcome(metrics: Metrics, req: Request, status: number): void {
+function tokenOutcome(metrics: Metrics, req: FastifyRequest, status: number): void {
   // the form was parsed as text by the body parser; only grant_type is read. A 200 means the
   // endpoint supports that grant, so the label set stays bounded without a list here.
   const body: unknown = req.body;

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config';
+import type { HttpRequest, HttpResponse } from '../http';
 import { Metrics } from './metrics';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -22,22 +22,22 @@ export class MetricsController {
   }
 
   @Get()
-  async scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
-    res.setHeader('Cache-Control', 'no-store');
+  async scrape(@Req() req: HttpRequest, @Res() res: HttpResponse): Promise<void> {
+    res.header('Cache-Control', 'no-store');
     if (this.expected) {
       const m = /^Bearer ([^\s]+)$/.exec(req.headers.authorization ?? '');
       if (!m || !timingSafeEqual(digest(m[1]), this.expected)) {
         res
-          .status(401)
-          .setHeader(
+          .code(401)
+          .header(
             'WWW-Authenticate',
             m ? 'Bearer realm="metrics", error="invalid_token"' : 'Bearer realm="metrics"',
           )
-          .end();
+          .send();
         return;
       }
     }
     const body = await this.metrics.registry.metrics();
-    res.status(200).setHeader('Content-Type', this.metrics.registry.contentType).send(body);
+    res.code(200).header('Content-Type', this.metrics.registry.contentType).send(body);
   }
 }

@@ -8,7 +8,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { HttpRequest } from '../http';
 import type { Tenant } from '../tenants';
 import { RateLimitService } from './rate-limit.service';
 
@@ -22,7 +22,7 @@ export interface RateLimitSubjects {
   /** The authenticated subject, or undefined when the caller is refused anyway (not counted). */
   identify(
     limit: RequestLimit,
-    req: Request,
+    req: HttpRequest,
   ): Promise<{ tenant: Tenant; subject: string } | undefined>;
 }
 export const RATE_LIMIT_SUBJECTS = Symbol('RATE_LIMIT_SUBJECTS');
@@ -40,7 +40,7 @@ export class RateLimitGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const limit = this.reflector.get<RequestLimit | undefined>(LIMIT, ctx.getHandler());
     if (!limit) return true;
-    const found = await this.subjects.identify(limit, ctx.switchToHttp().getRequest<Request>());
+    const found = await this.subjects.identify(limit, ctx.switchToHttp().getRequest<HttpRequest>());
     if (found) await this.limits.consume(found.tenant, limit, found.subject);
     return true;
   }

@@ -1,4 +1,4 @@
 export { RevocationModule } from './revocation.module';
 export { RevocationService } from './revocation.service';
-export { RevocationRepository, type FeedRow } from './revocation.repository';
+export { RevocationRepository, accessTokenRevokedSql, type FeedRow } from './revocation.repository';
 export { RevocationEvent, BackchannelDelivery, type RevocationType } from './revocation.entity';

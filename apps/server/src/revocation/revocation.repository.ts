@@ -17,6 +17,26 @@ export interface FeedRow {
   createdAt: Date;
 }
 
+/**
+ * Whether an access token is revoked, as an SQL condition: its jti, or its family (session + client,
+ * issued before the cut; a token minted in the same second as the cut counts as before it: the safe
+ * side). Sessions, and so sign-out-everywhere, are checked against their own rows; user-wide events
+ * are for stateless validators. The arguments are the SQL of the tenant id, jti, sid (uuid or null),
+ * client id and iat (epoch seconds); SessionsRepository.isAccessTokenLive runs it in one statement
+ * with the session's own check.
+ */
+export const accessTokenRevokedSql = (p: {
+  tenantId: string;
+  jti: string;
+  sid: string;
+  clientId: string;
+  iat: string;
+}) => `EXISTS (SELECT 1 FROM revocation_events
+   WHERE tenant_id = ${p.tenantId} AND expires_at > now() AND (
+     (type = 'access_token' AND jti = ${p.jti})
+     OR (type = 'family' AND sid = ${p.sid}::uuid AND client_id = ${p.clientId} AND not_before >= to_timestamp(${p.iat}))
+   ))`;
+
 @Injectable()
 export class RevocationRepository {
   constructor(
@@ -101,26 +121,5 @@ export class RevocationRepository {
       [tenantId],
     );
     return rows[0].id;
-  }
-
-  /**
-   * Whether an access token is revoked: its jti, or its family (session + client, issued before the
-   * cut; a token minted in the same second as the cut counts as before it: the safe side). Sessions,
-   * and so sign-out-everywhere, are checked against their own rows; user-wide events are for
-   * stateless validators.
-   */
-  async isAccessTokenRevoked(
-    tenantId: string,
-    t: { jti: string; sid?: string; sub: string; clientId: string; iat: number },
-  ): Promise<boolean> {
-    const rows = await this.dataSource.query(
-      `SELECT 1 FROM revocation_events
-       WHERE tenant_id = $1 AND expires_at > now() AND (
-         (type = 'access_token' AND jti = $2)
-         OR (type = 'family' AND sid = $3::uuid AND client_id = $4 AND not_before >= to_timestamp($5))
-       ) LIMIT 1`,
-      [tenantId, t.jti, t.sid ?? null, t.clientId, t.iat],
-    );
-    return rows.length > 0;
   }
 }

@@ -76,11 +76,4 @@ export class RevocationService {
       notBefore: true,
     });
   }
-
-  isAccessTokenRevoked(
-    tenantId: string,
-    t: { jti: string; sid?: string; sub: string; clientId: string; iat: number },
-  ): Promise<boolean> {
-    return this.repo.isAccessTokenRevoked(tenantId, t);
-  }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { hotQuery } from '../database';
+import { accessTokenRevokedSql } from '../revocation';
 import type { FamilyResource } from './session.entity';
 
 /** Expiry decisions use the database's now(), so every instance agrees whatever its clock says. */
@@ -558,6 +559,27 @@ export class SessionsRepository {
       'tessera_session_live',
       `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.tenant_id = $2 AND ${ALIVE} AND NOT u.is_disabled`,
       [sessionId, tenantId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Whether an access token is live after its signature checked out, in one statement: its session
+   * (when it names one) live and its user enabled, and no revocation event covering it.
+   */
+  async isAccessTokenLive(
+    tenantId: string,
+    t: { jti: string; sid?: string; clientId: string; iat: number },
+  ): Promise<boolean> {
+    const rows = await hotQuery(
+      this.dataSource,
+      this.embedded,
+      'tessera_access_token_live',
+      `SELECT 1 WHERE ($2::uuid IS NULL OR EXISTS (
+         SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.id = $2::uuid AND s.tenant_id = $1 AND ${ALIVE} AND NOT u.is_disabled))
+       AND NOT ${accessTokenRevokedSql({ tenantId: '$1', jti: '$3', sid: '$2', clientId: '$4', iat: '$5' })}`,
+      [tenantId, t.sid ?? null, t.jti, t.clientId, t.iat],
     );
     return rows.length > 0;
   }

@@ -93,6 +93,15 @@ export class SessionsService {
     return isUuid(sessionId) ? this.repo.isLive(tenantId, sessionId) : Promise.resolve(false);
   }
 
+  /** An access token whose signature checked out: its session live and nothing revoking it. */
+  isAccessTokenLive(
+    tenantId: string,
+    t: { jti: string; sid?: string; clientId: string; iat: number },
+  ): Promise<boolean> {
+    if (t.sid !== undefined && !isUuid(t.sid)) return Promise.resolve(false);
+    return this.repo.isAccessTokenLive(tenantId, t);
+  }
+
   isAlive(em: EntityManager, sessionId: string): Promise<boolean> {
     return this.repo.isAlive(em, sessionId);
   }

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications';
 import { AuditService } from '../audit';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http';
 import { RateLimitService } from '../rate-limit';
 import { ResourceServersService } from '../resource-servers';
 import { SecretsService, randomToken } from '../secrets';
@@ -65,20 +65,15 @@ export class SignInController {
     return new URL(this.tenants.issuer(tenant)).pathname;
   }
 
-  private page(res: Response, status: number, html: string) {
-    res.status(status).setHeader('Cache-Control', 'no-store');
-    res.setHeader(
-      'Content-Security-Policy',
-      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    );
-    res.type('html').send(html);
+  private page(res: HttpResponse, status: number, html: string) {
+    sendPage(res, status, html);
   }
 
   /** Validates the request; renders the error page itself when the client cannot be trusted. */
   private async validate(
     tenant: Tenant,
     p: Params,
-    res: Response,
+    res: HttpResponse,
   ): Promise<ValidRequest | undefined> {
     let trusted;
     try {
@@ -106,13 +101,13 @@ export class SignInController {
     } catch (err) {
       if (!(err instanceof AuthorizationError)) throw err;
       res.redirect(
-        302,
         redirectTo(trusted.redirectUri, {
           error: err.error,
           error_description: err.description,
           state: trusted.state,
           iss: this.tenants.issuer(tenant),
         }),
+        302,
       );
       return undefined;
     }
@@ -123,8 +118,8 @@ export class SignInController {
   }
 
   private showForm(
-    res: Response,
-    req: Request,
+    res: HttpResponse,
+    req: HttpRequest,
     tenant: Tenant,
     p: Params,
     r: ValidRequest,
@@ -155,7 +150,7 @@ export class SignInController {
 
   /** Issues the code on a live session and sends the browser back to the client. */
   private async complete(
-    res: Response,
+    res: HttpResponse,
     tenant: Tenant,
     r: ValidRequest,
     session: { id: string; userId: string; authTime: Date },
@@ -180,21 +175,21 @@ export class SignInController {
         authTime: session.authTime,
       });
     });
-    res.setHeader('Cache-Control', 'no-store');
+    res.header('Cache-Control', 'no-store');
     res.redirect(
-      status,
       redirectTo(r.redirectUri, { code, state: r.state, iss: this.tenants.issuer(tenant) }),
+      status,
     );
   }
 
   @Get()
   async authorize(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: HttpRequest,
+    @Res() res: HttpResponse,
   ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
-    const p = paramsOf(req.originalUrl.split('?')[1] ?? '');
+    const p = paramsOf(queryOf(req));
     const r = await this.validate(tenant, p, res);
     if (!r) return;
     const session =
@@ -204,13 +199,13 @@ export class SignInController {
     if (session) return this.complete(res, tenant, r, session, 302); // single sign-on: one session, another surface
     if (r.prompt === 'none') {
       res.redirect(
-        302,
         redirectTo(r.redirectUri, {
           error: 'login_required',
           error_description: 'The user is not signed in',
           state: r.state,
           iss: this.tenants.issuer(tenant),
         }),
+        302,
       );
       return;
     }
@@ -220,8 +215,8 @@ export class SignInController {
   @Post()
   async signIn(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: HttpRequest,
+    @Res() res: HttpResponse,
   ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
     const body = typeof req.body === 'string' ? req.body : '';
@@ -265,7 +260,7 @@ export class SignInController {
         ...client,
         detail: {},
       });
-      res.setHeader('Retry-After', String(wait));
+      res.header('Retry-After', String(wait));
       this.showForm(res, req, tenant, p, r, 429, {
         email,
         error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
@@ -283,7 +278,7 @@ export class SignInController {
       user = ok && found && !found.isDisabled ? found : undefined;
     } catch (err) {
       if (!(err instanceof HasherBusyError)) throw err;
-      res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      res.header('Retry-After', String(err.retryAfterSeconds));
       this.showForm(res, req, tenant, p, r, 429, {
         email,
         error: 'Too many sign-ins right now. Try again in a few seconds.',

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { ApplicationsService, type Application } from '../applications';
-import { InvalidClient, InvalidRequest, type Form } from '../http';
+import { InvalidClient, InvalidRequest, type Form, type HttpRequest } from '../http';
 import type { Tenant } from '../tenants';
 import { ResourceServersService, type ResourceServer } from '../resource-servers';
 
@@ -36,7 +35,7 @@ function parseBasic(header: string): { clientId: string; secret: string } {
 }
 
 /** Reads how the client identified itself: Basic, or client_id/client_secret in the body, never both. */
-function presented(req: Request, form: Form): PresentedCredentials {
+function presented(req: HttpRequest, form: Form): PresentedCredentials {
   const authorization = req.headers.authorization;
   const bodyId = form.get('client_id');
   const bodySecret = form.get('client_secret');
@@ -65,14 +64,14 @@ function presented(req: Request, form: Form): PresentedCredentials {
 @Injectable()
 export class ClientAuthenticator {
   // one authentication per request: the rate-limit guard and the handler share it
-  private readonly done = new WeakMap<Request, Map<string, Promise<unknown>>>();
+  private readonly done = new WeakMap<HttpRequest, Map<string, Promise<unknown>>>();
 
   constructor(
     private readonly applications: ApplicationsService,
     private readonly resourceServers: ResourceServersService,
   ) {}
 
-  private once<T>(req: Request, what: string, run: () => Promise<T>): Promise<T> {
+  private once<T>(req: HttpRequest, what: string, run: () => Promise<T>): Promise<T> {
     let byWhat = this.done.get(req);
     if (!byWhat) this.done.set(req, (byWhat = new Map()));
     let p = byWhat.get(what) as Promise<T> | undefined;
@@ -84,11 +83,15 @@ export class ClientAuthenticator {
    * The calling application. Confidential clients must prove their secret; public clients identify
    * themselves by client_id only (and may use only the flows that allow it).
    */
-  authenticate(tenant: Tenant, req: Request, form: Form): Promise<Application> {
+  authenticate(tenant: Tenant, req: HttpRequest, form: Form): Promise<Application> {
     return this.once(req, 'application', () => this.authenticateOnce(tenant, req, form));
   }
 
-  private async authenticateOnce(tenant: Tenant, req: Request, form: Form): Promise<Application> {
+  private async authenticateOnce(
+    tenant: Tenant,
+    req: HttpRequest,
+    form: Form,
+  ): Promise<Application> {
     const c = presented(req, form);
     if (c.secret !== undefined) {
       const app = await this.applications.authenticate(tenant.id, c.clientId, c.secret);
@@ -109,7 +112,11 @@ export class ClientAuthenticator {
   }
 
   /** For endpoints only confidential clients may call (introspection, the revocation feed). */
-  async authenticateConfidential(tenant: Tenant, req: Request, form: Form): Promise<Application> {
+  async authenticateConfidential(
+    tenant: Tenant,
+    req: HttpRequest,
+    form: Form,
+  ): Promise<Application> {
     const app = await this.authenticate(tenant, req, form);
     if (app.type !== 'confidential')
       throw new InvalidClient({
@@ -123,11 +130,15 @@ export class ClientAuthenticator {
    * Introspection and the revocation feed: a resource server with its own credentials, or a
    * confidential application of the tenant (RFC 7662 §2.1). Always authenticated.
    */
-  authenticateCaller(tenant: Tenant, req: Request, form: Form): Promise<Caller> {
+  authenticateCaller(tenant: Tenant, req: HttpRequest, form: Form): Promise<Caller> {
     return this.once(req, 'caller', () => this.authenticateCallerOnce(tenant, req, form));
   }
 
-  private async authenticateCallerOnce(tenant: Tenant, req: Request, form: Form): Promise<Caller> {
+  private async authenticateCallerOnce(
+    tenant: Tenant,
+    req: HttpRequest,
+    form: Form,
+  ): Promise<Caller> {
     const c = presented(req, form);
     if (c.secret !== undefined) {
       const rs = await this.resourceServers.authenticate(tenant.id, c.clientId, c.secret);

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
-import { OAuthError, parseForm } from '../http';
+import { OAuthError, parseForm, type HttpRequest } from '../http';
 import type { RateLimitSubjects, RequestLimit } from '../rate-limit';
 import { TenantsService, type Tenant } from '../tenants';
 import { ClientAuthenticator } from './client-auth';
@@ -18,7 +17,7 @@ export class ClientSubjects implements RateLimitSubjects {
 
   async identify(
     limit: RequestLimit,
-    req: Request,
+    req: HttpRequest,
   ): Promise<{ tenant: Tenant; subject: string } | undefined> {
     try {
       const tenant = await this.tenants.forIssuer(String(req.params.tenant));

@@ -1,5 +1,4 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import {
   noStore,
   OAuthError,
@@ -7,6 +6,8 @@ import {
   UnauthorizedClient,
   UnsupportedGrantType,
   InvalidRequest,
+  type HttpRequest,
+  type HttpResponse,
 } from '../http';
 import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
@@ -36,8 +37,8 @@ export class TokenController {
   @RateLimit('token')
   async token(
     @Param('tenant') slug: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: HttpRequest,
+    @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<TokenResponse> {
     noStore(res);
     const tenant = await this.tenants.forIssuer(slug);

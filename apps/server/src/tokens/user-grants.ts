@@ -1,14 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { ApplicationsService, type Application } from '../applications';
-import { InvalidRequest, type Form } from '../http';
+import { InvalidRequest, type Form, type HttpRequest } from '../http';
 import { GrantsService, type ClientContext } from '../sessions';
 import type { Tenant } from '../tenants';
 import type { TokenResponse } from './token-response';
 import { ResourceServersService } from '../resource-servers';
 import { selectFromGrant, UserTokens, type Selection } from './user-tokens';
 
-export function clientContext(req: Request): ClientContext {
+export function clientContext(req: HttpRequest): ClientContext {
   const ua = req.headers['user-agent'];
   return { ip: req.ip ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 500) : null };
 }
@@ -27,7 +26,7 @@ export class UserGrants {
     tenant: Tenant,
     app: Application,
     form: Form,
-    req: Request,
+    req: HttpRequest,
   ): Promise<TokenResponse> {
     const code = form.get('code');
     if (!code) throw new InvalidRequest({ description: 'code is required', detail: 'no code' });
@@ -58,7 +57,7 @@ export class UserGrants {
     tenant: Tenant,
     app: Application,
     form: Form,
-    req: Request,
+    req: HttpRequest,
   ): Promise<TokenResponse> {
     const refreshToken = form.get('refresh_token');
     if (!refreshToken)

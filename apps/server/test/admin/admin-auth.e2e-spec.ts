@@ -317,4 +317,22 @@ describe('admin API protection', () => {
       expect(res.status).toBe(404);
     }
   });
+
+  it('answers a path the router cannot decode (a bad percent-encoding) like any refused request', async () => {
+    const admin = await send(`${t.url}/admin/api/tenants/%zz`);
+    expect(admin.status).toBe(400);
+    expect(admin.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(admin.body).toEqual(expect.objectContaining({ status: 400, code: 'validation_failed' }));
+    expect(admin.headers.get('cache-control')).toBe('no-store');
+    const oauth = await send(`${t.url}/t/%zz/token`, { method: 'POST' });
+    expect(oauth.status).toBe(400);
+    expect(oauth.body).toEqual({
+      error: 'invalid_request',
+      error_description: 'The request is malformed',
+    });
+    for (const res of [admin, oauth]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { ENDPOINTS, parseEndpoint } from '../../../admin/src/api/endpoints';
 import { CONSOLE_CLIENT_ID, SystemSetup } from '../../src/admin';
-import { consoleMiddleware } from '../../src/admin/console-static';
+import { serveConsole } from '../../src/admin/console-static';
 import {
   authorize,
   send,
@@ -96,21 +96,19 @@ describe('the admin console: its client, its API calls and its files', () => {
     expect(redirect.headers.get('location')).toBe('/admin/');
   });
 
-  it('answers deep links with index.html and a missing asset with 404 (middleware on a built console)', async () => {
+  it('answers deep links with index.html and a missing asset with 404 (routes on a built console)', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const express = (await import('express')).default;
+    const { default: Fastify } = await import('fastify');
     const dir = mkdtempSync(join(tmpdir(), 'console-'));
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title>');
     writeFileSync(join(dir, 'assets', 'app-1.js'), 'console.log(1)');
-    const app = express();
-    app.use(consoleMiddleware(dir));
-    app.use((_req, res) => void res.status(404).json({ code: 'not_found' }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const app = Fastify({ routerOptions: { ignoreTrailingSlash: true } });
+    serveConsole(app, dir);
+    app.setNotFoundHandler((_req, res) => void res.code(404).send({ code: 'not_found' }));
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const deep = await send(`${base}/admin/t/acme/sessions/123`);
       expect(deep.status).toBe(200);
@@ -124,7 +122,7 @@ describe('the admin console: its client, its API calls and its files', () => {
       expect(api.status).toBe(404);
       expect(api.body).toEqual({ code: 'not_found' });
     } finally {
-      server.close();
+      await app.close();
     }
   });
 
