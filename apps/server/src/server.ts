@@ -124,7 +124,11 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
 
     await listen(app, config.port);
     const server = app.getHttpServer();
-    server.keepAliveTimeout = 5000;
+    // Longer than the idle timeout of the proxies and load balancers in front (60 s is common): the
+    // side that closes an idle connection first races the other's next request on it (LD-01 saw
+    // connection resets with 5 s). Shutdown closes idle connections itself.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     const port = (server.address() as AddressInfo).port;
     const readiness = app.get(Readiness);
     readiness.isStarted = true;
