@@ -14,6 +14,7 @@ import { Sessions1764100000000 } from './migrations/1764100000000-sessions';
 import { Permissions1764200000000 } from './migrations/1764200000000-permissions';
 import { Revocation1764300000000 } from './migrations/1764300000000-revocation';
 import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits';
+import { HotUpdates1764500000000 } from './migrations/1764500000000-hot-updates';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -52,4 +53,5 @@ export const MIGRATIONS = [
   Permissions1764200000000,
   Revocation1764300000000,
   RateLimits1764400000000,
+  HotUpdates1764500000000,
 ];

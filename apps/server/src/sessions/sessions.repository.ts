@@ -87,6 +87,14 @@ const SESSION_COLUMNS = `s.id, s.tenant_id AS "tenantId", s.user_id AS "userId",
 const slidIdleExpiry = (slideBy: string, s = '') =>
   `CASE WHEN ${slideBy}::int IS NULL THEN ${s}idle_expires_at ELSE LEAST(now() + ${slideBy}::int ${SECONDS}, ${s}absolute_expires_at) END`;
 
+/**
+ * `last_seen_at` moves at most once a minute: unchanged, it leaves the session's indexes untouched,
+ * so a refresh's session update is a heap-only (HOT) update; `idle_expires_at`, not indexed, moves
+ * every time.
+ */
+const seenNow = (s = '') =>
+  `CASE WHEN ${s}last_seen_at > now() - interval '60 seconds' THEN ${s}last_seen_at ELSE now() END`;
+
 const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
 
 @Injectable()
@@ -144,7 +152,7 @@ export class SessionsRepository {
   /** Last seen now; with sliding, the idle expiry moves forward, never past the absolute one. */
   async touchSession(em: EntityManager, sessionId: string, slideBy: number | null): Promise<void> {
     await em.query(
-      `UPDATE sessions SET last_seen_at = now(), idle_expires_at = ${slidIdleExpiry('$2')} WHERE id = $1`,
+      `UPDATE sessions SET last_seen_at = ${seenNow()}, idle_expires_at = ${slidIdleExpiry('$2')} WHERE id = $1`,
       [sessionId, slideBy],
     );
   }
@@ -337,7 +345,7 @@ export class SessionsRepository {
          SELECT $4, $2, f.id, $5, f.generation + 1, f.token_id, LEAST(now() + $6::int ${SECONDS}, f.absolute_expires_at) FROM f
          RETURNING id
        ), touched AS (
-         UPDATE sessions s SET last_seen_at = now(), idle_expires_at = ${slidIdleExpiry('$7', 's.')}
+         UPDATE sessions s SET last_seen_at = ${seenNow('s.')}, idle_expires_at = ${slidIdleExpiry('$7', 's.')}
          FROM f WHERE s.id = f.session_id RETURNING s.auth_time
        ), surface AS (
          INSERT INTO session_surfaces (session_id, application_id, tenant_id) SELECT f.session_id, $3, $2 FROM f
