@@ -5,17 +5,14 @@ import {
   Public,
   TesseraAuthModule,
   TesseraHealthIndicator,
+  type TesseraAuthOptions,
   type ValidationMode,
 } from '@tessera/nest-guards';
 import { OrdersController, OrdersService, UnguardedOrdersController } from './orders';
 
-export interface OrdersConfig {
+/** The guard library's options (CONTRACT.md's variables set a few; tests may set any) and the port. */
+export interface OrdersConfig extends TesseraAuthOptions {
   port: number;
-  issuer: string;
-  audience: string;
-  clientId?: string;
-  clientSecret?: string;
-  mode?: ValidationMode;
 }
 
 /** The example's whole configuration, from the variables CONTRACT.md names. */
@@ -59,19 +56,10 @@ class HealthController {
 
 @Module({})
 export class OrdersModule {
-  static register(c: OrdersConfig): DynamicModule {
+  static register({ port: _port, ...guard }: OrdersConfig): DynamicModule {
     return {
       module: OrdersModule,
-      imports: [
-        TerminusModule,
-        TesseraAuthModule.forRoot({
-          issuer: c.issuer,
-          audience: c.audience,
-          clientId: c.clientId,
-          clientSecret: c.clientSecret,
-          mode: c.mode,
-        }),
-      ],
+      imports: [TerminusModule, TesseraAuthModule.forRoot(guard)],
       controllers: [OrdersController, UnguardedOrdersController, HealthController],
       providers: [OrdersService, TesseraHealthIndicator],
     };

@@ -1,13 +1,6 @@
-import { Controller, Get, HttpException, Module, type INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import {
-  Public,
-  RequireScopes,
-  TesseraAuthModule,
-  TesseraHealthIndicator,
-  type TesseraAuthOptions,
-} from '@tessera/nest-guards';
+import type { TesseraAuthOptions } from '@tessera/nest-guards';
+import { startOrders } from '../../../example-orders/src/app';
+import { OrdersService } from '../../../example-orders/src/orders';
 import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
 import { eventually, freePort, send } from '../support/harness';
 import { PgProxy, ServerProcess } from '../support/processes';
@@ -16,56 +9,16 @@ import { API, APP, bootstrap, clientCredentials, describeOnServer, SLUG } from '
 const JWKS_MAX_AGE_S = 6; // refetched every 3 s while the issuer answers
 const FEED_STALENESS_S = 18; // above the server's 15 s keep-alive ping, or a healthy feed would flap
 
-/** A service protected by the guard library, with its health endpoint; counts handler runs. */
+/** The example service (apps/example-orders) with these guard options; counts handler runs. */
 async function guardedService(name: string, options: TesseraAuthOptions) {
-  const state = { handled: 0 };
-
-  @Controller('orders')
-  class OrdersController {
-    @Get()
-    @RequireScopes('orders:read')
-    list() {
-      state.handled++;
-      return [];
-    }
-  }
-
-  @Controller('healthz')
-  class HealthController {
-    constructor(
-      private readonly health: HealthCheckService,
-      private readonly tessera: TesseraHealthIndicator,
-    ) {}
-
-    @Get()
-    @Public()
-    async check() {
-      try {
-        return await this.health.check([() => this.tessera.check()]);
-      } catch (err) {
-        throw err instanceof HttpException ? err : new HttpException({ status: 'error' }, 503);
-      }
-    }
-  }
-
-  @Module({
-    imports: [TerminusModule, TesseraAuthModule.forRoot(options)],
-    controllers: [OrdersController, HealthController],
-    providers: [TesseraHealthIndicator],
-  })
-  class GuardedModule {}
-
-  const app: INestApplication = await NestFactory.create(GuardedModule, {
-    logger: false,
-    abortOnError: false,
-  });
   const port = await freePort();
-  await app.listen(port, '127.0.0.1');
+  const app = await startOrders({ ...options, port });
   const url = `http://127.0.0.1:${port}`;
+  const orders = app.get(OrdersService);
   return {
     name,
     app,
-    state,
+    state: orders,
     call: (token: string) =>
       send(`${url}/orders`, { headers: { authorization: `Bearer ${token}` } }),
     health: () => send(`${url}/healthz`),
