@@ -1,18 +1,18 @@
 import { TesseraVerifier, TokenRejectedError } from '@tessera/nest-guards';
 import { loadConfig } from '../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../../../test-setup/test-database';
-import { signIn, claims } from '../support/harness';
+import { claims } from '../support/harness';
 import { ServerProcess } from '../support/processes';
 import {
   API,
   APP,
   bootstrap,
-  CALLBACK,
   clientCredentials,
   describeOnServer,
   introspect,
   refresh,
   revoke,
+  signInAll,
   SLUG,
 } from './fixture';
 
@@ -75,14 +75,8 @@ describeOnServer('FT-11 clock skew between server instances', () => {
   );
 
   it('a sign-in across instances: code at one, exchange and rotations at the others', async () => {
-    const s = await signIn(skewed.ahead, SLUG, {
-      app: APP,
-      redirectUri: CALLBACK,
-      email: 'user0@faults.test',
-      password: 'a long enough test password',
-      scope: 'openid orders:read',
-    });
-    let rt = s.refresh_token;
+    const [s] = await signInAll(skewed.ahead, 1);
+    let rt = s.refreshToken;
     for (const at of [skewed.behind, a, skewed.ahead, skewed.behind]) {
       const r = await refresh(at, rt);
       expect(r.status).toBe(200);
@@ -95,16 +89,10 @@ describeOnServer('FT-11 clock skew between server instances', () => {
   });
 
   it('a family revoked at one instance ends the access tokens the instance 30 s ahead minted for it', async () => {
-    const s = await signIn(skewed.ahead, SLUG, {
-      app: APP,
-      redirectUri: CALLBACK,
-      email: 'user0@faults.test',
-      password: 'a long enough test password',
-      scope: 'openid orders:read',
-    });
-    const r = await refresh(skewed.ahead, s.refresh_token);
+    const [s] = await signInAll(skewed.ahead, 1);
+    const r = await refresh(skewed.ahead, s.refreshToken);
     expect(r.status).toBe(200);
-    const minted = [s.access_token, r.body.access_token as string];
+    const minted = [s.accessToken, r.body.access_token as string];
     for (const at of minted) {
       // a session's token is dated by the database's clock, not the minting instance's
       expect(Math.abs(claims(at).iat - Math.floor(Date.now() / 1000))).toBeLessThanOrEqual(5);
