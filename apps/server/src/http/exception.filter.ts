@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { isInvalidInput, isUnavailable } from '../database';
+import { noStore } from './form';
 import { OAuthError } from './oauth-errors';
 import { pathOf, type HttpRequest, type HttpResponse } from './platform';
 import { Problem, statusOf, type ProblemCode } from './problem';
@@ -158,7 +159,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     headers: Record<string, string>,
     type: string,
   ) {
-    res.code(status).header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    noStore(res.code(status));
     for (const [k, v] of Object.entries(headers)) res.header(k, v);
     res.type(`${type}; charset=utf-8`).send(JSON.stringify(body));
   }

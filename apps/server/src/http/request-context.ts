@@ -8,8 +8,8 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Request ids (taken from X-Request-Id when sane; `request.id`, answered as X-Request-Id by
- * server.ts) and one access-log line per request: method, path without the query string (it may carry codes or tokens), status and
- * duration. No headers, no bodies.
+ * server.ts) and one access-log line per request: method, path without the query string (it may
+ * carry codes or tokens), status and duration. No headers, no bodies.
  */
 export function requestContext(app: FastifyInstance, logger: Logger): void {
   app.setGenReqId((req: IncomingMessage) => {

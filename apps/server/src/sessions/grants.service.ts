@@ -193,7 +193,7 @@ export class GrantsService {
           scopes: code.scopes,
           resources: code.resources,
           authTime: code.authTime,
-          issuedAt: Math.floor(code.dbNow),
+          issuedAt: code.issuedAt,
           nonce: code.nonce,
         },
       } as const;
@@ -239,11 +239,7 @@ export class GrantsService {
         const selection = p.select(rotated);
         // unreachable by the conditions of rotate(); never hand out a token of a refused request
         if (selection instanceof OAuthError) throw selection;
-        const { dbNow, ...granted } = rotated;
-        return {
-          family: { ...granted, issuedAt: Math.floor(dbNow), refreshToken: successor },
-          selection,
-        };
+        return { family: { ...rotated, refreshToken: successor }, selection };
       }
     }
     const outcome = await this.dataSource.transaction(async (em) => {
@@ -265,7 +261,7 @@ export class GrantsService {
         scopes: t.scopes,
         resources: t.resources,
         authTime: t.authTime,
-        issuedAt: Math.floor(t.dbNow),
+        issuedAt: t.issuedAt,
         refreshToken,
       });
 

@@ -24,8 +24,8 @@ export interface LockedRefreshToken {
   familyAbsoluteExpiresAt: Date;
   isSessionAlive: boolean;
   authTime: Date;
-  /** The database's now() in epoch seconds: the issue time of what this refresh mints. */
-  dbNow: number;
+  /** The `iat` of what this grant mints (the database's clock, epoch seconds). */
+  issuedAt: number;
 }
 
 export interface RotatedFamily {
@@ -37,8 +37,8 @@ export interface RotatedFamily {
   authTime: Date;
   /** The user's permission on the family's resource server, read in the same statement (null: none). */
   permission: HeldPermission | null;
-  /** The database's now() in epoch seconds, read in the same statement. */
-  dbNow: number;
+  /** The `iat` of what this grant mints (the database's clock, epoch seconds). */
+  issuedAt: number;
 }
 
 export interface HeldPermission {
@@ -60,8 +60,8 @@ export interface LockedCode {
   isExpired: boolean;
   isUsed: boolean;
   familyId: string | null;
-  /** The database's now() in epoch seconds: the issue time of what this redemption mints. */
-  dbNow: number;
+  /** The `iat` of what this grant mints (the database's clock, epoch seconds). */
+  issuedAt: number;
 }
 
 export interface SessionRow {
@@ -96,6 +96,17 @@ const seenNow = (s = '') =>
   `CASE WHEN ${s}last_seen_at > now() - interval '60 seconds' THEN ${s}last_seen_at ELSE now() END`;
 
 const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
+
+/** A session (of a tenant) alive and its user enabled. */
+const liveSession = (id: string, tenantId: string) =>
+  `EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.id = ${id} AND s.tenant_id = ${tenantId} AND ${ALIVE} AND NOT u.is_disabled)`;
+
+/**
+ * The `iat` of what a grant mints: the database's now() in whole epoch seconds, so that it and a
+ * revocation's cut are read off the same clock (see RevocationRepository.insertEvent).
+ */
+const ISSUED_AT = `floor(extract(epoch FROM now()))::float8 AS "issuedAt"`;
 
 @Injectable()
 export class SessionsRepository {
@@ -218,7 +229,7 @@ export class SessionsRepository {
       `SELECT id, application_id AS "applicationId", session_id AS "sessionId", user_id AS "userId", redirect_uri AS "redirectUri",
               scopes, resources, nonce, code_challenge AS "codeChallenge", auth_time AS "authTime",
               expires_at <= now() AS "isExpired", used_at IS NOT NULL AS "isUsed", family_id AS "familyId",
-              extract(epoch FROM now())::float8 AS "dbNow"
+              ${ISSUED_AT}
        FROM authorization_codes WHERE code_hash = $1 AND tenant_id = $2 FOR UPDATE`,
       [codeHash, tenantId],
     );
@@ -296,7 +307,7 @@ export class SessionsRepository {
               f.application_id AS "applicationId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
               (f.revoked_at IS NULL AND f.absolute_expires_at > now()) AS "isFamilyAlive", f.absolute_expires_at AS "familyAbsoluteExpiresAt",
               (${ALIVE} AND NOT u.is_disabled) AS "isSessionAlive", s.auth_time AS "authTime",
-              extract(epoch FROM now())::float8 AS "dbNow"
+              ${ISSUED_AT}
        FROM refresh_tokens rt
        JOIN refresh_token_families f ON f.id = rt.family_id
        JOIN sessions s ON s.id = f.session_id
@@ -353,7 +364,7 @@ export class SessionsRepository {
        )
        SELECT f.id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
               t.auth_time AS "authTime", (SELECT count(*) FROM successor)::int AS "issued",
-              extract(epoch FROM now())::float8 AS "dbNow",
+              ${ISSUED_AT},
               CASE WHEN up.user_id IS NULL THEN NULL
                    ELSE jsonb_build_object('scopes', up.scopes, 'permissionGroups', up.permission_groups) END AS "permission"
        FROM f CROSS JOIN touched t
@@ -565,7 +576,7 @@ export class SessionsRepository {
       this.dataSource,
       this.embedded,
       'tessera_session_live',
-      `SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.tenant_id = $2 AND ${ALIVE} AND NOT u.is_disabled`,
+      `SELECT 1 WHERE ${liveSession('$1', '$2')}`,
       [sessionId, tenantId],
     );
     return rows.length > 0;
@@ -583,9 +594,7 @@ export class SessionsRepository {
       this.dataSource,
       this.embedded,
       'tessera_access_token_live',
-      `SELECT 1 WHERE ($2::uuid IS NULL OR EXISTS (
-         SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.id = $2::uuid AND s.tenant_id = $1 AND ${ALIVE} AND NOT u.is_disabled))
+      `SELECT 1 WHERE ($2::uuid IS NULL OR ${liveSession('$2::uuid', '$1')})
        AND NOT ${accessTokenRevokedSql({ tenantId: '$1', jti: '$3', sid: '$2', clientId: '$4', iat: '$5' })}`,
       [tenantId, t.sid ?? null, t.jti, t.clientId, t.iat],
     );
