@@ -76,9 +76,7 @@ export class JwtVerifier {
    * including tokens verified earlier (a key may have been withdrawn meanwhile): fail closed. At
    * most one attempt a second while the issuer is unreachable; requests in between fail at once.
    */
-  private async ensureFreshKeys(): Promise<void> {
-    const jwks = this.jwks;
-    if (!jwks || jwks.fresh) return;
+  private async refreshStaleKeys(jwks: NonNullable<JwtVerifier['jwks']>): Promise<void> {
     if (Date.now() - this.lastFailedReloadAt < 1000)
       throw new VerifierUnavailableError('ERR_JWKS_STALE');
     try {
@@ -95,7 +93,8 @@ export class JwtVerifier {
 
   async verify(token: string): Promise<JWTPayload> {
     if (!COMPACT_JWS.test(token)) throw new TokenRejectedError('ERR_JWS_INVALID');
-    await this.ensureFreshKeys();
+    // checked synchronously: a fresh JWKS (the common case) costs no await on this path
+    if (this.jwks && !this.jwks.fresh) await this.refreshStaleKeys(this.jwks);
     const tolerance = this.o.clockToleranceSeconds ?? 60;
     const hit = this.verified.get(token);
     if (hit) {
