@@ -11,8 +11,8 @@ import {
 
 const USERS = 20;
 const PASSWORD = 'a long enough test password'; // fixture.ts bootstrap()
-// the hasher runs 2 at a time and queues 32 (apps/server/src/users/password-hasher.ts): three
-// times that many at once must meet the bound
+// the hasher runs on at most half the cores and queues 32 (apps/server/src/users/password-hasher.ts):
+// about three times that many at once must meet the bound
 const BEYOND_BOUND = 100;
 const TRAFFIC_CONCURRENCY = 4;
 
@@ -77,9 +77,9 @@ function expectSignedInOrBusy(r: Reply): void {
 
 /**
  * FT-17: a burst of argon2 sign-ins while the token endpoint is busy. Password hashing is bounded
- * per process (2 at a time, a short queue), so the burst cannot starve token signing: the token
- * endpoint keeps answering 200, never 5xx; sign-ins beyond the bound answer 429 + Retry-After at
- * once instead of queueing. Latency is not asserted here (bench/ does that, LD-03); the figures
+ * per process (at most half the cores, a short queue), so the burst cannot starve token signing:
+ * the token endpoint keeps answering 200, never 5xx; sign-ins beyond the bound answer 429 +
+ * Retry-After at once instead of queueing. Latency is not asserted here (bench/ does that, LD-03); the figures
  * are printed for the record.
  */
 describeOnServer('FT-17 an argon2 sign-in burst during token traffic', () => {
