@@ -16,6 +16,7 @@ import pg from 'pg';
 import {
   basic,
   benchDatabase,
+  claimsOf,
   freePort,
   memoryOf,
   openFdsOf,
@@ -139,7 +140,7 @@ const json = (r) => {
     return undefined;
   }
 };
-const sidOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).sid;
+const sidOf = (jwt) => claimsOf(jwt).sid;
 
 // -------------------------------------------------------------------------------- what was seen
 /** Every answer: kind, status, scheduled time (s since the run began) and latency (ms). */
