@@ -42,10 +42,6 @@ export class EndSessionController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private send(res: HttpResponse, status: number, html: string) {
-    sendPage(res, status, html);
-  }
-
   private cookieOpts(tenant: Tenant) {
     return {
       path: new URL(this.tenants.issuer(tenant)).pathname,
@@ -83,7 +79,7 @@ export class EndSessionController {
     const hintAud = hint ? (Array.isArray(hint.aud) ? hint.aud[0] : hint.aud) : undefined;
     const clientId = one(params, 'client_id');
     if (hint && clientId && clientId !== hintAud) {
-      this.send(
+      sendPage(
         res,
         400,
         errorPage(
@@ -117,7 +113,7 @@ export class EndSessionController {
         res.redirect(url.toString(), 303);
         return;
       }
-      this.send(
+      sendPage(
         res,
         200,
         page('Signed out', '<h1>You are signed out</h1><p>You can close this window.</p>'),
@@ -127,7 +123,7 @@ export class EndSessionController {
 
     if (!cookieSession) {
       clearCookie(res, SESSION_COOKIE, this.cookieOpts(tenant));
-      this.send(
+      sendPage(
         res,
         200,
         page('Signed out', '<h1>You are signed out</h1><p>You can close this window.</p>'),
@@ -142,7 +138,7 @@ export class EndSessionController {
         !csrfCookie ||
         !this.secrets.tokenHashMatches(`logout:${csrfCookie}`, Buffer.from(given, 'base64url'))
       ) {
-        this.send(
+        sendPage(
           res,
           403,
           errorPage('Sign-out expired', 'This form is no longer valid. You are still signed in.'),
@@ -150,7 +146,7 @@ export class EndSessionController {
         return;
       }
       await this.end(res, tenant, [cookieSession.id]);
-      this.send(
+      sendPage(
         res,
         200,
         page('Signed out', '<h1>You are signed out</h1><p>You can close this window.</p>'),
@@ -164,7 +160,7 @@ export class EndSessionController {
       setCookie(res, CSRF_COOKIE, csrf, this.cookieOpts(tenant));
     }
     const token = this.secrets.tokenHash(`logout:${csrf}`).toString('base64url');
-    this.send(
+    sendPage(
       res,
       200,
       page(

@@ -65,10 +65,6 @@ export class SignInController {
     return new URL(this.tenants.issuer(tenant)).pathname;
   }
 
-  private page(res: HttpResponse, status: number, html: string) {
-    sendPage(res, status, html);
-  }
-
   /** Validates the request; renders the error page itself when the client cannot be trusted. */
   private async validate(
     tenant: Tenant,
@@ -82,7 +78,7 @@ export class SignInController {
       trusted = trustedRedirect(p, app);
     } catch (err) {
       if (!(err instanceof UntrustedRequest)) throw err;
-      this.page(
+      sendPage(
         res,
         400,
         errorPage(
@@ -136,7 +132,7 @@ export class SignInController {
       const v = p.get(k);
       if (v?.length) hidden[k] = k === 'resource' ? v.join(' ') : v[0];
     }
-    this.page(
+    sendPage(
       res,
       status,
       signInPage({
@@ -236,7 +232,7 @@ export class SignInController {
       !csrfCookie ||
       !this.secrets.tokenHashMatches(`csrf:${csrfCookie}`, Buffer.from(field('csrf'), 'base64url'))
     ) {
-      this.page(
+      sendPage(
         res,
         403,
         errorPage(
