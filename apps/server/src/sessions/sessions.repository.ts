@@ -95,6 +95,17 @@ const slidIdleExpiry = (slideBy: string, s = '') =>
 const seenNow = (s = '') =>
   `CASE WHEN ${s}last_seen_at > now() - interval '60 seconds' THEN ${s}last_seen_at ELSE now() END`;
 
+/**
+ * Records that an application used a session (its surface, for single logout), written at most once
+ * a minute like the session's `last_seen_at`: a fresh surface is only read, so a refresh writes no
+ * surface row. `select` yields the (session_id, application_id, tenant_id) row, without a WHERE.
+ */
+const upsertSurface = (select: string, sessionId: string, applicationId: string) =>
+  `INSERT INTO session_surfaces (session_id, application_id, tenant_id) ${select}
+   WHERE NOT EXISTS (SELECT 1 FROM session_surfaces ss
+     WHERE ss.session_id = ${sessionId} AND ss.application_id = ${applicationId} AND ss.last_seen_at > now() - interval '60 seconds')
+   ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()`;
+
 const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
 
 /** A session (of a tenant) alive and its user enabled. */
@@ -175,8 +186,7 @@ export class SessionsRepository {
     applicationId: string,
   ): Promise<void> {
     await em.query(
-      `INSERT INTO session_surfaces (session_id, application_id, tenant_id) VALUES ($1, $2, $3)
-       ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()`,
+      upsertSurface('SELECT $1::uuid, $2::uuid, $3::uuid', '$1', '$2'),
       [sessionId, applicationId, tenantId],
     );
   }
@@ -359,8 +369,7 @@ export class SessionsRepository {
          UPDATE sessions s SET last_seen_at = ${seenNow('s.')}, idle_expires_at = ${slidIdleExpiry('$7', 's.')}
          FROM f WHERE s.id = f.session_id RETURNING s.auth_time
        ), surface AS (
-         INSERT INTO session_surfaces (session_id, application_id, tenant_id) SELECT f.session_id, $3, $2 FROM f
-         ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()
+         ${upsertSurface('SELECT f.session_id, $3::uuid, $2::uuid FROM f', 'f.session_id', '$3')}
        )
        SELECT f.id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
               t.auth_time AS "authTime", (SELECT count(*) FROM successor)::int AS "issued",

@@ -128,6 +128,42 @@ describe('lifetimes with short TTLs (real seconds; expiry decided by the databas
     expect(page.status).toBe(200); // and the browser's SSO session is over too
   });
 
+  it('records use at most once a minute: within it a refresh slides the idle expiry and writes no surface', async () => {
+    const s = await signedIn(t, { sessionIdleTtl: '1h', sliding: true });
+    const seen = async () => {
+      const [row] = await t.sql(
+        `SELECT s.last_seen_at AS "session", s.idle_expires_at AS "idle", ss.last_seen_at AS "surface",
+                ss.xmin::text AS "surfaceVersion"
+         FROM sessions s JOIN session_surfaces ss ON ss.session_id = s.id WHERE s.id = $1`,
+        [s.sid],
+      );
+      return row as { session: Date; idle: Date; surface: Date; surfaceVersion: string };
+    };
+    const before = await seen();
+    await sleep(50); // the database clock moves on
+    const first = await s.refresh(s.rt);
+    expect(first.status).toBe(200);
+    const within = await seen();
+    expect(within.session).toEqual(before.session);
+    expect(within.surface).toEqual(before.surface);
+    expect(within.surfaceVersion).toBe(before.surfaceVersion); // the surface row was not rewritten
+    expect(within.idle.getTime()).toBeGreaterThan(before.idle.getTime()); // sliding is exact
+
+    // a minute later (set back, not waited for), the next refresh records the use again
+    await t.sql(`UPDATE sessions SET last_seen_at = now() - interval '61 seconds' WHERE id = $1`, [
+      s.sid,
+    ]);
+    await t.sql(
+      `UPDATE session_surfaces SET last_seen_at = now() - interval '61 seconds' WHERE session_id = $1`,
+      [s.sid],
+    );
+    const stale = await seen();
+    expect((await s.refresh(first.body.refresh_token)).status).toBe(200);
+    const after = await seen();
+    expect(after.session.getTime()).toBeGreaterThan(stale.session.getTime() + 60_000);
+    expect(after.surface.getTime()).toBeGreaterThan(stale.surface.getTime() + 60_000);
+  });
+
   it('without sliding, ends the session at its first idle expiry despite activity', async () => {
     const s = await signedIn(t, { accessTokenTtl: '1s', sessionIdleTtl: '2s', sliding: false });
     const first = await session(s.sid);
