@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { KeyView } from '@tessera/contracts';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
-import { createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SecretsService } from '../secrets';
 import {
@@ -27,6 +27,8 @@ const RETIRE_MARGIN_S = 120;
  * with max-age 60, validators refetch on an unknown kid at most every 30 s, plus our own cache.
  */
 export const MIN_PUBLISHED_S = 95;
+/** Verified signatures remembered (about 1 kB each): the live tokens a busy instance sees again. */
+const VERIFIED_SIGNATURES_MAX = 20_000;
 
 export class RotationTooEarlyError extends Error {
   constructor(readonly waitSeconds: number) {
@@ -49,6 +51,8 @@ export class KeysService {
     string,
     { keys: Jwk[]; verifiers: Map<string, KeyObject>; loadedAt: number; until: number }
   >();
+  /** By tenant and token digest: see verifiedSignature. Insertion order is age order. */
+  private readonly verifiedSignatures = new Map<string, VerifiedSignature>();
 
   constructor(
     private readonly repo: KeysRepository,
@@ -208,18 +212,9 @@ export class KeysService {
   ): Promise<JWTPayload | undefined> {
     if (token.length > 8192 || !COMPACT_JWS.test(token)) return undefined;
     try {
-      const header = decodeProtectedHeader(token);
-      if (typeof header.kid !== 'string' || header.kid.length > 100) return undefined;
-      const typ = (header.typ ?? '').toLowerCase().replace(/^application\//, '');
-      if (typ !== o.typ.toLowerCase()) return undefined;
-      const found = await this.verificationKey(tenantId, header.kid);
-      if (!found || found.alg !== header.alg) return undefined;
-      // RFC 7515 §4.1.11: we never issue critical extensions; a token naming one is not ours
-      if (header.crit !== undefined) return undefined;
-      const payload = verifyJws(token, found.key, found.alg);
-      if (!payload) return undefined;
-      const claims = JSON.parse(payload.toString('utf8')) as JWTPayload;
-      if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
+      const signed = await this.verifiedSignature(tenantId, token, o.nowSeconds);
+      if (!signed || signed.typ !== o.typ.toLowerCase()) return undefined;
+      const claims = signed.claims;
       if (claims.iss !== issuer) return undefined;
       const leeway = o.leewaySeconds ?? 0;
       if (
@@ -234,4 +229,67 @@ export class KeysService {
       return undefined;
     }
   }
+
+  /**
+   * The header's `typ` (normalized) and the claims of a token whose signature verifies under a key
+   * of this tenant that is published now, with that key's own algorithm. A resource server
+   * introspects the same token on each of its requests, so a verified signature is remembered, by
+   * the token's digest (never the token), until the token expires; each use still checks that its
+   * key is published, so a revoked key ends it at once.
+   */
+  private async verifiedSignature(
+    tenantId: string,
+    token: string,
+    nowSeconds: number,
+  ): Promise<VerifiedSignature | undefined> {
+    const digest = `${tenantId}:${createHash('sha256').update(token).digest('base64url')}`;
+    const known = this.verifiedSignatures.get(digest);
+    if (known) {
+      const found = await this.verificationKey(tenantId, known.kid);
+      if (found?.alg === known.alg) return known;
+      this.verifiedSignatures.delete(digest);
+      return undefined;
+    }
+    const header = decodeProtectedHeader(token);
+    if (typeof header.kid !== 'string' || header.kid.length > 100) return undefined;
+    const found = await this.verificationKey(tenantId, header.kid);
+    if (!found || found.alg !== header.alg) return undefined;
+    // RFC 7515 §4.1.11: we never issue critical extensions; a token naming one is not ours
+    if (header.crit !== undefined) return undefined;
+    const payload = verifyJws(token, found.key, found.alg);
+    if (!payload) return undefined;
+    const claims = JSON.parse(payload.toString('utf8')) as JWTPayload;
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
+    const verified: VerifiedSignature = {
+      kid: header.kid,
+      alg: found.alg,
+      typ: (header.typ ?? '').toLowerCase().replace(/^application\//, ''),
+      claims: deepFreeze(claims),
+    };
+    if (typeof claims.exp === 'number' && claims.exp > nowSeconds) {
+      // bounded: oldest first out (tokens of one lifetime expire in about that order)
+      if (this.verifiedSignatures.size >= VERIFIED_SIGNATURES_MAX) {
+        const oldest = this.verifiedSignatures.keys().next().value;
+        if (oldest !== undefined) this.verifiedSignatures.delete(oldest);
+      }
+      this.verifiedSignatures.set(digest, verified);
+    }
+    return verified;
+  }
+}
+
+interface VerifiedSignature {
+  kid: string;
+  alg: string;
+  typ: string;
+  claims: Readonly<JWTPayload>;
+}
+
+/** Claims shared by every caller that presents the same token: nobody may change them. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -69,6 +69,32 @@ describe('introspection (SECURITY-TESTS F)', () => {
     expect(res.text).not.toContain('"active"');
   });
 
+  it('remembers a verified signature, yet ends the token the moment its key leaves the JWKS', async () => {
+    const own = await world(t); // its keys are rotated below
+    const s = await own.signIn();
+    expect((await own.introspect(s.access_token)).body.active).toBe(true);
+    expect((await own.introspect(s.access_token)).body.active).toBe(true); // from memory now
+    // a different signature over the same header and claims is not the verified token
+    const [h, p, sig] = s.access_token.split('.');
+    const i = 10;
+    const other = sig.slice(0, i) + (sig[i] === 'A' ? 'B' : 'A') + sig.slice(i + 1);
+    expectInactive(await own.introspect(`${h}.${p}.${other}`));
+
+    const kid = JSON.parse(Buffer.from(h, 'base64url').toString()).kid as string;
+    await t.sql(
+      `UPDATE signing_keys SET state = 'retired', publish_until = now() - interval '1 second' WHERE kid = $1`,
+      [kid],
+    );
+    const rotated = await t.json(
+      'POST',
+      `/admin/api/tenants/${own.slug}/keys/rotate`,
+      { force: true },
+      await t.adminToken(),
+    ); // drops this instance's JWKS cache
+    expect(rotated.status).toBe(200);
+    expectInactive(await own.introspect(s.access_token));
+  });
+
   it('never reads the token from the query string', async () => {
     const s = await w.signIn();
     const res = await send(`${w.issuer}/introspect?token=${s.access_token}`, {
