@@ -1,3 +1,4 @@
+import './config/thread-pool-size'; // before anything can start libuv's thread pool
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type AppConfig } from './config';

@@ -11,20 +11,30 @@ export interface Signer {
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /**
- * Compact JWS with synchronous node:crypto: no thread-pool hop, so a burst of argon2 work on the
- * pool cannot delay token signing (SECURITY-TESTS §4c). ES256 signatures are raw r‖s (RFC 7518 §3.4).
+ * Compact JWS. The signature is computed on libuv's thread pool (node:crypto's callback form), off
+ * the event loop: on the token endpoint it was a third of the loop's time per request. argon2
+ * shares that pool, so its concurrency is bounded below the pool's size (see PasswordHasher and
+ * threadPoolSize), and a sign-in burst cannot hold every thread (SECURITY-TESTS §4c, FT-17).
+ * ES256 signatures are raw r‖s (RFC 7518 §3.4).
  */
 export function signJwt(
   signer: Signer,
   header: Record<string, unknown>,
   payload: Record<string, unknown>,
-): string {
+): Promise<string> {
   const input = `${b64({ ...header, alg: signer.alg, kid: signer.kid })}.${b64(payload)}`;
-  const signature =
-    signer.alg === 'ES256'
-      ? sign('sha256', Buffer.from(input), { key: signer.privateKey, dsaEncoding: 'ieee-p1363' })
-      : sign(null, Buffer.from(input), signer.privateKey);
-  return `${input}.${signature.toString('base64url')}`;
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, signature: Buffer) =>
+      err ? reject(err) : resolve(`${input}.${signature.toString('base64url')}`);
+    if (signer.alg === 'ES256')
+      sign(
+        'sha256',
+        Buffer.from(input),
+        { key: signer.privateKey, dsaEncoding: 'ieee-p1363' },
+        done,
+      );
+    else sign(null, Buffer.from(input), signer.privateKey, done);
+  });
 }
 
 export function generateKeyPair(alg: SigningAlg): {
@@ -46,22 +56,26 @@ export function privateKeyFromDer(der: Buffer): KeyObject {
 }
 
 /**
- * The payload bytes of a compact JWS when its signature verifies under `key` with `alg`
- * (synchronous node:crypto, like signing: no thread-pool hop per introspection). The caller has
- * already checked the header names this key and algorithm.
+ * The payload bytes of a compact JWS when its signature verifies under `key` with `alg` (on the
+ * thread pool, like signing). The caller has already checked the header names this key and
+ * algorithm.
  */
-export function verifyJws(token: string, key: KeyObject, alg: string): Buffer | undefined {
+export async function verifyJws(
+  token: string,
+  key: KeyObject,
+  alg: string,
+): Promise<Buffer | undefined> {
   const first = token.indexOf('.');
   const last = token.lastIndexOf('.');
   if (first <= 0 || last === first || token.indexOf('.', first + 1) !== last) return undefined;
   const input = Buffer.from(token.slice(0, last));
   const signature = Buffer.from(token.slice(last + 1), 'base64url');
-  const ok =
-    alg === 'ES256'
-      ? signature.length === 64 &&
-        verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature)
-      : alg === 'EdDSA'
-        ? verify(null, input, key, signature)
-        : false;
+  const ok = await new Promise<boolean>((resolve, reject) => {
+    const done = (err: Error | null, valid: boolean) => (err ? reject(err) : resolve(valid));
+    if (alg === 'ES256' && signature.length === 64)
+      verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature, done);
+    else if (alg === 'EdDSA') verify(null, input, key, signature, done);
+    else resolve(false);
+  });
   return ok ? Buffer.from(token.slice(first + 1, last), 'base64url') : undefined;
 }

@@ -256,7 +256,7 @@ export class KeysService {
     if (!found || found.alg !== header.alg) return undefined;
     // RFC 7515 §4.1.11: we never issue critical extensions; a token naming one is not ours
     if (header.crit !== undefined) return undefined;
-    const payload = verifyJws(token, found.key, found.alg);
+    const payload = await verifyJws(token, found.key, found.alg);
     if (!payload) return undefined;
     const claims = JSON.parse(payload.toString('utf8')) as JWTPayload;
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;

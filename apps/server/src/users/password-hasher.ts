@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import { PASSWORD_HASHING_CONCURRENCY } from '../config';
 
 export class HasherBusyError extends Error {
   constructor(readonly retryAfterSeconds: number) {
@@ -15,8 +15,9 @@ const OPTIONS = {
   timeCost: 2,
   parallelism: 1,
 };
-// half the cores at most: a sign-in burst leaves the other half to token signing and verification
-const MAX_CONCURRENT = Math.max(1, Math.floor(availableParallelism() / 2));
+// half the cores at most: a sign-in burst leaves the other half, and free threads of the pool, to
+// token signing and verification
+const MAX_CONCURRENT = PASSWORD_HASHING_CONCURRENCY;
 const MAX_QUEUED = 32;
 
 /**
