@@ -77,15 +77,18 @@ function args(argv) {
 }
 
 const results = [];
+/** Rows of `npm run cluster -- 2` (--vs-peer): extra information, kept out of latest.json's rows. */
+const clusterResults = [];
+const CLUSTER = 'cluster-2';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 const row = (scenario, target, connections, { cpuMsPerRequest, total, ...r }) => {
-  results.push({ scenario, target, connections, ...r });
+  (target === CLUSTER ? clusterResults : results).push({ scenario, target, connections, ...r });
   const errors =
     Object.entries(r.errors ?? {})
       .map(([k, v]) => `${k}:${v}`)
       .join(' ') || '-';
   console.log(
-    `${scenario.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb).padStart(4)} MB  cpu/req ${cpuMsPerRequest === undefined ? '-' : `${cpuMsPerRequest} ms`}  errors ${errors}`,
+    `${scenario.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb || '-').padStart(4)} MB  cpu/req ${cpuMsPerRequest ? `${cpuMsPerRequest} ms` : '-'}  errors ${errors}`,
   );
 };
 
@@ -214,6 +217,47 @@ async function refresh(targets, o) {
       url: t.tokenUrl,
       setupClient: refreshClients(t, await t.signIns(c)),
     }));
+}
+
+/**
+ * The compared scenarios at c=50 against `npm run cluster -- 2` (two server processes behind its
+ * round-robin proxy) on the same database: extra information beside the single-process rows that
+ * the ratios use. The proxy is one more process on the same cores; the instances' RSS is not
+ * sampled (the row's pid is the proxy's).
+ */
+async function clusterRows(db, tessera, admin, o) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const cluster = await startProcess(
+    join(HERE, '..', 'scripts', 'cluster.mjs'),
+    {
+      PORT: String(port),
+      PUBLIC_URL: url,
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '10', // two instances: the single process's 20 connections in all
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    },
+    `${url}/readyz`,
+    'cluster',
+  );
+  try {
+    const server = { url, child: cluster.child, issuer: (slug = 'bench') => `${url}/t/${slug}` };
+    // the resource server's credentials live in the database: the same for every instance
+    const target = {
+      ...tesseraTarget(server, admin),
+      name: CLUSTER,
+      pid: undefined,
+      rs: tessera.rs,
+    };
+    const at50 = { ...o, connections: [CEILING_CONNECTIONS] };
+    for (const s of o.scenarios) {
+      if (s === 'refresh') await refresh([target], at50);
+      else if (s === 'client-credentials') await clientCredentials([target], at50);
+      else if (s === 'introspection') await introspection([target], at50);
+    }
+  } finally {
+    await cluster.stop();
+  }
 }
 
 const CC_BODY = 'grant_type=client_credentials&scope=orders%3Aread';
@@ -565,6 +609,8 @@ async function main() {
       else if (s === 'revocation-latency') await revocationLatency(server, tessera, admin, db.url);
       else if (s === 'mixed') await mixed(server, tessera, admin, o);
     }
+    if (o.vsPeer && o.scenarios.some((s) => COMPARED.includes(s)))
+      await clusterRows(db, tessera, admin, o);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     for (const db of dbs) await db.drop().catch(() => undefined);
@@ -590,6 +636,16 @@ async function main() {
           `${scenario.padEnd(20)} c=${String(c).padEnd(4)} ${String(ours.rps).padStart(7)} / ${String(theirs.rps).padStart(7)} = ${ratio.toFixed(2)}×  p99 ${ours.p99} / ${theirs.p99} ms${note}`,
         );
       }
+    for (const r of clusterResults) {
+      const single = results.find(
+        (x) =>
+          x.scenario === r.scenario && x.target === 'tessera' && x.connections === r.connections,
+      );
+      if (single)
+        console.log(
+          `${r.scenario.padEnd(20)} c=${String(r.connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s on npm run cluster -- 2 = ${(r.rps / single.rps).toFixed(2)}× one process (extra, not a ratio row)`,
+        );
+    }
     for (const c of ceilings)
       console.log(
         `${'refresh vs ceiling'.padEnd(20)} ${c.tessera_over_ceiling.toFixed(2)} of pgbench's ${c.tps} tx/s`,
@@ -614,6 +670,11 @@ async function main() {
   };
   writeFileSync(join(out, 'latest.json'), JSON.stringify(report, null, 2));
   console.log(`written ${join(out, 'latest.json')}`);
+  if (clusterResults.length) {
+    const extra = { machine: report.machine, startedAt, instances: 2, results: clusterResults };
+    writeFileSync(join(out, 'cluster.json'), JSON.stringify(extra, null, 2));
+    console.log(`written ${join(out, 'cluster.json')}`);
+  }
 }
 
 main().catch((err) => {
