@@ -25,6 +25,7 @@ import {
 import { PEER } from './peer/clients.mjs';
 import {
   adminToken,
+  BENCH_POOL_MAX,
   CC,
   generateData,
   generatePeerData,
@@ -234,7 +235,8 @@ async function clusterRows(db, tessera, admin, o) {
       PORT: String(port),
       PUBLIC_URL: url,
       DATABASE_URL: db.url,
-      DATABASE_POOL_MAX: '10', // two instances: the single process's 20 connections in all
+      // two instances: the single process's connections in all
+      DATABASE_POOL_MAX: String(BENCH_POOL_MAX / 2),
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     },
     `${url}/readyz`,
@@ -573,7 +575,7 @@ async function main() {
       const port = await freePort();
       const peer = await startProcess(
         join(HERE, 'peer/server.mjs'),
-        { PORT: String(port), DATABASE_URL: peerDb.url, DATABASE_POOL_MAX: '20' },
+        { PORT: String(port), DATABASE_URL: peerDb.url, DATABASE_POOL_MAX: String(BENCH_POOL_MAX) },
         `http://127.0.0.1:${port}/healthz`,
         'peer (oidc-provider)',
       );

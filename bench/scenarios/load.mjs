@@ -25,6 +25,7 @@ import {
   sleep,
 } from '../lib.mjs';
 import {
+  BENCH_POOL_MAX,
   adminToken,
   CC,
   generateData,
@@ -683,7 +684,7 @@ function checkRun(checks, rec, tally, sampled, { from = 0, to = Infinity, warmup
   checks.invariant(
     'DB connections within the pool',
     poolOver === 0 && dbOver === 0,
-    `max ${maxDb} in pg_stat_activity (pool max 20 + 1 listener per instance); ${poolOver + dbOver} samples over`,
+    `max ${maxDb} in pg_stat_activity (pool max ${BENCH_POOL_MAX} + 1 listener per instance); ${poolOver + dbOver} samples over`,
   );
   if (spike) return;
   checks.target(`p50 < ${TARGET.p50} ms`, all.p50 < TARGET.p50, `${all.p50} ms`);
