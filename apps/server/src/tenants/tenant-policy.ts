@@ -27,8 +27,9 @@ export const DEFAULT_POLICY: EffectivePolicy = {
 };
 
 /**
- * Generous enough that no legitimate client meets them (the test suite and `npm run bench` do not);
- * a tenant lowers them through the admin API or its bootstrap file.
+ * Generous enough that no legitimate client meets them (the test suite does not; `npm run bench`,
+ * one client at a single process's full speed, raises its tenants' own); a tenant lowers or raises
+ * them through the admin API or its bootstrap file.
  */
 export const DEFAULT_RATE_LIMITS: EffectiveRateLimits = {
   token: { limit: 200_000, windowSeconds: 60 },
