@@ -1,7 +1,15 @@
 import { availableParallelism } from 'node:os';
 
-/** argon2 runs at most this many at once per process: half the cores (SECURITY-TESTS §4c). */
-export const PASSWORD_HASHING_CONCURRENCY = Math.max(1, Math.floor(availableParallelism() / 2));
+const operatorPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || undefined;
+
+/**
+ * argon2 runs at most this many at once per process: half the cores, and always a thread fewer
+ * than an operator's UV_THREADPOOL_SIZE, so it never holds the whole pool (SECURITY-TESTS §4c).
+ */
+export const PASSWORD_HASHING_CONCURRENCY = Math.max(
+  1,
+  Math.min(Math.floor(availableParallelism() / 2), (operatorPoolSize ?? Infinity) - 1),
+);
 
 /**
  * libuv's thread pool runs argon2 and JWT signing and verification. Sized so that argon2 at its

@@ -69,7 +69,11 @@ export async function verifyJws(
   const last = token.lastIndexOf('.');
   if (first <= 0 || last === first || token.indexOf('.', first + 1) !== last) return undefined;
   const input = Buffer.from(token.slice(0, last));
-  const signature = Buffer.from(token.slice(last + 1), 'base64url');
+  const encoded = token.slice(last + 1);
+  const signature = Buffer.from(encoded, 'base64url');
+  // one spelling per signature: the last character's spare bits must be zero (RFC 4648 §3.5), or
+  // one token would have several accepted forms
+  if (signature.toString('base64url') !== encoded) return undefined;
   const ok = await new Promise<boolean>((resolve, reject) => {
     const done = (err: Error | null, valid: boolean) => (err ? reject(err) : resolve(valid));
     if (alg === 'ES256' && signature.length === 64)

@@ -29,6 +29,7 @@ const RETIRE_MARGIN_S = 120;
 export const MIN_PUBLISHED_S = 95;
 /** Verified signatures remembered (about 1 kB each): the live tokens a busy instance sees again. */
 const VERIFIED_SIGNATURES_MAX = 20_000;
+const VERIFIED_TOKEN_MAX_LENGTH = 2048;
 
 export class RotationTooEarlyError extends Error {
   constructor(readonly waitSeconds: number) {
@@ -212,8 +213,13 @@ export class KeysService {
   ): Promise<JWTPayload | undefined> {
     if (token.length > 8192 || !COMPACT_JWS.test(token)) return undefined;
     try {
-      const signed = await this.verifiedSignature(tenantId, token, o.nowSeconds);
-      if (!signed || signed.typ !== o.typ.toLowerCase()) return undefined;
+      const signed = await this.verifiedSignature(
+        tenantId,
+        token,
+        o.typ.toLowerCase(),
+        o.nowSeconds,
+      );
+      if (!signed) return undefined;
       const claims = signed.claims;
       if (claims.iss !== issuer) return undefined;
       const leeway = o.leewaySeconds ?? 0;
@@ -231,7 +237,7 @@ export class KeysService {
   }
 
   /**
-   * The header's `typ` (normalized) and the claims of a token whose signature verifies under a key
+   * The claims of a token of the expected `typ` (normalized) whose signature verifies under a key
    * of this tenant that is published now, with that key's own algorithm. A resource server
    * introspects the same token on each of its requests, so a verified signature is remembered, by
    * the token's digest (never the token), until the token expires; each use still checks that its
@@ -240,22 +246,29 @@ export class KeysService {
   private async verifiedSignature(
     tenantId: string,
     token: string,
+    typ: string,
     nowSeconds: number,
   ): Promise<VerifiedSignature | undefined> {
     const digest = `${tenantId}:${createHash('sha256').update(token).digest('base64url')}`;
     const known = this.verifiedSignatures.get(digest);
     if (known) {
       const found = await this.verificationKey(tenantId, known.kid);
-      if (found?.alg === known.alg) return known;
+      if (found?.alg !== known.alg) {
+        this.verifiedSignatures.delete(digest); // its key left the JWKS
+        return undefined;
+      }
+      if (known.expiresAt > nowSeconds) return known.typ === typ ? known : undefined;
+      // expired: forgotten here, and checked afresh below (an expired id_token_hint is still a hint)
       this.verifiedSignatures.delete(digest);
-      return undefined;
     }
+    // the cheap checks first: a token of another type or key costs no signature check
     const header = decodeProtectedHeader(token);
+    if ((header.typ ?? '').toLowerCase().replace(/^application\//, '') !== typ) return undefined;
     if (typeof header.kid !== 'string' || header.kid.length > 100) return undefined;
-    const found = await this.verificationKey(tenantId, header.kid);
-    if (!found || found.alg !== header.alg) return undefined;
     // RFC 7515 §4.1.11: we never issue critical extensions; a token naming one is not ours
     if (header.crit !== undefined) return undefined;
+    const found = await this.verificationKey(tenantId, header.kid);
+    if (!found || found.alg !== header.alg) return undefined;
     const payload = await verifyJws(token, found.key, found.alg);
     if (!payload) return undefined;
     const claims = JSON.parse(payload.toString('utf8')) as JWTPayload;
@@ -263,10 +276,12 @@ export class KeysService {
     const verified: VerifiedSignature = {
       kid: header.kid,
       alg: found.alg,
-      typ: (header.typ ?? '').toLowerCase().replace(/^application\//, ''),
+      typ,
+      expiresAt: typeof claims.exp === 'number' ? claims.exp : 0,
       claims: deepFreeze(claims),
     };
-    if (typeof claims.exp === 'number' && claims.exp > nowSeconds) {
+    // live access tokens, the ones presented again and again; larger tokens are not kept
+    if (verified.expiresAt > nowSeconds && token.length <= VERIFIED_TOKEN_MAX_LENGTH) {
       // bounded: oldest first out (tokens of one lifetime expire in about that order)
       if (this.verifiedSignatures.size >= VERIFIED_SIGNATURES_MAX) {
         const oldest = this.verifiedSignatures.keys().next().value;
@@ -282,6 +297,8 @@ interface VerifiedSignature {
   kid: string;
   alg: string;
   typ: string;
+  /** `exp`, epoch seconds (0 without one: such a token is never remembered). */
+  expiresAt: number;
   claims: Readonly<JWTPayload>;
 }
 

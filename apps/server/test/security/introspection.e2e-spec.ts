@@ -95,6 +95,20 @@ describe('introspection (SECURITY-TESTS F)', () => {
     expectInactive(await own.introspect(s.access_token));
   });
 
+  it('accepts one spelling of a signature only (base64url with zero spare bits, RFC 4648 §3.5)', async () => {
+    const s = await w.signIn();
+    const [h, p, sig] = s.access_token.split('.');
+    // a 64-byte signature is 86 characters; the last carries 2 bits and 4 spare ones
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(
+      sig.at(-1)!,
+    );
+    expect(last & 0b1111).toBe(0);
+    const twin = `${h}.${p}.${sig.slice(0, -1)}${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last | 1]}`;
+    expect(Buffer.from(twin.split('.')[2], 'base64url')).toEqual(Buffer.from(sig, 'base64url')); // same bytes
+    expectInactive(await w.introspect(twin));
+    expect((await w.introspect(s.access_token)).body.active).toBe(true);
+  });
+
   it('never reads the token from the query string', async () => {
     const s = await w.signIn();
     const res = await send(`${w.issuer}/introspect?token=${s.access_token}`, {
