@@ -185,10 +185,11 @@ export class SessionsRepository {
     sessionId: string,
     applicationId: string,
   ): Promise<void> {
-    await em.query(
-      upsertSurface('SELECT $1::uuid, $2::uuid, $3::uuid', '$1', '$2'),
-      [sessionId, applicationId, tenantId],
-    );
+    await em.query(upsertSurface('SELECT $1::uuid, $2::uuid, $3::uuid', '$1', '$2'), [
+      sessionId,
+      applicationId,
+      tenantId,
+    ]);
   }
 
   async insertCode(
