@@ -87,13 +87,16 @@ const SESSION_COLUMNS = `s.id, s.tenant_id AS "tenantId", s.user_id AS "userId",
 const slidIdleExpiry = (slideBy: string, s = '') =>
   `CASE WHEN ${slideBy}::int IS NULL THEN ${s}idle_expires_at ELSE LEAST(now() + ${slideBy}::int ${SECONDS}, ${s}absolute_expires_at) END`;
 
+/** Uses within this long of the last recorded one are not recorded again. */
+const SEEN_RECENTLY = `now() - interval '60 seconds'`;
+
 /**
  * `last_seen_at` moves at most once a minute: unchanged, it leaves the session's indexes untouched,
  * so a refresh's session update is a heap-only (HOT) update; `idle_expires_at`, not indexed, moves
  * every time.
  */
 const seenNow = (s = '') =>
-  `CASE WHEN ${s}last_seen_at > now() - interval '60 seconds' THEN ${s}last_seen_at ELSE now() END`;
+  `CASE WHEN ${s}last_seen_at > ${SEEN_RECENTLY} THEN ${s}last_seen_at ELSE now() END`;
 
 /**
  * Records that an application used a session (its surface, for single logout), written at most once
@@ -103,7 +106,7 @@ const seenNow = (s = '') =>
 const upsertSurface = (select: string, sessionId: string, applicationId: string) =>
   `INSERT INTO session_surfaces (session_id, application_id, tenant_id) ${select}
    WHERE NOT EXISTS (SELECT 1 FROM session_surfaces ss
-     WHERE ss.session_id = ${sessionId} AND ss.application_id = ${applicationId} AND ss.last_seen_at > now() - interval '60 seconds')
+     WHERE ss.session_id = ${sessionId} AND ss.application_id = ${applicationId} AND ss.last_seen_at > ${SEEN_RECENTLY})
    ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()`;
 
 const ALIVE = `s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()`;
