@@ -89,7 +89,6 @@ export function bootstrapFile({ backchannelLogoutUri } = {}) {
 export const WEB = { clientId: 'bench-web', secret: 'bench-web-application-secret-0123456789' };
 export const CC = { clientId: 'bench-cc', secret: 'bench-client-credentials-secret-0123456789' };
 
-/** `logFile`: the whole log, for a scan afterwards; `backchannelLogoutUri`: see bootstrapFile. */
 /**
  * Database connections per measured process, Tessera's and the peer's alike: Tessera's default
  * (README). On two cores more connections only add PostgreSQL backends competing for them (refresh
@@ -97,6 +96,7 @@ export const CC = { clientId: 'bench-cc', secret: 'bench-client-credentials-secr
  */
 export const BENCH_POOL_MAX = 10;
 
+/** `logFile`: the whole log, for a scan afterwards; `backchannelLogoutUri`: see bootstrapFile. */
 export async function startServer(
   databaseUrl,
   extraEnv = {},
