@@ -9,6 +9,18 @@ const ALGORITHMS = ['ES256', 'EdDSA'];
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
+ * One string per token: a strict compact serialization whose signature is spelled canonically, its
+ * last character's spare bits zero (RFC 4648 §3.5). jose accepts the other spellings of the same
+ * signature bytes (16 for a 64-byte signature). The header and payload need no such check: their
+ * encoded text is what the signature covers.
+ */
+function isOneSpelling(token: string): boolean {
+  if (!COMPACT_JWS.test(token)) return false;
+  const signature = token.slice(token.lastIndexOf('.') + 1);
+  return Buffer.from(signature, 'base64url').toString('base64url') === signature;
+}
+
+/**
  * Offline validation of RFC 9068 access tokens against the issuer's JWKS (found by discovery,
  * cached; an unknown kid refetches at most once per cooldown). The JWKS is refetched in the
  * background at half its max age; past the max age without a successful fetch, every token is
@@ -92,7 +104,7 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<JWTPayload> {
-    if (!COMPACT_JWS.test(token)) throw new TokenRejectedError('ERR_JWS_INVALID');
+    if (!isOneSpelling(token)) throw new TokenRejectedError('ERR_JWS_INVALID');
     // checked synchronously: a fresh JWKS (the common case) costs no await on this path
     if (this.jwks && !this.jwks.fresh) await this.refreshStaleKeys(this.jwks);
     const tolerance = this.o.clockToleranceSeconds ?? 60;
