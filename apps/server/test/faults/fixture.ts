@@ -4,7 +4,7 @@ import {
   isServerMode,
   type TestDatabase,
 } from '../../../../test-setup/test-database';
-import { basic, form, send, signIn, type Reply } from '../support/harness';
+import { basic, eventually, form, send, signIn, type Reply } from '../support/harness';
 import { PgProxy, ServerProcess } from '../support/processes';
 
 /**
@@ -188,6 +188,25 @@ export async function sql<T = any>(url: string, text: string, params?: unknown[]
   } finally {
     await c.end();
   }
+}
+
+/**
+ * After the server was SIGKILLed: waits until no session of it is left in the database. A statement
+ * it had already sent runs to its end, and commits, after the process died; the database read
+ * before that is the state before it.
+ */
+export async function killedSessionsGone(url: string): Promise<void> {
+  await eventually(
+    async () =>
+      expect(
+        await sql(
+          url,
+          `SELECT pid FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+        ),
+      ).toEqual([]),
+    15_000,
+  );
 }
 
 /**
