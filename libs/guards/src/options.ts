@@ -34,8 +34,18 @@ export interface TesseraAuthOptions {
   feedStalenessSeconds?: number;
   /** Refuse tokens while the feed is stale (default true). */
   failClosedWhenFeedStale?: boolean;
-  /** Advanced: resolve verification keys locally instead of fetching the JWKS (the issuer's own server uses it). */
-  keyResolver?: (header: JWTHeaderParameters) => Promise<CryptoKey | KeyObject>;
+  /**
+   * Advanced: resolve verification keys locally instead of fetching the JWKS (the issuer's own server
+   * uses it). With `acceptIssuer`, it also receives the token's `iss` and must answer only keys of
+   * that issuer (RFC 8725 §3.8).
+   */
+  keyResolver?: (header: JWTHeaderParameters, iss: string) => Promise<CryptoKey | KeyObject>;
+  /**
+   * Advanced, with `keyResolver` (the issuer's own multi-tenant server uses it): accept tokens of
+   * every issuer this answers true for, instead of `issuer` alone. Each token is verified with the
+   * keys `keyResolver` gives for its own `iss`, so one issuer's key never validates another's token.
+   */
+  acceptIssuer?: (iss: string) => boolean;
   /** Advanced: an extra revocation check run after the signature (the issuer's own server uses it). */
   isRevoked?: (claims: JWTPayload) => Promise<boolean>;
 }
@@ -62,6 +72,8 @@ export function validateOptions(
     fail('issuer', 'must be an absolute URL');
   }
   if (!o.audience) fail('audience', 'is required (the resource server identifier)');
+  if (o.acceptIssuer && !o.keyResolver)
+    fail('acceptIssuer', 'needs keyResolver (keys are resolved per issuer)');
   const mode: ValidationMode = o.mode ?? (o.clientId && o.clientSecret ? 'jwt+feed' : 'jwt');
   if (mode !== 'jwt' && (!o.clientId || !o.clientSecret))
     fail('clientId/clientSecret', `are required in mode ${mode}`);

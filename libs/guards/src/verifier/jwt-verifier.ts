@@ -1,4 +1,11 @@
-import { createRemoteJWKSet, jwksCache, jwtVerify, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  jwksCache,
+  jwtVerify,
+  type FlattenedJWSInput,
+  type JWTHeaderParameters,
+  type JWTPayload,
+} from 'jose';
 import { TokenRejectedError, VerifierUnavailableError } from '../errors';
 import type { TesseraAuthOptions } from '../options';
 
@@ -18,6 +25,20 @@ function isOneSpelling(token: string): boolean {
   if (!COMPACT_JWS.test(token)) return false;
   const signature = token.slice(token.lastIndexOf('.') + 1);
   return Buffer.from(signature, 'base64url').toString('base64url') === signature;
+}
+
+/** The `iss` a JWS payload names, read before its signature is checked: only to pick the keys. */
+function issuerOf(payload: string | Uint8Array): string {
+  try {
+    const text =
+      typeof payload === 'string'
+        ? Buffer.from(payload, 'base64url').toString('utf8')
+        : Buffer.from(payload).toString('utf8');
+    const iss = (JSON.parse(text) as { iss?: unknown }).iss;
+    return typeof iss === 'string' ? iss : '';
+  } catch {
+    return '';
+  }
 }
 
 /**
@@ -99,6 +120,14 @@ export class JwtVerifier {
     }
   }
 
+  /** The keys to verify with: the JWKS, or the resolver (given the token's `iss` when several are accepted). */
+  private keys() {
+    const resolve = this.o.keyResolver;
+    if (!resolve) return this.jwks;
+    return (header: JWTHeaderParameters, jws: FlattenedJWSInput) =>
+      resolve(header, this.o.acceptIssuer ? issuerOf(jws.payload) : this.o.issuer);
+  }
+
   get isReady(): boolean {
     return !!this.o.keyResolver || !!this.jwks;
   }
@@ -114,11 +143,12 @@ export class JwtVerifier {
       this.verified.delete(token);
       throw new TokenRejectedError('ERR_JWT_EXPIRED');
     }
-    const keys = this.o.keyResolver ?? this.jwks;
+    const keys = this.keys();
     if (!keys) throw new VerifierUnavailableError('ERR_JWKS_NOT_LOADED');
     try {
       const { payload } = await jwtVerify(token, keys as Parameters<typeof jwtVerify>[1], {
-        issuer: this.o.issuer,
+        // several issuers: each token's own `iss`, the one its key was resolved for, checked below
+        issuer: this.o.acceptIssuer ? undefined : this.o.issuer,
         audience: this.o.audience,
         typ: 'at+jwt', // compared case-insensitively, application/ optional (RFC 9068 §4)
         algorithms: ALGORITHMS,
@@ -133,6 +163,8 @@ export class JwtVerifier {
       }
       if (typeof payload.client_id !== 'string' || typeof payload.sub !== 'string')
         throw new TokenRejectedError('ERR_TOKEN_CLAIMS');
+      if (this.o.acceptIssuer && !this.o.acceptIssuer(String(payload.iss)))
+        throw new TokenRejectedError('ERR_JWT_CLAIM_VALIDATION_FAILED');
       if (this.verified.size >= 10_000) this.verified.clear();
       this.verified.set(token, payload);
       return payload;
