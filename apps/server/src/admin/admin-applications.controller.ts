@@ -22,7 +22,7 @@ import {
 } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
 import { parseBody, Problem } from '../http';
-import { SYSTEM_TENANT, tenantPolicy, type Tenant } from '../tenants';
+import { tenantPolicy, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
@@ -109,7 +109,8 @@ export class AdminApplicationsController {
   @RequireScopes('admin:applications:write')
   async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
     await this.applications.remove(tenant, clientId);
-    if (tenant.slug === SYSTEM_TENANT) await this.access.forget(clientId);
+    // a later application with the same client id inherits nothing
+    await this.access.revoke(tenant, clientId);
   }
 
   /** A new secret, shown once; the old one stops working at once. */

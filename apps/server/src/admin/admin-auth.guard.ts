@@ -7,15 +7,14 @@ import {
 import type { TesseraPrincipal } from '@tessera/nest-guards';
 import { Problem, type HttpRequest } from '../http';
 import { TenantsService, type Tenant } from '../tenants';
-import { TenantAccessService } from './tenant-access.service';
+import { TenantAccessService, type AdminCaller } from './tenant-access.service';
 
 export { RequireScopes } from '@tessera/nest-guards';
-
-/** The caller of the admin API as the guard library verified it. */
-export type AdminPrincipal = TesseraPrincipal;
+export type { AdminCaller };
 
 interface AdminRequest extends HttpRequest {
   tesseraPrincipal?: TesseraPrincipal;
+  adminCaller?: AdminCaller;
   tenant?: Tenant;
 }
 
@@ -25,14 +24,16 @@ export const TenantParam = createParamDecorator(
     ctx.switchToHttp().getRequest<AdminRequest>().tenant!,
 ); // set by AdminTenantGuard before any handler runs
 
+/** Who calls, and the tenant whose issuer vouched for them. */
 export const Caller = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): AdminPrincipal =>
-    ctx.switchToHttp().getRequest<AdminRequest>().tesseraPrincipal!,
-); // set by TesseraAuthGuard
+  (_: unknown, ctx: ExecutionContext): AdminCaller =>
+    ctx.switchToHttp().getRequest<AdminRequest>().adminCaller!,
+); // set by AdminTenantGuard
 
 /**
- * Runs after TesseraAuthGuard (@tessera/nest-guards): for routes under a tenant, the caller must
- * administer it; a tenant they do not administer does not exist for them (404).
+ * Runs after TesseraAuthGuard (@tessera/nest-guards), which accepted the token of some tenant's
+ * issuer for the admin API: the caller is that tenant's principal. For routes under a tenant, the
+ * caller must administer it; a tenant they do not administer does not exist for them (404).
  */
 @Injectable()
 export class AdminTenantGuard implements CanActivate {
@@ -44,11 +45,15 @@ export class AdminTenantGuard implements CanActivate {
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<AdminRequest>();
     const principal = req.tesseraPrincipal;
-    if (!principal) throw new Problem('unauthenticated', 'An admin access token is required');
+    const own = principal ? await this.tenants.byIssuer(String(principal.claims.iss)) : null;
+    if (!principal || !own)
+      throw new Problem('unauthenticated', 'An admin access token is required');
+    const caller: AdminCaller = { sub: principal.sub, tenant: own };
+    req.adminCaller = caller;
     const slug = req.params?.tenant;
     if (typeof slug === 'string') {
       const tenant = await this.tenants.bySlug(slug);
-      if (!tenant || !(await this.access.canAdminister(principal.sub, tenant)))
+      if (!tenant || !(await this.access.canAdminister(caller, tenant)))
         throw Problem.notFound('Tenant');
       req.tenant = tenant;
     }

@@ -15,7 +15,7 @@ import {
   Caller,
   RequireScopes,
   TenantParam,
-  type AdminPrincipal,
+  type AdminCaller,
 } from './admin-auth.guard';
 
 @Controller('admin/api/tenants/:tenant/sessions')
@@ -61,7 +61,7 @@ export class AdminSessionsController {
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
     @Body() body: unknown,
-    @Caller() caller: AdminPrincipal,
+    @Caller() caller: AdminCaller,
   ): Promise<void> {
     const { reason } = parseBody(revokeSessionSchema, body);
     if (!isUuid(id)) throw Problem.notFound('Session');

@@ -19,16 +19,20 @@ import {
 } from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Inject } from '@nestjs/common';
-import { parseBody, Problem } from '../http';
+import { ApplicationsService } from '../applications';
+import { isUuid, parseBody, Problem } from '../http';
 import { TenantsService, tenantView, type Tenant } from '../tenants';
+import { UsersService } from '../users';
 import {
   AdminTenantGuard,
   Caller,
   RequireScopes,
   TenantParam,
-  type AdminPrincipal,
+  type AdminCaller,
 } from './admin-auth.guard';
+import { AdminRoles } from './admin-roles.service';
 import { TenantAccessService } from './tenant-access.service';
+import { TenantBuiltIns } from './tenant-built-ins.service';
 
 @Controller('admin/api/tenants')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -36,28 +40,32 @@ export class AdminTenantsController {
   constructor(
     private readonly tenants: TenantsService,
     private readonly access: TenantAccessService,
+    private readonly builtIns: TenantBuiltIns,
+    private readonly users: UsersService,
+    private readonly applications: ApplicationsService,
+    private readonly roles: AdminRoles,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private async requireSuperAdmin(caller: AdminPrincipal): Promise<void> {
-    if (!(await this.access.isSuperAdmin(caller.sub)))
+  private async requireSuperAdmin(caller: AdminCaller): Promise<void> {
+    if (!(await this.access.isSuperAdmin(caller)))
       throw new Problem('forbidden', 'Only administrators of the system tenant can do this');
   }
 
   @Get()
   @RequireScopes('admin:tenants:read')
-  async list(@Caller() caller: AdminPrincipal): Promise<TenantView[]> {
-    return (await this.access.administered(caller.sub)).map((t) =>
+  async list(@Caller() caller: AdminCaller): Promise<TenantView[]> {
+    return (await this.access.administered(caller)).map((t) =>
       tenantView(t, this.config.publicUrl),
     );
   }
 
   @Post()
   @RequireScopes('admin:tenants:write')
-  async create(@Caller() caller: AdminPrincipal, @Body() body: unknown): Promise<TenantView> {
+  async create(@Caller() caller: AdminCaller, @Body() body: unknown): Promise<TenantView> {
     await this.requireSuperAdmin(caller);
     return tenantView(
-      await this.tenants.create(parseBody(createTenantSchema, body)),
+      await this.builtIns.createTenant(parseBody(createTenantSchema, body)),
       this.config.publicUrl,
     );
   }
@@ -84,28 +92,54 @@ export class AdminTenantsController {
     return this.access.list(tenant);
   }
 
-  /** Makes a principal of the system tenant (a user id or a client id) an administrator of this tenant. */
+  /**
+   * Makes a principal **of this tenant** an administrator of it: a user (their `admin` role) or a
+   * confidential application using client_credentials. Nobody of another tenant can be named.
+   */
   @Put(':tenant/admins')
   @HttpCode(204)
   @RequireScopes('admin:tenants:write')
-  async addAdmin(
-    @Caller() caller: AdminPrincipal,
-    @TenantParam() tenant: Tenant,
-    @Body() body: unknown,
-  ): Promise<void> {
-    await this.requireSuperAdmin(caller);
-    await this.access.grant(tenant, parseBody(grantAdminSchema, body).subject);
+  async addAdmin(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<void> {
+    await this.setAdmin(tenant, parseBody(grantAdminSchema, body).subject, true);
   }
 
   @Delete(':tenant/admins/:subject')
   @HttpCode(204)
   @RequireScopes('admin:tenants:write')
   async removeAdmin(
-    @Caller() caller: AdminPrincipal,
     @TenantParam() tenant: Tenant,
     @Param('subject') subject: string,
   ): Promise<void> {
-    await this.requireSuperAdmin(caller);
-    await this.access.revoke(tenant, subject);
+    await this.setAdmin(tenant, subject, false);
+  }
+
+  private async setAdmin(tenant: Tenant, subject: string, isAdmin: boolean): Promise<void> {
+    if (isUuid(subject)) {
+      const user = await this.users.byId(tenant.id, subject);
+      if (user) {
+        await this.users.updateOne(
+          tenant.id,
+          user.id,
+          { roles: isAdmin ? ['admin'] : [] }, // `admin` is the only role there is
+          (em, changed) => this.roles.sync(em, tenant, changed),
+        );
+        return;
+      }
+    } else {
+      const app = await this.applications.byClientId(tenant.id, subject);
+      if (app?.type === 'confidential' && app.grantTypes.includes('client_credentials')) {
+        await (isAdmin ? this.access.grant(tenant, subject) : this.access.revoke(tenant, subject));
+        return;
+      }
+    }
+    // removing what is not there changes nothing; naming someone who is not of this tenant is refused
+    if (!isAdmin) return this.access.revoke(tenant, subject);
+    throw Problem.validation([
+      {
+        pointer: '/subject',
+        detail:
+          'Name a user id, or the client id of a confidential application using client_credentials, of this tenant',
+      },
+    ]);
   }
 }

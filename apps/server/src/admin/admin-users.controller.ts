@@ -19,7 +19,6 @@ import {
   type UserPermissionView,
   type UserView,
 } from '@tessera/contracts';
-import { DataSource } from 'typeorm';
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { UsersService, userView } from '../users';
@@ -32,7 +31,6 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly roles: AdminRoles,
-    private readonly dataSource: DataSource,
   ) {}
 
   @Get()
@@ -45,10 +43,10 @@ export class AdminUsersController {
   @RequireScopes('admin:users:write')
   async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<UserView> {
     const input = parseBody(createUserSchema, body);
-    const user = await this.users.createOne(tenant.id, input);
-    // `admin` gives them a console sign-in (a system-tenant principal administering this tenant)
-    if (input.roles.includes('admin'))
-      await this.dataSource.transaction((em) => this.roles.sync(em, tenant, input));
+    // `admin` makes them an administrator of this tenant: they sign in to the console here
+    const user = await this.users.createOne(tenant.id, input, (em, created) =>
+      this.roles.sync(em, tenant, created),
+    );
     return userView(user);
   }
 
@@ -67,19 +65,11 @@ export class AdminUsersController {
     @Body() body: unknown,
   ): Promise<UserView> {
     const input = parseBody(updateUserSchema, body);
-    const user = await this.users.require(tenant.id, id);
-    if (input.roles !== undefined || input.isDisabled !== undefined) {
-      // first, so a role that cannot take effect (no password for the console) is refused whole
-      await this.dataSource.transaction((em) =>
-        this.roles.sync(em, tenant, {
-          email: user.email,
-          roles: input.roles ?? user.roles,
-          isDisabled: input.isDisabled ?? user.isDisabled,
-          password: input.password,
-        }),
-      );
-    }
-    return userView(await this.users.updateOne(tenant.id, id, input));
+    return userView(
+      await this.users.updateOne(tenant.id, id, input, (em, user) =>
+        this.roles.sync(em, tenant, user),
+      ),
+    );
   }
 
   @Get(':id/permissions')

@@ -28,6 +28,7 @@ import { AdminOverviewController } from './admin-overview.controller';
 import { AdminStatsRepository } from './admin-stats.repository';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
+import { TenantBuiltIns } from './tenant-built-ins.service';
 
 @Module({
   imports: [
@@ -39,8 +40,10 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     SessionsModule,
     AuditModule,
     LogoutModule,
-    // the admin API is protected by the same guard library services use; keys come from this
-    // process and revocation is checked against the sessions themselves, no HTTP round trip
+    // the admin API is protected by the same guard library services use, for every tenant's issuer:
+    // a tenant's administrators are its own users and sign in there. Keys come from this process
+    // (only the issuing tenant's keys verify its tokens) and revocation is checked against the
+    // sessions themselves, no HTTP round trip.
     TesseraAuthModule.forRootAsync({
       global: false,
       imports: [TenantsModule, KeysModule, IntrospectionModule],
@@ -51,25 +54,29 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
         keys: KeysService,
         inspector: TokenInspector,
       ) => {
-        const system = async () => {
-          const t = await tenants.bySlug(SYSTEM_TENANT);
-          if (!t) throw new Error('no system tenant');
+        const issuing = async (iss: unknown) => {
+          const t = typeof iss === 'string' ? await tenants.byIssuer(iss) : null;
+          if (!t) throw new Error('unknown issuer');
           return t;
         };
         return {
           issuer: `${config.publicUrl}/t/${SYSTEM_TENANT}`,
+          acceptIssuer: (iss: string) => tenants.slugOfIssuer(iss) !== undefined,
           audience: ADMIN_API_AUDIENCE,
           mode: 'jwt' as const,
           clockToleranceSeconds: 30,
-          keyResolver: async (header) => {
+          keyResolver: async (header, iss) => {
             const found = header.kid
-              ? await keys.verificationKey((await system()).id, header.kid)
+              ? await keys.verificationKey((await issuing(iss)).id, header.kid)
               : undefined;
             if (!found || found.alg !== header.alg) throw new Error('unknown key');
             return found.key;
           },
-          // sessions, families and jtis, checked where they live
-          isRevoked: async (claims) => inspector.isRevoked((await system()).id, claims),
+          // sessions, families and jtis, checked where they live; a tenant gone since is no issuer
+          isRevoked: async (claims) => {
+            const t = await tenants.byIssuer(String(claims.iss));
+            return !t || inspector.isRevoked(t.id, claims);
+          },
         };
       },
     }),
@@ -92,7 +99,8 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     SystemSetup,
     AdminRoles,
     AdminStatsRepository,
+    TenantBuiltIns,
   ],
-  exports: [SystemSetup, TenantAccessService, AdminRoles],
+  exports: [SystemSetup, TenantAccessService, AdminRoles, TenantBuiltIns],
 })
 export class AdminModule {}

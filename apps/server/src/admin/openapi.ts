@@ -60,7 +60,8 @@ export const ADMIN_ROUTES: Route[] = [
   {
     method: 'put',
     path: '/admin/api/tenants/{tenant}/admins',
-    summary: 'Make a system principal an administrator of the tenant',
+    summary:
+      'Make a user, or a client_credentials application, of the tenant one of its administrators',
     scope: 'admin:tenants:write',
     body: grantAdminSchema,
     status: 204,

@@ -4,8 +4,18 @@ import { SYSTEM_TENANT, TenantsService, type Tenant } from '../tenants';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 
 /**
- * Which tenants a principal of the system tenant administers. Administering `system` means
- * administering every tenant.
+ * A caller of the admin API: a principal (`sub`) of the tenant whose issuer signed its token. No
+ * identity spans tenants: a user of tenant A is nobody in tenant B, whatever their email.
+ */
+export interface AdminCaller {
+  sub: string;
+  /** The tenant that issued the caller's token: the only one whose administrators it can be among. */
+  tenant: Tenant;
+}
+
+/**
+ * Which tenants a caller administers: its own, when it is recorded as one of its administrators;
+ * every tenant, when its own is `system`.
  */
 @Injectable()
 export class TenantAccessService {
@@ -14,24 +24,25 @@ export class TenantAccessService {
     private readonly tenants: TenantsService,
   ) {}
 
-  async isSuperAdmin(subject: string): Promise<boolean> {
-    const system = await this.tenants.require(SYSTEM_TENANT);
-    return (await this.repo.tenantIdsOf(subject)).includes(system.id);
+  private administersOwn(caller: AdminCaller): Promise<boolean> {
+    return this.repo.isAdmin(caller.tenant.id, caller.sub);
   }
 
-  async administered(subject: string): Promise<Tenant[]> {
-    const ids = await this.repo.tenantIdsOf(subject);
-    const system = await this.tenants.require(SYSTEM_TENANT);
-    return ids.includes(system.id) ? this.tenants.list() : this.tenants.listByIds(ids);
+  async isSuperAdmin(caller: AdminCaller): Promise<boolean> {
+    return caller.tenant.slug === SYSTEM_TENANT && (await this.administersOwn(caller));
   }
 
-  async canAdminister(subject: string, tenant: Tenant): Promise<boolean> {
-    const ids = await this.repo.tenantIdsOf(subject);
-    if (ids.includes(tenant.id)) return true;
-    const system = await this.tenants.bySlug(SYSTEM_TENANT);
-    return !!system && ids.includes(system.id);
+  async administered(caller: AdminCaller): Promise<Tenant[]> {
+    if (!(await this.administersOwn(caller))) return [];
+    return caller.tenant.slug === SYSTEM_TENANT ? this.tenants.list() : [caller.tenant];
   }
 
+  async canAdminister(caller: AdminCaller, tenant: Tenant): Promise<boolean> {
+    if (caller.tenant.id !== tenant.id && caller.tenant.slug !== SYSTEM_TENANT) return false;
+    return this.administersOwn(caller);
+  }
+
+  /** `subject` must be a principal of `tenant` (the caller checks). */
   grant(tenant: Tenant, subject: string, em?: EntityManager): Promise<void> {
     return this.repo.add(em, tenant.id, subject);
   }
@@ -40,15 +51,13 @@ export class TenantAccessService {
     return this.repo.remove(tenant.id, subject, em);
   }
 
-  async list(tenant: Tenant): Promise<Array<{ subject: string; createdAt: string }>> {
-    return (await this.repo.listFor(tenant.id)).map((r) => ({
+  async list(
+    tenant: Tenant,
+    em?: EntityManager,
+  ): Promise<Array<{ subject: string; createdAt: string }>> {
+    return (await this.repo.listFor(tenant.id, em)).map((r) => ({
       subject: r.subject,
       createdAt: r.createdAt.toISOString(),
     }));
-  }
-
-  /** A deleted system principal administers nothing, and a new one reusing its id inherits nothing. */
-  forget(subject: string): Promise<void> {
-    return this.repo.removeSubjectEverywhere(subject);
   }
 }

@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Who may administer a tenant: a principal (`sub`) of the system tenant. Membership of `system` means every tenant. */
+/**
+ * Who administers a tenant: a principal (`sub`) **of that tenant** — a user holding the `admin`
+ * role, or a client given the right. Administrators of `system` administer every tenant.
+ */
 @Entity('tenant_admins')
 export class TenantAdmin {
   @PrimaryColumn('uuid') tenantId: string;

@@ -10,8 +10,8 @@ export class TenantAdminsRepository {
     return (em ?? this.dataSource.manager).getRepository(TenantAdmin);
   }
 
-  async tenantIdsOf(subject: string): Promise<string[]> {
-    return (await this.repo().findBy({ subject })).map((r) => r.tenantId);
+  async isAdmin(tenantId: string, subject: string): Promise<boolean> {
+    return this.repo().existsBy({ tenantId, subject });
   }
 
   async add(em: EntityManager | undefined, tenantId: string, subject: string): Promise<void> {
@@ -27,11 +27,7 @@ export class TenantAdminsRepository {
     await this.repo(em).delete({ tenantId, subject });
   }
 
-  listFor(tenantId: string): Promise<TenantAdmin[]> {
-    return this.repo().find({ where: { tenantId }, order: { createdAt: 'ASC' } });
-  }
-
-  async removeSubjectEverywhere(subject: string): Promise<void> {
-    await this.repo().delete({ subject });
+  listFor(tenantId: string, em?: EntityManager): Promise<TenantAdmin[]> {
+    return this.repo(em).find({ where: { tenantId }, order: { createdAt: 'ASC' } });
   }
 }

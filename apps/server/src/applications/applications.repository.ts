@@ -62,4 +62,18 @@ export class ApplicationsRepository {
       .getRawOne<{ ttl: number | null }>();
     return Number(row?.ttl ?? 0);
   }
+
+  /** Tenants without a public client of this id registered with exactly these URIs. */
+  async tenantsLacking(
+    clientId: string,
+    uris: { redirectUris: string[]; postLogoutRedirectUris: string[] },
+  ): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT t.id FROM tenants t WHERE NOT EXISTS (
+         SELECT 1 FROM applications a WHERE a.tenant_id = t.id AND a.client_id = $1 AND a.type = 'public'
+           AND a.redirect_uris = $2::jsonb AND a.post_logout_redirect_uris = $3::jsonb)`,
+      [clientId, JSON.stringify(uris.redirectUris), JSON.stringify(uris.postLogoutRedirectUris)],
+    );
+    return rows.map((r) => r.id);
+  }
 }

@@ -110,6 +110,14 @@ export class ApplicationsService {
     );
   }
 
+  /** Tenants without a public client of this id registered with exactly these URIs. */
+  tenantsLacking(
+    clientId: string,
+    uris: { redirectUris: string[]; postLogoutRedirectUris: string[] },
+  ): Promise<string[]> {
+    return this.repo.tenantsLacking(clientId, uris);
+  }
+
   private checkBackchannel(uri: string | null | undefined): void {
     if (!uri) return;
     const problem = backchannelUriProblem(uri, this.config.allowPrivateUris);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { BootstrapFile } from '@tessera/contracts';
-import { AdminRoles } from '../admin';
+import { AdminRoles, TenantBuiltIns } from '../admin';
 import { ApplicationsService } from '../applications';
 import { Problem } from '../http';
 import { ResourceServersService } from '../resource-servers';
@@ -28,6 +28,7 @@ export class BootstrapService {
     private readonly applications: ApplicationsService,
     private readonly users: UsersService,
     private readonly adminRoles: AdminRoles,
+    private readonly builtIns: TenantBuiltIns,
   ) {}
 
   async apply(file: BootstrapFile): Promise<BootstrapSummary> {
@@ -42,7 +43,7 @@ export class BootstrapService {
           where = `tenants[${ti}]`;
           let tenant = await this.tenants.lookup(t.slug, em);
           if (!tenant) {
-            tenant = await this.tenants.create(
+            tenant = await this.builtIns.createTenant(
               {
                 slug: t.slug,
                 name: t.name,
@@ -105,8 +106,9 @@ export class BootstrapService {
             where = `tenants[${ti}].users[${ui}]`;
             const r = await this.users.upsert(em, tenant.id, u);
             note(r.changed, r.created, `user ${u.email}`);
-            // the file deletes nothing: `admin` grants the console sign-in, its absence revokes nothing
-            if (u.roles.includes('admin')) await this.adminRoles.sync(em, tenant, u);
+            // the file deletes nothing: `admin` makes the user an administrator of this tenant (they
+            // sign in to the console at its issuer); its absence revokes nothing
+            if (u.roles.includes('admin')) await this.adminRoles.sync(em, tenant, r.user);
           }
         }
       });

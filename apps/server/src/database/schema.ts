@@ -15,6 +15,8 @@ import { Permissions1764200000000 } from './migrations/1764200000000-permissions
 import { Revocation1764300000000 } from './migrations/1764300000000-revocation';
 import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits';
 import { HotUpdates1764500000000 } from './migrations/1764500000000-hot-updates';
+import { TenantAdminsOwnPrincipals1765000000000 } from './migrations/1765000000000-tenant-admins-own-principals';
+import { HeldByEveryUser1765010000000 } from './migrations/1765010000000-held-by-every-user';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -54,4 +56,6 @@ export const MIGRATIONS = [
   Revocation1764300000000,
   RateLimits1764400000000,
   HotUpdates1764500000000,
+  TenantAdminsOwnPrincipals1765000000000,
+  HeldByEveryUser1765010000000,
 ];

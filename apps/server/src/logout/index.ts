@@ -1,3 +1,4 @@
 export { LogoutModule } from './logout.module';
 export { BackchannelRepository } from './backchannel.repository';
 export { BackchannelWorker, BACKCHANNEL_EVENT } from './backchannel.worker';
+export { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from './account-api';

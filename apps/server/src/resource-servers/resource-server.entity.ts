@@ -26,8 +26,10 @@ export class ResourceServer {
   /** Its own credentials at the introspection endpoint (RFC 7662 §2.1); the secret only as an HMAC. */
   @Column('text', { nullable: true }) clientId: string | null;
   @Column('bytea', { nullable: true }) secretHash: Buffer | null;
-  /** Built in (the admin API's): not editable through the admin API. */
+  /** Built in (the admin API, the account API): not editable through the admin API. */
   @Column('boolean', { default: false }) isSystem: boolean;
+  /** Every user of the tenant holds all its scopes (an API acting only on the caller's own account). */
+  @Column('boolean', { default: false }) heldByEveryUser: boolean;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
 }

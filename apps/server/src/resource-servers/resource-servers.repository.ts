@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { configChanged } from '../database';
-import { ApplicationGrant, ResourceServer, UserPermission } from './resource-server.entity';
+import {
+  ApplicationGrant,
+  ResourceServer,
+  UserPermission,
+  type ScopeDef,
+} from './resource-server.entity';
 
 @Injectable()
 export class ResourceServersRepository {
@@ -97,6 +102,20 @@ export class ResourceServersRepository {
     const repo = em.getRepository(UserPermission);
     await repo.delete({ tenantId, userId });
     if (rows.length) await repo.insert(rows);
+  }
+
+  async builtInIds(tenantId: string, em?: EntityManager): Promise<string[]> {
+    return (await this.rs(em).findBy({ tenantId, isSystem: true })).map((r) => r.id);
+  }
+
+  async tenantsLackingBuiltIn(identifier: string, scopes: ScopeDef[]): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT t.id FROM tenants t WHERE NOT EXISTS (
+         SELECT 1 FROM resource_servers rs WHERE rs.tenant_id = t.id AND rs.identifier = $1
+           AND rs.is_system AND rs.scopes @> $2::jsonb AND $2::jsonb @> rs.scopes)`,
+      [identifier, JSON.stringify(scopes)],
+    );
+    return rows.map((r) => r.id);
   }
 
   byClientId(tenantId: string, clientId: string): Promise<ResourceServer | null> {

@@ -12,7 +12,12 @@ import {
 import { randomToken, SecretsService } from '../secrets';
 import { Problem, type FieldProblem, isUuid } from '../http';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
-import { ApplicationGrant, ResourceServer, UserPermission } from './resource-server.entity';
+import {
+  ApplicationGrant,
+  ResourceServer,
+  UserPermission,
+  type ScopeDef,
+} from './resource-server.entity';
 import { ResourceServersRepository } from './resource-servers.repository';
 
 /** What an application may ask of one resource server in one flow. */
@@ -134,20 +139,29 @@ export class ResourceServersService {
     return rs;
   }
 
-  /** Creates or updates by identifier; returns whether anything changed. */
+  /**
+   * Creates or updates by identifier; returns whether anything changed. `builtIn` marks one of the
+   * APIs every tenant has (not editable through the admin API); with `heldByEveryUser`, every user
+   * of the tenant holds all its scopes (an API that only acts on the caller's own account).
+   */
   async upsert(
     em: EntityManager,
     tenantId: string,
     input: ResourceServerInput,
-    isSystem = false,
+    builtIn?: { heldByEveryUser: boolean },
   ): Promise<{ resourceServer: ResourceServer; changed: boolean }> {
     const existing = await this.repo.byIdentifier(tenantId, input.identifier, em);
+    if (existing?.isSystem && !builtIn)
+      throw Problem.validation([
+        { pointer: '/identifier', detail: `${input.identifier} is built in and cannot be changed` },
+      ]);
     const fields: Partial<ResourceServer> = {
       name: input.name,
       baseUrls: input.baseUrls,
       scopes: input.scopes,
       permissionGroups: input.permissionGroups,
     };
+    if (builtIn) Object.assign(fields, { isSystem: true, ...builtIn });
     if (input.accessTokenTtl !== undefined) {
       fields.accessTokenTtl =
         input.accessTokenTtl === null ? null : durationToSeconds(input.accessTokenTtl);
@@ -163,8 +177,9 @@ export class ResourceServersService {
         allowsOfflineAccess: true,
         clientId: null,
         secretHash: null,
+        isSystem: false,
+        heldByEveryUser: false,
         ...fields,
-        isSystem,
       });
       await this.repo.insert(em, rs);
       return { resourceServer: (await this.repo.byId(tenantId, rs.id, em))!, changed: true }; // just inserted
@@ -319,8 +334,11 @@ export class ResourceServersService {
     if (!rs) return { scopes: new Set(), accessTokenTtl: null };
     const grant = row?.grant.flows.includes('user') ? row.grant : undefined;
     if (!grant) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
-    const held =
-      prefetched !== undefined ? prefetched : await this.repo.permissionOf(tenantId, userId, rs.id);
+    const held = rs.heldByEveryUser
+      ? { scopes: rs.scopes.map((s) => s.name), permissionGroups: [] }
+      : prefetched !== undefined
+        ? prefetched
+        : await this.repo.permissionOf(tenantId, userId, rs.id);
     if (!held) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
     const granted = this.resolve(rs, grant.scopes, grant.permissionGroups);
     const holds = this.resolve(rs, held.scopes, held.permissionGroups);
@@ -348,7 +366,46 @@ export class ResourceServersService {
     return views.sort((a, b) => a.resourceServer.localeCompare(b.resourceServer));
   }
 
-  /** Replaces a user's permissions, checking every server, group and scope exists; returns whether anything changed. */
+  /**
+   * What a user holds at a built-in API, set by the rule that owns it (the admin role gives the
+   * admin API's scopes), never through setUserPermissions; null holds nothing there.
+   */
+  async holdBuiltIn(
+    em: EntityManager,
+    tenantId: string,
+    userId: string,
+    identifier: string,
+    scopes: string[] | null,
+  ): Promise<void> {
+    const rs = await this.repo.byIdentifier(tenantId, identifier, em);
+    if (!rs?.isSystem) throw new Error(`no built-in resource server ${identifier}`); // set up with the tenant
+    const others = (await this.repo.permissionsOf(tenantId, userId, em)).filter(
+      (p) => p.resourceServerId !== rs.id,
+    );
+    const rows = scopes
+      ? [
+          ...others,
+          Object.assign(new UserPermission(), {
+            tenantId,
+            userId,
+            resourceServerId: rs.id,
+            scopes: [...scopes].sort(),
+            permissionGroups: [],
+          }),
+        ]
+      : others;
+    await this.repo.replacePermissions(em, tenantId, userId, rows);
+  }
+
+  /** Tenants that have no built-in API with this identifier and exactly these scopes. */
+  tenantsLackingBuiltIn(identifier: string, scopes: ScopeDef[]): Promise<string[]> {
+    return this.repo.tenantsLackingBuiltIn(identifier, scopes);
+  }
+
+  /**
+   * Replaces a user's permissions, checking every server, group and scope exists; returns whether
+   * anything changed. What they hold at built-in APIs is not theirs to set here and stays.
+   */
   async setUserPermissions(
     em: EntityManager,
     tenantId: string,
@@ -365,6 +422,20 @@ export class ResourceServersService {
         problems.push({
           pointer: `${pointer}/${i}/resourceServer`,
           detail: `No resource server ${p.resourceServer} in this tenant`,
+        });
+        continue;
+      }
+      if (rs.isSystem) {
+        problems.push({
+          pointer: `${pointer}/${i}/resourceServer`,
+          detail: `${p.resourceServer} is built in: who holds its scopes follows from the user's roles`,
+        });
+        continue;
+      }
+      if (rs.isSystem) {
+        problems.push({
+          pointer: `${pointer}/${i}/resourceServer`,
+          detail: `${p.resourceServer} is built in: who holds its scopes follows from the user's roles`,
         });
         continue;
       }
@@ -401,8 +472,11 @@ export class ResourceServersService {
     if (problems.length) throw Problem.validation(problems);
     const key = (r: UserPermission[]) =>
       JSON.stringify(r.map((p) => [p.resourceServerId, p.scopes, p.permissionGroups]).sort());
-    if (key(await this.repo.permissionsOf(tenantId, userId, em)) === key(rows)) return false;
-    await this.repo.replacePermissions(em, tenantId, userId, rows);
+    const current = await this.repo.permissionsOf(tenantId, userId, em);
+    const builtIn = new Set(await this.repo.builtInIds(tenantId, em));
+    const kept = current.filter((p) => builtIn.has(p.resourceServerId));
+    if (key(current) === key([...kept, ...rows])) return false;
+    await this.repo.replacePermissions(em, tenantId, userId, [...kept, ...rows]);
     return true;
   }
 

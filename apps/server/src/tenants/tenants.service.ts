@@ -46,6 +46,20 @@ export class TenantsService {
     return issuerOf(this.config.publicUrl, tenant.slug);
   }
 
+  /** The slug of a tenant issuer URL of this server (`PUBLIC_URL/t/{slug}`, exactly), or undefined. */
+  slugOfIssuer(iss: string): string | undefined {
+    const prefix = issuerOf(this.config.publicUrl, '');
+    if (!iss.startsWith(prefix)) return undefined;
+    const slug = iss.slice(prefix.length);
+    return SLUG_RE.test(slug) ? slug : undefined;
+  }
+
+  /** The tenant whose issuer URL this is (cached like bySlug). */
+  byIssuer(iss: string): Promise<Tenant | null> {
+    const slug = this.slugOfIssuer(iss);
+    return slug === undefined ? Promise.resolve(null) : this.bySlug(slug);
+  }
+
   policy(tenant: Tenant): EffectivePolicy {
     return tenantPolicy(tenant);
   }
@@ -75,6 +89,11 @@ export class TenantsService {
   /** Uncached, inside a transaction. */
   lookup(slug: string, em: EntityManager): Promise<Tenant | null> {
     return this.repo.findBySlug(slug, em);
+  }
+
+  /** Uncached, inside a transaction. */
+  lookupById(id: string, em: EntityManager): Promise<Tenant | null> {
+    return this.repo.findById(id, em);
   }
 
   /** For OAuth endpoints: an unknown tenant is an unknown issuer (404, RFC 6749 error shape). */

@@ -63,12 +63,18 @@ export class UsersService {
     return user;
   }
 
-  async createOne(tenantId: string, input: CreateUserInput): Promise<User> {
+  /** `then` runs in the same transaction with the new user (what its roles mean elsewhere). */
+  async createOne(
+    tenantId: string,
+    input: CreateUserInput,
+    then?: (em: EntityManager, user: User) => Promise<void>,
+  ): Promise<User> {
     try {
       return await this.dataSource.transaction(async (em) => {
         const user = await this.create(em, tenantId, input);
         if (input.permissions)
           await this.resourceServers.setUserPermissions(em, tenantId, user.id, input.permissions);
+        await then?.(em, user);
         return user;
       });
     } catch (err) {
@@ -95,8 +101,16 @@ export class UsersService {
     });
   }
 
-  /** Disabling ends every session of the user at once (ASVS 7.4.2). */
-  async updateOne(tenantId: string, id: string, input: UpdateUserInput): Promise<User> {
+  /**
+   * Disabling ends every session of the user at once (ASVS 7.4.2). `then` runs in the same
+   * transaction with the user as changed (what its roles mean elsewhere).
+   */
+  async updateOne(
+    tenantId: string,
+    id: string,
+    input: UpdateUserInput,
+    then?: (em: EntityManager, user: User) => Promise<void>,
+  ): Promise<User> {
     const user = await this.require(tenantId, id);
     const passwordHash =
       input.password !== undefined ? await this.hasher.hash(input.password) : undefined;
@@ -110,6 +124,7 @@ export class UsersService {
         await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_disabled');
         await this.audit.record(em, { tenantId, type: 'user_disabled', userId: id });
       }
+      await then?.(em, { ...user, ...changes });
     });
     return this.require(tenantId, id);
   }

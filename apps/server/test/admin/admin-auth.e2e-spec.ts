@@ -1,4 +1,6 @@
-import { send, useTestServer } from '../support/harness';
+import { randomUUID } from 'node:crypto';
+import { KeysService } from '../../src/keys';
+import { consoleSignIn, send, useTestServer } from '../support/harness';
 
 describe('admin API protection', () => {
   const t = useTestServer();
@@ -36,17 +38,21 @@ describe('admin API protection', () => {
     expect(res.text).not.toContain(good);
   });
 
-  it('refuses a token issued by another tenant, even for an API registered with the admin API’s identifier', async () => {
+  it('gives a token of another tenant’s issuer no rights unless that tenant made its principal an administrator', async () => {
     const acme = await t.given.tenant();
-    await t.given.resourceServer(acme.slug, {
-      identifier: 'urn:tessera:admin-api',
-      scopes: [{ name: 'admin:tenants:read', description: '' }],
-    });
+    // every tenant has the admin API built in: nobody can register a look-alike
+    const fake = await t.json(
+      'POST',
+      `/admin/api/tenants/${acme.slug}/resource-servers`,
+      { identifier: 'urn:tessera:admin-api', name: 'x', scopes: [] },
+      await t.adminToken(),
+    );
+    expect(fake.status).toBe(409);
     const app = await t.given.app(acme.slug, {
       grants: [
         {
           resourceServer: 'urn:tessera:admin-api',
-          scopes: ['admin:tenants:read'],
+          scopes: ['admin:tenants:read', 'admin:applications:read'],
           flows: ['client_credentials'],
         },
       ],
@@ -59,9 +65,38 @@ describe('admin API protection', () => {
       )
     ).body.access_token;
     expect(token).toEqual(expect.any(String));
-    const res = await t.get('/admin/api/tenants', token);
+    const list = await t.get('/admin/api/tenants', token);
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([]);
+    for (const slug of [acme.slug, 'system']) {
+      const res = await t.get(`/admin/api/tenants/${slug}/applications`, token);
+      expect(res.status).toBe(404);
+      expect(res.text).not.toContain(app.clientId);
+    }
+  });
+
+  it('refuses a token signed with one tenant’s key that names another tenant’s issuer (RFC 8725 §3.8)', async () => {
+    const acme = await t.given.tenant();
+    // the automation client's token, re-signed by acme's own key: claims of system, key of acme
+    const claims = JSON.parse(
+      Buffer.from((await t.adminToken()).split('.')[1], 'base64url').toString(),
+    );
+    const forged = await t.server.app
+      .get(KeysService)
+      .sign(acme.id, { typ: 'at+jwt' }, { ...claims, jti: randomUUID() });
+    const res = await t.get('/admin/api/tenants', forged);
     expect(res.status).toBe(401);
-    expect(res.text).not.toContain(acme.slug);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    // the same claims signed by system's own key are accepted: only the key made the difference
+    const genuine = await t.server.app.get(KeysService).sign(
+      (await t.sql(`SELECT id FROM tenants WHERE slug = 'system'`))[0].id,
+      { typ: 'at+jwt' },
+      {
+        ...claims,
+        jti: randomUUID(),
+      },
+    );
+    expect((await t.get('/admin/api/tenants', genuine)).status).toBe(200);
   });
 
   it('answers 403 insufficient_scope naming the scope the route needs', async () => {
@@ -74,7 +109,7 @@ describe('admin API protection', () => {
     expect(res.body.code).toBe('forbidden');
   });
 
-  describe('an administrator of one tenant', () => {
+  describe('an administrator of one tenant (one of its own users)', () => {
     let a: { slug: string };
     let b: { slug: string };
     let token: string;
@@ -83,36 +118,7 @@ describe('admin API protection', () => {
       a = await t.given.tenant();
       b = await t.given.tenant();
       await t.given.app(b.slug, { clientId: 'b-secret-app' });
-      const limited = await t.given.app('system', {
-        grants: [
-          {
-            resourceServer: 'urn:tessera:admin-api',
-            scopes: [
-              'admin:tenants:read',
-              'admin:tenants:write',
-              'admin:applications:read',
-              'admin:applications:write',
-              'admin:keys:read',
-              'admin:keys:write',
-            ],
-            flows: ['client_credentials'],
-          },
-        ],
-      });
-      const put = await t.json(
-        'PUT',
-        `/admin/api/tenants/${a.slug}/admins`,
-        { subject: limited.clientId },
-        await t.adminToken(),
-      );
-      expect(put.status).toBe(204);
-      token = (
-        await t.token(
-          'system',
-          { grant_type: 'client_credentials' },
-          { clientId: limited.clientId, secret: limited.secret },
-        )
-      ).body.access_token;
+      token = (await t.given.tenantAdmin(a.slug)).tokens.access_token;
     });
 
     it('sees only that tenant in the list', async () => {
@@ -162,18 +168,26 @@ describe('admin API protection', () => {
       ).not.toBe('pwned');
     });
 
-    it('cannot create tenants or appoint administrators', async () => {
+    it('cannot create tenants, nor appoint anyone who is not of its tenant', async () => {
       expect(
         (await t.json('POST', '/admin/api/tenants', { slug: 'nope-tenant', name: 'x' }, token))
           .status,
       ).toBe(403);
+      const root = await t.sql(`SELECT id FROM users WHERE email = 'root@tessera.test'`);
+      for (const subject of ['someone', root[0].id, 'tessera-automation', 'b-secret-app']) {
+        const res = await t.json('PUT', `/admin/api/tenants/${a.slug}/admins`, { subject }, token);
+        expect(res.status).toBe(400);
+        expect(res.body.errors).toEqual([{ pointer: '/subject', detail: expect.any(String) }]);
+      }
       expect(
-        (await t.json('PUT', `/admin/api/tenants/${a.slug}/admins`, { subject: 'someone' }, token))
+        (await t.json('PUT', `/admin/api/tenants/${b.slug}/admins`, { subject: 'x' }, token))
           .status,
-      ).toBe(403);
+      ).toBe(404);
+      const admins = await t.get(`/admin/api/tenants/${a.slug}/admins`, await t.adminToken());
+      expect(admins.body).toHaveLength(1);
     });
 
-    it('works on its own tenant', async () => {
+    it('works on its own tenant, and appoints its own users', async () => {
       const res = await t.json(
         'POST',
         `/admin/api/tenants/${a.slug}/applications`,
@@ -181,6 +195,18 @@ describe('admin API protection', () => {
         token,
       );
       expect(res.status).toBe(201);
+      const colleague = await t.given.user(a.slug);
+      const put = await t.json(
+        'PUT',
+        `/admin/api/tenants/${a.slug}/admins`,
+        { subject: colleague.id },
+        token,
+      );
+      expect(put.status).toBe(204);
+      const user = await t.get(`/admin/api/tenants/${a.slug}/users/${colleague.id}`, token);
+      expect(user.body.roles).toEqual(['admin']);
+      const signedIn = await consoleSignIn(t, a.slug, colleague.email, colleague.password);
+      expect((await t.get(`/admin/api/tenants/${a.slug}`, signedIn.access_token)).status).toBe(200);
     });
   });
 
@@ -258,7 +284,7 @@ describe('admin API protection', () => {
     ).toBe('no-store');
   });
 
-  it('takes admin rights away from a deleted system client, and a new client with its id inherits nothing', async () => {
+  it('takes admin rights away from a deleted client, and a new client with its id inherits nothing', async () => {
     const { slug } = await t.given.tenant();
     const grants = [
       {
@@ -267,41 +293,34 @@ describe('admin API protection', () => {
         flows: ['client_credentials'],
       },
     ];
-    const admin = await t.given.app('system', { clientId: 'short-lived-admin', grants });
-    await t.json(
-      'PUT',
-      `/admin/api/tenants/${slug}/admins`,
-      { subject: 'short-lived-admin' },
-      await t.adminToken(),
-    );
-    const token = (
-      await t.token(
-        'system',
-        { grant_type: 'client_credentials' },
-        { clientId: admin.clientId, secret: admin.secret },
-      )
-    ).body.access_token;
+    const admin = await t.given.app(slug, { clientId: 'short-lived-admin', grants });
+    expect(
+      (
+        await t.json(
+          'PUT',
+          `/admin/api/tenants/${slug}/admins`,
+          { subject: 'short-lived-admin' },
+          await t.adminToken(),
+        )
+      ).status,
+    ).toBe(204);
+    const tokenOf = async (app: { clientId: string; secret: string }) =>
+      (await t.token(slug, { grant_type: 'client_credentials' }, app)).body.access_token;
+    const token = await tokenOf(admin);
     expect((await t.get(`/admin/api/tenants/${slug}`, token)).status).toBe(200);
     expect(
       (
         await t.json(
           'DELETE',
-          '/admin/api/tenants/system/applications/short-lived-admin',
+          `/admin/api/tenants/${slug}/applications/short-lived-admin`,
           undefined,
           await t.adminToken(),
         )
       ).status,
     ).toBe(204);
-    expect((await t.get(`/admin/api/tenants/${slug}`, token)).status).toBe(404);
-    const again = await t.given.app('system', { clientId: 'short-lived-admin', grants });
-    const token2 = (
-      await t.token(
-        'system',
-        { grant_type: 'client_credentials' },
-        { clientId: again.clientId, secret: again.secret },
-      )
-    ).body.access_token;
-    expect((await t.get(`/admin/api/tenants/${slug}`, token2)).status).toBe(404);
+    expect((await t.get(`/admin/api/tenants/${slug}`, token)).status).not.toBe(200);
+    const again = await t.given.app(slug, { clientId: 'short-lived-admin', grants });
+    expect((await t.get(`/admin/api/tenants/${slug}`, await tokenOf(again))).status).toBe(404);
   });
 
   it('answers malformed ids and slugs with 4xx, never a 500', async () => {

@@ -104,7 +104,7 @@ describe('the bootstrap file (configuration as code)', () => {
     const users = await t.sql(
       `SELECT t.slug, u.email, u.password_hash, u.roles FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = 'ada@acme.test' ORDER BY t.slug`,
     );
-    // roles: ["admin"] also gives Ada her console sign-in: a system principal administering acme
+    // roles: ["admin"] makes Ada an administrator of acme, as acme's user: nothing in another tenant
     expect(users).toEqual([
       {
         slug: 'acme',
@@ -112,18 +112,12 @@ describe('the bootstrap file (configuration as code)', () => {
         password_hash: expect.stringMatching(/^\$argon2id\$/),
         roles: ['admin'],
       },
-      {
-        slug: 'system',
-        email: 'ada@acme.test',
-        password_hash: expect.stringMatching(/^\$argon2id\$/),
-        roles: [],
-      },
     ]);
     expect(
       await t.sql(
-        `SELECT ta.subject FROM tenant_admins ta JOIN tenants t ON t.id = ta.tenant_id JOIN users u ON u.id::text = ta.subject JOIN tenants st ON st.id = u.tenant_id WHERE t.slug = 'acme' AND st.slug = 'system' AND u.email = 'ada@acme.test'`,
+        `SELECT t.slug FROM tenant_admins ta JOIN tenants t ON t.id = ta.tenant_id JOIN users u ON u.id::text = ta.subject AND u.tenant_id = ta.tenant_id WHERE u.email = 'ada@acme.test'`,
       ),
-    ).toHaveLength(1);
+    ).toEqual([{ slug: 'acme' }]);
     expect(JSON.stringify(await t.sql(`SELECT * FROM applications`))).not.toContain(
       'change-me-please',
     );
@@ -199,7 +193,7 @@ describe('the bootstrap file (configuration as code)', () => {
           `SELECT client_id FROM applications a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'acme' ORDER BY 1`,
         )
       ).map((r) => r.client_id),
-    ).toEqual(['acme-cli', 'acme-web']);
+    ).toEqual(['acme-cli', 'acme-web', 'tessera-console']);
     expect(
       await t.sql(
         `SELECT 1 FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE t.slug = 'acme' AND u.email = 'ada@acme.test'`,

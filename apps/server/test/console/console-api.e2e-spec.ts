@@ -1,41 +1,7 @@
 import { ENDPOINTS, parseEndpoint } from '../../../admin/src/api/endpoints';
 import { CONSOLE_CLIENT_ID, SystemSetup } from '../../src/admin';
 import { serveConsole } from '../../src/admin/console-static';
-import {
-  authorize,
-  send,
-  signIn,
-  useTestServer,
-  type Reply,
-  type TestServer,
-} from '../support/harness';
-
-import { ADMIN_SCOPES as SCOPES } from '../../src/admin';
-
-// what the console asks for: every admin scope (a missing one would answer 403 before the tenant check)
-const ADMIN_SCOPES = ['openid', ...SCOPES.map((s) => s.name)].join(' ');
-
-/** What the console does: code + PKCE as the public client of the system tenant. */
-async function consoleSignIn(t: TestServer, email: string, password: string) {
-  const redirectUri = `${t.url}/admin/callback`;
-  const s = await authorize(t, 'system', {
-    clientId: CONSOLE_CLIENT_ID,
-    redirectUri,
-    email,
-    password,
-    scope: ADMIN_SCOPES,
-    resource: 'urn:tessera:admin-api',
-  });
-  const res = await t.token('system', {
-    grant_type: 'authorization_code',
-    code: s.code,
-    redirect_uri: redirectUri,
-    code_verifier: s.verifier!,
-    client_id: CONSOLE_CLIENT_ID,
-  });
-  if (res.status !== 200) throw new Error(`console sign-in: ${res.status} ${res.text}`);
-  return res.body as { access_token: string; refresh_token: string; id_token: string };
-}
+import { consoleSignIn, send, signIn, useTestServer, type Reply } from '../support/harness';
 
 /** Fills an OpenAPI path template the way the console's client does. */
 const fill = (path: string, params: Record<string, string>) =>
@@ -66,7 +32,12 @@ describe('the admin console: its client, its API calls and its files', () => {
       effectivePolicy: { rotation: true },
     });
     // the first administrator signs in through it and the refresh token rotates
-    const tokens = await consoleSignIn(t, 'root@tessera.test', 'an admin password for tests');
+    const tokens = await consoleSignIn(
+      t,
+      'system',
+      'root@tessera.test',
+      'an admin password for tests',
+    );
     expect((await t.get('/admin/api/tenants', tokens.access_token)).status).toBe(200);
     const rotated = await t.token('system', {
       grant_type: 'refresh_token',
@@ -78,13 +49,18 @@ describe('the admin console: its client, its API calls and its files', () => {
     expect((await t.get('/admin/api/tenants', rotated.body.access_token)).status).toBe(200);
   });
 
-  it('registers the console again on a database that lacks it (setup upserts)', async () => {
+  it('registers the console again on a database that lacks it, in every tenant (setup upserts)', async () => {
+    const { slug } = await t.given.tenant();
     await t.sql(`DELETE FROM applications WHERE client_id = $1`, [CONSOLE_CLIENT_ID]);
     expect(await t.server.app.get(SystemSetup).ensure()).toBeUndefined();
-    const rows = await t.sql(`SELECT type FROM applications WHERE client_id = $1`, [
-      CONSOLE_CLIENT_ID,
+    const rows = await t.sql(
+      `SELECT t.slug, a.type, a.redirect_uris FROM applications a JOIN tenants t ON t.id = a.tenant_id WHERE a.client_id = $1 AND t.slug IN ('system', $2) ORDER BY t.slug = 'system'`,
+      [CONSOLE_CLIENT_ID, slug],
+    );
+    expect(rows).toEqual([
+      { slug, type: 'public', redirect_uris: [`${t.url}/admin/callback`] },
+      { slug: 'system', type: 'public', redirect_uris: [`${t.url}/admin/callback`] },
     ]);
-    expect(rows).toEqual([{ type: 'public' }]);
   });
 
   it('serves the built console at /admin with deep links, and leaves /admin/api its JSON 404s', async () => {
@@ -161,10 +137,10 @@ describe('the admin console: its client, its API calls and its files', () => {
     ]);
     expect(
       await t.sql(
-        `SELECT 1 FROM applications a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = $1`,
+        `SELECT a.client_id FROM applications a JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = $1`,
         [slug],
       ),
-    ).toEqual([]);
+    ).toEqual([{ client_id: CONSOLE_CLIENT_ID }]); // the tenant's built-in console client only
   });
 
   it('counts active sessions, sign-ins and refreshes for the overview', async () => {
@@ -208,6 +184,7 @@ describe('the admin console: its client, its API calls and its files', () => {
     let a: string;
     let b: string;
     let adminOfA: { access_token: string };
+    let ada: { id: string; email: string; password: string };
     let sessionOfB: { sid: string; refresh_token: string };
     let userOfB: string;
     const cb = 'https://app.example.test/cb';
@@ -215,9 +192,10 @@ describe('the admin console: its client, its API calls and its files', () => {
     beforeAll(async () => {
       ({ slug: a } = await t.given.tenant());
       ({ slug: b } = await t.given.tenant());
-      // roles: ["admin"] gives a console sign-in: a system principal administering tenant A
-      const ada = await t.given.user(a, { email: 'ada@a.example.test', roles: ['admin'] });
-      adminOfA = await consoleSignIn(t, ada.email, ada.password);
+      // roles: ["admin"] makes a user of A an administrator of A, signing in to the console at A
+      const admin = await t.given.tenantAdmin(a, { email: 'ada@a.example.test' });
+      ada = admin;
+      adminOfA = admin.tokens;
       for (const slug of [a, b]) {
         const app = await t.given.app(slug, {
           grantTypes: ['authorization_code', 'refresh_token'],
@@ -244,7 +222,8 @@ describe('the admin console: its client, its API calls and its files', () => {
       expect(res.body.map((x: { slug: string }) => x.slug)).toEqual([a]);
       const own = await t.get(`/admin/api/tenants/${a}/sessions`, adminOfA.access_token);
       expect(own.status).toBe(200);
-      expect(own.body.items).toHaveLength(1);
+      // the user's own and the administrator's console session
+      expect(own.body.items).toHaveLength(2);
     });
 
     it("can neither read nor revoke tenant B's sessions through any call the console makes", async () => {
@@ -277,10 +256,9 @@ describe('the admin console: its client, its API calls and its files', () => {
 
     it('loses tenant A when the admin role is taken away', async () => {
       const token = await t.adminToken();
-      const users = await t.get(`/admin/api/tenants/${a}/users?email=ada@a.example.test`, token);
       const res = await t.json(
         'PATCH',
-        `/admin/api/tenants/${a}/users/${users.body[0].id}`,
+        `/admin/api/tenants/${a}/users/${ada.id}`,
         { roles: [] },
         token,
       );
@@ -291,33 +269,31 @@ describe('the admin console: its client, its API calls and its files', () => {
       expect((await t.get(`/admin/api/tenants/${a}/sessions`, adminOfA.access_token)).status).toBe(
         404,
       );
+      // and no longer holds the admin API's scopes: a new console sign-in carries none
+      const again = await consoleSignIn(t, a, ada.email, ada.password);
+      expect((await t.get('/admin/api/tenants', again.access_token)).status).toBe(403);
     });
 
-    it('refuses the admin role for an existing user without a password for the console', async () => {
+    it('makes an existing user an administrator with their own password, and nobody else', async () => {
       const token = await t.adminToken();
       const bob = await t.given.user(a, { email: 'bob@a.example.test' });
-      const res = await t.json(
+      const ok = await t.json(
         'PATCH',
         `/admin/api/tenants/${a}/users/${bob.id}`,
         { roles: ['admin'] },
         token,
       );
-      expect(res.status).toBe(400);
-      expect(res.body.errors).toEqual([
-        { pointer: '/password', detail: expect.stringContaining('admin console') },
-      ]);
-      const [user] = await t.sql(`SELECT roles FROM users WHERE id = $1`, [bob.id]);
-      expect(user.roles).toEqual([]);
-      const ok = await t.json(
-        'PATCH',
-        `/admin/api/tenants/${a}/users/${bob.id}`,
-        { roles: ['admin'], password: 'bob has a console password' },
-        token,
-      );
       expect(ok.status).toBe(200);
-      const bobConsole = await consoleSignIn(t, bob.email, 'bob has a console password');
+      const bobConsole = await consoleSignIn(t, a, bob.email, bob.password);
       const tenants = await t.get('/admin/api/tenants', bobConsole.access_token);
       expect(tenants.body.map((x: { slug: string }) => x.slug)).toEqual([a]);
+      // no principal was made anywhere else
+      expect(
+        await t.sql(
+          `SELECT t.slug FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = $1`,
+          [bob.email],
+        ),
+      ).toEqual([{ slug: a }]);
     });
   });
 });

@@ -197,20 +197,49 @@ describe('resource servers, permission groups and what users hold', () => {
     expect(tokens.refresh_token).toBeUndefined();
   });
 
-  it('protects the built-in admin API resource server from changes', async () => {
-    const list = (await t.get('/admin/api/tenants/system/resource-servers', await t.adminToken()))
-      .body;
-    const admin = list.find((r: { isSystem: boolean }) => r.isSystem);
-    expect(admin.identifier).toBe('urn:tessera:admin-api');
-    expect(
-      (
-        await t.json(
-          'DELETE',
-          `/admin/api/tenants/system/resource-servers/${admin.id}`,
-          undefined,
-          await t.adminToken(),
-        )
-      ).status,
-    ).toBe(403);
+  it('protects the built-in resource servers (admin API, account API) from changes, in every tenant', async () => {
+    const { slug } = await t.given.tenant();
+    const root = await t.adminToken();
+    for (const tenant of ['system', slug]) {
+      const list = (await t.get(`/admin/api/tenants/${tenant}/resource-servers`, root)).body;
+      const builtIn = list.filter((r: { isSystem: boolean }) => r.isSystem);
+      expect(builtIn.map((r: { identifier: string }) => r.identifier).sort()).toEqual([
+        'urn:tessera:account',
+        'urn:tessera:admin-api',
+      ]);
+      for (const rs of builtIn) {
+        const path = `/admin/api/tenants/${tenant}/resource-servers/${rs.id}`;
+        expect((await t.json('DELETE', path, undefined, root)).status).toBe(403);
+        const put = await t.json('PUT', path, { ...rs, name: 'changed', scopes: [] }, root);
+        expect(put.status).toBeGreaterThanOrEqual(400);
+        expect((await t.get(path, root)).body.scopes).toEqual(rs.scopes);
+      }
+    }
+  });
+
+  it('keeps what a user holds at a built-in API out of the permissions editor: the role decides', async () => {
+    const { slug } = await t.given.tenant();
+    const admin = await t.given.user(slug, { roles: ['admin'] });
+    const root = await t.adminToken();
+    const path = `/admin/api/tenants/${slug}/users/${admin.id}/permissions`;
+    const put = await t.json(
+      'PUT',
+      path,
+      [{ resourceServer: 'urn:tessera:admin-api', scopes: ['admin:tenants:read'] }],
+      root,
+    );
+    expect(put.status).toBe(400);
+    expect(put.body.errors).toEqual([
+      { pointer: '/0/resourceServer', detail: expect.stringContaining('built in') },
+    ]);
+    // replacing the user's other permissions leaves the admin API's scopes with the role
+    expect((await t.json('PUT', path, [], root)).status).toBe(200);
+    const held = (await t.get(path, root)).body;
+    expect(held).toEqual([
+      expect.objectContaining({
+        resourceServer: 'urn:tessera:admin-api',
+        scopes: expect.arrayContaining(['admin:users:write']),
+      }),
+    ]);
   });
 });

@@ -12,8 +12,8 @@ describe('tenant isolation', () => {
   let b: World;
   let bSession: { sid: string; access_token: string; refresh_token: string };
   let aSession: { sid: string; access_token: string };
-  let aAdmin: string; // a system principal with every admin scope, administrator of A only
-  let bIssued: string; // a token issued by tenant B for an API named like the admin API
+  let aAdmin: string; // a principal of A with every admin scope, administrator of A only
+  let bIssued: string; // a token of B's issuer for the admin API, to a principal that administers nothing
   let routes: Array<{ method: string; path: string }>;
 
   beforeAll(async () => {
@@ -36,7 +36,8 @@ describe('tenant isolation', () => {
           .flatMap((op) => op.security.flatMap((s) => s.bearer)),
       ),
     ];
-    const client = await t.given.app('system', {
+    // A's own administrator: an application of A given every admin scope and made its administrator
+    const client = await t.given.app(a.slug, {
       grants: [{ resourceServer: 'urn:tessera:admin-api', scopes, flows: ['client_credentials'] }],
     });
     expect(
@@ -49,14 +50,11 @@ describe('tenant isolation', () => {
         )
       ).status,
     ).toBe(204);
-    aAdmin = (await t.token('system', { grant_type: 'client_credentials' }, client)).body
+    aAdmin = (await t.token(a.slug, { grant_type: 'client_credentials' }, client)).body
       .access_token;
-    const fake = await t.given.resourceServer(b.slug, {
-      identifier: 'urn:tessera:admin-api',
-      scopes: scopes.map((name) => ({ name, description: '' })),
-    });
+    // B's issuer, for its own admin API, to an application of B that B did not make an administrator
     const bApp = await t.given.app(b.slug, {
-      grants: [{ resourceServer: fake.identifier, scopes, flows: ['client_credentials'] }],
+      grants: [{ resourceServer: 'urn:tessera:admin-api', scopes, flows: ['client_credentials'] }],
     });
     bIssued = (await t.token(b.slug, { grant_type: 'client_credentials' }, bApp)).body.access_token;
     expect(typeof bIssued).toBe('string');
@@ -148,7 +146,7 @@ describe('tenant isolation', () => {
     expect(create.status).toBe(403);
   });
 
-  it('refuses a token issued by tenant B on every admin route, B’s own included (401)', async () => {
+  it('refuses a token of B’s issuer whose principal administers nothing on every admin route, B’s own included', async () => {
     const before = await snapshotOfB();
     for (const r of routes) {
       for (const slug of [a.slug, b.slug]) {
@@ -159,11 +157,20 @@ describe('tenant isolation', () => {
           slug === a.slug ? aSession.sid : bSession.sid,
         );
         const res = await call(r.method, path, bIssued);
-        expect({ route: `${r.method} ${path}`, status: res.status }).toEqual({
-          route: `${r.method} ${path}`,
-          status: 401,
-        });
-        expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+        if (r.path.includes('{tenant}'))
+          expect({ route: `${r.method} ${path}`, status: res.status, body: res.body }).toEqual({
+            route: `${r.method} ${path}`,
+            status: 404,
+            body: {
+              type: 'about:blank',
+              status: 404,
+              code: 'not_found',
+              detail: 'Tenant not found',
+            },
+          });
+        else if (r.method === 'GET' && r.path === '/admin/api/tenants')
+          expect(res.body).toEqual([]);
+        else if (r.method !== 'GET') expect(res.status).toBe(403);
         expectNothingOf(res, secretsOfB());
       }
     }
@@ -220,36 +227,49 @@ describe('tenant isolation', () => {
 
   describe('BI-83 and the account endpoint', () => {
     const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    let aAccount: { sid: string; access_token: string };
+    let bAccount: { sid: string; access_token: string };
+
+    beforeAll(async () => {
+      // tokens for each tenant's own account API
+      aAccount = await a.accountSignIn();
+      bAccount = await b.accountSignIn();
+    });
 
     it('refuses a user token of tenant B at every account route of tenant A, and ends nothing', async () => {
       const attempts = [
-        send(`${a.issuer}/account/sessions`, { headers: as(bSession.access_token) }),
+        send(`${a.issuer}/account/sessions`, { headers: as(bAccount.access_token) }),
         send(`${a.issuer}/account/sessions?others=true`, {
           method: 'DELETE',
-          headers: as(bSession.access_token),
+          headers: as(bAccount.access_token),
         }),
-        send(`${a.issuer}/account/sessions/${aSession.sid}`, {
+        send(`${a.issuer}/account/sessions/${aAccount.sid}`, {
           method: 'DELETE',
-          headers: as(bSession.access_token),
+          headers: as(bAccount.access_token),
         }),
-        send(`${a.issuer}/account/sessions/${bSession.sid}`, {
+        send(`${a.issuer}/account/sessions/${bAccount.sid}`, {
           method: 'DELETE',
-          headers: as(bSession.access_token),
+          headers: as(bAccount.access_token),
         }),
       ];
       for (const res of await Promise.all(attempts)) {
         expect(res.status).toBe(401);
         expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-        expectNothingOf(res, [...secretsOfB(), aSession.sid]);
+        expectNothingOf(res, [...secretsOfB(), aAccount.sid, bAccount.sid]);
       }
       expect((await a.introspect(aSession.access_token)).body.active).toBe(true);
       expect((await b.introspect(bSession.access_token)).body.active).toBe(true);
+      const alive = await t.sql(
+        `SELECT count(*)::int AS n FROM sessions WHERE id = ANY($1) AND revoked_at IS NULL`,
+        [[aAccount.sid, bAccount.sid]],
+      );
+      expect(alive).toEqual([{ n: 2 }]);
     });
 
     it('does not let a user of tenant A end a session of tenant B by id through A (404)', async () => {
       const res = await send(`${a.issuer}/account/sessions/${bSession.sid}`, {
         method: 'DELETE',
-        headers: as(aSession.access_token),
+        headers: as(aAccount.access_token),
       });
       expect(res.status).toBe(404);
       expectNothingOf(res, secretsOfB());

@@ -11,6 +11,8 @@ import {
 export const CB = 'https://app.example.test/cb';
 export const SPA_CB = 'http://127.0.0.1:5173/cb';
 export const BYE = 'https://app.example.test/bye';
+/** Every tenant's built-in account API. */
+export const ACCOUNT_API = 'urn:tessera:account';
 
 export interface Credentials {
   clientId: string;
@@ -32,8 +34,12 @@ export interface World {
   second: Credentials;
   /** Public client (PKCE, no secret). */
   spa: { clientId: string };
+  /** Confidential client granted the tenant's built-in account API only (the user's own devices). */
+  mine: Credentials;
   user: { id: string; email: string; password: string };
   signIn(app?: Credentials | { clientId: string }, scope?: string): Promise<SignedInTokens>;
+  /** The user signed in to `mine`: an access token for the account API, both its scopes. */
+  accountSignIn(): Promise<SignedInTokens>;
   /** POSTs a raw form body to one of the tenant's endpoints. */
   post(
     endpoint: 'token' | 'introspect' | 'revoke',
@@ -80,6 +86,17 @@ export async function world(
     grants,
     policy,
   });
+  const mine = await t.given.app(slug, {
+    grantTypes: ['authorization_code', 'refresh_token'],
+    redirectUris: [CB],
+    grants: [
+      {
+        resourceServer: ACCOUNT_API,
+        scopes: ['account:sessions:read', 'account:sessions:write'],
+        flows: ['user'],
+      },
+    ],
+  });
   const spa = await t.json(
     'POST',
     `/admin/api/tenants/${slug}/applications`,
@@ -116,6 +133,7 @@ export async function world(
     web,
     second,
     spa: { clientId: spa.body.application.clientId },
+    mine,
     user,
     signIn: (app = web, scope = 'openid orders:read') =>
       signInAs(t, slug, {
@@ -124,6 +142,14 @@ export async function world(
         email: user.email,
         password: user.password,
         scope,
+      }),
+    accountSignIn: () =>
+      signInAs(t, slug, {
+        app: mine,
+        redirectUri: CB,
+        email: user.email,
+        password: user.password,
+        scope: 'openid account:sessions:read account:sessions:write',
       }),
     post,
     introspect: (token, as = w.rsCreds, extra = {}) =>

@@ -126,6 +126,14 @@ interface Factories {
     slug: string,
     id: string,
   ): Promise<{ clientId: string; secret: string }>;
+  /**
+   * An administrator of the tenant — one of its own users, with the `admin` role — signed in to the
+   * console at the tenant's issuer, as the console does.
+   */
+  tenantAdmin(
+    slug: string,
+    body?: Record<string, unknown>,
+  ): Promise<{ id: string; email: string; password: string; tokens: ConsoleTokens }>;
   /** A confidential client; returns its secret. */
   app(
     slug: string,
@@ -266,6 +274,10 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
         if (res.status !== 200) throw new Error(`credentials: ${res.status} ${res.text}`);
         return { clientId: res.body.clientId as string, secret: res.body.clientSecret as string };
       },
+      async tenantAdmin(slug, body = {}) {
+        const user = await t.given.user(slug, { roles: ['admin'], ...body });
+        return { ...user, tokens: await consoleSignIn(t, slug, user.email, user.password) };
+      },
       async app(slug, body = {}) {
         const res = await t.json(
           'POST',
@@ -333,6 +345,60 @@ export async function authorize(
   const code = location.searchParams.get('code');
   if (!code) throw new Error(`no code: ${location}`);
   return { browser, code, location, verifier: challenge ? challenge.verifier : undefined };
+}
+
+/** Every scope the console asks for (a missing one would answer 403 before the tenant check). */
+export const CONSOLE_SCOPES = [
+  'openid',
+  'email',
+  'admin:tenants:read',
+  'admin:tenants:write',
+  'admin:applications:read',
+  'admin:applications:write',
+  'admin:keys:read',
+  'admin:keys:write',
+  'admin:users:read',
+  'admin:users:write',
+  'admin:resource-servers:read',
+  'admin:resource-servers:write',
+  'admin:sessions:read',
+  'admin:sessions:write',
+  'admin:audit:read',
+].join(' ');
+
+export interface ConsoleTokens {
+  access_token: string;
+  refresh_token: string;
+  id_token: string;
+}
+
+/** What the console does: code + PKCE as the public client `tessera-console` of the tenant. */
+export async function consoleSignIn(
+  t: Pick<TestServer, 'issuer' | 'token' | 'url'>,
+  slug: string,
+  email: string,
+  password: string,
+  browser?: Browser,
+): Promise<ConsoleTokens> {
+  const redirectUri = `${t.url}/admin/callback`;
+  const s = await authorize(t, slug, {
+    clientId: 'tessera-console',
+    redirectUri,
+    email,
+    password,
+    scope: CONSOLE_SCOPES,
+    resource: 'urn:tessera:admin-api',
+    browser,
+  });
+  const res = await t.token(slug, {
+    grant_type: 'authorization_code',
+    code: s.code,
+    redirect_uri: redirectUri,
+    code_verifier: s.verifier!,
+    client_id: 'tessera-console',
+  });
+  if (res.status !== 200) throw new Error(`console sign-in: ${res.status} ${res.text}`);
+  return res.body as ConsoleTokens;
 }
 
 export interface SignedInTokens {
