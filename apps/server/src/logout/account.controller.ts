@@ -4,13 +4,21 @@ import { isUuid, OAuthError, type HttpRequest, type HttpResponse } from '../http
 import { TokenInspector, type ActiveAccessToken } from '../introspection';
 import { SessionsService, type SessionView } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
+import { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from './account-api';
 
 const invalidToken = () =>
   new OAuthError(401, 'invalid_token', 'The access token is invalid', undefined, {
     'WWW-Authenticate': 'Bearer error="invalid_token"',
   });
 
-/** A signed-in user's own devices (ASVS 7.5.2): list them, end one, or end all the others. */
+type AccountScope = (typeof ACCOUNT_SCOPES)[number]['name'];
+
+/**
+ * A signed-in user's own devices (ASVS 7.5.2): list them, end one, or end all the others. Only
+ * tokens issued for the tenant's account API are taken (RFC 9068 §4: `aud` must name it), carrying
+ * the scope the call needs: a resource server that received a user's token for itself cannot use
+ * it here.
+ */
 @Controller('t/:tenant/account/sessions')
 export class AccountController {
   constructor(
@@ -24,6 +32,7 @@ export class AccountController {
   private async caller(
     slug: string,
     req: HttpRequest,
+    scope: AccountScope,
   ): Promise<{ tenant: Tenant; at: ActiveAccessToken; sid: string }> {
     const tenant = await this.tenants.forIssuer(slug);
     const header = req.headers.authorization;
@@ -33,7 +42,13 @@ export class AccountController {
       });
     const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
     const at = m ? await this.inspector.accessToken(tenant, m[1]) : undefined;
-    if (!at?.claims.sid) throw invalidToken();
+    const aud = at ? [at.claims.aud].flat() : [];
+    if (!at?.claims.sid || !aud.includes(ACCOUNT_API_AUDIENCE)) throw invalidToken();
+    // RFC 6750 §3.1
+    if (!(at.claims.scope ?? '').split(' ').includes(scope))
+      throw new OAuthError(403, 'insufficient_scope', 'The access token lacks a scope', undefined, {
+        'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
+      });
     return { tenant, at, sid: at.claims.sid };
   }
 
@@ -44,7 +59,7 @@ export class AccountController {
     @Res({ passthrough: true }) res: HttpResponse,
   ): Promise<Array<SessionView & { isCurrent: boolean }>> {
     res.header('Cache-Control', 'no-store');
-    const { tenant, at, sid } = await this.caller(slug, req);
+    const { tenant, at, sid } = await this.caller(slug, req, 'account:sessions:read');
     const page = await this.sessions.list(tenant.id, { userId: at.claims.sub, limit: 200 });
     return page.items.map((s) => ({ ...s, isCurrent: s.id === sid }));
   }
@@ -57,7 +72,7 @@ export class AccountController {
     @Query('others') others: string,
     @Req() req: HttpRequest,
   ): Promise<void> {
-    const { tenant, at, sid } = await this.caller(slug, req);
+    const { tenant, at, sid } = await this.caller(slug, req, 'account:sessions:write');
     if (others !== 'true')
       throw new OAuthError(400, 'invalid_request', 'Use ?others=true to end every other session');
     const page = await this.sessions.list(tenant.id, { userId: at.claims.sub, limit: 200 });
@@ -76,7 +91,7 @@ export class AccountController {
     @Param('id') id: string,
     @Req() req: HttpRequest,
   ): Promise<void> {
-    const { tenant, at } = await this.caller(slug, req);
+    const { tenant, at } = await this.caller(slug, req, 'account:sessions:write');
     const s = isUuid(id) ? await this.sessions.ownedBy(tenant.id, id, at.claims.sub) : false;
     if (!s) throw new OAuthError(404, 'not_found', 'Session not found');
     await this.dataSource.transaction((em) =>

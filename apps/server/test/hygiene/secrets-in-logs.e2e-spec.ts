@@ -102,8 +102,10 @@ describe('secrets hygiene (FT-14)', () => {
     await w.introspect(refreshed.body.access_token);
     await w.introspect(refreshed.body.refresh_token, w.web);
     await w.revoke(exchanged.body.refresh_token);
+    const mine = await w.accountSignIn();
+    issued.push(mine.access_token, mine.refresh_token, mine.id_token);
     await send(`${w.issuer}/account/sessions`, {
-      headers: { authorization: `Bearer ${refreshed.body.access_token}` },
+      headers: { authorization: `Bearer ${mine.access_token}` },
     });
     await w.refresh(s.refresh_token); // a replay outside the grace? within it: same successor
     const out = await s.browser.get(

@@ -39,7 +39,27 @@ async function world(
       password: user.password,
       scope: 'openid',
     });
-  return { slug, web, user, signIn };
+  // an application granted the tenant's account API: the user's own devices
+  const mine = await t.given.app(slug, {
+    grantTypes: ['authorization_code'],
+    redirectUris: [cb],
+    grants: [
+      {
+        resourceServer: 'urn:tessera:account',
+        scopes: ['account:sessions:read', 'account:sessions:write'],
+        flows: ['user'],
+      },
+    ],
+  });
+  const accountSignIn = () =>
+    signInAs(t, slug, {
+      app: mine,
+      redirectUri: cb,
+      email: user.email,
+      password: user.password,
+      scope: 'openid account:sessions:read account:sessions:write',
+    });
+  return { slug, web, user, signIn, accountSignIn };
 }
 
 describe('the revocation feed', () => {
@@ -376,11 +396,12 @@ describe('the account endpoint: a user’s own sessions', () => {
 
   it('lists them, ends one of one’s own, refuses another user’s (404), and ends all the others', async () => {
     const w = await world(t);
-    const a = await w.signIn();
-    const b = await w.signIn();
-    const c = await w.signIn();
+    // tokens for the tenant's account API (tokens for other APIs are refused there)
+    const a = await w.accountSignIn();
+    const b = await w.accountSignIn();
+    const c = await w.accountSignIn();
     const other = await world(t);
-    const theirs = await other.signIn();
+    const theirs = await other.accountSignIn();
     const as = (token: string) => ({ authorization: `Bearer ${token}` });
     const list = await send(`${t.issuer(w.slug)}/account/sessions`, {
       headers: as(a.access_token),
