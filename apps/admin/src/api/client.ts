@@ -1,4 +1,4 @@
-import { accessToken, refresh, signIn } from '../auth/oidc';
+import { accessToken, refresh } from '../auth/oidc';
 import { parseEndpoint, type Endpoint, type Endpoints } from './endpoints';
 import type { ProblemBody } from './types';
 
@@ -60,10 +60,8 @@ export async function api<E extends Endpoint>(
   let res = await send(endpoint, options, await accessToken());
   if (res.status === 401) {
     const renewed = await refresh().catch(() => undefined);
-    if (!renewed) {
-      await signIn();
-      throw new ApiError(401, undefined);
-    }
+    // refused: the tokens are gone, and the sign-in gate starts a new sign-in at the same tenant
+    if (!renewed) throw new ApiError(401, undefined);
     res = await send(endpoint, options, renewed.accessToken);
   }
   if (res.status === 204) return undefined as Endpoints[E]['res'];

@@ -1,28 +1,96 @@
-import { useEffect, useSyncExternalStore, type ReactNode } from 'react';
-import { isSignedIn, signIn, subscribe, wasSignedOut } from './oidc';
-import { Button } from '../components/ui';
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { useLocation } from 'react-router';
+import {
+  basePath,
+  forgetRealm,
+  isSignedIn,
+  isSlug,
+  rememberedRealm,
+  signIn,
+  subscribe,
+  SYSTEM_TENANT,
+  wasSignedOut,
+} from './oidc';
+import { Button, Field } from '../components/ui';
 
-/** Renders its children once signed in; otherwise starts Tessera's sign-in (or offers it after a sign-out). */
+/**
+ * Where to sign in for this page: a tenant's administrators are its own users and sign in at its
+ * issuer; administrators of `system` (remembered from their last sign-in) may open any tenant.
+ */
+function realmFor(pathname: string): string | undefined {
+  const remembered = rememberedRealm();
+  const tenant = /^\/t\/([^/]+)/.exec(pathname)?.[1];
+  if (!tenant || !isSlug(tenant)) return remembered;
+  return remembered === SYSTEM_TENANT || remembered === tenant ? remembered : tenant;
+}
+
+/** Renders its children once signed in; otherwise starts the right tenant's sign-in, or asks which. */
 export function AuthGate({ children }: { children: ReactNode }) {
   const signedIn = useSyncExternalStore(subscribe, isSignedIn);
+  const { pathname } = useLocation();
+  const realm = realmFor(pathname);
   const signedOut = wasSignedOut();
   useEffect(() => {
-    if (!signedIn && !signedOut) void signIn();
-  }, [signedIn, signedOut]);
+    if (!signedIn && !signedOut && realm) void signIn(realm);
+  }, [signedIn, signedOut, realm]);
   if (signedIn) return <>{children}</>;
-  if (signedOut)
-    return (
-      <main className="center" id="main">
-        <h1>Tessera admin</h1>
-        <p>You are signed out.</p>
-        <Button variant="primary" onPress={() => void signIn('/admin/')}>
-          Sign in
-        </Button>
-      </main>
-    );
+  if (signedOut || !realm) return <ChooseTenant realm={realm} signedOut={signedOut} />;
   return (
     <main className="center" id="main">
-      <p role="status">Signing in with Tessera…</p>
+      <p role="status">Signing in at {realm}…</p>
+    </main>
+  );
+}
+
+/** `/admin` asks which tenant the administrator belongs to; they sign in there. */
+function ChooseTenant({ realm, signedOut }: { realm?: string; signedOut: boolean }) {
+  const [slug, setSlug] = useState(realm ?? '');
+  const [error, setError] = useState<string>();
+  const go = (to: string) => {
+    if (!isSlug(to)) {
+      setError('Use the tenant’s short name: lower-case letters, digits and hyphens, e.g. acme');
+      return;
+    }
+    void signIn(to, `${basePath}/t/${to}/overview`);
+  };
+  return (
+    <main className="center" id="main">
+      <h1>Tessera admin</h1>
+      {signedOut ? <p>You are signed out.</p> : null}
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go(slug.trim());
+        }}
+      >
+        <Field
+          label="Tenant"
+          name="tenant"
+          value={slug}
+          onChange={(v) => {
+            setSlug(v);
+            setError(undefined);
+          }}
+          error={error}
+          description="You sign in with your account in the tenant you administer."
+          autoComplete="organization"
+        />
+        <Button type="submit" variant="primary">
+          Sign in
+        </Button>
+      </form>
+      <p>
+        <Button
+          variant="link"
+          onPress={() => {
+            forgetRealm();
+            go(SYSTEM_TENANT);
+          }}
+        >
+          Sign in as a Tessera administrator (system)
+        </Button>
+      </p>
     </main>
   );
 }

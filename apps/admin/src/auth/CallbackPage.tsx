@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
-import { basePath, completeSignIn, signIn } from './oidc';
+import { basePath, completeSignIn, forgetRealm } from './oidc';
 import { Button } from '../components/ui';
 
 // the code is single-use: one exchange per page load, even when React runs effects twice
@@ -26,10 +26,11 @@ export default function CallbackPage() {
             variant="primary"
             onPress={() => {
               exchange = undefined;
-              void signIn(`${basePath}/`);
+              forgetRealm();
+              window.location.assign(`${basePath}/`);
             }}
           >
-            Sign in again
+            Start again
           </Button>
         </>
       ) : (

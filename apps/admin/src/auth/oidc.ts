@@ -1,8 +1,13 @@
-// Sign-in by Tessera itself: the console is the public client `tessera-console` of the system
-// tenant (authorization code + PKCE S256). Tokens live in this module's memory only: a reload
+// Sign-in by Tessera itself, validated like any relying party's (oauth4webapi): the console is the
+// public client `tessera-console` of every tenant (authorization code + PKCE S256), and signs in
+// at the issuer of the tenant the administrator belongs to — a tenant's administrators are its own
+// users; `system`'s administer every tenant. Tokens live in this module's memory only: a reload
 // signs in again, silently while the Tessera session cookie lasts.
+import * as oauth from 'oauth4webapi';
+
 export const CLIENT_ID = 'tessera-console';
 export const ADMIN_API = 'urn:tessera:admin-api';
+export const SYSTEM_TENANT = 'system';
 const SCOPES = [
   'openid',
   'email',
@@ -20,17 +25,13 @@ const SCOPES = [
   'admin:sessions:write',
   'admin:audit:read',
 ];
+const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 // only what must survive the trip to /authorize and back: never a token
 const PENDING_KEY = 'tessera.console.pending';
 const SIGNED_OUT_KEY = 'tessera.console.signedOut';
-
-interface Discovery {
-  issuer: string;
-  authorization_endpoint: string;
-  token_endpoint: string;
-  end_session_endpoint: string;
-}
+// which tenant this browser signs in at (a slug, not a secret): kept across tabs and reloads
+const REALM_KEY = 'tessera.console.realm';
 
 interface TokenSet {
   accessToken: string;
@@ -39,13 +40,28 @@ interface TokenSet {
   expiresAt: number;
 }
 
+interface Pending {
+  realm: string;
+  verifier: string;
+  state: string;
+  nonce: string;
+  returnTo: string;
+}
+
 export interface Identity {
   sub: string;
   email?: string;
+  /** The tenant whose user this is. */
+  realm: string;
 }
 
-let discovery: Promise<Discovery> | undefined;
-let tokens: TokenSet | undefined;
+const client: oauth.Client = { client_id: CLIENT_ID };
+const clientAuth = oauth.None();
+// the console is served by the server it signs in to: plain http only where the server itself is
+const insecure = () => ({ [oauth.allowInsecureRequests]: window.location.protocol === 'http:' });
+
+const discoveries = new Map<string, Promise<oauth.AuthorizationServer>>();
+let session: { realm: string; tokens: TokenSet; identity: Identity } | undefined;
 let refreshing: Promise<TokenSet> | undefined;
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 const listeners = new Set<() => void>();
@@ -53,24 +69,20 @@ const listeners = new Set<() => void>();
 export const basePath = import.meta.env.BASE_URL.replace(/\/$/, ''); // '/admin'
 const redirectUri = () => `${window.location.origin}${basePath}/callback`;
 
-function discover(): Promise<Discovery> {
-  discovery ??= fetch('/t/system/.well-known/openid-configuration').then(async (r) => {
-    if (!r.ok) throw new Error(`Tessera's discovery answered ${r.status}`);
-    return (await r.json()) as Discovery;
-  });
-  return discovery;
-}
+export const isSlug = (s: string) => SLUG_RE.test(s);
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-const random = (n: number) => b64url(crypto.getRandomValues(new Uint8Array(n)));
-
-async function challengeOf(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return b64url(new Uint8Array(digest));
+/** RFC 8414: the tenant's metadata, whose `issuer` must be exactly the tenant's issuer URL. */
+function discover(realm: string): Promise<oauth.AuthorizationServer> {
+  let hit = discoveries.get(realm);
+  if (!hit) {
+    const issuer = new URL(`${window.location.origin}/t/${realm}`);
+    hit = oauth
+      .discoveryRequest(issuer, { algorithm: 'oidc', ...insecure() })
+      .then((res) => oauth.processDiscoveryResponse(issuer, res));
+    hit.catch(() => discoveries.delete(realm)); // try again next time
+    discoveries.set(realm, hit);
+  }
+  return hit;
 }
 
 export function subscribe(listener: () => void): () => void {
@@ -79,106 +91,141 @@ export function subscribe(listener: () => void): () => void {
 }
 
 export function isSignedIn(): boolean {
-  return !!tokens;
+  return !!session;
 }
 
 export function wasSignedOut(): boolean {
   return sessionStorage.getItem(SIGNED_OUT_KEY) === '1';
 }
 
-export function identity(): Identity | undefined {
-  const token = tokens?.idToken ?? tokens?.accessToken;
-  if (!token) return undefined;
-  try {
-    const claims = JSON.parse(
-      atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')),
-    ) as Identity;
-    return { sub: claims.sub, email: claims.email };
-  } catch {
-    return undefined;
-  }
+/** The tenant this browser last signed in at. */
+export function rememberedRealm(): string | undefined {
+  const r = localStorage.getItem(REALM_KEY);
+  return r && isSlug(r) ? r : undefined;
 }
 
-function store(next: TokenSet | undefined): void {
-  tokens = next;
+/** Forget the tenant, so the next sign-in asks which one. */
+export function forgetRealm(): void {
+  localStorage.removeItem(REALM_KEY);
+}
+
+export function identity(): Identity | undefined {
+  return session?.identity;
+}
+
+function store(next: { realm: string; tokens: TokenSet; identity: Identity } | undefined): void {
+  session = next;
   clearTimeout(refreshTimer);
-  if (next?.refreshToken) {
+  if (next?.tokens.refreshToken) {
     // renew at 80 % of the lifetime so a call never starts with a dying token
-    const inMs = Math.max(5_000, (next.expiresAt - Date.now()) * 0.8);
+    const inMs = Math.max(5_000, (next.tokens.expiresAt - Date.now()) * 0.8);
     refreshTimer = setTimeout(() => void refresh().catch(() => undefined), inMs);
   }
   listeners.forEach((l) => l());
 }
 
-/** Sends the browser to Tessera's sign-in; comes back to /admin/callback. */
-export async function signIn(returnTo = window.location.pathname + window.location.search) {
+/** Sends the browser to the tenant's sign-in page; comes back to /admin/callback. */
+export async function signIn(
+  realm: string,
+  returnTo = window.location.pathname + window.location.search,
+) {
+  if (!isSlug(realm)) throw new Error(`“${realm}” is not a tenant name`);
   sessionStorage.removeItem(SIGNED_OUT_KEY);
-  const d = await discover();
-  const verifier = random(48);
-  const state = random(16);
-  const nonce = random(16);
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, nonce, returnTo }));
-  const q = new URLSearchParams({
+  const as = await discover(realm);
+  const verifier = oauth.generateRandomCodeVerifier();
+  const pending: Pending = {
+    realm,
+    verifier,
+    state: oauth.generateRandomState(),
+    nonce: oauth.generateRandomNonce(),
+    returnTo,
+  };
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+  const url = new URL(as.authorization_endpoint!); // discovery of an OpenID provider names it
+  url.search = new URLSearchParams({
     response_type: 'code',
     client_id: CLIENT_ID,
     redirect_uri: redirectUri(),
     scope: SCOPES.join(' '),
     resource: ADMIN_API,
-    state,
-    nonce,
-    code_challenge: await challengeOf(verifier),
+    state: pending.state,
+    nonce: pending.nonce,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
-  });
-  window.location.assign(`${d.authorization_endpoint}?${q}`);
+  }).toString();
+  window.location.assign(url.href);
 }
 
-async function tokenRequest(params: Record<string, string>): Promise<TokenSet> {
-  const d = await discover();
-  const res = await fetch(d.token_endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: CLIENT_ID, ...params }),
-  });
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
-    const err = new Error(
-      String(body.error_description ?? body.error ?? `token endpoint ${res.status}`),
-    );
-    (err as Error & { code?: unknown }).code = body.error;
-    throw err;
-  }
+function tokenSet(r: oauth.TokenEndpointResponse, previous?: TokenSet): TokenSet {
   return {
-    accessToken: String(body.access_token),
-    refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
-    idToken: typeof body.id_token === 'string' ? body.id_token : tokens?.idToken,
-    expiresAt: Date.now() + Number(body.expires_in ?? 300) * 1000,
+    accessToken: r.access_token,
+    refreshToken: r.refresh_token,
+    idToken: r.id_token ?? previous?.idToken,
+    expiresAt: Date.now() + (r.expires_in ?? 300) * 1000,
   };
 }
 
-/** Finishes the code flow at /admin/callback; returns where the admin was going. */
+function identityOf(r: oauth.TokenEndpointResponse, realm: string): Identity {
+  const claims = oauth.getValidatedIdTokenClaims(r);
+  if (!claims) throw new Error('Tessera sent no ID token');
+  return {
+    sub: claims.sub,
+    email: typeof claims.email === 'string' ? claims.email : undefined,
+    realm,
+  };
+}
+
+/**
+ * Finishes the code flow at /admin/callback: the answer must carry the state sent, and the `iss`
+ * of the tenant the sign-in started at (RFC 9207 — a mix-up defence); the ID token must be signed
+ * by that tenant's key for this client and carry the nonce sent (OpenID Connect Core §3.1.3.7).
+ * Returns where the admin was going.
+ */
 export async function completeSignIn(search: string): Promise<string> {
-  const params = new URLSearchParams(search);
-  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? 'null') as {
-    verifier: string;
-    state: string;
-    returnTo: string;
-  } | null;
+  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? 'null') as Pending | null;
   sessionStorage.removeItem(PENDING_KEY);
-  if (params.get('error'))
-    throw new Error(params.get('error_description') ?? params.get('error') ?? 'Sign-in failed');
-  if (!pending || params.get('state') !== pending.state)
+  const answer = new URLSearchParams(search);
+  if (answer.get('error'))
+    throw new Error(answer.get('error_description') ?? answer.get('error') ?? 'Sign-in failed');
+  if (!pending || answer.get('state') !== pending.state)
     throw new Error('This sign-in answer does not match a sign-in started here; start again.');
-  const code = params.get('code');
-  if (!code) throw new Error('Tessera sent no authorization code');
-  store(
-    await tokenRequest({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri(),
-      code_verifier: pending.verifier,
-    }),
-  );
+  try {
+    const as = await discover(pending.realm);
+    const params = oauth.validateAuthResponse(as, client, answer, pending.state);
+    const res = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuth,
+      params,
+      redirectUri(),
+      pending.verifier,
+      insecure(),
+    );
+    const result = await oauth.processAuthorizationCodeResponse(as, client, res, {
+      expectedNonce: pending.nonce,
+      requireIdToken: true,
+    });
+    await oauth.validateApplicationLevelSignature(as, res, insecure());
+    localStorage.setItem(REALM_KEY, pending.realm);
+    store({
+      realm: pending.realm,
+      tokens: tokenSet(result),
+      identity: identityOf(result, pending.realm),
+    });
+  } catch (err) {
+    throw new Error(
+      `Tessera’s answer did not check out, so you are not signed in (${reason(err)})`,
+      {
+        cause: err,
+      },
+    );
+  }
   return pending.returnTo.startsWith(basePath) ? pending.returnTo : `${basePath}/`;
+}
+
+function reason(err: unknown): string {
+  if (err instanceof oauth.ResponseBodyError) return err.error_description ?? err.error;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -187,12 +234,17 @@ export async function completeSignIn(search: string): Promise<string> {
  */
 export function refresh(): Promise<TokenSet> {
   refreshing ??= (async () => {
+    const current = session;
     try {
-      const rt = tokens?.refreshToken;
-      if (!rt) throw new Error('No refresh token');
-      const next = await tokenRequest({ grant_type: 'refresh_token', refresh_token: rt });
-      store(next);
-      return next;
+      const rt = current?.tokens.refreshToken;
+      if (!current || !rt) throw new Error('No refresh token');
+      const as = await discover(current.realm);
+      const res = await oauth.refreshTokenGrantRequest(as, client, clientAuth, rt, insecure());
+      const result = await oauth.processRefreshTokenResponse(as, client, res);
+      if (result.id_token) await oauth.validateApplicationLevelSignature(as, res, insecure());
+      const tokens = tokenSet(result, current.tokens);
+      store({ ...current, tokens });
+      return tokens;
     } catch (err) {
       store(undefined); // refused (revoked, expired, reused): sign in again
       throw err;
@@ -205,21 +257,35 @@ export function refresh(): Promise<TokenSet> {
 
 export async function accessToken(): Promise<string | undefined> {
   if (refreshing) return (await refreshing).accessToken;
+  const tokens = session?.tokens;
   if (tokens && tokens.expiresAt - Date.now() < 10_000 && tokens.refreshToken)
     return (await refresh()).accessToken;
   return tokens?.accessToken;
 }
 
-/** RP-initiated logout: ends the Tessera session, then back to /admin/. */
+/** RP-initiated logout at the tenant signed in at: ends the Tessera session, then back to /admin/. */
 export async function signOut(): Promise<void> {
-  const d = await discover();
-  const idToken = tokens?.idToken;
+  const current = session;
   store(undefined);
   sessionStorage.setItem(SIGNED_OUT_KEY, '1');
+  const realm = current?.realm ?? rememberedRealm();
+  if (!realm) {
+    window.location.assign(`${basePath}/`);
+    return;
+  }
+  const as = await discover(realm);
+  const url = new URL(as.end_session_endpoint!); // Tessera's discovery names it
   const q = new URLSearchParams({
     client_id: CLIENT_ID,
     post_logout_redirect_uri: `${window.location.origin}${basePath}/`,
   });
-  if (idToken) q.set('id_token_hint', idToken);
-  window.location.assign(`${d.end_session_endpoint}?${q}`);
+  if (current?.tokens.idToken) q.set('id_token_hint', current.tokens.idToken);
+  url.search = q.toString();
+  window.location.assign(url.href);
+}
+
+/** Signs out here only, and starts a sign-in at another tenant (switching who you are). */
+export function switchTo(realm: string, returnTo?: string): Promise<void> {
+  store(undefined);
+  return signIn(realm, returnTo);
 }

@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { NavLink, Navigate, Outlet, useLocation, useNavigate, useParams } from 'react-router';
+import { ApiError } from '../api/client';
 import { tenantsQuery } from '../api/queries';
-import { identity, signOut } from '../auth/oidc';
+import { identity, signOut, switchTo, SYSTEM_TENANT } from '../auth/oidc';
 import { Button, ErrorState, Loading } from './ui';
 
 const PAGES = [
@@ -23,23 +24,41 @@ export function Layout() {
   const me = identity();
 
   if (tenants.isPending) return <Loading what="your tenants" />;
-  if (tenants.isError)
+  // 403: signed in, but holding none of the admin API's scopes (not an administrator)
+  const isRefused = tenants.error instanceof ApiError && tenants.error.status === 403;
+  if (tenants.isError && !isRefused)
     return <ErrorState error={tenants.error} retry={() => void tenants.refetch()} />;
-  const list = tenants.data;
+  const list = tenants.data ?? [];
+  const who = me ? `${me.email ?? me.sub} (${me.realm})` : '';
   if (list.length === 0)
     return (
       <main className="center" id="main">
-        <p>You do not administer any tenant yet. Ask a system administrator to add you.</p>
+        <p role="alert">
+          {who} does not administer {tenant ? `“${tenant}”` : 'this tenant'}: an administrator of
+          the tenant can give you the admin role.
+        </p>
         <Button onPress={() => void signOut()}>Sign out</Button>
       </main>
     );
   // the system tenant is every tenant's parent: start in a customer tenant when there is one
-  const first = list.find((t) => t.slug !== 'system') ?? list[0];
+  const first = list.find((t) => t.slug !== SYSTEM_TENANT) ?? list[0];
   if (!tenant) return <Navigate to={`/t/${first.slug}/overview`} replace />;
   if (!list.some((t) => t.slug === tenant))
     return (
       <main className="center" id="main">
-        <p role="alert">You do not administer a tenant called “{tenant}”.</p>
+        {me?.realm === SYSTEM_TENANT ? (
+          <p role="alert">There is no tenant called “{tenant}”.</p>
+        ) : (
+          <>
+            <p role="alert">
+              You are signed in as {who}, which does not administer “{tenant}”. Its administrators
+              sign in with their account in “{tenant}”.
+            </p>
+            <Button variant="primary" onPress={() => void switchTo(tenant)}>
+              Sign in to {tenant}
+            </Button>
+          </>
+        )}
         <NavLink to={`/t/${first.slug}/overview`}>Go to {first.name}</NavLink>
       </main>
     );
@@ -70,7 +89,7 @@ export function Layout() {
         ) : (
           <span className="switcher">{list[0].name}</span>
         )}
-        <span className="me">{me?.email ?? me?.sub}</span>
+        <span className="me">{who}</span>
         <Button onPress={() => void signOut()}>Sign out</Button>
       </header>
       <nav className="sidenav" aria-label="Sections">

@@ -90,6 +90,10 @@ describeWithBrowser(
 
     it('signs the administrator in through Tessera’s own sign-in page', async () => {
       await admin.goto(`${t.url}/admin/`);
+      // /admin asks which tenant the administrator belongs to: the root administrator, system's
+      await admin.getByLabel('Tenant').fill('system');
+      await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await admin.waitForURL('**/t/system/authorize?**');
       await admin.getByLabel('Email').fill(ADMIN.email);
       await admin.getByLabel('Password').fill(ADMIN.password);
       await shot('00-sign-in');
@@ -386,8 +390,9 @@ describeWithBrowser(
       await admin.getByRole('button', { name: 'Sign out' }).click();
       await admin.getByText('You are signed out.').waitFor();
       await shot('15-signed-out');
-      // the Tessera session is gone: signing in again asks for the password
-      await admin.getByRole('button', { name: 'Sign in' }).click();
+      // the Tessera session is gone: signing in again (at the tenant remembered) asks for the password
+      await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await admin.waitForURL('**/t/system/authorize?**');
       await admin.getByLabel('Password').waitFor();
     });
   },

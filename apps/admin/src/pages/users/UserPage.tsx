@@ -28,6 +28,8 @@ import {
 } from '../../components/ui';
 import { SessionsTable } from '../sessions/SessionsTable';
 
+type Action = 'disable' | 'enable' | 'signout' | 'promote' | 'demote';
+
 const resetSchema = z.object({ password: updateUserSchema.shape.password.unwrap() });
 
 export default function UserPage() {
@@ -35,7 +37,7 @@ export default function UserPage() {
   const user = useQuery(userQuery(tenant, id));
   const sessions = useQuery(sessionsQuery(tenant, { user: id }));
   const queryClient = useQueryClient();
-  const [confirm, setConfirm] = useState<'disable' | 'enable' | 'signout'>();
+  const [confirm, setConfirm] = useState<Action>();
   const [isResetting, setResetting] = useState(false);
   const users = useMemo(() => new Map(user.data ? [[user.data.id, user.data]] : []), [user.data]);
 
@@ -52,7 +54,7 @@ export default function UserPage() {
       }),
     ]);
   const act = useMutation({
-    mutationFn: async (what: 'disable' | 'enable' | 'signout') => {
+    mutationFn: async (what: Action) => {
       if (what === 'signout')
         await api('post /admin/api/tenants/{tenant}/users/{id}/sign-out', {
           params: { tenant, id },
@@ -61,7 +63,10 @@ export default function UserPage() {
       else
         await api('patch /admin/api/tenants/{tenant}/users/{id}', {
           params: { tenant, id },
-          body: { isDisabled: what === 'disable' },
+          body:
+            what === 'promote' || what === 'demote'
+              ? { roles: what === 'promote' ? ['admin'] : [] }
+              : { isDisabled: what === 'disable' },
         });
     },
     onSuccess: async () => {
@@ -74,6 +79,34 @@ export default function UserPage() {
   if (user.isError) return <ErrorState error={user.error} retry={() => void user.refetch()} />;
   const u = user.data;
   const count = sessions.data?.items.length ?? 0;
+  const isAdmin = u.roles.includes('admin');
+  const dialog: Record<Action, { title: string; label: string; body: string }> = {
+    disable: {
+      title: `Disable ${u.email}?`,
+      label: 'Disable user',
+      body: `They cannot sign in any more, and their ${count} active session${count === 1 ? '' : 's'} end now.`,
+    },
+    enable: {
+      title: `Enable ${u.email}?`,
+      label: 'Enable user',
+      body: 'They can sign in again with their password.',
+    },
+    signout: {
+      title: `Sign ${u.email} out everywhere?`,
+      label: 'Sign out everywhere',
+      body: `Ends their ${count} active session${count === 1 ? '' : 's'} on every device; they have to sign in again.`,
+    },
+    promote: {
+      title: `Make ${u.email} an administrator of ${tenant}?`,
+      label: 'Make administrator',
+      body: `They can change everything in ${tenant} from this console, signing in at ${tenant} with their own password. They get no access to any other tenant.`,
+    },
+    demote: {
+      title: `Remove ${u.email} as an administrator?`,
+      label: 'Remove administrator role',
+      body: `They can no longer administer ${tenant}; their console calls are refused from now on. Their sign-ins to applications stay.`,
+    },
+  };
 
   return (
     <section aria-labelledby="user-title">
@@ -97,6 +130,11 @@ export default function UserPage() {
           <Button variant="danger" onPress={() => setConfirm('disable')}>
             Disable user
           </Button>
+        )}
+        {isAdmin ? (
+          <Button onPress={() => setConfirm('demote')}>Remove administrator role</Button>
+        ) : (
+          <Button onPress={() => setConfirm('promote')}>Make administrator</Button>
         )}
         <Button variant="danger" onPress={() => setConfirm('signout')} isDisabled={count === 0}>
           Sign out everywhere
@@ -123,29 +161,13 @@ export default function UserPage() {
       <ConfirmDialog
         isOpen={!!confirm}
         onOpenChange={(o) => !o && setConfirm(undefined)}
-        title={
-          confirm === 'disable'
-            ? `Disable ${u.email}?`
-            : confirm === 'enable'
-              ? `Enable ${u.email}?`
-              : `Sign ${u.email} out everywhere?`
-        }
-        confirmLabel={
-          confirm === 'disable'
-            ? 'Disable user'
-            : confirm === 'enable'
-              ? 'Enable user'
-              : 'Sign out everywhere'
-        }
+        title={confirm ? dialog[confirm].title : ''}
+        confirmLabel={confirm ? dialog[confirm].label : ''}
         onConfirm={() => confirm && act.mutate(confirm)}
         isPending={act.isPending}
         error={act.error?.message}
       >
-        {confirm === 'disable'
-          ? `They cannot sign in any more, and their ${count} active session${count === 1 ? '' : 's'} end now.`
-          : confirm === 'enable'
-            ? 'They can sign in again with their password.'
-            : `Ends their ${count} active session${count === 1 ? '' : 's'} on every device; they have to sign in again.`}
+        {confirm ? dialog[confirm].body : null}
       </ConfirmDialog>
       <ResetPasswordDialog
         tenant={tenant}
@@ -250,9 +272,11 @@ function PermissionsEditor(p: {
   held: UserPermission[];
 }) {
   const queryClient = useQueryClient();
+  // built-in APIs (admin, account) follow the user's role, not this editor
+  const editable = p.servers.filter((rs) => !rs.isSystem);
   const [draft, setDraft] = useState(() =>
     Object.fromEntries(
-      p.servers.map((rs) => {
+      editable.map((rs) => {
         const h = p.held.find((x) => x.resourceServer === rs.identifier);
         return [rs.identifier, { groups: h?.permissionGroups ?? [], scopes: h?.scopes ?? [] }];
       }),
@@ -285,7 +309,7 @@ function PermissionsEditor(p: {
       [rs]: { ...d[rs], [kind]: on ? [...d[rs][kind], v] : d[rs][kind].filter((x) => x !== v) },
     }));
   };
-  const servers = p.servers.filter((rs) => rs.permissionGroups.length || rs.scopes.length);
+  const servers = editable.filter((rs) => rs.permissionGroups.length || rs.scopes.length);
   return (
     <section aria-labelledby="perm-title">
       <h2 id="perm-title">Permissions</h2>

@@ -157,7 +157,8 @@ function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: b
           name="isAdmin"
           render={({ field }) => (
             <Checkbox isSelected={field.value} onChange={field.onChange}>
-              Administrator of this tenant (gets a console sign-in with this email and password)
+              Administrator of this tenant (signs in to the admin console at this tenant with this
+              email and password)
             </Checkbox>
           )}
         />
