@@ -63,7 +63,8 @@ export class TokenInspector {
 
   /**
    * After a valid signature: its session ended or expired, or its jti or family revoked (one
-   * statement: an introspection is one round trip to the database).
+   * statement: an introspection is one round trip to the database). A token naming its family
+   * (`family_id`) is cut by that family's revocation alone.
    */
   async isRevoked(tenantId: string, c: JWTPayload): Promise<boolean> {
     if (
@@ -78,6 +79,7 @@ export class TokenInspector {
       sid: typeof c.sid === 'string' ? c.sid : undefined,
       clientId: c.client_id,
       iat: c.iat,
+      familyId: typeof c.family_id === 'string' ? c.family_id : undefined,
     });
     return !live;
   }

@@ -8,6 +8,7 @@ export type RevocationType = 'session' | 'family' | 'access_token' | 'user';
 @Index('revocation_events__tenant_id__jti', ['tenantId', 'jti'])
 @Index('revocation_events__tenant_id__sid', ['tenantId', 'sid'])
 @Index('revocation_events__tenant_id__sub', ['tenantId', 'sub'])
+@Index('revocation_events__tenant_id__family_id', ['tenantId', 'familyId'])
 @Check('revocation_events__type', `type IN ('session', 'family', 'access_token', 'user')`)
 export class RevocationEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
@@ -17,6 +18,8 @@ export class RevocationEvent {
   @Column('text', { nullable: true }) jti: string | null;
   @Column('text', { nullable: true }) sub: string | null;
   @Column('text', { nullable: true }) clientId: string | null;
+  /** The refresh-token family a `family` event ends; its access tokens carry it as `family_id`. */
+  @Column('uuid', { nullable: true }) familyId: string | null;
   @Column('text', { nullable: true }) reason: string | null;
   /** Tokens of the named session/subject issued at or before this are dead. */
   @Column('timestamptz', { nullable: true }) notBefore: Date | null;

@@ -27,15 +27,20 @@ export class RevocationService {
     await this.repo.enqueueBackchannel(em, s.sid);
   }
 
-  /** A refresh-token family died (RFC 7009, reuse): its client's tokens in that session die. */
+  /**
+   * A refresh-token family died (RFC 7009, reuse): the access tokens naming it (`family_id`) die.
+   * The session, client and cut time are there too, for tokens minted before tokens named their
+   * family and for validators that predate the family id.
+   */
   async familyRevoked(
     em: EntityManager,
     tenantId: string,
-    f: { sid: string; sub: string; clientId: string; reason: string },
+    f: { familyId: string; sid: string; sub: string; clientId: string; reason: string },
   ): Promise<void> {
     await this.repo.insertEvent(em, {
       tenantId,
       type: 'family',
+      familyId: f.familyId,
       sid: f.sid,
       sub: f.sub,
       clientId: f.clientId,

@@ -96,9 +96,10 @@ export class SessionsService {
   /** An access token whose signature checked out: its session live and nothing revoking it. */
   isAccessTokenLive(
     tenantId: string,
-    t: { jti: string; sid?: string; clientId: string; iat: number },
+    t: { jti: string; sid?: string; clientId: string; iat: number; familyId?: string },
   ): Promise<boolean> {
     if (t.sid !== undefined && !isUuid(t.sid)) return Promise.resolve(false);
+    if (t.familyId !== undefined && !isUuid(t.familyId)) return Promise.resolve(false);
     return this.repo.isAccessTokenLive(tenantId, t);
   }
 

@@ -118,6 +118,7 @@ export class UserTokens {
       scopes,
       ttlSeconds: ttl,
       sid: family.sessionId,
+      familyId: family.familyId,
       issuedAt: family.issuedAt,
     });
     const response: TokenResponse = {

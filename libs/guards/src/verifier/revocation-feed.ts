@@ -12,6 +12,7 @@ interface FeedEvent {
   jti?: string;
   sub?: string;
   client_id?: string;
+  family_id?: string;
   notBefore?: number;
   exp: number;
 }
@@ -25,6 +26,9 @@ export class RevocationFeed {
   private readonly sessions = new Map<string, number>();
   private readonly jtis = new Map<string, number>();
   private readonly subjects = new Map<string, Cut>();
+  /** Revoked families by id: a token naming one (`family_id`) is dead, whenever it was issued. */
+  private readonly familyIds = new Map<string, number>();
+  /** Revoked families by session and client, cut at a time: for tokens that name no family. */
   private readonly families = new Map<string, Cut>();
   private cursor = '0';
   private abort?: AbortController;
@@ -80,37 +84,56 @@ export class RevocationFeed {
     this.applied++;
     if (e.type === 'access_token' && e.jti) this.jtis.set(e.jti, e.exp);
     else if (e.type === 'session' && e.sid) this.sessions.set(e.sid, e.exp);
-    else if (e.type === 'family' && e.sid && e.client_id)
-      this.families.set(`${e.sid}|${e.client_id}`, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
-    else if (e.type === 'user' && e.sub)
+    else if (e.type === 'family') {
+      if (e.family_id) this.familyIds.set(e.family_id, e.exp);
+      if (e.sid && e.client_id)
+        this.families.set(`${e.sid}|${e.client_id}`, {
+          notBefore: e.notBefore ?? e.exp,
+          exp: e.exp,
+        });
+    } else if (e.type === 'user' && e.sub)
       this.subjects.set(e.sub, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
   }
 
-  /** Revoked: its jti, its session, its family (client in session), or its subject, cut at or after its iat. */
+  /**
+   * Revoked: its jti; its session; its family — by the family it names (`family_id`), else by its
+   * client in its session, cut at or after its iat (a token from before tokens named their family);
+   * or its subject, cut at or after its iat.
+   */
   isRevoked(c: JWTPayload): boolean {
     const iat = typeof c.iat === 'number' ? c.iat : 0;
     if (typeof c.jti === 'string' && this.jtis.has(c.jti)) return true;
     const sid = typeof c.sid === 'string' ? c.sid : undefined;
     if (sid && this.sessions.has(sid)) return true;
-    const fam =
-      sid && typeof c.client_id === 'string'
-        ? this.families.get(`${sid}|${c.client_id}`)
-        : undefined;
-    if (fam && iat <= fam.notBefore) return true;
+    if (typeof c.family_id === 'string') {
+      if (this.familyIds.has(c.family_id)) return true;
+    } else {
+      const fam =
+        sid && typeof c.client_id === 'string'
+          ? this.families.get(`${sid}|${c.client_id}`)
+          : undefined;
+      if (fam && iat <= fam.notBefore) return true;
+    }
     const subj = typeof c.sub === 'string' ? this.subjects.get(c.sub) : undefined;
     return !!subj && iat <= subj.notBefore;
   }
 
   private prune(): void {
     const now = Date.now() / 1000;
-    for (const m of [this.sessions, this.jtis] as Array<Map<string, number>>)
+    for (const m of [this.sessions, this.jtis, this.familyIds] as Array<Map<string, number>>)
       for (const [k, exp] of m) if (exp < now) m.delete(k);
     for (const m of [this.subjects, this.families])
       for (const [k, v] of m) if (v.exp < now) m.delete(k);
   }
 
   get size(): number {
-    return this.sessions.size + this.jtis.size + this.subjects.size + this.families.size;
+    return (
+      this.sessions.size +
+      this.jtis.size +
+      this.subjects.size +
+      this.families.size +
+      this.familyIds.size
+    );
   }
 
   private async loop(): Promise<void> {
