@@ -67,7 +67,12 @@ export class RevocationService {
     });
   }
 
-  /** Signed out everywhere: every token of the subject issued until now. */
+  /**
+   * Signed out everywhere, or disabled: the subject's tokens that name no session (`sid`), issued
+   * until now. A token naming a session is ended by that session's own event, which the caller
+   * writes in the same transaction for every session it ends: a time cut on the subject would also
+   * reach a sign-in of the same second that followed it.
+   */
   async userSignedOut(
     em: EntityManager,
     tenantId: string,

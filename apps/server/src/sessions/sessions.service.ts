@@ -165,7 +165,8 @@ export class SessionsService {
   ): Promise<number> {
     const ids = await this.repo.liveSessionIdsOfUser(em, tenantId, userId);
     for (const id of ids) await this.revokeIn(em, tenantId, id, reason);
-    // validators cut the subject off as a whole, whatever session a token names
+    // every session just ended has its own event; this one reaches the subject's tokens that name
+    // no session, so a sign-in right after it (a new session) is never cut
     await this.revocation.userSignedOut(em, tenantId, { sub: userId, reason });
     return ids.length;
   }

@@ -182,4 +182,34 @@ describe('revocation cuts are exact: a fresh sign-in in the second of a revocati
     expect((await w.introspect(otherClient)).active).toBe(true);
     await expect(w.guard.verify(otherClient)).resolves.toBeTruthy();
   });
+
+  it('BI-69b: signing in again in the second of a sign-out-everywhere gives a token the guard accepts; the ended sessions stay dead', async () => {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const before = await w.signIn();
+      // a token naming no session: only the user-wide cut can reach it
+      const sessionless = await w.legacyToken({});
+      await expect(w.guard.verify(sessionless)).resolves.toBeTruthy();
+      const out = await t.json(
+        'POST',
+        `/admin/api/tenants/${w.tenant.slug}/users/${w.user.id}/sign-out`,
+        {},
+        await t.adminToken(),
+      );
+      expect(out.status).toBe(200);
+      const after = await w.signIn(); // a new browser: a password sign-in, a new session
+      expect(after.sid).not.toBe(before.sid);
+      if (
+        claims(after.access_token).iat !== (await w.cutOf(`type = 'user' AND sub = $2`, w.user.id))
+      )
+        continue;
+
+      expect((await w.introspect(before.access_token)).active).toBe(false);
+      expect((await w.introspect(after.access_token)).active).toBe(true);
+      await eventually(() => expect(w.guard.verify(before.access_token)).rejects.toEqual(revoked));
+      await eventually(() => expect(w.guard.verify(sessionless)).rejects.toEqual(revoked));
+      await expect(w.guard.verify(after.access_token)).resolves.toMatchObject({ sid: after.sid });
+      return;
+    }
+    throw new Error(`no attempt landed in the second of its sign-out in ${ATTEMPTS} tries`);
+  });
 });

@@ -98,7 +98,9 @@ export class RevocationFeed {
   /**
    * Revoked: its jti; its session; its family — by the family it names (`family_id`), else by its
    * client in its session, cut at or after its iat (a token from before tokens named their family);
-   * or its subject, cut at or after its iat.
+   * or, for a token that names no session, its subject cut at or after its iat. A token naming a
+   * session is ended by that session's event: every session a sign-out-everywhere ends has one, and
+   * a time cut would also reach a sign-in of the same second that followed it.
    */
   isRevoked(c: JWTPayload): boolean {
     const iat = typeof c.iat === 'number' ? c.iat : 0;
@@ -114,6 +116,7 @@ export class RevocationFeed {
           : undefined;
       if (fam && iat <= fam.notBefore) return true;
     }
+    if (sid) return false;
     const subj = typeof c.sub === 'string' ? this.subjects.get(c.sub) : undefined;
     return !!subj && iat <= subj.notBefore;
   }
