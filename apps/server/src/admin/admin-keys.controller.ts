@@ -3,6 +3,8 @@ import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { ApplicationsService } from '../applications';
 import { KeysService, RotationTooEarlyError } from '../keys';
 import { parseBody, Problem } from '../http';
+import { LOGOUT_TOKEN_TTL_SECONDS } from '../logout';
+import { ID_TOKEN_TTL_SECONDS } from '../tokens';
 import { rotateKeysSchema, type KeyView } from '@tessera/contracts';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
@@ -32,12 +34,9 @@ export class AdminKeysController {
   async rotate(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<KeyView[]> {
     const { force } = parseBody(rotateKeysSchema, body);
     try {
-      await this.keys.rotate(
-        tenant.id,
-        tenant.signingAlg,
-        await this.applications.longestAccessTtl(tenant),
-        { force },
-      );
+      await this.keys.rotate(tenant.id, tenant.signingAlg, await this.longestSignedTtl(tenant), {
+        force,
+      });
     } catch (err) {
       if (!(err instanceof RotationTooEarlyError)) throw err;
       throw new Problem(
@@ -48,5 +47,14 @@ export class AdminKeysController {
       );
     }
     return this.keys.list(tenant.id);
+  }
+
+  /** The longest lifetime of any token a key of this tenant signs: access, ID and logout tokens. */
+  private async longestSignedTtl(tenant: Tenant): Promise<number> {
+    return Math.max(
+      await this.applications.longestAccessTtl(tenant),
+      ID_TOKEN_TTL_SECONDS,
+      LOGOUT_TOKEN_TTL_SECONDS,
+    );
   }
 }

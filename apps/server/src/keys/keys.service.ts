@@ -85,7 +85,8 @@ export class KeysService {
   }
 
   /**
-   * next → active, active → retired (published until every token it signed has expired), and a
+   * next → active, active → retired (published until every token it signed has expired: the
+   * caller's `longestTokenTtl` covers every kind it signs, ID and logout tokens included), and a
    * fresh next key, published now and signing only at the following rotation.
    */
   async rotate(

@@ -1,3 +1,7 @@
 export { LogoutModule } from './logout.module';
 export { BackchannelRepository } from './backchannel.repository';
-export { BackchannelWorker, BACKCHANNEL_EVENT } from './backchannel.worker';
+export {
+  BackchannelWorker,
+  BACKCHANNEL_EVENT,
+  LOGOUT_TOKEN_TTL_SECONDS,
+} from './backchannel.worker';

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { send, useTestServer } from '../support/harness';
+import { claims, send, signIn, useTestServer } from '../support/harness';
 
 describe('signing keys: ES256 by default, next → active → retired', () => {
   const t = useTestServer();
@@ -105,6 +105,43 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
       await t.adminToken(),
     ); // also drops the JWKS cache
     expect((await jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
+  });
+
+  it('keeps a retired key published until the last ID token it signed has expired, though ID tokens outlive access tokens', async () => {
+    const cb = 'https://app.example.test/cb';
+    const web = await t.given.app(slug, { grantTypes: ['authorization_code'], redirectUris: [cb] });
+    const user = await t.given.user(slug);
+    const s = await signIn(t, slug, {
+      app: web,
+      redirectUri: cb,
+      email: user.email,
+      password: user.password,
+      scope: 'openid',
+    });
+    const kid = decodeProtectedHeader(s.id_token).kid!;
+    const accessTtl = claims(s.access_token).exp - claims(s.access_token).iat;
+    const idExp = claims(s.id_token).exp;
+    expect(idExp - claims(s.id_token).iat).toBeGreaterThan(accessTtl); // the case that matters
+    const rotated = await t.json(
+      'POST',
+      `/admin/api/tenants/${slug}/keys/rotate`,
+      { force: true },
+      await t.adminToken(),
+    );
+    const retired = rotated.body.find((k: { kid: string }) => k.kid === kid);
+    expect(retired.state).toBe('retired');
+    expect(new Date(retired.publishUntil).getTime()).toBeGreaterThanOrEqual(idExp * 1000);
+    const [row] = await t.sql(
+      `SELECT extract(epoch FROM publish_until)::float8 AS until FROM signing_keys WHERE kid = $1`,
+      [kid],
+    );
+    expect(row.until).toBeGreaterThanOrEqual(idExp); // what the JWKS query reads
+    await expect(
+      jwtVerify(s.id_token, createLocalJWKSet(await jwks()), {
+        issuer: t.issuer(slug),
+        audience: web.clientId,
+      }),
+    ).resolves.toBeTruthy();
   });
 
   it('signs with EdDSA for a tenant that chose it', async () => {
