@@ -16,6 +16,7 @@ import { Revocation1764300000000 } from './migrations/1764300000000-revocation';
 import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits';
 import { HotUpdates1764500000000 } from './migrations/1764500000000-hot-updates';
 import { FamilyCuts1765100000000 } from './migrations/1765100000000-family-cuts';
+import { KeyWithdrawal1765110000000 } from './migrations/1765110000000-key-withdrawal';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -56,4 +57,5 @@ export const MIGRATIONS = [
   RateLimits1764400000000,
   HotUpdates1764500000000,
   FamilyCuts1765100000000,
+  KeyWithdrawal1765110000000,
 ];

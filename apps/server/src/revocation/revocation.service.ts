@@ -49,6 +49,21 @@ export class RevocationService {
     });
   }
 
+  /**
+   * A signing key was withdrawn (leaked): every token whose header names it is dead, whatever it
+   * claims. Kept until the longest-lived access token of the tenant issued now would die; by then
+   * the key has long left every validator's JWKS.
+   */
+  async keyWithdrawn(em: EntityManager, tenantId: string, k: { kid: string }): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'key',
+      kid: k.kid,
+      reason: 'withdrawn',
+      notBefore: false,
+    });
+  }
+
   /** One access token (RFC 7009): denied until it would have expired anyway. */
   async accessTokenRevoked(
     em: EntityManager,

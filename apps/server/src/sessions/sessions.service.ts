@@ -96,7 +96,14 @@ export class SessionsService {
   /** An access token whose signature checked out: its session live and nothing revoking it. */
   isAccessTokenLive(
     tenantId: string,
-    t: { jti: string; sid?: string; clientId: string; iat: number; familyId?: string },
+    t: {
+      jti: string;
+      sid?: string;
+      clientId: string;
+      iat: number;
+      familyId?: string;
+      kid?: string;
+    },
   ): Promise<boolean> {
     if (t.sid !== undefined && !isUuid(t.sid)) return Promise.resolve(false);
     if (t.familyId !== undefined && !isUuid(t.familyId)) return Promise.resolve(false);

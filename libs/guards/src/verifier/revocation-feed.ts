@@ -7,12 +7,13 @@ interface Cut {
 }
 
 interface FeedEvent {
-  type: 'session' | 'family' | 'access_token' | 'user';
+  type: 'session' | 'family' | 'access_token' | 'user' | 'key';
   sid?: string;
   jti?: string;
   sub?: string;
   client_id?: string;
   family_id?: string;
+  kid?: string;
   notBefore?: number;
   exp: number;
 }
@@ -41,7 +42,14 @@ export class RevocationFeed {
   applied = 0;
   private readonly waiters = new Set<() => void>();
 
-  constructor(private readonly o: TesseraAuthOptions) {}
+  /**
+   * @param onKeyWithdrawn told of every `key` event: the signing key it names was withdrawn, and
+   * every token whose header names it must be refused (the JWT verifier keeps those keys).
+   */
+  constructor(
+    private readonly o: TesseraAuthOptions,
+    private readonly onKeyWithdrawn: (kid: string) => void = () => undefined,
+  ) {}
 
   private get auth(): string {
     const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
@@ -93,6 +101,7 @@ export class RevocationFeed {
         });
     } else if (e.type === 'user' && e.sub)
       this.subjects.set(e.sub, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
+    else if (e.type === 'key' && e.kid) this.onKeyWithdrawn(e.kid);
   }
 
   /**
