@@ -155,6 +155,8 @@ export interface KeyView {
   activatedAt: string | null;
   retiredAt: string | null;
   publishUntil: string | null;
+  /** When the key was withdrawn (it leaked): out of the JWKS, every token it signed refused. */
+  withdrawnAt: string | null;
   isPublished: boolean;
 }
 

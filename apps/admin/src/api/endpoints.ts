@@ -71,6 +71,7 @@ export interface Endpoints {
   'get /admin/api/tenants/{tenant}/overview': { res: Overview };
   'get /admin/api/tenants/{tenant}/keys': { res: SigningKey[] };
   'post /admin/api/tenants/{tenant}/keys/rotate': { res: SigningKey[]; body: { force: boolean } };
+  'post /admin/api/tenants/{tenant}/keys/{kid}/withdraw': { res: SigningKey[] };
 }
 
 export type Endpoint = keyof Endpoints;
@@ -103,6 +104,7 @@ const LIST: Record<Endpoint, true> = {
   'get /admin/api/tenants/{tenant}/overview': true,
   'get /admin/api/tenants/{tenant}/keys': true,
   'post /admin/api/tenants/{tenant}/keys/rotate': true,
+  'post /admin/api/tenants/{tenant}/keys/{kid}/withdraw': true,
 };
 
 export const ENDPOINTS = Object.keys(LIST) as Endpoint[];

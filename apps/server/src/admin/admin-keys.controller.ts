@@ -1,11 +1,22 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { ApplicationsService } from '../applications';
 import { KeysService, RotationTooEarlyError } from '../keys';
 import { parseBody, Problem } from '../http';
+import { LOGOUT_TOKEN_TTL_SECONDS } from '../logout';
+import { ID_TOKEN_TTL_SECONDS } from '../tokens';
 import { rotateKeysSchema, type KeyView } from '@tessera/contracts';
 import type { Tenant } from '../tenants';
-import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import {
+  AdminTenantGuard,
+  Caller,
+  RequireScopes,
+  TenantParam,
+  type AdminCaller,
+} from './admin-auth.guard';
+
+// the kids this server makes (base64url, 16 characters), with room; anything else is no key of ours
+const KID_RE = /^[A-Za-z0-9_-]{1,100}$/;
 
 @Controller('admin/api/tenants/:tenant/keys')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -32,12 +43,9 @@ export class AdminKeysController {
   async rotate(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<KeyView[]> {
     const { force } = parseBody(rotateKeysSchema, body);
     try {
-      await this.keys.rotate(
-        tenant.id,
-        tenant.signingAlg,
-        await this.applications.longestAccessTtl(tenant),
-        { force },
-      );
+      await this.keys.rotate(tenant.id, tenant.signingAlg, await this.longestSignedTtl(tenant), {
+        force,
+      });
     } catch (err) {
       if (!(err instanceof RotationTooEarlyError)) throw err;
       throw new Problem(
@@ -48,5 +56,37 @@ export class AdminKeysController {
       );
     }
     return this.keys.list(tenant.id);
+  }
+
+  /**
+   * A leaked key: out of the JWKS at once, every token it signed refused (sessions stay). The
+   * active key is first replaced by the next one, as a forced rotation would.
+   */
+  @Post(':kid/withdraw')
+  @HttpCode(200)
+  @RequireScopes('admin:keys:write')
+  async withdraw(
+    @TenantParam() tenant: Tenant,
+    @Param('kid') kid: string,
+    @Caller() caller: AdminCaller,
+  ): Promise<KeyView[]> {
+    const found =
+      KID_RE.test(kid) &&
+      (await this.keys.withdraw(tenant.id, kid, {
+        alg: tenant.signingAlg,
+        longestTokenTtl: await this.longestSignedTtl(tenant),
+        by: caller.sub,
+      }));
+    if (!found) throw Problem.notFound('Key');
+    return this.keys.list(tenant.id);
+  }
+
+  /** The longest lifetime of any token a key of this tenant signs: access, ID and logout tokens. */
+  private async longestSignedTtl(tenant: Tenant): Promise<number> {
+    return Math.max(
+      await this.applications.longestAccessTtl(tenant),
+      ID_TOKEN_TTL_SECONDS,
+      LOGOUT_TOKEN_TTL_SECONDS,
+    );
   }
 }

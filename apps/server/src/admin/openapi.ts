@@ -251,6 +251,13 @@ export const ADMIN_ROUTES: Route[] = [
     scope: 'admin:keys:write',
     body: rotateKeysSchema,
   },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant}/keys/{kid}/withdraw',
+    summary:
+      'Withdraw a leaked key: out of the JWKS at once, every token it signed refused (an active key is replaced first)',
+    scope: 'admin:keys:write',
+  },
 ];
 
 const problem = {

@@ -13,7 +13,8 @@ export type AuditType =
   | 'code_reuse'
   | 'session_revoked'
   | 'family_revoked'
-  | 'user_disabled';
+  | 'user_disabled'
+  | 'key_withdrawn';
 
 export interface AuditInput {
   tenantId: string;

@@ -1,4 +1,10 @@
-export { NotifyBus, REVOCATIONS_CHANNEL, OUTBOX_CHANNEL, CONFIG_CHANNEL } from './notify-bus';
+export {
+  NotifyBus,
+  REVOCATIONS_CHANNEL,
+  OUTBOX_CHANNEL,
+  CONFIG_CHANNEL,
+  KEYS_CHANNEL,
+} from './notify-bus';
 export { ConfigCache, configChanged } from './config-cache';
 export {
   EMBEDDED_POOL_MAX,

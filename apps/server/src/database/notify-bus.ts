@@ -5,6 +5,8 @@ export const REVOCATIONS_CHANNEL = 'tessera_revocations';
 export const OUTBOX_CHANNEL = 'tessera_outbox';
 /** A tenant's applications, grants or resource servers changed (payload: the tenant id). */
 export const CONFIG_CHANNEL = 'tessera_config';
+/** A tenant's signing keys changed: rotated or withdrawn (payload: the tenant id). */
+export const KEYS_CHANNEL = 'tessera_keys';
 
 /**
  * LISTEN/NOTIFY across instances. A dedicated client LISTENs (a real server delivers there); every
@@ -36,6 +38,7 @@ export class NotifyBus extends EventEmitter {
     await client.query(`LISTEN ${REVOCATIONS_CHANNEL}`);
     await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
     await client.query(`LISTEN ${CONFIG_CHANNEL}`);
+    await client.query(`LISTEN ${KEYS_CHANNEL}`);
     this.listener = client;
     this.isConnected = true;
   }

@@ -17,6 +17,8 @@ import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits'
 import { HotUpdates1764500000000 } from './migrations/1764500000000-hot-updates';
 import { TenantAdminsOwnPrincipals1765000000000 } from './migrations/1765000000000-tenant-admins-own-principals';
 import { HeldByEveryUser1765010000000 } from './migrations/1765010000000-held-by-every-user';
+import { FamilyCuts1765100000000 } from './migrations/1765100000000-family-cuts';
+import { KeyWithdrawal1765110000000 } from './migrations/1765110000000-key-withdrawal';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -58,4 +60,6 @@ export const MIGRATIONS = [
   HotUpdates1764500000000,
   TenantAdminsOwnPrincipals1765000000000,
   HeldByEveryUser1765010000000,
+  FamilyCuts1765100000000,
+  KeyWithdrawal1765110000000,
 ];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { JWTPayload } from 'jose';
+import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { Clock } from '../clock';
 import { KeysService } from '../keys';
 import { GrantsService, SessionsService, type RefreshTokenState } from '../sessions';
@@ -57,15 +57,17 @@ export class TokenInspector {
       typeof c.exp !== 'number'
     )
       return undefined;
-    if (await this.isRevoked(tenant.id, c)) return undefined;
+    if (await this.isRevoked(tenant.id, c, decodeProtectedHeader(token).kid)) return undefined;
     return { kind: 'access_token', claims: c as ActiveAccessToken['claims'] };
   }
 
   /**
    * After a valid signature: its session ended or expired, or its jti or family revoked (one
-   * statement: an introspection is one round trip to the database).
+   * statement: an introspection is one round trip to the database). A token naming its family
+   * (`family_id`) is cut by that family's revocation alone; with its header's `kid`, a withdrawn
+   * key's event cuts it too, whatever this instance's key cache still holds.
    */
-  async isRevoked(tenantId: string, c: JWTPayload): Promise<boolean> {
+  async isRevoked(tenantId: string, c: JWTPayload, kid?: string): Promise<boolean> {
     if (
       typeof c.jti !== 'string' ||
       typeof c.sub !== 'string' ||
@@ -78,6 +80,8 @@ export class TokenInspector {
       sid: typeof c.sid === 'string' ? c.sid : undefined,
       clientId: c.client_id,
       iat: c.iat,
+      familyId: typeof c.family_id === 'string' ? c.family_id : undefined,
+      kid,
     });
     return !live;
   }

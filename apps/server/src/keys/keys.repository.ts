@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { KEYS_CHANNEL } from '../database';
 import { SigningKey, type KeyState } from './signing-key.entity';
 
 @Injectable()
@@ -27,16 +28,27 @@ export class KeysRepository {
     return this.repo(em).findOneBy({ tenantId, state });
   }
 
+  byKid(em: EntityManager, tenantId: string, kid: string): Promise<SigningKey | null> {
+    return this.repo(em).findOneBy({ tenantId, kid });
+  }
+
+  /** Every instance drops its cached keys of the tenant when the transaction commits. */
+  async announce(em: EntityManager, tenantId: string): Promise<void> {
+    await em.query(`SELECT pg_notify($1, $2)`, [KEYS_CHANNEL, tenantId]);
+  }
+
   async setState(em: EntityManager, id: string, changes: Partial<SigningKey>): Promise<void> {
     await this.repo(em).update({ id }, changes);
   }
 
-  /** Keys in the JWKS: next, active, and retired ones whose tokens may still be alive. */
+  /** Keys in the JWKS: next, active, and retired ones whose tokens may still be alive; never withdrawn ones. */
   published(tenantId: string): Promise<SigningKey[]> {
     return this.repo()
       .createQueryBuilder('k')
       .where('k.tenant_id = :tenantId', { tenantId })
-      .andWhere(`(k.state IN ('next', 'active') OR k.publish_until > now())`)
+      .andWhere(
+        `(k.state IN ('next', 'active') OR (k.state = 'retired' AND k.publish_until > now()))`,
+      )
       .orderBy('k.created_at', 'DESC')
       .getMany();
   }

@@ -3,6 +3,9 @@ import type { KeyView } from '@tessera/contracts';
 import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { createHash, createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { AuditService } from '../audit';
+import { KEYS_CHANNEL, NotifyBus } from '../database';
+import { RevocationService } from '../revocation';
 import { SecretsService } from '../secrets';
 import {
   generateKeyPair,
@@ -15,7 +18,8 @@ import {
 import { KeysRepository } from './keys.repository';
 import { SigningKey } from './signing-key.entity';
 
-// How long an instance may keep signing with a key another instance has just retired.
+// How long an instance may keep signing with a key another instance has just retired, should the
+// NOTIFY that drops the cache at once not reach it (its listener reconnecting).
 const CACHE_MS = 5000;
 const UNKNOWN_KID_RELOAD_MS = 1000;
 /** The JWS compact serialization, nothing around or inside it (RFC 7515 §7.1). */
@@ -59,7 +63,28 @@ export class KeysService {
     private readonly repo: KeysRepository,
     private readonly secrets: SecretsService,
     private readonly dataSource: DataSource,
-  ) {}
+    private readonly revocation: RevocationService,
+    private readonly audit: AuditService,
+    bus: NotifyBus,
+  ) {
+    // a rotation or a withdrawal on any instance, this one included, announced at its commit
+    bus.on(KEYS_CHANNEL, (tenantId: string) => this.forget(tenantId));
+    // the listener reconnected: it may have missed some
+    bus.on('resync', () => {
+      this.signers.clear();
+      this.jwksCache.clear();
+    });
+  }
+
+  /**
+   * Drops what this instance cached of a tenant's keys: the signer and the published keys. The
+   * verified-signature memo checks its key against the published keys on every use, so a token
+   * of a key that left the JWKS is refused, and forgotten, at its next presentation.
+   */
+  private forget(tenantId: string): void {
+    this.signers.delete(tenantId);
+    this.jwksCache.delete(tenantId);
+  }
 
   private newKey(tenantId: string, alg: SigningAlg, state: 'next' | 'active'): SigningKey {
     const kid = randomBytes(12).toString('base64url');
@@ -75,6 +100,7 @@ export class KeysService {
       activatedAt: state === 'active' ? new Date() : null,
       retiredAt: null,
       publishUntil: null,
+      withdrawnAt: null,
     });
   }
 
@@ -85,7 +111,8 @@ export class KeysService {
   }
 
   /**
-   * next → active, active → retired (published until every token it signed has expired), and a
+   * next → active, active → retired (published until every token it signed has expired: the
+   * caller's `longestTokenTtl` covers every kind it signs, ID and logout tokens included), and a
    * fresh next key, published now and signing only at the following rotation.
    */
   async rotate(
@@ -96,35 +123,89 @@ export class KeysService {
   ): Promise<void> {
     await this.dataSource.transaction(async (em) => {
       await this.repo.lockTenantKeys(em, tenantId);
-      const active = await this.repo.byState(em, tenantId, 'active');
-      const next = await this.repo.byState(em, tenantId, 'next');
-      // an emergency (a leaked key) may force it; otherwise validators must have seen the key first
-      const age = next ? (Date.now() - next.createdAt.getTime()) / 1000 : Infinity;
-      if (!o.force && next && next.alg === alg && age < MIN_PUBLISHED_S)
-        throw new RotationTooEarlyError(Math.ceil(MIN_PUBLISHED_S - age));
-      if (active) {
-        await this.repo.setState(em, active.id, {
+      await this.rotateIn(em, tenantId, alg, longestTokenTtl, o);
+      await this.repo.announce(em, tenantId);
+    });
+    this.forget(tenantId);
+  }
+
+  /** The rotation's changes, in the caller's transaction holding the tenant's key lock. */
+  private async rotateIn(
+    em: EntityManager,
+    tenantId: string,
+    alg: SigningAlg,
+    longestTokenTtl: number,
+    o: { force?: boolean },
+  ): Promise<void> {
+    const active = await this.repo.byState(em, tenantId, 'active');
+    const next = await this.repo.byState(em, tenantId, 'next');
+    // an emergency (a leaked key) may force it; otherwise validators must have seen the key first
+    const age = next ? (Date.now() - next.createdAt.getTime()) / 1000 : Infinity;
+    if (!o.force && next && next.alg === alg && age < MIN_PUBLISHED_S)
+      throw new RotationTooEarlyError(Math.ceil(MIN_PUBLISHED_S - age));
+    if (active) {
+      await this.repo.setState(em, active.id, {
+        state: 'retired',
+        retiredAt: new Date(),
+        publishUntil: new Date(Date.now() + (longestTokenTtl + RETIRE_MARGIN_S) * 1000),
+      });
+    }
+    if (next && next.alg === alg) {
+      await this.repo.setState(em, next.id, { state: 'active', activatedAt: new Date() });
+    } else {
+      // the tenant's algorithm changed: the waiting key is of the old kind; retire it unused
+      if (next)
+        await this.repo.setState(em, next.id, {
           state: 'retired',
           retiredAt: new Date(),
-          publishUntil: new Date(Date.now() + (longestTokenTtl + RETIRE_MARGIN_S) * 1000),
+          publishUntil: new Date(),
         });
-      }
-      if (next && next.alg === alg) {
-        await this.repo.setState(em, next.id, { state: 'active', activatedAt: new Date() });
-      } else {
-        // the tenant's algorithm changed: the waiting key is of the old kind; retire it unused
-        if (next)
-          await this.repo.setState(em, next.id, {
-            state: 'retired',
-            retiredAt: new Date(),
-            publishUntil: new Date(),
-          });
-        await this.repo.insert(em, this.newKey(tenantId, alg, 'active'));
-      }
-      await this.repo.insert(em, this.newKey(tenantId, alg, 'next'));
+      await this.repo.insert(em, this.newKey(tenantId, alg, 'active'));
+    }
+    await this.repo.insert(em, this.newKey(tenantId, alg, 'next'));
+  }
+
+  /**
+   * Withdraws a key (it leaked): it leaves the JWKS at once on every instance (NOTIFY at the
+   * commit), and a revocation event naming its kid makes introspection refuse every token it
+   * signed at once and feed-following validators within the feed's latency. Sessions and refresh
+   * tokens live on: the next refresh gets a token signed by another key. The tenant always keeps
+   * an active and a next key: withdrawing the active one first activates the next one (a forced
+   * rotation: validators that have not fetched it yet refuse new tokens until they do), and a
+   * withdrawn next key is replaced by a fresh one. False when the tenant has no such key;
+   * withdrawing a withdrawn key changes nothing.
+   */
+  async withdraw(
+    tenantId: string,
+    kid: string,
+    o: { alg: SigningAlg; longestTokenTtl: number; by: string },
+  ): Promise<boolean> {
+    const found = await this.dataSource.transaction(async (em) => {
+      await this.repo.lockTenantKeys(em, tenantId);
+      const key = await this.repo.byKid(em, tenantId, kid);
+      if (!key) return false;
+      if (key.state === 'withdrawn') return true;
+      if (key.state === 'active')
+        await this.rotateIn(em, tenantId, o.alg, o.longestTokenTtl, { force: true });
+      const now = new Date();
+      await this.repo.setState(em, key.id, {
+        state: 'withdrawn',
+        withdrawnAt: now,
+        publishUntil: now,
+      });
+      // after the withdrawal: the tenant has at most one next key
+      if (key.state === 'next') await this.repo.insert(em, this.newKey(tenantId, o.alg, 'next'));
+      await this.revocation.keyWithdrawn(em, tenantId, { kid });
+      await this.audit.record(em, {
+        tenantId,
+        type: 'key_withdrawn',
+        detail: { kid, state: key.state, byAdmin: o.by },
+      });
+      await this.repo.announce(em, tenantId);
+      return true;
     });
-    this.signers.delete(tenantId);
-    this.jwksCache.delete(tenantId);
+    this.forget(tenantId);
+    return found;
   }
 
   async signer(tenantId: string): Promise<Signer> {
@@ -195,8 +276,11 @@ export class KeysService {
       activatedAt: k.activatedAt?.toISOString() ?? null,
       retiredAt: k.retiredAt?.toISOString() ?? null,
       publishUntil: k.publishUntil?.toISOString() ?? null,
+      withdrawnAt: k.withdrawnAt?.toISOString() ?? null,
       isPublished:
-        k.state !== 'retired' || (k.publishUntil !== null && k.publishUntil.getTime() > now),
+        k.state === 'next' ||
+        k.state === 'active' ||
+        (k.state === 'retired' && k.publishUntil !== null && k.publishUntil.getTime() > now),
     }));
   }
 

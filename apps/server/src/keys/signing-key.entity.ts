@@ -1,13 +1,13 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type KeyState = 'next' | 'active' | 'retired';
+export type KeyState = 'next' | 'active' | 'retired' | 'withdrawn';
 
 @Entity('signing_keys')
 @Index('signing_keys__kid', ['kid'], { unique: true })
 @Index('signing_keys__tenant_id__state', ['tenantId', 'state'])
 @Index('signing_keys__one_active', ['tenantId'], { unique: true, where: `state = 'active'` })
 @Index('signing_keys__one_next', ['tenantId'], { unique: true, where: `state = 'next'` })
-@Check('signing_keys__state', `state IN ('next', 'active', 'retired')`)
+@Check('signing_keys__state', `state IN ('next', 'active', 'retired', 'withdrawn')`)
 export class SigningKey {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;
@@ -22,4 +22,6 @@ export class SigningKey {
   @Column('timestamptz', { nullable: true }) retiredAt: Date | null;
   /** A retired key stays in the JWKS until every token it signed has expired. */
   @Column('timestamptz', { nullable: true }) publishUntil: Date | null;
+  /** Withdrawn (a leaked key): out of the JWKS at once, every token it signed refused. */
+  @Column('timestamptz', { nullable: true }) withdrawnAt: Date | null;
 }

@@ -19,6 +19,8 @@ import { BackchannelRepository, type ClaimedDelivery } from './backchannel.repos
 const MAX_ATTEMPTS = 12;
 const SEND_TIMEOUT_MS = 5000;
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** A signing key stays published at least this long after it last signed (KeysService.rotate). */
+export const LOGOUT_TOKEN_TTL_SECONDS = 120;
 
 /**
  * Sends back-channel logouts from the outbox (OpenID Connect Back-Channel Logout 1.0 §2.5): at
@@ -100,7 +102,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
         iss: this.tenants.issuer(tenant),
         aud: d.clientId,
         iat,
-        exp: iat + 120,
+        exp: iat + LOGOUT_TOKEN_TTL_SECONDS,
         jti: randomUUID(),
         sub: d.sub,
         sid: d.sessionId,

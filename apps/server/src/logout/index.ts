@@ -1,4 +1,8 @@
 export { LogoutModule } from './logout.module';
 export { BackchannelRepository } from './backchannel.repository';
-export { BackchannelWorker, BACKCHANNEL_EVENT } from './backchannel.worker';
+export {
+  BackchannelWorker,
+  BACKCHANNEL_EVENT,
+  LOGOUT_TOKEN_TTL_SECONDS,
+} from './backchannel.worker';
 export { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from './account-api';

@@ -11,6 +11,8 @@ export interface FeedRow {
   jti: string | null;
   sub: string | null;
   clientId: string | null;
+  familyId: string | null;
+  kid: string | null;
   reason: string | null;
   notBefore: Date | null;
   expiresAt: Date;
@@ -18,12 +20,16 @@ export interface FeedRow {
 }
 
 /**
- * Whether an access token is revoked, as an SQL condition: its jti, or its family (session + client,
- * issued before the cut; a token minted in the same second as the cut counts as before it: the safe
- * side). Sessions, and so sign-out-everywhere, are checked against their own rows; user-wide events
- * are for stateless validators. The arguments are the SQL of the tenant id, jti, sid (uuid or null),
- * client id and iat (epoch seconds); SessionsRepository.isAccessTokenLive runs it in one statement
- * with the session's own check.
+ * Whether an access token is revoked, as an SQL condition: its jti, or its family. A token that
+ * names its family (`family_id`, every token minted from one) is cut by that family's event alone,
+ * with no time comparison: a later sign-in of the same session and client is another family, and
+ * lives however soon it follows. A token minted before tokens named their family is cut by its
+ * session + client, issued before the cut (the same second counts as before: the safe side), until
+ * it expires. A token signed by a withdrawn key is cut by the key's event. Sessions, and so
+ * sign-out-everywhere, are checked against their own rows; user-wide events are for stateless
+ * validators. The arguments are the SQL of the tenant id, jti, sid (uuid or null), client id, iat
+ * (epoch seconds), family id (uuid or null) and the header's kid (or null);
+ * SessionsRepository.isAccessTokenLive runs it in one statement with the session's own check.
  */
 export const accessTokenRevokedSql = (p: {
   tenantId: string;
@@ -31,10 +37,14 @@ export const accessTokenRevokedSql = (p: {
   sid: string;
   clientId: string;
   iat: string;
+  familyId: string;
+  kid: string;
 }) => `EXISTS (SELECT 1 FROM revocation_events
    WHERE tenant_id = ${p.tenantId} AND expires_at > now() AND (
      (type = 'access_token' AND jti = ${p.jti})
-     OR (type = 'family' AND sid = ${p.sid}::uuid AND client_id = ${p.clientId} AND not_before >= to_timestamp(${p.iat}))
+     OR (type = 'key' AND kid = ${p.kid})
+     OR (type = 'family' AND family_id = ${p.familyId}::uuid)
+     OR (type = 'family' AND ${p.familyId}::uuid IS NULL AND sid = ${p.sid}::uuid AND client_id = ${p.clientId} AND not_before >= to_timestamp(${p.iat}))
    ))`;
 
 @Injectable()
@@ -57,6 +67,8 @@ export class RevocationRepository {
       jti?: string | null;
       sub?: string | null;
       clientId?: string | null;
+      familyId?: string | null;
+      kid?: string | null;
       reason?: string | null;
       notBefore: boolean;
       expiresInSeconds?: number;
@@ -70,9 +82,9 @@ export class RevocationRepository {
     // possibly before such a rotation. Without an explicit expiry: when the longest-lived access
     // token of the tenant issued now would die.
     await em.query(
-      `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, reason, not_before, expires_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN clock_timestamp() END,
-              COALESCE($9::timestamptz, now() + (GREATEST(t.access_token_ttl,
+      `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, family_id, kid, reason, not_before, expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10::boolean THEN clock_timestamp() END,
+              COALESCE($11::timestamptz, now() + (GREATEST(t.access_token_ttl,
                 (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
                 (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)) + 120) * interval '1 second')
        FROM tenants t WHERE t.id = $1`,
@@ -83,6 +95,8 @@ export class RevocationRepository {
         e.jti ?? null,
         e.sub ?? null,
         e.clientId ?? null,
+        e.familyId ?? null,
+        e.kid ?? null,
         e.reason ?? null,
         e.notBefore,
         e.expiresAt ?? null,
@@ -109,7 +123,7 @@ export class RevocationRepository {
     // ORDER BY the column, not the text alias of the same name: as text, "10" sorts before "9" and
     // a cursor taken from the last row would skip or repeat events
     return this.dataSource.query(
-      `SELECT e.id::text AS id, type, sid, jti, sub, client_id AS "clientId", reason, not_before AS "notBefore", expires_at AS "expiresAt", created_at AS "createdAt"
+      `SELECT e.id::text AS id, type, sid, jti, sub, client_id AS "clientId", family_id AS "familyId", kid, reason, not_before AS "notBefore", expires_at AS "expiresAt", created_at AS "createdAt"
        FROM revocation_events e WHERE tenant_id = $1 AND e.id > $2::bigint AND expires_at > now() ORDER BY e.id LIMIT $3`,
       [tenantId, after, limit],
     );

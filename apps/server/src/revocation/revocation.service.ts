@@ -27,20 +27,40 @@ export class RevocationService {
     await this.repo.enqueueBackchannel(em, s.sid);
   }
 
-  /** A refresh-token family died (RFC 7009, reuse): its client's tokens in that session die. */
+  /**
+   * A refresh-token family died (RFC 7009, reuse): the access tokens naming it (`family_id`) die.
+   * The session, client and cut time are there too, for tokens minted before tokens named their
+   * family and for validators that predate the family id.
+   */
   async familyRevoked(
     em: EntityManager,
     tenantId: string,
-    f: { sid: string; sub: string; clientId: string; reason: string },
+    f: { familyId: string; sid: string; sub: string; clientId: string; reason: string },
   ): Promise<void> {
     await this.repo.insertEvent(em, {
       tenantId,
       type: 'family',
+      familyId: f.familyId,
       sid: f.sid,
       sub: f.sub,
       clientId: f.clientId,
       reason: f.reason,
       notBefore: true,
+    });
+  }
+
+  /**
+   * A signing key was withdrawn (leaked): every token whose header names it is dead, whatever it
+   * claims. Kept until the longest-lived access token of the tenant issued now would die; by then
+   * the key has long left every validator's JWKS.
+   */
+  async keyWithdrawn(em: EntityManager, tenantId: string, k: { kid: string }): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'key',
+      kid: k.kid,
+      reason: 'withdrawn',
+      notBefore: false,
     });
   }
 
@@ -62,7 +82,12 @@ export class RevocationService {
     });
   }
 
-  /** Signed out everywhere: every token of the subject issued until now. */
+  /**
+   * Signed out everywhere, or disabled: the subject's tokens that name no session (`sid`), issued
+   * until now. A token naming a session is ended by that session's own event, which the caller
+   * writes in the same transaction for every session it ends: a time cut on the subject would also
+   * reach a sign-in of the same second that followed it.
+   */
   async userSignedOut(
     em: EntityManager,
     tenantId: string,

@@ -335,6 +335,7 @@ export class GrantsService {
   ): Promise<void> {
     await this.repo.revokeFamily(em, f.familyId, reason);
     await this.revocation.familyRevoked(em, tenantId, {
+      familyId: f.familyId,
       sid: f.sid,
       sub: f.sub,
       clientId: f.clientId,

@@ -601,15 +601,22 @@ export class SessionsRepository {
    */
   async isAccessTokenLive(
     tenantId: string,
-    t: { jti: string; sid?: string; clientId: string; iat: number },
+    t: {
+      jti: string;
+      sid?: string;
+      clientId: string;
+      iat: number;
+      familyId?: string;
+      kid?: string;
+    },
   ): Promise<boolean> {
     const rows = await hotQuery(
       this.dataSource,
       this.embedded,
       'tessera_access_token_live',
       `SELECT 1 WHERE ($2::uuid IS NULL OR ${liveSession('$2::uuid', '$1')})
-       AND NOT ${accessTokenRevokedSql({ tenantId: '$1', jti: '$3', sid: '$2', clientId: '$4', iat: '$5' })}`,
-      [tenantId, t.sid ?? null, t.jti, t.clientId, t.iat],
+       AND NOT ${accessTokenRevokedSql({ tenantId: '$1', jti: '$3', sid: '$2', clientId: '$4', iat: '$5', familyId: '$6', kid: '$7' })}`,
+      [tenantId, t.sid ?? null, t.jti, t.clientId, t.iat, t.familyId ?? null, t.kid ?? null],
     );
     return rows.length > 0;
   }

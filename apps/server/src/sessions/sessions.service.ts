@@ -96,9 +96,17 @@ export class SessionsService {
   /** An access token whose signature checked out: its session live and nothing revoking it. */
   isAccessTokenLive(
     tenantId: string,
-    t: { jti: string; sid?: string; clientId: string; iat: number },
+    t: {
+      jti: string;
+      sid?: string;
+      clientId: string;
+      iat: number;
+      familyId?: string;
+      kid?: string;
+    },
   ): Promise<boolean> {
     if (t.sid !== undefined && !isUuid(t.sid)) return Promise.resolve(false);
+    if (t.familyId !== undefined && !isUuid(t.familyId)) return Promise.resolve(false);
     return this.repo.isAccessTokenLive(tenantId, t);
   }
 
@@ -164,7 +172,8 @@ export class SessionsService {
   ): Promise<number> {
     const ids = await this.repo.liveSessionIdsOfUser(em, tenantId, userId);
     for (const id of ids) await this.revokeIn(em, tenantId, id, reason);
-    // validators cut the subject off as a whole, whatever session a token names
+    // every session just ended has its own event; this one reaches the subject's tokens that name
+    // no session, so a sign-in right after it (a new session) is never cut
     await this.revocation.userSignedOut(em, tenantId, { sub: userId, reason });
     return ids.length;
   }

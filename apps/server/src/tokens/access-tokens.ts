@@ -11,6 +11,8 @@ export interface AccessTokenClaims {
   scopes: string[];
   ttlSeconds: number;
   sid?: string;
+  /** The refresh-token family the token is minted from (user tokens): its `family_id` claim. */
+  familyId?: string;
   /** `iat` from the database's clock (session tokens: see GrantedFamily.issuedAt); else this instance's. */
   issuedAt?: number;
 }
@@ -46,6 +48,8 @@ export class AccessTokens {
       scope: c.scopes.join(' '),
     };
     if (c.sid) payload.sid = c.sid;
+    // a private claim (RFC 7519 §4.3): revoking the family cuts exactly the tokens naming it
+    if (c.familyId) payload.family_id = c.familyId;
     // RFC 9068 §2.1: typ at+jwt
     const token = await this.keys.sign(tenant.id, { typ: 'at+jwt' }, payload);
     return { token, jti, exp, expiresIn: c.ttlSeconds };

@@ -14,7 +14,8 @@ import type { TokenResponse } from './token-response';
 
 /** Scopes that concern the user's identity (OpenID Connect), not a resource server. */
 export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
-const ID_TOKEN_TTL_SECONDS = 600;
+/** A signing key stays published at least this long after it last signed (KeysService.rotate). */
+export const ID_TOKEN_TTL_SECONDS = 600;
 
 /** The audience and scopes of one access token minted from a family's grant. */
 export interface Selection {
@@ -118,6 +119,7 @@ export class UserTokens {
       scopes,
       ttlSeconds: ttl,
       sid: family.sessionId,
+      familyId: family.familyId,
       issuedAt: family.issuedAt,
     });
     const response: TokenResponse = {

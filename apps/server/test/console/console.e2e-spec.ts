@@ -386,6 +386,28 @@ describeWithBrowser(
       await shot('14-audit');
     });
 
+    it('withdraws a leaked key after saying what happens to its tokens and sessions', async () => {
+      await nav('Signing keys');
+      await heading('Signing keys');
+      const keys = async (): Promise<Array<{ kid: string; state: string }>> =>
+        (await t.get(`/admin/api/tenants/${slug}/keys`, await t.adminToken())).body;
+      const leaked = (await keys()).find((k) => k.state === 'next')!.kid; // every tenant has one
+      await admin.getByRole('button', { name: `Withdraw key ${leaked}` }).click();
+      const dialog = admin.getByRole('alertdialog', { name: 'Withdraw this key?' });
+      await dialog.getByText(/Every token it signed stops working/).waitFor();
+      await dialog.getByText(/Sessions stay signed in/).waitFor();
+      await shot('13b-withdraw-key');
+      await dialog.getByRole('button', { name: 'Withdraw key' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await admin
+        .getByRole('row', { name: new RegExp(leaked) })
+        .getByRole('gridcell', { name: 'withdrawn', exact: true })
+        .waitFor();
+      expect((await keys()).find((k) => k.kid === leaked)!.state).toBe('withdrawn');
+      const published = (await send(`${t.issuer(slug)}/jwks.json`)).body.keys;
+      expect(published.map((k: { kid: string }) => k.kid)).not.toContain(leaked);
+    });
+
     it('signs the administrator out through RP-initiated logout', async () => {
       await admin.getByRole('button', { name: 'Sign out' }).click();
       await admin.getByText('You are signed out.').waitFor();

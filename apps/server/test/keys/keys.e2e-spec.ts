@@ -1,5 +1,16 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { send, useTestServer } from '../support/harness';
+import { TesseraVerifier, TokenRejectedError } from '@tessera/nest-guards';
+import { isServerMode } from '../../../../test-setup/test-database';
+import {
+  basic,
+  claims,
+  eventually,
+  form,
+  send,
+  signIn,
+  startTestServer,
+  useTestServer,
+} from '../support/harness';
 
 describe('signing keys: ES256 by default, next → active → retired', () => {
   const t = useTestServer();
@@ -107,6 +118,43 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
     expect((await jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
   });
 
+  it('keeps a retired key published until the last ID token it signed has expired, though ID tokens outlive access tokens', async () => {
+    const cb = 'https://app.example.test/cb';
+    const web = await t.given.app(slug, { grantTypes: ['authorization_code'], redirectUris: [cb] });
+    const user = await t.given.user(slug);
+    const s = await signIn(t, slug, {
+      app: web,
+      redirectUri: cb,
+      email: user.email,
+      password: user.password,
+      scope: 'openid',
+    });
+    const kid = decodeProtectedHeader(s.id_token).kid!;
+    const accessTtl = claims(s.access_token).exp - claims(s.access_token).iat;
+    const idExp = claims(s.id_token).exp;
+    expect(idExp - claims(s.id_token).iat).toBeGreaterThan(accessTtl); // the case that matters
+    const rotated = await t.json(
+      'POST',
+      `/admin/api/tenants/${slug}/keys/rotate`,
+      { force: true },
+      await t.adminToken(),
+    );
+    const retired = rotated.body.find((k: { kid: string }) => k.kid === kid);
+    expect(retired.state).toBe('retired');
+    expect(new Date(retired.publishUntil).getTime()).toBeGreaterThanOrEqual(idExp * 1000);
+    const [row] = await t.sql(
+      `SELECT extract(epoch FROM publish_until)::float8 AS until FROM signing_keys WHERE kid = $1`,
+      [kid],
+    );
+    expect(row.until).toBeGreaterThanOrEqual(idExp); // what the JWKS query reads
+    await expect(
+      jwtVerify(s.id_token, createLocalJWKSet(await jwks()), {
+        issuer: t.issuer(slug),
+        audience: web.clientId,
+      }),
+    ).resolves.toBeTruthy();
+  });
+
   it('signs with EdDSA for a tenant that chose it', async () => {
     const ed = await t.given.tenant({ signingAlg: 'EdDSA' });
     const edRs = (
@@ -177,4 +225,252 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
     );
     expect(forced.status).toBe(200);
   });
+});
+
+describe('key withdrawal: a leaked key leaves at once (issue §4)', () => {
+  const t = useTestServer();
+  const cb = 'https://app.example.test/cb';
+
+  async function world() {
+    const tenant = await t.given.tenant();
+    const rs = await t.given.resourceServer(tenant.slug, {
+      scopes: [{ name: 'orders:read', description: '' }],
+    });
+    const creds = await t.given.resourceServerCredentials(tenant.slug, rs.id);
+    const web = await t.given.app(tenant.slug, {
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [cb],
+      grants: [{ resourceServer: rs.identifier, scopes: ['orders:read'], flows: ['user'] }],
+    });
+    const user = await t.given.user(tenant.slug, {
+      permissions: [{ resourceServer: rs.identifier, scopes: ['orders:read'] }],
+    });
+    const signInUser = () =>
+      signIn(t, tenant.slug, {
+        app: web,
+        redirectUri: cb,
+        email: user.email,
+        password: user.password,
+        scope: 'openid orders:read',
+      });
+    const introspect = async (token: string, server = t.url) =>
+      (
+        await send(`${server}/t/${tenant.slug}/introspect`, {
+          method: 'POST',
+          headers: {
+            authorization: basic(creds.clientId, creds.secret),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: form({ token }),
+        })
+      ).body as { active: boolean };
+    const keys = async (): Promise<Array<Record<string, any>>> =>
+      (await t.get(`/admin/api/tenants/${tenant.slug}/keys`, await t.adminToken())).body;
+    const withdraw = async (kid: string, slug = tenant.slug) =>
+      t.json('POST', `/admin/api/tenants/${slug}/keys/${kid}/withdraw`, {}, await t.adminToken());
+    const published = async () =>
+      ((await send(`${t.issuer(tenant.slug)}/jwks.json`)).body.keys as Array<{ kid: string }>).map(
+        (k) => k.kid,
+      );
+    const guard = (o: Partial<ConstructorParameters<typeof TesseraVerifier>[0]> = {}) =>
+      new TesseraVerifier({
+        issuer: t.issuer(tenant.slug),
+        audience: rs.identifier,
+        mode: 'jwt+feed',
+        clientId: web.clientId,
+        clientSecret: web.secret,
+        ...o,
+      });
+    return { tenant, web, signInUser, introspect, keys, withdraw, published, guard };
+  }
+  const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
+
+  it('withdraws a retired key: out of the JWKS and refused by introspection at once, by guards following the feed or refetching the JWKS soon after; sessions live on', async () => {
+    const w = await world();
+    const following = w.guard();
+    // no feed: only its verified-token cache stands between a withdrawn key and the handler
+    const jwtOnly = w.guard({ mode: 'jwt', jwksCacheMaxAgeSeconds: 2 });
+    await Promise.all([following.init(), jwtOnly.init()]);
+    try {
+      const s = await w.signInUser();
+      const leaked = kidOf(s.access_token);
+      await expect(following.verify(s.access_token)).resolves.toBeTruthy();
+      await expect(jwtOnly.verify(s.access_token)).resolves.toBeTruthy(); // now cached
+      const rotated = await t.json(
+        'POST',
+        `/admin/api/tenants/${w.tenant.slug}/keys/rotate`,
+        { force: true },
+        await t.adminToken(),
+      );
+      expect(rotated.status).toBe(200);
+      expect((await w.introspect(s.access_token)).active).toBe(true); // retired, still published
+
+      const res = await w.withdraw(leaked);
+      expect(res.status).toBe(200);
+      expect(res.body.find((k: { kid: string }) => k.kid === leaked)).toMatchObject({
+        state: 'withdrawn',
+        isPublished: false,
+        withdrawnAt: expect.any(String),
+      });
+      // at once: no sleep, no retry
+      expect(await w.published()).not.toContain(leaked);
+      expect(await w.introspect(s.access_token)).toEqual({ active: false });
+      const [row] = await t.sql(`SELECT state FROM signing_keys WHERE kid = $1`, [leaked]);
+      expect(row.state).toBe('withdrawn');
+      // within the feed's latency; within a JWKS refetch for the guard without a feed
+      await eventually(() =>
+        expect(following.verify(s.access_token)).rejects.toBeInstanceOf(TokenRejectedError),
+      );
+      await eventually(() =>
+        expect(jwtOnly.verify(s.access_token)).rejects.toBeInstanceOf(TokenRejectedError),
+      );
+      // the ID token it signed no longer verifies either
+      const set = createLocalJWKSet((await send(`${t.issuer(w.tenant.slug)}/jwks.json`)).body);
+      await expect(
+        jwtVerify(s.id_token, set, { issuer: t.issuer(w.tenant.slug) }),
+      ).rejects.toThrow();
+
+      // the session and its refresh token live on: the next token is signed by the active key
+      const refreshed = await t.token(
+        w.tenant.slug,
+        { grant_type: 'refresh_token', refresh_token: s.refresh_token },
+        w.web,
+      );
+      expect(refreshed.status).toBe(200);
+      expect(kidOf(refreshed.body.access_token)).not.toBe(leaked);
+      expect((await w.introspect(refreshed.body.access_token)).active).toBe(true);
+      await expect(following.verify(refreshed.body.access_token)).resolves.toBeTruthy();
+      await expect(jwtOnly.verify(refreshed.body.access_token)).resolves.toBeTruthy();
+
+      const feed = await send(`${t.issuer(w.tenant.slug)}/revocations?after=0`, {
+        headers: { authorization: basic(w.web.clientId, w.web.secret) },
+      });
+      expect(feed.body.events.filter((e: { type: string }) => e.type === 'key')).toEqual([
+        {
+          id: expect.stringMatching(/^\d+$/),
+          type: 'key',
+          kid: leaked,
+          exp: expect.any(Number),
+          reason: 'withdrawn',
+        },
+      ]);
+      const audit = (
+        await t.get(
+          `/admin/api/tenants/${w.tenant.slug}/audit?type=key_withdrawn`,
+          await t.adminToken(),
+        )
+      ).body;
+      expect(audit).toEqual([
+        expect.objectContaining({
+          type: 'key_withdrawn',
+          detail: { kid: leaked, state: 'retired', byAdmin: expect.any(String) },
+        }),
+      ]);
+    } finally {
+      following.close();
+      jwtOnly.close();
+    }
+  });
+
+  it('withdrawing the active key activates the next one at once; the tenant keeps an active and a next key', async () => {
+    const w = await world();
+    const s = await w.signInUser();
+    const leaked = kidOf(s.access_token);
+    const next = (await w.keys()).find((k) => k.state === 'next')!.kid;
+    const res = await w.withdraw(leaked);
+    expect(res.status).toBe(200);
+    const states = Object.fromEntries(
+      res.body.map((k: { kid: string; state: string }) => [k.kid, k.state]),
+    );
+    expect(states[leaked]).toBe('withdrawn');
+    expect(states[next]).toBe('active');
+    expect(Object.values(states).sort()).toEqual(['active', 'next', 'withdrawn']);
+    expect(await w.introspect(s.access_token)).toEqual({ active: false });
+    const again = await w.signInUser();
+    expect(kidOf(again.access_token)).toBe(next);
+    expect((await w.introspect(again.access_token)).active).toBe(true);
+    expect(await w.published()).toEqual(expect.arrayContaining([next]));
+    expect(await w.published()).not.toContain(leaked);
+  });
+
+  it('withdraws a next key before it ever signed, replacing it; 404 for an unknown kid or another tenant’s; a second withdrawal changes nothing', async () => {
+    const w = await world();
+    const other = await world();
+    const theirs = (await other.keys()).find((k) => k.state === 'active')!.kid;
+    const before = await other.keys();
+    for (const kid of ['no-such-kid', theirs, '%27%20OR%20%271%27%3D%271'])
+      expect({ kid, ...(await w.withdraw(kid)).body }).toEqual({
+        kid,
+        type: 'about:blank',
+        status: 404,
+        code: 'not_found',
+        detail: 'Key not found',
+      });
+    expect(await other.keys()).toEqual(before);
+
+    const next = (await w.keys()).find((k) => k.state === 'next')!.kid;
+    const res = await w.withdraw(next);
+    expect(res.status).toBe(200);
+    const states = res.body.map((k: { state: string }) => k.state).sort();
+    expect(states).toEqual(['active', 'next', 'withdrawn']);
+    expect(await w.published()).not.toContain(next);
+    const count = async () =>
+      Number(
+        (
+          await t.sql(
+            `SELECT count(*)::int AS n FROM revocation_events WHERE tenant_id = $1 AND type = 'key'`,
+            [w.tenant.id],
+          )
+        )[0].n,
+      );
+    expect(await count()).toBe(1);
+    expect((await w.withdraw(next)).status).toBe(200);
+    expect(await count()).toBe(1);
+    expect((await w.keys()).map((k) => k.state).sort()).toEqual(['active', 'next', 'withdrawn']);
+  });
+
+  (isServerMode() ? it : it.skip)(
+    'takes the key out of another instance’s JWKS and signer at once, not after its 5 s cache',
+    async () => {
+      const w = await world();
+      const b = await startTestServer(t.databaseUrl);
+      try {
+        let current = (await w.signInUser()).refresh_token;
+        const viaB = async () =>
+          (
+            await send(`${b.url}/t/${w.tenant.slug}/token`, {
+              method: 'POST',
+              headers: {
+                authorization: basic(w.web.clientId, w.web.secret),
+                'content-type': 'application/x-www-form-urlencoded',
+              },
+              body: form({ grant_type: 'refresh_token', refresh_token: current }),
+            })
+          ).body as { access_token: string; refresh_token: string };
+        // B has cached the signer and the published keys just now
+        const first = await viaB();
+        current = first.refresh_token;
+        const leaked = kidOf(first.access_token);
+        const jwksOfB = async () =>
+          (
+            (await send(`${b.url}/t/${w.tenant.slug}/jwks.json`)).body.keys as Array<{
+              kid: string;
+            }>
+          ).map((k) => k.kid);
+        expect(await jwksOfB()).toContain(leaked);
+
+        expect((await w.withdraw(leaked)).status).toBe(200); // through instance A
+        // introspection on B refuses at once, whatever B's key cache still holds
+        expect(await w.introspect(first.access_token, b.url)).toEqual({ active: false });
+        await eventually(async () => expect(await jwksOfB()).not.toContain(leaked), 2000);
+        await eventually(async () => {
+          const minted = await viaB();
+          current = minted.refresh_token;
+          expect(kidOf(minted.access_token)).not.toBe(leaked);
+        }, 2000);
+      } finally {
+        await b.server.stop();
+      }
+    },
+  );
 });

@@ -15,12 +15,22 @@ describe('tenant isolation', () => {
   let aAdmin: string; // a principal of A with every admin scope, administrator of A only
   let bIssued: string; // a token of B's issuer for the admin API, to a principal that administers nothing
   let routes: Array<{ method: string; path: string }>;
+  const activeKid = new Map<string, string>(); // by tenant id: a real key for the {kid} routes
 
   beforeAll(async () => {
     a = await world(t);
     b = await world(t);
     aSession = await a.signIn();
     bSession = await b.signIn();
+    for (const w of [a, b])
+      activeKid.set(
+        w.tenantId,
+        (
+          await t.sql(`SELECT kid FROM signing_keys WHERE tenant_id = $1 AND state = 'active'`, [
+            w.tenantId,
+          ])
+        )[0].kid,
+      );
     const all = await t.get('/admin/api/docs');
     const doc =
       all.status === 200 ? all.body : (await t.get('/admin/api/docs', await t.adminToken())).body;
@@ -76,6 +86,7 @@ describe('tenant isolation', () => {
       .replace('{tenant}', slug)
       .replace('{clientId}', w.web.clientId)
       .replace('{subject}', w.web.clientId)
+      .replace('{kid}', activeKid.get(w.tenantId)!) // set in beforeAll for both tenants
       .replace(
         '{id}',
         path.includes('/sessions/') ? sid : path.includes('/users/') ? w.user.id : w.rs.id,

@@ -49,13 +49,17 @@ function issuerOf(payload: string | Uint8Array): string {
  */
 export class JwtVerifier {
   private jwks?: ReturnType<typeof createRemoteJWKSet>;
-  // jose records the time of each successful fetch here (`uat`)
-  private readonly jwksState: { uat?: number } = {};
+  // jose records the time (`uat`) and the set (`jwks`) of each successful fetch here
+  private readonly jwksState: { uat?: number; jwks?: { keys?: Array<{ kid?: unknown }> } } = {};
+  private listed?: { jwks: unknown; kids: Set<string> };
   private refreshTimer?: NodeJS.Timeout;
   private lastFailedReloadAt = 0;
-  // tokens whose signature and claims were checked once: only their expiry is rechecked (revocation
-  // is checked by the caller on every request); bounded, cleared when full
-  private readonly verified = new Map<string, JWTPayload>();
+  // tokens whose signature and claims were checked once: their expiry and their key (still
+  // published, not withdrawn) are rechecked on every use, revocation by the caller; bounded,
+  // cleared when full
+  private readonly verified = new Map<string, Verified>();
+  // keys the issuer withdrew (revocation feed): refused until a JWKS fetched since no longer lists them
+  private readonly withdrawn = new Set<string>();
 
   constructor(private readonly o: TesseraAuthOptions) {}
 
@@ -94,10 +98,57 @@ export class JwtVerifier {
     clearInterval(this.refreshTimer); // init runs again when a start-up attempt failed later on
     // refresh ahead, so the keys stay fresh while the issuer answers and age only while it does not
     this.refreshTimer = setInterval(
-      () => void jwks.reload().catch(() => undefined),
+      () =>
+        void jwks.reload().then(
+          () => this.forgetWithdrawn(),
+          () => undefined,
+        ),
       this.maxAgeMs / 2,
     );
     this.refreshTimer.unref();
+  }
+
+  /** The kids of the JWKS as last fetched (jose replaces the set object on every fetch). */
+  private listedKids(): Set<string> {
+    const jwks = this.jwksState.jwks;
+    if (!this.listed || this.listed.jwks !== jwks) {
+      const kids = (jwks?.keys ?? []).map((k) => k.kid).filter((k) => typeof k === 'string');
+      this.listed = { jwks, kids: new Set(kids) };
+    }
+    return this.listed.kids;
+  }
+
+  /** Withdrawn keys the JWKS no longer lists need no entry of their own: no token verifies by them. */
+  private forgetWithdrawn(): void {
+    const listed = this.listedKids();
+    for (const kid of this.withdrawn) if (!listed.has(kid)) this.withdrawn.delete(kid);
+  }
+
+  /**
+   * The issuer withdrew a key (a leaked key, announced on the revocation feed): tokens it signed
+   * are refused from now on, verified ones included, and the JWKS is refetched at once, without
+   * waiting for the cooldown, so the key leaves it too.
+   */
+  withdraw(kid: string): void {
+    // with the JWKS (not a key resolver): a key it does not list verifies nothing already
+    if (this.jwks && !this.listedKids().has(kid)) return;
+    this.withdrawn.add(kid);
+    for (const [token, v] of this.verified) if (v.kid === kid) this.verified.delete(token);
+    void this.jwks?.reload().then(
+      () => this.forgetWithdrawn(),
+      () => undefined,
+    );
+  }
+
+  /** A key resolver (instead of the JWKS) still gives a key for this kid and alg, of this issuer. */
+  private async resolves(kid: string, alg: string, iss: unknown): Promise<boolean> {
+    try {
+      // only called with a resolver configured
+      await this.o.keyResolver!({ alg, kid }, typeof iss === 'string' ? iss : this.o.issuer);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   close(): void {
@@ -139,22 +190,37 @@ export class JwtVerifier {
     const tolerance = this.o.clockToleranceSeconds ?? 60;
     const hit = this.verified.get(token);
     if (hit) {
-      if ((hit.exp as number) + tolerance > Date.now() / 1000) return hit;
+      if ((hit.payload.exp as number) + tolerance <= Date.now() / 1000) {
+        this.verified.delete(token);
+        throw new TokenRejectedError('ERR_JWT_EXPIRED');
+      }
+      // its key may have left the JWKS, or been withdrawn, since: then it is verified afresh below
+      // (with the JWKS, the common case, the check costs no await)
+      const isKeyTrusted =
+        hit.kid !== undefined &&
+        !this.withdrawn.has(hit.kid) &&
+        (this.o.keyResolver
+          ? await this.resolves(hit.kid, hit.alg, hit.payload.iss)
+          : this.listedKids().has(hit.kid));
+      if (isKeyTrusted) return hit.payload;
       this.verified.delete(token);
-      throw new TokenRejectedError('ERR_JWT_EXPIRED');
     }
     const keys = this.keys();
     if (!keys) throw new VerifierUnavailableError('ERR_JWKS_NOT_LOADED');
     try {
-      const { payload } = await jwtVerify(token, keys as Parameters<typeof jwtVerify>[1], {
-        // several issuers: each token's own `iss`, the one its key was resolved for, checked below
-        issuer: this.o.acceptIssuer ? undefined : this.o.issuer,
-        audience: this.o.audience,
-        typ: 'at+jwt', // compared case-insensitively, application/ optional (RFC 9068 §4)
-        algorithms: ALGORITHMS,
-        clockTolerance: this.o.clockToleranceSeconds ?? 60,
-        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'client_id'],
-      });
+      const { payload, protectedHeader } = await jwtVerify(
+        token,
+        keys as Parameters<typeof jwtVerify>[1],
+        {
+          // several issuers: each token's own `iss`, the one its key was resolved for, checked below
+          issuer: this.o.acceptIssuer ? undefined : this.o.issuer,
+          audience: this.o.audience,
+          typ: 'at+jwt', // compared case-insensitively, application/ optional (RFC 9068 §4)
+          algorithms: ALGORITHMS,
+          clockTolerance: this.o.clockToleranceSeconds ?? 60,
+          requiredClaims: ['sub', 'exp', 'iat', 'jti', 'client_id'],
+        },
+      );
       if (
         typeof payload.iat === 'number' &&
         payload.iat - (this.o.clockToleranceSeconds ?? 60) > Date.now() / 1000
@@ -165,8 +231,11 @@ export class JwtVerifier {
         throw new TokenRejectedError('ERR_TOKEN_CLAIMS');
       if (this.o.acceptIssuer && !this.o.acceptIssuer(String(payload.iss)))
         throw new TokenRejectedError('ERR_JWT_CLAIM_VALIDATION_FAILED');
+      const kid = protectedHeader.kid;
+      if (kid !== undefined && this.withdrawn.has(kid))
+        throw new TokenRejectedError('ERR_KEY_WITHDRAWN');
       if (this.verified.size >= 10_000) this.verified.clear();
-      this.verified.set(token, payload);
+      this.verified.set(token, { payload, kid, alg: protectedHeader.alg });
       return payload;
     } catch (err) {
       if (err instanceof TokenRejectedError || err instanceof VerifierUnavailableError) throw err;
@@ -174,4 +243,11 @@ export class JwtVerifier {
       throw new TokenRejectedError(code);
     }
   }
+}
+
+interface Verified {
+  payload: JWTPayload;
+  /** The header's kid and alg: the key must still be trusted when the token comes back. */
+  kid?: string;
+  alg: string;
 }

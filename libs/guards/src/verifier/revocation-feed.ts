@@ -7,11 +7,13 @@ interface Cut {
 }
 
 interface FeedEvent {
-  type: 'session' | 'family' | 'access_token' | 'user';
+  type: 'session' | 'family' | 'access_token' | 'user' | 'key';
   sid?: string;
   jti?: string;
   sub?: string;
   client_id?: string;
+  family_id?: string;
+  kid?: string;
   notBefore?: number;
   exp: number;
 }
@@ -25,6 +27,9 @@ export class RevocationFeed {
   private readonly sessions = new Map<string, number>();
   private readonly jtis = new Map<string, number>();
   private readonly subjects = new Map<string, Cut>();
+  /** Revoked families by id: a token naming one (`family_id`) is dead, whenever it was issued. */
+  private readonly familyIds = new Map<string, number>();
+  /** Revoked families by session and client, cut at a time: for tokens that name no family. */
   private readonly families = new Map<string, Cut>();
   private cursor = '0';
   private abort?: AbortController;
@@ -37,7 +42,14 @@ export class RevocationFeed {
   applied = 0;
   private readonly waiters = new Set<() => void>();
 
-  constructor(private readonly o: TesseraAuthOptions) {}
+  /**
+   * @param onKeyWithdrawn told of every `key` event: the signing key it names was withdrawn, and
+   * every token whose header names it must be refused (the JWT verifier keeps those keys).
+   */
+  constructor(
+    private readonly o: TesseraAuthOptions,
+    private readonly onKeyWithdrawn: (kid: string) => void = () => undefined,
+  ) {}
 
   private get auth(): string {
     const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
@@ -80,37 +92,60 @@ export class RevocationFeed {
     this.applied++;
     if (e.type === 'access_token' && e.jti) this.jtis.set(e.jti, e.exp);
     else if (e.type === 'session' && e.sid) this.sessions.set(e.sid, e.exp);
-    else if (e.type === 'family' && e.sid && e.client_id)
-      this.families.set(`${e.sid}|${e.client_id}`, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
-    else if (e.type === 'user' && e.sub)
+    else if (e.type === 'family') {
+      if (e.family_id) this.familyIds.set(e.family_id, e.exp);
+      if (e.sid && e.client_id)
+        this.families.set(`${e.sid}|${e.client_id}`, {
+          notBefore: e.notBefore ?? e.exp,
+          exp: e.exp,
+        });
+    } else if (e.type === 'user' && e.sub)
       this.subjects.set(e.sub, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
+    else if (e.type === 'key' && e.kid) this.onKeyWithdrawn(e.kid);
   }
 
-  /** Revoked: its jti, its session, its family (client in session), or its subject, cut at or after its iat. */
+  /**
+   * Revoked: its jti; its session; its family — by the family it names (`family_id`), else by its
+   * client in its session, cut at or after its iat (a token from before tokens named their family);
+   * or, for a token that names no session, its subject cut at or after its iat. A token naming a
+   * session is ended by that session's event: every session a sign-out-everywhere ends has one, and
+   * a time cut would also reach a sign-in of the same second that followed it.
+   */
   isRevoked(c: JWTPayload): boolean {
     const iat = typeof c.iat === 'number' ? c.iat : 0;
     if (typeof c.jti === 'string' && this.jtis.has(c.jti)) return true;
     const sid = typeof c.sid === 'string' ? c.sid : undefined;
     if (sid && this.sessions.has(sid)) return true;
-    const fam =
-      sid && typeof c.client_id === 'string'
-        ? this.families.get(`${sid}|${c.client_id}`)
-        : undefined;
-    if (fam && iat <= fam.notBefore) return true;
+    if (typeof c.family_id === 'string') {
+      if (this.familyIds.has(c.family_id)) return true;
+    } else {
+      const fam =
+        sid && typeof c.client_id === 'string'
+          ? this.families.get(`${sid}|${c.client_id}`)
+          : undefined;
+      if (fam && iat <= fam.notBefore) return true;
+    }
+    if (sid) return false;
     const subj = typeof c.sub === 'string' ? this.subjects.get(c.sub) : undefined;
     return !!subj && iat <= subj.notBefore;
   }
 
   private prune(): void {
     const now = Date.now() / 1000;
-    for (const m of [this.sessions, this.jtis] as Array<Map<string, number>>)
+    for (const m of [this.sessions, this.jtis, this.familyIds] as Array<Map<string, number>>)
       for (const [k, exp] of m) if (exp < now) m.delete(k);
     for (const m of [this.subjects, this.families])
       for (const [k, v] of m) if (v.exp < now) m.delete(k);
   }
 
   get size(): number {
-    return this.sessions.size + this.jtis.size + this.subjects.size + this.families.size;
+    return (
+      this.sessions.size +
+      this.jtis.size +
+      this.subjects.size +
+      this.families.size +
+      this.familyIds.size
+    );
   }
 
   private async loop(): Promise<void> {

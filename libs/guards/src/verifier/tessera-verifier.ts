@@ -26,7 +26,7 @@ export class TesseraVerifier {
   constructor(private readonly o: TesseraAuthOptions & { mode: ValidationMode }) {
     this.jwt = new JwtVerifier(o);
     if (o.mode === 'introspection') this.introspection = new IntrospectionVerifier(o);
-    if (o.mode === 'jwt+feed') this.feed = new RevocationFeed(o);
+    if (o.mode === 'jwt+feed') this.feed = new RevocationFeed(o, (kid) => this.jwt.withdraw(kid));
   }
 
   /** Loads the JWKS and connects the feed; on failure retries in the background (requests fail closed meanwhile). */

@@ -8,9 +8,9 @@ import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { dateTime } from '../../components/format';
 import { Button, ConfirmDialog, ErrorState, Loading } from '../../components/ui';
 
-const STATE_ORDER: Record<string, number> = { active: 0, next: 1, retired: 2 };
+const STATE_ORDER: Record<string, number> = { active: 0, next: 1, retired: 2, withdrawn: 3 };
 
-const columns: ColumnSpec<SigningKey>[] = [
+const baseColumns: ColumnSpec<SigningKey>[] = [
   {
     id: 'kid',
     header: 'Key ID',
@@ -48,15 +48,45 @@ const columns: ColumnSpec<SigningKey>[] = [
     header: 'In the JWKS',
     sortValue: (k) => (k.isPublished ? 0 : 1),
     cell: (k) =>
-      k.isPublished ? (k.publishUntil ? `until ${dateTime(k.publishUntil)}` : 'yes') : 'no',
+      k.withdrawnAt
+        ? `withdrawn ${dateTime(k.withdrawnAt)}`
+        : k.isPublished
+          ? k.publishUntil
+            ? `until ${dateTime(k.publishUntil)}`
+            : 'yes'
+          : 'no',
   },
 ];
+
+/** What withdrawing this key does, in words, before it is done. */
+function WithdrawConsequences({ target }: { target: SigningKey }) {
+  return (
+    <>
+      <p>
+        Key <code>{target.kid}</code> leaves the published keys at once. Every token it signed stops
+        working: introspection refuses its access tokens now, APIs following the revocation feed
+        within about a second, others once they refetch the keys; its ID tokens no longer verify.
+      </p>
+      <p>
+        Sessions stay signed in: applications get tokens signed by another key at their next
+        refresh.
+      </p>
+      {target.state === 'active' ? (
+        <p>
+          The next key becomes active now, as a forced rotation: validators that have not fetched it
+          yet refuse new tokens until they do. Do this for a leaked key.
+        </p>
+      ) : null}
+    </>
+  );
+}
 
 export default function KeysPage() {
   const { tenant = '' } = useParams();
   const keys = useQuery(keysQuery(tenant));
   const queryClient = useQueryClient();
   const [confirm, setConfirm] = useState<'rotate' | 'force'>();
+  const [withdrawing, setWithdrawing] = useState<SigningKey>();
   const rotate = useMutation({
     mutationFn: (force: boolean) =>
       api('post /admin/api/tenants/{tenant}/keys/rotate', { params: { tenant }, body: { force } }),
@@ -65,8 +95,38 @@ export default function KeysPage() {
       setConfirm(undefined);
     },
   });
+  const withdraw = useMutation({
+    mutationFn: (kid: string) =>
+      api('post /admin/api/tenants/{tenant}/keys/{kid}/withdraw', { params: { tenant, kid } }),
+    onSuccess: (data) => {
+      queryClient.setQueryData(keysQuery(tenant).queryKey, data);
+      setWithdrawing(undefined);
+    },
+  });
   const tooEarly = rotate.error instanceof ApiError && rotate.error.status === 409;
   const sorted = useMemo(() => keys.data ?? [], [keys.data]);
+  const columns = useMemo<ColumnSpec<SigningKey>[]>(
+    () => [
+      ...baseColumns,
+      {
+        id: 'actions',
+        header: 'Actions',
+        cell: (k) =>
+          k.state === 'withdrawn' ? null : (
+            <div className="row-actions">
+              <Button
+                variant="danger"
+                aria-label={`Withdraw key ${k.kid}`}
+                onPress={() => setWithdrawing(k)}
+              >
+                Withdraw
+              </Button>
+            </div>
+          ),
+      },
+    ],
+    [],
+  );
   return (
     <section aria-labelledby="keys-title">
       <div className="page-head">
@@ -77,7 +137,7 @@ export default function KeysPage() {
       </div>
       <p className="hint">
         The next key is published ahead of use so validators know it; rotating makes it active and
-        keeps the old one published until its tokens have expired.
+        keeps the old one published until its tokens have expired. Withdraw a key that leaked.
       </p>
       {keys.isPending ? (
         <Loading what="signing keys" />
@@ -129,6 +189,24 @@ export default function KeysPage() {
             Force it anyway…
           </Button>
         ) : null}
+      </ConfirmDialog>
+      <ConfirmDialog
+        isOpen={!!withdrawing}
+        onOpenChange={(o) => {
+          if (!o) {
+            setWithdrawing(undefined);
+            withdraw.reset();
+          }
+        }}
+        title="Withdraw this key?"
+        confirmLabel="Withdraw key"
+        onConfirm={() => {
+          if (withdrawing) withdraw.mutate(withdrawing.kid);
+        }}
+        isPending={withdraw.isPending}
+        error={withdraw.error?.message}
+      >
+        {withdrawing ? <WithdrawConsequences target={withdrawing} /> : null}
       </ConfirmDialog>
     </section>
   );
