@@ -15,15 +15,30 @@ import { Metrics } from '../metrics';
 import { SessionsService } from '../sessions';
 import { TenantsService } from '../tenants';
 import { BackchannelRepository, type ClaimedDelivery } from './backchannel.repository';
+import { postForm, type SendOutcome } from './backchannel.sender';
 
 const MAX_ATTEMPTS = 12;
 const SEND_TIMEOUT_MS = 5000;
+/** A relying party's answer is a status; more than this of its body is never read. */
+const MAX_ANSWER_BYTES = 4096;
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /**
+ * What a tenant's administrators see of a failed delivery: the status class of an answer, or that
+ * there was none. Why there was none (refused address, no such name, connection refused, timeout)
+ * and which port would make this a scanner of whatever the server can reach: that stays in the log.
+ */
+function shownError(sent: SendOutcome): string {
+  return sent.kind === 'answered'
+    ? `delivery failed: HTTP ${Math.floor(sent.status / 100)}xx`
+    : 'delivery failed: no HTTP response';
+}
+
+/**
  * Sends back-channel logouts from the outbox (OpenID Connect Back-Channel Logout 1.0 §2.5): at
- * least once, with exponential back-off, never following redirects; and ends expired sessions so
- * their logouts are sent too. Runs on every instance; claims keep them out of each other's way.
+ * least once, with exponential back-off, never following redirects, never to an address that is not
+ * globally reachable (backchannel.sender.ts); and ends expired sessions so their logouts are sent
+ * too. Runs on every instance; claims keep them out of each other's way.
  */
 @Injectable()
 export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -110,36 +125,35 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
-    let error: string;
-    try {
-      const res = await fetch(d.uri, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'cache-control': 'no-store',
-        },
-        body: new URLSearchParams({ logout_token: await this.logoutToken(d) }).toString(),
-        redirect: 'manual', // a redirect is a failure, never followed
-        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status === 200 || res.status === 204) {
-        await this.repo.delivered(d.id);
-        this.metrics.backchannelDeliveries.inc({ outcome: 'delivered' });
-        return;
-      }
-      error = `HTTP ${res.status}`;
-    } catch (err) {
-      error = (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed';
-    }
-    this.metrics.backchannelDeliveries.inc({
-      outcome: error.startsWith('HTTP') ? 'http' : error === 'timeout' ? 'timeout' : 'connection',
-    });
-    const retry = d.attempts >= MAX_ATTEMPTS ? null : Math.min(2 ** d.attempts, 3600);
-    this.logger.warn(
-      `delivery ${d.id} to ${d.clientId} failed (${error}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
+    const sent = await postForm(
+      d.uri,
+      new URLSearchParams({ logout_token: await this.logoutToken(d) }).toString(),
+      {
+        allowPrivate: this.config.allowPrivateUris,
+        timeoutMs: SEND_TIMEOUT_MS,
+        maxBodyBytes: MAX_ANSWER_BYTES,
+      },
     );
-    await this.repo.failed(d.id, error, retry);
+    // §2.8: 200 is success (204 too: some relying parties answer no content)
+    if (sent.kind === 'answered' && (sent.status === 200 || sent.status === 204)) {
+      await this.repo.delivered(d.id);
+      this.metrics.backchannelDeliveries.inc({ outcome: 'delivered' });
+      return;
+    }
+    const outcome =
+      sent.kind === 'answered' ? 'http' : sent.kind === 'unreachable' ? 'connection' : sent.kind;
+    this.metrics.backchannelDeliveries.inc({ outcome });
+    const retry = d.attempts >= MAX_ATTEMPTS ? null : Math.min(2 ** d.attempts, 3600);
+    const detail =
+      sent.kind === 'answered'
+        ? `HTTP ${sent.status}`
+        : sent.kind === 'timeout'
+          ? 'timeout'
+          : `${sent.kind}: ${sent.detail}`;
+    this.logger.warn(
+      `delivery ${d.id} to ${d.clientId} failed (${detail}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
+    );
+    await this.repo.failed(d.id, shownError(sent), retry);
   }
 
   /** Ends sessions past their expiry (and so sends their logouts): other products skip this. */

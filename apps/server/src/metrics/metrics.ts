@@ -54,7 +54,7 @@ export class Metrics implements OnModuleDestroy {
   });
   readonly backchannelDeliveries = new Counter({
     name: 'tessera_backchannel_deliveries_total',
-    help: 'Back-channel logout sends by outcome: delivered, or failed (timeout, connection, http)',
+    help: 'Back-channel logout sends by outcome: delivered, or failed (timeout, connection, http, refused)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
