@@ -21,6 +21,13 @@ const MAX_ATTEMPTS = 12;
 const SEND_TIMEOUT_MS = 5000;
 /** A relying party's answer is a status; more than this of its body is never read. */
 const MAX_ANSWER_BYTES = 4096;
+/**
+ * Sends in flight on one instance, and of them at most this many per tenant and per target host:
+ * a relying party that hangs holds its own tenant's slots until the timeout, never everyone's.
+ */
+const IN_FLIGHT = 16;
+const PER_TENANT = 4;
+const PER_HOST = 4;
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /**
@@ -48,6 +55,9 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private readonly sending = new Set<Promise<void>>();
+  private readonly byTenant = new Map<string, number>();
+  private readonly byHost = new Map<string, number>();
   private readonly onNotify = () => this.kick();
 
   constructor(
@@ -77,15 +87,17 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     clearInterval(this.timer);
     clearInterval(this.sweepTimer);
     await this.running;
+    await Promise.all(this.sending);
   }
 
+  /** Claims what there is room for; called on a notification, every second, and as sends end. */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    this.running = this.fill()
       .catch(() => undefined) // the database is away: the next tick tries again
       .finally(() => {
         this.running = undefined;
@@ -96,12 +108,39 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
       });
   }
 
-  private async drain(): Promise<void> {
-    for (;;) {
-      const batch = await this.repo.claimDue(20);
-      if (!batch.length || this.stopped) return;
-      await Promise.all(batch.map((d) => this.deliver(d)));
+  private async fill(): Promise<void> {
+    while (!this.stopped) {
+      const room = IN_FLIGHT - this.sending.size;
+      if (room <= 0) return;
+      const batch = await this.repo.claimDue(room, {
+        byTenant: this.byTenant,
+        byHost: this.byHost,
+        perTenant: PER_TENANT,
+        perHost: PER_HOST,
+      });
+      for (const d of batch) this.start(d);
+      if (batch.length < room) return;
     }
+  }
+
+  /** One send, counted against its tenant and host until it ends (the row is leased meanwhile). */
+  private start(d: ClaimedDelivery): void {
+    const count = (m: Map<string, number>, key: string, by: number) => {
+      const n = (m.get(key) ?? 0) + by;
+      if (n > 0) m.set(key, n);
+      else m.delete(key);
+    };
+    count(this.byTenant, d.tenantId, 1);
+    count(this.byHost, d.host, 1);
+    const sending: Promise<void> = this.deliver(d)
+      .catch(() => undefined) // the database is away: the lease runs out and the row is claimed again
+      .finally(() => {
+        this.sending.delete(sending);
+        count(this.byTenant, d.tenantId, -1);
+        count(this.byHost, d.host, -1);
+        this.kick();
+      });
+    this.sending.add(sending);
   }
 
   private async logoutToken(d: ClaimedDelivery): Promise<string> {

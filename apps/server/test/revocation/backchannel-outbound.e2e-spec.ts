@@ -39,9 +39,21 @@ async function tenantWith(t: TestServer, backchannelLogoutUri: string) {
         )
       ).status,
     ).toBe(204);
+  /** Ends every session of the user at once (one outbox row each). */
+  const signOutEverywhere = async () =>
+    expect(
+      (
+        await t.json(
+          'POST',
+          `/admin/api/tenants/${slug}/users/${user.id}/sign-out`,
+          {},
+          await t.adminToken(),
+        )
+      ).status,
+    ).toBe(200);
   const deliveries = async (sid: string): Promise<Reply> =>
     t.get(`/admin/api/tenants/${slug}/backchannel-deliveries?session=${sid}`, await t.adminToken());
-  return { slug, app, session, end, deliveries };
+  return { slug, app, session, end, signOutEverywhere, deliveries };
 }
 
 /** The session's one delivery, once its first attempt has an outcome (delivered, or an error). */
@@ -150,6 +162,36 @@ describe('back-channel logout with TESSERA_ALLOW_PRIVATE_URIS=1 (development)', 
       expect(receiver.body.written).toBeLessThan(size);
     } finally {
       await receiver.stop();
+    }
+  });
+});
+
+describe('back-channel logout fairness', () => {
+  const t = useTestServer({ env: { TESSERA_ALLOW_PRIVATE_URIS: '1' } });
+
+  it('delivers a tenant’s logout while another tenant’s relying party hangs, and bounds each host', async () => {
+    const hanging = await new LogoutReceiver({ answer: 'hang' }).start();
+    const fine = await new LogoutReceiver().start();
+    try {
+      // two tenants whose relying parties share one host that never answers, twelve logouts each
+      const stuck = [await tenantWith(t, hanging.url), await tenantWith(t, hanging.url)];
+      for (const x of stuck) for (let i = 0; i < 12; i++) await x.session();
+      const y = await tenantWith(t, fine.urlAt('localhost')); // another host name
+      const sid = await y.session();
+      for (const x of stuck) await x.signOutEverywhere();
+      await eventually(() => expect(hanging.tokens.length).toBeGreaterThanOrEqual(4));
+      await y.end(sid);
+      await eventually(() => expect(fine.tokens).toHaveLength(1), 15_000);
+      // delivered while every send to the hanging host was still waiting for its answer
+      expect(hanging.connections.closed).toBe(0);
+      // a host gets four sends at once, although each of the two tenants could have four
+      expect(hanging.connections.mostOpen).toBe(4);
+      expect((await y.deliveries(sid)).body).toEqual([
+        expect.objectContaining({ status: 'delivered' }),
+      ]);
+    } finally {
+      await hanging.stop();
+      await fine.stop();
     }
   });
 });
