@@ -117,6 +117,11 @@ export class FeedStreams implements OnModuleInit, OnModuleDestroy {
     req: HttpRequest,
     reply: HttpResponse,
   ): void {
+    if (reply.raw.destroyed) {
+      // the client left while it was being authenticated: its 'close' is past, nothing to hold
+      reply.hijack();
+      return;
+    }
     const key = `${tenantId}:${caller}`;
     const held = this.perCaller.get(key) ?? 0;
     if (held >= this.config.feedStreamsPerClient)

@@ -1,4 +1,5 @@
 import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { subscribeFeed, type FeedSubscription } from '../support/feed';
 import {
   basic,
@@ -103,6 +104,29 @@ describe('revocation feed streams are capped per caller and per instance', () =>
 
     first[0].close();
     await eventually(async () => expect((await subscribe(w, w.rsCreds)).status).toBe(200));
+  });
+
+  it('holds no slot for a client that left while it was being authenticated', async () => {
+    open.splice(0).forEach((s) => s.close());
+    await eventually(async () =>
+      expect(sample(await scrape(t), 'tessera_revocation_feed_subscribers')).toBe(0),
+    );
+    const w = await world(t);
+    const { port } = new URL(t.url);
+    const path = new URL(feedUrl(w)).pathname;
+    for (let i = 0; i < 5; i++) {
+      // the request, and at once the end of the connection
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.end(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n` +
+          `Authorization: ${basic(w.web.clientId, w.web.secret)}\r\n\r\n`,
+      );
+      await new Promise((resolve) => socket.on('close', resolve));
+    }
+    const streams = [];
+    for (let i = 0; i < 3; i++) streams.push(await subscribe(w, w.web));
+    expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
   });
 });
 
