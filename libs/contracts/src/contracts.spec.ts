@@ -95,6 +95,11 @@ describe('URIs', () => {
     '[fe80::1]',
     'a.localhost',
     '0.0.0.0',
+    '100.64.0.1',
+    '198.18.0.1',
+    '224.0.0.1',
+    '[::ffff:7f00:1]',
+    '[64:ff9b::a9fe:a9fe]',
   ])('treats %s as private', (host) => {
     expect(isPrivateHost(host)).toBe(true);
   });
@@ -104,5 +109,8 @@ describe('URIs', () => {
     expect(backchannelUriProblem('http://10.0.0.1/bcl', true)).toBeUndefined();
     expect(backchannelUriProblem('http://rp.example.com/bcl', true)).toBe('Use https');
     expect(backchannelUriProblem('https://rp.example.com/bcl', false)).toBeUndefined();
+    // the URL parser writes every spelling of an address in one form before the check
+    expect(backchannelUriProblem('https://[::ffff:127.0.0.1]/bcl', false)).toMatch(/not allowed/);
+    expect(backchannelUriProblem('https://0x7f.1/bcl', false)).toMatch(/not allowed/);
   });
 });

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipBytes, specialPurposeRange } from './ip-ranges';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -14,37 +14,14 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost') || /^127\./.test(hostname);
 }
 
-/** Loopback, private (RFC 1918, ULA), link-local and unspecified addresses, and localhost names. */
+/**
+ * Loopback and localhost names, and every address literal a server-side request must not reach
+ * (see specialPurposeRange). A name that only resolves to such an address passes here: the
+ * back-channel sender checks the resolved addresses when it sends.
+ */
 export function isPrivateHost(hostname: string): boolean {
   if (isLoopbackHost(hostname)) return true;
-  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-  const family = isIP(host);
-  if (family === 4) {
-    const [a, b] = host.split('.').map(Number);
-    return (
-      a === 10 ||
-      a === 0 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 169 && b === 254) ||
-      (a === 100 && b >= 64 && b <= 127)
-    );
-  }
-  if (family === 6) {
-    const h = host.toLowerCase();
-    return (
-      h === '::' ||
-      h === '::1' ||
-      h.startsWith('fc') ||
-      h.startsWith('fd') ||
-      h.startsWith('fe8') ||
-      h.startsWith('fe9') ||
-      h.startsWith('fea') ||
-      h.startsWith('feb') ||
-      h.startsWith('::ffff:')
-    );
-  }
-  return false;
+  return ipBytes(hostname) !== undefined && specialPurposeRange(hostname) !== undefined;
 }
 
 /**

@@ -43,6 +43,8 @@ const envSchema = z.object({
   TESSERA_ADMIN_EMAIL: z.email().optional(),
   TESSERA_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   TESSERA_ALLOW_PRIVATE_URIS: flag.default(false),
+  TESSERA_FEED_STREAMS_PER_CLIENT: int(1, 100_000).default(20),
+  TESSERA_FEED_STREAMS_PER_INSTANCE: int(1, 1_000_000).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLOCK_OFFSET_MS: int(-86_400_000, 86_400_000).default(0),
   TESSERA_METRICS_TOKEN: z
@@ -79,6 +81,13 @@ export interface AppConfig {
   adminEmail?: string;
   adminPassword?: string;
   allowPrivateUris: boolean;
+  /**
+   * TESSERA_FEED_STREAMS_PER_CLIENT (default 20): live revocation feed streams one caller (a
+   * resource server or an application) may hold open on an instance; beyond, 429 + Retry-After.
+   */
+  feedStreamsPerClient: number;
+  /** TESSERA_FEED_STREAMS_PER_INSTANCE (default 1000): live feed streams an instance holds open. */
+  feedStreamsPerInstance: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * CLOCK_OFFSET_MS: shifts this instance's clock, to test skew between instances. Refused unless
@@ -133,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     adminEmail: e.TESSERA_ADMIN_EMAIL,
     adminPassword: e.TESSERA_ADMIN_PASSWORD,
     allowPrivateUris: e.TESSERA_ALLOW_PRIVATE_URIS,
+    feedStreamsPerClient: e.TESSERA_FEED_STREAMS_PER_CLIENT,
+    feedStreamsPerInstance: e.TESSERA_FEED_STREAMS_PER_INSTANCE,
     logLevel: e.LOG_LEVEL,
     clockOffsetMs: e.CLOCK_OFFSET_MS,
     metricsToken: e.TESSERA_METRICS_TOKEN,

@@ -5,6 +5,7 @@ import { SessionsModule } from '../sessions';
 import { TenantsModule } from '../tenants';
 import { TokensModule } from '../tokens';
 import { IntrospectionController } from './introspection.controller';
+import { FeedStreams } from './feed-streams';
 import { RevocationFeedController } from './revocation-feed.controller';
 import { RevokeController } from './revoke.controller';
 import { TokenInspector } from './token-inspector';
@@ -12,7 +13,7 @@ import { TokenInspector } from './token-inspector';
 @Module({
   imports: [TenantsModule, KeysModule, TokensModule, SessionsModule, RevocationModule],
   controllers: [IntrospectionController, RevokeController, RevocationFeedController],
-  providers: [TokenInspector],
+  providers: [TokenInspector, FeedStreams],
   exports: [TokenInspector],
 })
 export class IntrospectionModule {}

@@ -15,17 +15,39 @@ import { Metrics } from '../metrics';
 import { SessionsService } from '../sessions';
 import { TenantsService } from '../tenants';
 import { BackchannelRepository, type ClaimedDelivery } from './backchannel.repository';
+import { postForm, type SendOutcome } from './backchannel.sender';
 
 const MAX_ATTEMPTS = 12;
 const SEND_TIMEOUT_MS = 5000;
+/** A relying party's answer is a status; more than this of its body is never read. */
+const MAX_ANSWER_BYTES = 4096;
+/**
+ * Sends in flight on one instance, and of them at most this many per tenant and per target host:
+ * a relying party that hangs holds its own tenant's slots until the timeout, never everyone's.
+ */
+const IN_FLIGHT = 16;
+const PER_TENANT = 4;
+const PER_HOST = 4;
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 /** A signing key stays published at least this long after it last signed (KeysService.rotate). */
 export const LOGOUT_TOKEN_TTL_SECONDS = 120;
 
 /**
+ * What a tenant's administrators see of a failed delivery: the status class of an answer, or that
+ * there was none. Why there was none (refused address, no such name, connection refused, timeout)
+ * and which port would make this a scanner of whatever the server can reach: that stays in the log.
+ */
+function shownError(sent: SendOutcome): string {
+  return sent.kind === 'answered'
+    ? `delivery failed: HTTP ${Math.floor(sent.status / 100)}xx`
+    : 'delivery failed: no HTTP response';
+}
+
+/**
  * Sends back-channel logouts from the outbox (OpenID Connect Back-Channel Logout 1.0 §2.5): at
- * least once, with exponential back-off, never following redirects; and ends expired sessions so
- * their logouts are sent too. Runs on every instance; claims keep them out of each other's way.
+ * least once, with exponential back-off, never following redirects, never to an address that is not
+ * globally reachable (backchannel.sender.ts); and ends expired sessions so their logouts are sent
+ * too. Runs on every instance; claims keep them out of each other's way.
  */
 @Injectable()
 export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -35,6 +57,9 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private readonly sending = new Set<Promise<void>>();
+  private readonly byTenant = new Map<string, number>();
+  private readonly byHost = new Map<string, number>();
   private readonly onNotify = () => this.kick();
 
   constructor(
@@ -64,15 +89,17 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     clearInterval(this.timer);
     clearInterval(this.sweepTimer);
     await this.running;
+    await Promise.all(this.sending);
   }
 
+  /** Claims what there is room for; called on a notification, every second, and as sends end. */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.drain()
+    this.running = this.fill()
       .catch(() => undefined) // the database is away: the next tick tries again
       .finally(() => {
         this.running = undefined;
@@ -83,12 +110,39 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
       });
   }
 
-  private async drain(): Promise<void> {
-    for (;;) {
-      const batch = await this.repo.claimDue(20);
-      if (!batch.length || this.stopped) return;
-      await Promise.all(batch.map((d) => this.deliver(d)));
+  private async fill(): Promise<void> {
+    while (!this.stopped) {
+      const room = IN_FLIGHT - this.sending.size;
+      if (room <= 0) return;
+      const batch = await this.repo.claimDue(room, {
+        byTenant: this.byTenant,
+        byHost: this.byHost,
+        perTenant: PER_TENANT,
+        perHost: PER_HOST,
+      });
+      for (const d of batch) this.start(d);
+      if (batch.length < room) return;
     }
+  }
+
+  /** One send, counted against its tenant and host until it ends (the row is leased meanwhile). */
+  private start(d: ClaimedDelivery): void {
+    const count = (m: Map<string, number>, key: string, by: number) => {
+      const n = (m.get(key) ?? 0) + by;
+      if (n > 0) m.set(key, n);
+      else m.delete(key);
+    };
+    count(this.byTenant, d.tenantId, 1);
+    count(this.byHost, d.host, 1);
+    const sending: Promise<void> = this.deliver(d)
+      .catch(() => undefined) // the database is away: the lease runs out and the row is claimed again
+      .finally(() => {
+        this.sending.delete(sending);
+        count(this.byTenant, d.tenantId, -1);
+        count(this.byHost, d.host, -1);
+        this.kick();
+      });
+    this.sending.add(sending);
   }
 
   private async logoutToken(d: ClaimedDelivery): Promise<string> {
@@ -112,36 +166,35 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async deliver(d: ClaimedDelivery): Promise<void> {
-    let error: string;
-    try {
-      const res = await fetch(d.uri, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'cache-control': 'no-store',
-        },
-        body: new URLSearchParams({ logout_token: await this.logoutToken(d) }).toString(),
-        redirect: 'manual', // a redirect is a failure, never followed
-        signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.status === 200 || res.status === 204) {
-        await this.repo.delivered(d.id);
-        this.metrics.backchannelDeliveries.inc({ outcome: 'delivered' });
-        return;
-      }
-      error = `HTTP ${res.status}`;
-    } catch (err) {
-      error = (err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed';
-    }
-    this.metrics.backchannelDeliveries.inc({
-      outcome: error.startsWith('HTTP') ? 'http' : error === 'timeout' ? 'timeout' : 'connection',
-    });
-    const retry = d.attempts >= MAX_ATTEMPTS ? null : Math.min(2 ** d.attempts, 3600);
-    this.logger.warn(
-      `delivery ${d.id} to ${d.clientId} failed (${error}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
+    const sent = await postForm(
+      d.uri,
+      new URLSearchParams({ logout_token: await this.logoutToken(d) }).toString(),
+      {
+        allowPrivate: this.config.allowPrivateUris,
+        timeoutMs: SEND_TIMEOUT_MS,
+        maxBodyBytes: MAX_ANSWER_BYTES,
+      },
     );
-    await this.repo.failed(d.id, error, retry);
+    // §2.8: 200 is success (204 too: some relying parties answer no content)
+    if (sent.kind === 'answered' && (sent.status === 200 || sent.status === 204)) {
+      await this.repo.delivered(d.id);
+      this.metrics.backchannelDeliveries.inc({ outcome: 'delivered' });
+      return;
+    }
+    const outcome =
+      sent.kind === 'answered' ? 'http' : sent.kind === 'unreachable' ? 'connection' : sent.kind;
+    this.metrics.backchannelDeliveries.inc({ outcome });
+    const retry = d.attempts >= MAX_ATTEMPTS ? null : Math.min(2 ** d.attempts, 3600);
+    const detail =
+      sent.kind === 'answered'
+        ? `HTTP ${sent.status}`
+        : sent.kind === 'timeout'
+          ? 'timeout'
+          : `${sent.kind}: ${sent.detail}`;
+    this.logger.warn(
+      `delivery ${d.id} to ${d.clientId} failed (${detail}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
+    );
+    await this.repo.failed(d.id, shownError(sent), retry);
   }
 
   /** Ends sessions past their expiry (and so sends their logouts): other products skip this. */

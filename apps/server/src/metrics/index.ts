@@ -1,3 +1,3 @@
 export { MetricsModule } from './metrics.module';
-export { Metrics } from './metrics';
+export { Metrics, type FeedStreamCount } from './metrics';
 export { httpMetrics } from './http-metrics';

@@ -7,6 +7,12 @@ import { DataSource } from 'typeorm';
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const FEED_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+export interface FeedStreamCount {
+  live: number;
+  catching_up: number;
+  waiting: number;
+}
+
 /**
  * The server's Prometheus metrics (docs/operations.md lists them). One registry per application,
  * so two servers in one process (tests) never share counters. Counters count on this instance;
@@ -52,9 +58,15 @@ export class Metrics implements OnModuleDestroy {
     buckets: FEED_LAG_BUCKETS,
     registers: [this.registry],
   });
+  readonly feedReads = new Counter({
+    name: 'tessera_revocation_feed_reads_total',
+    help: 'Database reads for live feed streams: shared (one per tenant per notification or poll) or catch_up (a stream behind)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly backchannelDeliveries = new Counter({
     name: 'tessera_backchannel_deliveries_total',
-    help: 'Back-channel logout sends by outcome: delivered, or failed (timeout, connection, http)',
+    help: 'Back-channel logout sends by outcome: delivered, or failed (timeout, connection, http, refused)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
@@ -66,13 +78,13 @@ export class Metrics implements OnModuleDestroy {
     registers: [this.registry],
   });
 
-  private feedSubscriberCount: () => number = () => 0;
+  private feedStreamCount: () => FeedStreamCount = () => ({ live: 0, catching_up: 0, waiting: 0 });
   private outboxDepthQuery: () => Promise<number> = async () => 0;
 
   constructor(dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
     const pool = () => (dataSource.driver as unknown as { master?: Pool }).master;
-    const subscribers = () => this.feedSubscriberCount();
+    const streams = () => this.feedStreamCount();
     const depth = () => this.outboxDepthQuery();
     // read before the outbox query below takes a connection, so `waiting` does not count the scrape
     new Gauge({
@@ -100,7 +112,17 @@ export class Metrics implements OnModuleDestroy {
       help: 'Open revocation feed (SSE) streams on this instance',
       registers: [this.registry],
       collect() {
-        this.set(subscribers());
+        const n = streams();
+        this.set(n.live + n.catching_up + n.waiting);
+      },
+    });
+    new Gauge({
+      name: 'tessera_revocation_feed_streams',
+      help: "Open feed streams by state: live (fed by their tenant's shared read), catching_up (reading their own pages), waiting (their client is not reading; nothing is read for them)",
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const [state, n] of Object.entries(streams())) this.set({ state }, n);
       },
     });
     new Gauge({
@@ -117,9 +139,9 @@ export class Metrics implements OnModuleDestroy {
     this.registry.clear();
   }
 
-  /** The revocation feed reports how many streams it holds open. */
-  watchFeedSubscribers(count: () => number): void {
-    this.feedSubscriberCount = count;
+  /** The revocation feed reports its open streams, by state. */
+  watchFeedStreams(count: () => FeedStreamCount): void {
+    this.feedStreamCount = count;
   }
 
   /** The back-channel worker reports how deep its outbox is (read at scrape time). */

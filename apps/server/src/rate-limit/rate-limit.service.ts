@@ -43,7 +43,8 @@ interface LocalCount {
 export class RateLimitService implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
   private flusher?: NodeJS.Timeout;
-  // request counters of the authenticated callers seen here: bounded by clients and resource servers
+  // request counters of the callers seen here: bounded by clients and resource servers, and by the
+  // sources of public clients seen within the sweep interval (idle ones are forgotten)
   private readonly local = new Map<string, LocalCount>();
 
   constructor(@Inject(RateLimitStore) private readonly store: RateLimitStore) {}

@@ -117,6 +117,47 @@ function limiterCases(t: TestServer, store: () => 'database' | 'redis') {
     expectTooMany(await w.cc(), 60);
   });
 
+  it('throttles only the address that spends a public client’s budget; its users elsewhere go on', async () => {
+    const w = await world(t, limited(20));
+    const s = await w.signIn(w.spa);
+    const from = (ip: string, refreshToken: string) =>
+      w.post(
+        'token',
+        { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: w.spa.clientId },
+        { 'x-forwarded-for': ip }, // the server trusts a loopback proxy's forwarded address
+      );
+    const attacker = '198.51.100.66';
+    const attack = [];
+    for (let i = 0; i < 25; i++)
+      attack.push(await from(attacker, randomBytes(32).toString('base64url')));
+    // the real user, from another address, is not locked out
+    const real = await from('203.0.113.20', s.refresh_token);
+    expect(real.status).toBe(200);
+    // the attacking address spent its own budget, and only that
+    expect(attack.slice(0, 20).map((r) => r.body.error)).toEqual(Array(20).fill('invalid_grant'));
+    for (const res of attack.slice(20)) expectTooMany(res, 60);
+    // from there even a valid grant waits, and a refusal consumes nothing
+    expectTooMany(await from(attacker, real.body.refresh_token), 60);
+    expect((await from('203.0.113.20', real.body.refresh_token)).status).toBe(200);
+    const key = (ip: string) => `token:${w.tenantId}:${w.spa.clientId}@${ip}`;
+    expect(await sharedCount(t, store(), key('203.0.113.20'))).toBe(2);
+    expect(await sharedCount(t, store(), key(attacker))).toBeGreaterThan(20);
+  });
+
+  it('counts an IPv6 source by its /64, the block one subscriber holds', async () => {
+    const w = await world(t, limited(3));
+    const garbage = (ip: string) =>
+      w.post(
+        'token',
+        { grant_type: 'refresh_token', refresh_token: 'garbage', client_id: w.spa.clientId },
+        { 'x-forwarded-for': ip },
+      );
+    for (const host of ['a', 'b', 'c'])
+      expect((await garbage(`2001:db8:1:2::${host}`)).body.error).toBe('invalid_grant');
+    expectTooMany(await garbage('2001:db8:1:2:ffff::d'), 60); // the same /64, another address
+    expect((await garbage('2001:db8:1:3::a')).body.error).toBe('invalid_grant'); // the next /64
+  });
+
   it('counts revocation requests against the client’s token budget (RFC 7009 §5)', async () => {
     const w = await world(t, limited(2));
     const token = (await w.cc()).body.access_token as string;

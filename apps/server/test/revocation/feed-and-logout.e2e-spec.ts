@@ -345,7 +345,10 @@ describe('RP-initiated logout and back-channel delivery', () => {
         const d = (await j('GET', `/admin/api/tenants/bcl/backchannel-deliveries?session=${sid}`))
           .body;
         expect(d).toEqual([
-          expect.objectContaining({ status: 'pending', lastError: 'connection failed' }),
+          expect.objectContaining({
+            status: 'pending',
+            lastError: 'delivery failed: no HTTP response',
+          }),
         ]);
         expect(d[0].attempts).toBeGreaterThanOrEqual(1);
       });
