@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   backchannelUriProblem,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
   type CreateApplicationInput,
   type ApplicationView,
   type EffectivePolicy,
@@ -100,13 +101,19 @@ export class ApplicationsService {
     return app;
   }
 
-  /** The longest access-token lifetime any token of this tenant can have now (tenant, applications, resource servers). */
+  /**
+   * The longest access-token lifetime any token of this tenant can have now (tenant, applications,
+   * resource servers), within the cap every minted token obeys.
+   */
   async longestAccessTtl(tenant: Tenant): Promise<number> {
     const servers = await this.resourceServers.list(tenant.id);
-    return Math.max(
-      tenant.accessTokenTtl,
-      await this.repo.longestAccessTtl(tenant.id),
-      ...servers.map((r) => r.accessTokenTtl ?? 0),
+    return Math.min(
+      MAX_ACCESS_TOKEN_TTL_SECONDS,
+      Math.max(
+        tenant.accessTokenTtl,
+        await this.repo.longestAccessTtl(tenant.id),
+        ...servers.map((r) => r.accessTokenTtl ?? 0),
+      ),
     );
   }
 

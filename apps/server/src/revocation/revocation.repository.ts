@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
 import { REVOCATIONS_CHANNEL, OUTBOX_CHANNEL } from '../database';
 import { Metrics } from '../metrics';
 import type { RevocationType } from './revocation.entity';
@@ -68,13 +69,13 @@ export class RevocationRepository {
     // rotation that got past the family's lock first has committed, and its token's iat (its
     // transaction's now()) lies before the cut. now() would be the revoking transaction's start,
     // possibly before such a rotation. Without an explicit expiry: when the longest-lived access
-    // token of the tenant issued now would die.
+    // token of the tenant issued now would die (no token outlives the cap, whatever a row says).
     await em.query(
       `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, reason, not_before, expires_at)
        SELECT $1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN clock_timestamp() END,
-              COALESCE($9::timestamptz, now() + (GREATEST(t.access_token_ttl,
+              COALESCE($9::timestamptz, now() + (LEAST(GREATEST(t.access_token_ttl,
                 (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
-                (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)) + 120) * interval '1 second')
+                (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)), $10::int) + 120) * interval '1 second')
        FROM tenants t WHERE t.id = $1`,
       [
         e.tenantId,
@@ -86,6 +87,7 @@ export class RevocationRepository {
         e.reason ?? null,
         e.notBefore,
         e.expiresAt ?? null,
+        MAX_ACCESS_TOKEN_TTL_SECONDS,
       ],
     );
     await em.query(`SELECT pg_notify($1, $2)`, [REVOCATIONS_CHANNEL, e.tenantId]);
