@@ -15,6 +15,7 @@ import { Permissions1764200000000 } from './migrations/1764200000000-permissions
 import { Revocation1764300000000 } from './migrations/1764300000000-revocation';
 import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits';
 import { HotUpdates1764500000000 } from './migrations/1764500000000-hot-updates';
+import { Ending1765200000000 } from './migrations/1765200000000-ending';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -54,4 +55,5 @@ export const MIGRATIONS = [
   Revocation1764300000000,
   RateLimits1764400000000,
   HotUpdates1764500000000,
+  Ending1765200000000,
 ];

@@ -18,6 +18,7 @@ function eventData(e: FeedRow): Record<string, unknown> {
     ...(e.jti ? { jti: e.jti } : {}),
     ...(e.sub ? { sub: e.sub } : {}),
     ...(e.clientId ? { client_id: e.clientId } : {}),
+    ...(e.aud ? { aud: e.aud } : {}),
     ...(e.notBefore ? { notBefore: Math.floor(new Date(e.notBefore).getTime() / 1000) } : {}),
     exp: Math.floor(new Date(e.expiresAt).getTime() / 1000),
     ...(e.reason ? { reason: e.reason } : {}),

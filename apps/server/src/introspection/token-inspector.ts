@@ -78,6 +78,8 @@ export class TokenInspector {
       sid: typeof c.sid === 'string' ? c.sid : undefined,
       clientId: c.client_id,
       iat: c.iat,
+      sub: c.sub,
+      aud: typeof c.aud === 'string' ? [c.aud] : (c.aud ?? []),
     });
     return !live;
   }

@@ -1,6 +1,6 @@
 import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export type RevocationType = 'session' | 'family' | 'access_token' | 'user';
+export type RevocationType = 'session' | 'family' | 'access_token' | 'user' | 'audience';
 
 /** One entry of a tenant's revocation feed; its id is the feed cursor. */
 @Entity('revocation_events')
@@ -8,7 +8,11 @@ export type RevocationType = 'session' | 'family' | 'access_token' | 'user';
 @Index('revocation_events__tenant_id__jti', ['tenantId', 'jti'])
 @Index('revocation_events__tenant_id__sid', ['tenantId', 'sid'])
 @Index('revocation_events__tenant_id__sub', ['tenantId', 'sub'])
-@Check('revocation_events__type', `type IN ('session', 'family', 'access_token', 'user')`)
+@Index('revocation_events__tenant_id__aud', ['tenantId', 'aud'])
+@Check(
+  'revocation_events__type',
+  `type IN ('session', 'family', 'access_token', 'user', 'audience')`,
+)
 export class RevocationEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
   @Column('uuid') tenantId: string;
@@ -17,6 +21,8 @@ export class RevocationEvent {
   @Column('text', { nullable: true }) jti: string | null;
   @Column('text', { nullable: true }) sub: string | null;
   @Column('text', { nullable: true }) clientId: string | null;
+  /** The resource server identifier an `audience` event cuts: every token for it issued until then. */
+  @Column('text', { nullable: true }) aud: string | null;
   @Column('text', { nullable: true }) reason: string | null;
   /** Tokens of the named session/subject issued at or before this are dead. */
   @Column('timestamptz', { nullable: true }) notBefore: Date | null;

@@ -7,11 +7,12 @@ interface Cut {
 }
 
 interface FeedEvent {
-  type: 'session' | 'family' | 'access_token' | 'user';
+  type: 'session' | 'family' | 'access_token' | 'user' | 'audience';
   sid?: string;
   jti?: string;
   sub?: string;
   client_id?: string;
+  aud?: string;
   notBefore?: number;
   exp: number;
 }
@@ -26,6 +27,8 @@ export class RevocationFeed {
   private readonly jtis = new Map<string, number>();
   private readonly subjects = new Map<string, Cut>();
   private readonly families = new Map<string, Cut>();
+  /** Deleted resource servers: every token for the identifier, issued at or before the cut. */
+  private readonly audiences = new Map<string, Cut>();
   private cursor = '0';
   private abort?: AbortController;
   private stopped = false;
@@ -84,9 +87,11 @@ export class RevocationFeed {
       this.families.set(`${e.sid}|${e.client_id}`, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
     else if (e.type === 'user' && e.sub)
       this.subjects.set(e.sub, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
+    else if (e.type === 'audience' && e.aud)
+      this.audiences.set(e.aud, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
   }
 
-  /** Revoked: its jti, its session, its family (client in session), or its subject, cut at or after its iat. */
+  /** Revoked: its jti, its session, its family (client in session), its audience or its subject, cut at or after its iat. */
   isRevoked(c: JWTPayload): boolean {
     const iat = typeof c.iat === 'number' ? c.iat : 0;
     if (typeof c.jti === 'string' && this.jtis.has(c.jti)) return true;
@@ -97,6 +102,10 @@ export class RevocationFeed {
         ? this.families.get(`${sid}|${c.client_id}`)
         : undefined;
     if (fam && iat <= fam.notBefore) return true;
+    for (const aud of typeof c.aud === 'string' ? [c.aud] : (c.aud ?? [])) {
+      const cut = this.audiences.get(aud);
+      if (cut && iat <= cut.notBefore) return true;
+    }
     const subj = typeof c.sub === 'string' ? this.subjects.get(c.sub) : undefined;
     return !!subj && iat <= subj.notBefore;
   }
@@ -105,12 +114,18 @@ export class RevocationFeed {
     const now = Date.now() / 1000;
     for (const m of [this.sessions, this.jtis] as Array<Map<string, number>>)
       for (const [k, exp] of m) if (exp < now) m.delete(k);
-    for (const m of [this.subjects, this.families])
+    for (const m of [this.subjects, this.families, this.audiences])
       for (const [k, v] of m) if (v.exp < now) m.delete(k);
   }
 
   get size(): number {
-    return this.sessions.size + this.jtis.size + this.subjects.size + this.families.size;
+    return (
+      this.sessions.size +
+      this.jtis.size +
+      this.subjects.size +
+      this.families.size +
+      this.audiences.size
+    );
   }
 
   private async loop(): Promise<void> {
