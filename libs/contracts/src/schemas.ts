@@ -131,6 +131,8 @@ export const updateApplicationSchema = z
     policy: policySchema.optional(),
     grants: applicationShape.grants,
     defaultResource: applicationShape.defaultResource,
+    /** true ends everything it holds (sessions' sign-ins, families, tokens) and refuses it from then on. */
+    isDisabled: z.boolean().optional(),
   })
   .strict();
 export type UpdateApplicationInput = z.infer<typeof updateApplicationSchema>;

@@ -29,6 +29,7 @@ import {
   type AdminPrincipal,
 } from './admin-auth.guard';
 import { TenantAccessService } from './tenant-access.service';
+import { TenantRemoval } from './tenant-removal.service';
 
 @Controller('admin/api/tenants')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -36,6 +37,7 @@ export class AdminTenantsController {
   constructor(
     private readonly tenants: TenantsService,
     private readonly access: TenantAccessService,
+    private readonly removal: TenantRemoval,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -76,6 +78,18 @@ export class AdminTenantsController {
       parseBody(updateTenantSchema, body),
     );
     return tenantView(updated, this.config.publicUrl);
+  }
+
+  /**
+   * Deletes a tenant (system administrators): its issuer is gone at once and everything it held
+   * ends (sessions with back-channel logouts, applications, tokens); see TenantRemoval.
+   */
+  @Delete(':tenant')
+  @HttpCode(204)
+  @RequireScopes('admin:tenants:write')
+  async remove(@Caller() caller: AdminPrincipal, @TenantParam() tenant: Tenant): Promise<void> {
+    await this.requireSuperAdmin(caller);
+    await this.removal.remove(tenant, caller.sub);
   }
 
   @Get(':tenant/admins')

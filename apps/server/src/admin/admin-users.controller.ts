@@ -2,6 +2,7 @@ import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Param,
@@ -21,10 +22,11 @@ import {
 } from '@tessera/contracts';
 import { DataSource } from 'typeorm';
 import { parseBody } from '../http';
-import type { Tenant } from '../tenants';
+import { SYSTEM_TENANT, type Tenant } from '../tenants';
 import { UsersService, userView } from '../users';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 import { AdminRoles } from './admin-roles.service';
+import { TenantAccessService } from './tenant-access.service';
 
 @Controller('admin/api/tenants/:tenant/users')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -32,6 +34,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly roles: AdminRoles,
+    private readonly access: TenantAccessService,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -80,6 +83,23 @@ export class AdminUsersController {
       );
     }
     return userView(await this.users.updateOne(tenant.id, id, input));
+  }
+
+  /**
+   * Deletes a user after ending what they held, in one transaction: their console access (as for a
+   * disabled user), every session (with back-channel logouts), and the subject on the feed.
+   */
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('admin:users:write')
+  async remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
+    const user = await this.users.require(tenant.id, id);
+    await this.dataSource.transaction(async (em) => {
+      await this.roles.sync(em, tenant, { email: user.email, roles: [], isDisabled: true });
+      await this.users.removeIn(em, tenant.id, id);
+    });
+    // a system user is a principal: it administers nothing any more, and a reused id inherits nothing
+    if (tenant.slug === SYSTEM_TENANT) await this.access.forget(id);
   }
 
   @Get(':id/permissions')

@@ -28,6 +28,7 @@ import { AdminOverviewController } from './admin-overview.controller';
 import { AdminStatsRepository } from './admin-stats.repository';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
+import { TenantRemoval } from './tenant-removal.service';
 
 @Module({
   imports: [
@@ -89,6 +90,7 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
     AdminTenantGuard,
     TenantAccessService,
     TenantAdminsRepository,
+    TenantRemoval,
     SystemSetup,
     AdminRoles,
     AdminStatsRepository,

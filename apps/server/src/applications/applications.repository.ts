@@ -46,11 +46,32 @@ export class ApplicationsRepository {
     await configChanged(em, tenantId);
   }
 
-  async remove(tenantId: string, id: string): Promise<void> {
+  /**
+   * A cut of its tokens was just written (RevocationService.clientCutOff): its tokens are stamped
+   * after it from now on. Read after the cut, and at least the cut's own floor, so never before it.
+   */
+  async stampTokensAfterCut(em: EntityManager, tenantId: string, id: string): Promise<void> {
+    await em.query(
+      `UPDATE applications SET tokens_issued_after =
+         GREATEST(clock_timestamp(), date_trunc('second', tokens_issued_after) + interval '1 second')
+       WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    await configChanged(em, tenantId);
+  }
+
+  async remove(em: EntityManager, tenantId: string, id: string): Promise<void> {
     // the NOTIFY commits with the delete, or neither happens
-    await this.dataSource.transaction(async (em) => {
-      await this.repo(em).delete({ tenantId, id });
-      await configChanged(em, tenantId);
+    await this.repo(em).delete({ tenantId, id });
+    await configChanged(em, tenantId);
+  }
+
+  /** Every application of a tenant, locked. */
+  lockAll(em: EntityManager, tenantId: string): Promise<Application[]> {
+    return this.repo(em).find({
+      where: { tenantId },
+      order: { clientId: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
     });
   }
 

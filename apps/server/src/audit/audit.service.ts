@@ -13,7 +13,13 @@ export type AuditType =
   | 'code_reuse'
   | 'session_revoked'
   | 'family_revoked'
-  | 'user_disabled';
+  | 'user_disabled'
+  | 'user_deleted'
+  | 'application_disabled'
+  | 'application_deleted'
+  | 'application_tokens_revoked'
+  | 'resource_server_deleted'
+  | 'tenant_deleted';
 
 export interface AuditInput {
   tenantId: string;

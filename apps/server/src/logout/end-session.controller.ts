@@ -97,7 +97,7 @@ export class EndSessionController {
         tenant,
         [cookieSession?.id, hintSid].filter((x): x is string => !!x),
       );
-      const app = hintAud ? await this.applications.byClientId(tenant.id, hintAud) : null;
+      const app = hintAud ? await this.applications.active(tenant.id, hintAud) : null;
       // §3: only an exactly registered URI, and only with a hint that proves who asks
       if (redirectUri && app?.postLogoutRedirectUris.includes(redirectUri)) {
         const url = new URL(redirectUri);

@@ -45,12 +45,10 @@ export class ResourceServersRepository {
     await configChanged(em, tenantId);
   }
 
-  async remove(tenantId: string, id: string): Promise<void> {
+  async remove(em: EntityManager, tenantId: string, id: string): Promise<void> {
     // the NOTIFY commits with the delete, or neither happens
-    await this.dataSource.transaction(async (em) => {
-      await this.rs(em).delete({ tenantId, id });
-      await configChanged(em, tenantId);
-    });
+    await this.rs(em).delete({ tenantId, id });
+    await configChanged(em, tenantId);
   }
 
   grantsOf(

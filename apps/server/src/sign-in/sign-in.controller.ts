@@ -70,7 +70,8 @@ export class SignInController {
     let trusted;
     try {
       const clientId = p.get('client_id')?.[0];
-      const app = clientId ? await this.applications.byClientId(tenant.id, clientId) : null;
+      // a disabled application is no client: nothing is sent to it
+      const app = clientId ? await this.applications.active(tenant.id, clientId) : null;
       trusted = trustedRedirect(p, app);
     } catch (err) {
       if (!(err instanceof UntrustedRequest)) throw err;

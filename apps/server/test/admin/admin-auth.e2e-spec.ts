@@ -292,7 +292,10 @@ describe('admin API protection', () => {
         )
       ).status,
     ).toBe(204);
-    expect((await t.get(`/admin/api/tenants/${slug}`, token)).status).toBe(404);
+    // the deleted client's token died with it (issue 16 §3), so it is not even an administrator
+    const refused = await t.get(`/admin/api/tenants/${slug}`, token);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     const again = await t.given.app('system', { clientId: 'short-lived-admin', grants });
     const token2 = (
       await t.token(
