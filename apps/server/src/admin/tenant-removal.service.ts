@@ -44,5 +44,6 @@ export class TenantRemoval {
         detail: { tenant: tenant.slug, tenantId: tenant.id, by, sessionsEnded },
       });
     });
+    this.tenants.forget(tenant);
   }
 }

@@ -145,6 +145,11 @@ export class TenantsService {
     return true;
   }
 
+  /** This instance forgets a tenant at once (the others when the announcement of the commit arrives). */
+  forget(tenant: Pick<Tenant, 'slug'>): void {
+    this.cache.delete(tenant.slug);
+  }
+
   /**
    * Deletes for good the tenants deleted longer ago than any token they issued can live (the cap,
    * and the revocation events' 120 s): by then their feed events have expired and the back-channel
