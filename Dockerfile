@@ -14,6 +14,9 @@ COPY --from=build /app/libs/contracts/package.json libs/contracts/package.json
 COPY --from=build /app/libs/contracts/dist libs/contracts/dist
 RUN npm install --omit=dev --no-audit --no-fund
 COPY --from=build /app/dist dist
+# TESSERA_DATA_DIR: where a first start saves its credentials (a volume in docker-compose.yml)
+RUN mkdir -p /data && chown node:node /data && chmod 0700 /data
+ENV TESSERA_DATA_DIR=/data
 USER node
 EXPOSE 3000
 CMD ["node", "dist/apps/server/main.js"]

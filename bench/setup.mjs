@@ -1,7 +1,7 @@
 // The benchmark's world: a Tessera server on a fresh database of the real PostgreSQL, a generated
 // data set (3 tenants, 10 000 users, 100 000 live sessions), and signed-in clients with their own
 // refresh-token families.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -104,12 +104,15 @@ export async function startServer(
 ) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // where a first start leaves its credentials (0600): never in the output, which is a log
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-data-'));
   const proc = await startProcess(
     SERVER,
     {
       PORT: String(port),
       PUBLIC_URL: url,
       DATABASE_URL: databaseUrl,
+      TESSERA_DATA_DIR: dataDir,
       DATABASE_POOL_MAX: String(BENCH_POOL_MAX),
       TESSERA_BOOTSTRAP: bootstrapFile({ backchannelLogoutUri }),
       TESSERA_ADMIN_PASSWORD: 'benchmark admin password',
@@ -121,7 +124,7 @@ export async function startServer(
     'tessera',
     { logFile },
   );
-  return { ...proc, url, port, issuer: (slug = 'bench') => `${url}/t/${slug}` };
+  return { ...proc, url, port, dataDir, issuer: (slug = 'bench') => `${url}/t/${slug}` };
 }
 
 /**
@@ -283,14 +286,17 @@ export async function signIn(server, email, scope = 'orders:read', timings = {})
   return res.body;
 }
 
+/** The first start's credentials, from its 0600 file (they never reach the output, a log). */
+export function firstStart(server) {
+  return JSON.parse(readFileSync(join(server.dataDir, 'first-start.json'), 'utf8'));
+}
+
 export async function adminToken(server) {
-  // the automation client's secret was printed once at first start; the bench reads it from stdout
-  const m = /Automation client: (\S+)\s+secret: (\S+)/.exec(server.output());
-  if (!m) throw new Error('no automation client in the first-start output');
+  const first = firstStart(server);
   const res = await http(`${server.url}/t/system/token`, {
     method: 'POST',
     headers: {
-      authorization: basic(m[1], m[2]),
+      authorization: basic(first.clientId, first.clientSecret),
       'content-type': 'application/x-www-form-urlencoded',
     },
     body: 'grant_type=client_credentials',

@@ -27,6 +27,7 @@ import {
 import {
   BENCH_POOL_MAX,
   adminToken,
+  firstStart,
   CC,
   generateData,
   resourceServerCredentials,
@@ -293,8 +294,13 @@ async function startWorld(o, issued) {
     }
   };
 
-  // (the automation client's secret is not among them: the first start prints it once, by design)
-  issued.fixed.push(WEB.secret, CC.secret, 'benchmark password 1', 'benchmark admin password');
+  issued.fixed.push(
+    WEB.secret,
+    CC.secret,
+    'benchmark password 1',
+    'benchmark admin password',
+    firstStart(a).clientSecret, // in the first start's 0600 file only, never in a log
+  );
   w.admin = await adminToken(a);
   // admin tokens live minutes: renewed every 30 s, retried every 5 s while the server refuses
   let renewAt = Date.now() + 30_000;

@@ -38,9 +38,9 @@ export interface StartOptions {
   logDestination?: NodeJS.WritableStream;
   /**
    * Called once the first-start credentials are committed, before anything else can fail, so they
-   * are never lost to a later start-up error.
+   * are never lost to a later start-up error. A throw stops the start.
    */
-  onFirstStart?: (first: FirstStart, embedded: boolean) => void;
+  onFirstStart?: (first: FirstStart, logger: Logger) => void;
 }
 
 const SHUTDOWN_GRACE_MS = 8000;
@@ -108,7 +108,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     await app.get(SecretsService).load(db.embedded);
     await bus.start();
     const firstStart = await app.get(SystemSetup).ensure();
-    if (firstStart) o.onFirstStart?.(firstStart, db.embedded);
+    if (firstStart) o.onFirstStart?.(firstStart, logger);
     let bootstrap: BootstrapSummary | undefined;
     if (config.bootstrapFile) {
       bootstrap = await app.get(BootstrapService).apply(readBootstrapFile(config.bootstrapFile));

@@ -2,6 +2,8 @@ import {
   applyPolicy,
   checkPolicyOrder,
   durationToSeconds,
+  policySchema,
+  resourceServerSchema,
   secondsToDuration,
   type EffectivePolicy,
 } from './index';
@@ -58,6 +60,28 @@ describe('policy order', () => {
     expect(
       checkPolicyOrder({ ...ok, refreshAbsoluteTtl: ok.sessionAbsoluteTtl + 1 }).map((i) => i.path),
     ).toEqual(['refreshAbsoluteTtl']);
+  });
+});
+
+describe('the access-token cap', () => {
+  const rs = (accessTokenTtl: string) =>
+    resourceServerSchema.safeParse({
+      identifier: 'https://api.example/x',
+      name: 'X',
+      accessTokenTtl,
+    });
+
+  it('holds for a resource server as for a policy: up to 1d, never beyond', () => {
+    for (const ok of ['1d', '24h', '86400s']) {
+      expect(rs(ok).success).toBe(true);
+      expect(policySchema.safeParse({ accessTokenTtl: ok }).success).toBe(true);
+    }
+    for (const tooLong of ['400d', '25h', '86401s']) {
+      expect(rs(tooLong).error?.issues.map((i) => [i.path, i.message])).toEqual([
+        [['accessTokenTtl'], 'At most 1d'],
+      ]);
+      expect(policySchema.safeParse({ accessTokenTtl: tooLong }).success).toBe(false);
+    }
   });
 });
 

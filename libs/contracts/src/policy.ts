@@ -4,12 +4,21 @@ import { durationSchema, durationToSeconds } from './duration';
 export const ON_REUSE = ['revoke-session', 'revoke-family'] as const;
 export type OnReuse = (typeof ON_REUSE)[number];
 
+/**
+ * The longest an access token may live, wherever its lifetime is set (tenant, application or
+ * resource server): validators that ignore the revocation feed cannot refuse it before it expires.
+ */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 86400;
+
+/** An access-token lifetime, within the one cap every lifetime that reaches a token obeys. */
+export const accessTokenTtlSchema = durationSchema.refine(
+  (v) => !/^\d+[smhd]$/.test(v) || durationToSeconds(v) <= MAX_ACCESS_TOKEN_TTL_SECONDS,
+  'At most 1d',
+);
+
 /** Token and session policy; every field optional so an application can override some of the tenant's. */
 export const policyFields = {
-  // access tokens cannot be revoked by validators that ignore the feed: keep them short
-  accessTokenTtl: durationSchema
-    .refine((v) => !/^\d+[smhd]$/.test(v) || durationToSeconds(v) <= 86400, 'At most 1d')
-    .optional(),
+  accessTokenTtl: accessTokenTtlSchema.optional(),
   refreshIdleTtl: durationSchema.optional(),
   refreshAbsoluteTtl: durationSchema.optional(),
   sessionIdleTtl: durationSchema.optional(),

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { policySchema } from './policy';
+import { accessTokenTtlSchema, policySchema } from './policy';
 import { rateLimitsSchema } from './rate-limits';
-import { durationSchema } from './duration';
 import { redirectUriProblem, resourceIndicatorProblem } from './uris';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -132,6 +131,8 @@ export const updateApplicationSchema = z
     policy: policySchema.optional(),
     grants: applicationShape.grants,
     defaultResource: applicationShape.defaultResource,
+    /** true ends everything it holds (sessions' sign-ins, families, tokens) and refuses it from then on. */
+    isDisabled: z.boolean().optional(),
   })
   .strict();
 export type UpdateApplicationInput = z.infer<typeof updateApplicationSchema>;
@@ -173,8 +174,8 @@ export const resourceServerSchema = z
     baseUrls: z.array(z.url('Must be an absolute URL')).max(50).default([]),
     scopes: z.array(scopeSchema).max(500).default([]),
     permissionGroups: z.array(permissionGroupSchema).max(200).default([]),
-    /** Overrides the applications' access-token lifetime for tokens of this audience. */
-    accessTokenTtl: durationSchema.nullable().optional(),
+    /** Overrides the applications' access-token lifetime for tokens of this audience, within the same cap. */
+    accessTokenTtl: accessTokenTtlSchema.nullable().optional(),
     /** false: sign-ins for this resource get no refresh token. */
     allowsOfflineAccess: z.boolean().optional(),
   })

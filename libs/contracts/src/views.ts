@@ -38,8 +38,20 @@ export interface ApplicationView {
   /** What applies: the overrides on the tenant's defaults. */
   effectivePolicy: Required<PolicyInput>;
   grants: GrantView[];
+  /** Authenticates nowhere and starts no sign-in. */
+  isDisabled: boolean;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What revoking every token of an application (or disabling, or deleting it) ended. */
+export interface EndedSignInsView {
+  /** Sessions the application was signed in to: its sign-in to each ended. */
+  sessions: number;
+  /** Of those, the sessions that ended whole: it was the only application signed in to them. */
+  sessionsEnded: number;
+  /** Refresh-token families revoked. */
+  families: number;
 }
 
 /** The answer to creating an application: its secret is shown this once (confidential only). */

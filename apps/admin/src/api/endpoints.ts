@@ -14,6 +14,7 @@ import type {
   AuditEvent,
   CreatedApplication,
   Delivery,
+  EndedSignIns,
   Overview,
   ResourceServer,
   SessionDetail,
@@ -40,6 +41,7 @@ export interface Endpoints {
   'post /admin/api/tenants/{tenant}/applications/{clientId}/secret': {
     res: { clientSecret: string };
   };
+  'post /admin/api/tenants/{tenant}/applications/{clientId}/revoke-tokens': { res: EndedSignIns };
   'get /admin/api/tenants/{tenant}/resource-servers': { res: ResourceServer[] };
   'post /admin/api/tenants/{tenant}/resource-servers': {
     res: ResourceServer;
@@ -85,6 +87,7 @@ const LIST: Record<Endpoint, true> = {
   'patch /admin/api/tenants/{tenant}/applications/{clientId}': true,
   'delete /admin/api/tenants/{tenant}/applications/{clientId}': true,
   'post /admin/api/tenants/{tenant}/applications/{clientId}/secret': true,
+  'post /admin/api/tenants/{tenant}/applications/{clientId}/revoke-tokens': true,
   'get /admin/api/tenants/{tenant}/resource-servers': true,
   'post /admin/api/tenants/{tenant}/resource-servers': true,
   'get /admin/api/tenants/{tenant}/resource-servers/{id}': true,

@@ -8,6 +8,7 @@ export type {
   AuditView as AuditEvent,
   CreatedApplicationView as CreatedApplication,
   DeliveryView as Delivery,
+  EndedSignInsView as EndedSignIns,
   GrantView as Grant,
   KeyView as SigningKey,
   OverviewView as Overview,

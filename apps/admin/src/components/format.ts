@@ -31,6 +31,11 @@ export function humanDuration(d: string): string {
   }
 }
 
+/** 1, "session", "sessions" → "1 session"; 3 → "3 sessions". */
+export function counted(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, {

@@ -18,6 +18,7 @@ import {
   type ApplicationView,
   type ClientType,
   type CreatedApplicationView,
+  type EndedSignInsView,
   type PolicyInput,
 } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
@@ -104,6 +105,7 @@ export class AdminApplicationsController {
     return this.applications.view(tenant, await this.applications.require(tenant, clientId));
   }
 
+  /** Ends everything it held first: its sign-ins to sessions, its families and tokens. */
   @Delete(':clientId')
   @HttpCode(204)
   @RequireScopes('admin:applications:write')
@@ -111,6 +113,20 @@ export class AdminApplicationsController {
     await this.applications.remove(tenant, clientId);
     // a later application with the same client id inherits nothing
     await this.access.revoke(tenant, clientId);
+  }
+
+  /**
+   * Every token of the application ends (a leaked client secret is the common case: regenerate it
+   * too); the application stays. Answers what ended.
+   */
+  @Post(':clientId/revoke-tokens')
+  @HttpCode(200)
+  @RequireScopes('admin:applications:write')
+  revokeTokens(
+    @TenantParam() tenant: Tenant,
+    @Param('clientId') clientId: string,
+  ): Promise<EndedSignInsView> {
+    return this.applications.revokeTokens(tenant, clientId);
   }
 
   /** A new secret, shown once; the old one stops working at once. */

@@ -33,6 +33,7 @@ import {
 import { AdminRoles } from './admin-roles.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantBuiltIns } from './tenant-built-ins.service';
+import { TenantRemoval } from './tenant-removal.service';
 
 @Controller('admin/api/tenants')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -44,6 +45,7 @@ export class AdminTenantsController {
     private readonly users: UsersService,
     private readonly applications: ApplicationsService,
     private readonly roles: AdminRoles,
+    private readonly removal: TenantRemoval,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -84,6 +86,18 @@ export class AdminTenantsController {
       parseBody(updateTenantSchema, body),
     );
     return tenantView(updated, this.config.publicUrl);
+  }
+
+  /**
+   * Deletes a tenant (system administrators): its issuer is gone at once and everything it held
+   * ends (sessions with back-channel logouts, applications, tokens); see TenantRemoval.
+   */
+  @Delete(':tenant')
+  @HttpCode(204)
+  @RequireScopes('admin:tenants:write')
+  async remove(@Caller() caller: AdminCaller, @TenantParam() tenant: Tenant): Promise<void> {
+    await this.requireSuperAdmin(caller);
+    await this.removal.remove(tenant, caller.sub);
   }
 
   @Get(':tenant/admins')

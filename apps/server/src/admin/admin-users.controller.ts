@@ -2,6 +2,7 @@ import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Param,
@@ -19,6 +20,7 @@ import {
   type UserPermissionView,
   type UserView,
 } from '@tessera/contracts';
+import { DataSource } from 'typeorm';
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { UsersService, userView } from '../users';
@@ -31,6 +33,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly roles: AdminRoles,
+    private readonly dataSource: DataSource,
   ) {}
 
   @Get()
@@ -70,6 +73,22 @@ export class AdminUsersController {
         this.roles.sync(em, tenant, user),
       ),
     );
+  }
+
+  /**
+   * Deletes a user after ending what they held, in one transaction: their console access (as for a
+   * disabled user), every session (with back-channel logouts), and the subject on the feed.
+   */
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('admin:users:write')
+  async remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
+    const user = await this.users.require(tenant.id, id);
+    await this.dataSource.transaction(async (em) => {
+      // they administer nothing any more, and a reused id inherits nothing
+      await this.roles.sync(em, tenant, { id: user.id, roles: [], isDisabled: true });
+      await this.users.removeIn(em, tenant.id, id);
+    });
   }
 
   @Get(':id/permissions')

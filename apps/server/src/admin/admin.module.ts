@@ -29,6 +29,7 @@ import { AdminStatsRepository } from './admin-stats.repository';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 import { TenantBuiltIns } from './tenant-built-ins.service';
+import { TenantRemoval } from './tenant-removal.service';
 
 @Module({
   imports: [
@@ -96,6 +97,7 @@ import { TenantBuiltIns } from './tenant-built-ins.service';
     AdminTenantGuard,
     TenantAccessService,
     TenantAdminsRepository,
+    TenantRemoval,
     SystemSetup,
     AdminRoles,
     AdminStatsRepository,

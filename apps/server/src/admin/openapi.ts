@@ -52,6 +52,14 @@ export const ADMIN_ROUTES: Route[] = [
     body: updateTenantSchema,
   },
   {
+    method: 'delete',
+    path: '/admin/api/tenants/{tenant}',
+    summary:
+      'Delete a tenant (system administrators): its issuer goes at once, everything it held ends',
+    scope: 'admin:tenants:write',
+    status: 204,
+  },
+  {
     method: 'get',
     path: '/admin/api/tenants/{tenant}/admins',
     summary: 'Administrators of a tenant',
@@ -96,16 +104,23 @@ export const ADMIN_ROUTES: Route[] = [
   {
     method: 'patch',
     path: '/admin/api/tenants/{tenant}/applications/{clientId}',
-    summary: 'Change an application',
+    summary: 'Change an application; isDisabled: true ends everything it held',
     scope: 'admin:applications:write',
     body: updateApplicationSchema,
   },
   {
     method: 'delete',
     path: '/admin/api/tenants/{tenant}/applications/{clientId}',
-    summary: 'Delete an application',
+    summary: 'Delete an application (everything it held ends first: sign-ins, families, tokens)',
     scope: 'admin:applications:write',
     status: 204,
+  },
+  {
+    method: 'post',
+    path: '/admin/api/tenants/{tenant}/applications/{clientId}/revoke-tokens',
+    summary:
+      'Revoke every token of an application (its sign-ins end, with back-channel logouts); answers what ended',
+    scope: 'admin:applications:write',
   },
   {
     method: 'post',
@@ -173,6 +188,13 @@ export const ADMIN_ROUTES: Route[] = [
     summary: 'Disable (ends all sessions), reset the password, change roles',
     scope: 'admin:users:write',
     body: updateUserSchema,
+  },
+  {
+    method: 'delete',
+    path: '/admin/api/tenants/{tenant}/users/{id}',
+    summary: 'Delete a user (every session ends first, with back-channel logouts)',
+    scope: 'admin:users:write',
+    status: 204,
   },
   {
     method: 'get',

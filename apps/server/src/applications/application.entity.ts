@@ -27,6 +27,14 @@ export class Application {
   @Column('boolean', { nullable: true }) isRotating: boolean | null;
   @Column('integer', { nullable: true }) reuseGraceSeconds: number | null;
   @Column('text', { nullable: true }) onReuse: 'revoke-session' | 'revoke-family' | null;
+  /** Authenticates nowhere and starts no sign-in; what it held ended when it was disabled. */
+  @Column('boolean', { default: false }) isDisabled: boolean;
+  /**
+   * Its client_credentials tokens are stamped after this, the last cut of its client's tokens
+   * (RevocationService.clientCutOff, which reaches what was issued until the end of that second),
+   * so a cut never reaches a token minted after it, however soon. Null: never cut.
+   */
+  @Column('timestamptz', { nullable: true }) tokensIssuedAfter: Date | null;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
 }

@@ -21,6 +21,7 @@ export function applicationView(
     policy: overridesView(a),
     effectivePolicy: policyView(effectivePolicy(tenantDefaults, a)),
     grants,
+    isDisabled: a.isDisabled,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };

@@ -1,10 +1,13 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit';
 import { ResourceServersModule } from '../resource-servers';
+import { RevocationModule } from '../revocation';
+import { SessionsModule } from '../sessions';
 import { ApplicationsRepository } from './applications.repository';
 import { ApplicationsService } from './applications.service';
 
 @Module({
-  imports: [ResourceServersModule],
+  imports: [ResourceServersModule, SessionsModule, RevocationModule, AuditModule],
   providers: [ApplicationsRepository, ApplicationsService],
   exports: [ApplicationsService],
 })

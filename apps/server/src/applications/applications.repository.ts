@@ -46,11 +46,32 @@ export class ApplicationsRepository {
     await configChanged(em, tenantId);
   }
 
-  async remove(tenantId: string, id: string): Promise<void> {
+  /**
+   * A cut of its tokens was just written (RevocationService.clientCutOff): its tokens are stamped
+   * after it from now on. Read after the cut, and at least the cut's own floor, so never before it.
+   */
+  async stampTokensAfterCut(em: EntityManager, tenantId: string, id: string): Promise<void> {
+    await em.query(
+      `UPDATE applications SET tokens_issued_after =
+         GREATEST(clock_timestamp(), date_trunc('second', tokens_issued_after) + interval '1 second')
+       WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    await configChanged(em, tenantId);
+  }
+
+  async remove(em: EntityManager, tenantId: string, id: string): Promise<void> {
     // the NOTIFY commits with the delete, or neither happens
-    await this.dataSource.transaction(async (em) => {
-      await this.repo(em).delete({ tenantId, id });
-      await configChanged(em, tenantId);
+    await this.repo(em).delete({ tenantId, id });
+    await configChanged(em, tenantId);
+  }
+
+  /** Every application of a tenant, locked. */
+  lockAll(em: EntityManager, tenantId: string): Promise<Application[]> {
+    return this.repo(em).find({
+      where: { tenantId },
+      order: { clientId: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
     });
   }
 
@@ -69,7 +90,7 @@ export class ApplicationsRepository {
     uris: { redirectUris: string[]; postLogoutRedirectUris: string[] },
   ): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT t.id FROM tenants t WHERE NOT EXISTS (
+      `SELECT t.id FROM tenants t WHERE t.deleted_at IS NULL AND NOT EXISTS (
          SELECT 1 FROM applications a WHERE a.tenant_id = t.id AND a.client_id = $1 AND a.type = 'public'
            AND a.redirect_uris = $2::jsonb AND a.post_logout_redirect_uris = $3::jsonb)`,
       [clientId, JSON.stringify(uris.redirectUris), JSON.stringify(uris.postLogoutRedirectUris)],

@@ -3,16 +3,21 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   backchannelUriProblem,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
   type CreateApplicationInput,
   type ApplicationView,
   type EffectivePolicy,
+  type EndedSignInsView,
   type UpdateApplicationInput,
 } from '@tessera/contracts';
+import { AuditService } from '../audit';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
 import { Problem } from '../http';
 import { ResourceServersService } from '../resource-servers';
+import { RevocationService } from '../revocation';
 import { randomToken, SecretsService } from '../secrets';
+import { GrantsService } from '../sessions';
 import { assertPolicyOrder, tenantPolicy, type Tenant } from '../tenants';
 import { Application } from './application.entity';
 import { effectivePolicy, overrideColumns } from './application-policy';
@@ -39,6 +44,9 @@ export class ApplicationsService {
     private readonly resourceServers: ResourceServersService,
     private readonly secrets: SecretsService,
     private readonly dataSource: DataSource,
+    private readonly grants: GrantsService,
+    private readonly revocation: RevocationService,
+    private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     bus: NotifyBus,
   ) {
@@ -57,20 +65,26 @@ export class ApplicationsService {
     );
   }
 
+  /** Cached, and null for a disabled application: what sign-in and logout may act for. */
+  async active(tenantId: string, clientId: string): Promise<Application | null> {
+    const app = await this.byClientId(tenantId, clientId);
+    return app && !app.isDisabled ? app : null;
+  }
+
   byClientIdIn(em: EntityManager, tenantId: string, clientId: string): Promise<Application | null> {
     return this.repo.byClientId(tenantId, clientId, em);
   }
 
   /**
    * The application when the secret matches (constant-time, on its HMAC); undefined otherwise.
-   * An unknown client costs the same hashing as a wrong secret.
+   * An unknown or disabled client costs the same hashing as a wrong secret.
    */
   async authenticate(
     tenantId: string,
     clientId: string,
     secret: string,
   ): Promise<Application | undefined> {
-    const app = await this.byClientId(tenantId, clientId);
+    const app = await this.active(tenantId, clientId);
     if (!app?.secretHash) {
       this.secrets.tokenHashMatches(this.dummySecret, this.secrets.tokenHash(secret));
       return undefined;
@@ -100,13 +114,19 @@ export class ApplicationsService {
     return app;
   }
 
-  /** The longest access-token lifetime any token of this tenant can have now (tenant, applications, resource servers). */
+  /**
+   * The longest access-token lifetime any token of this tenant can have now (tenant, applications,
+   * resource servers), within the cap every minted token obeys.
+   */
   async longestAccessTtl(tenant: Tenant): Promise<number> {
     const servers = await this.resourceServers.list(tenant.id);
-    return Math.max(
-      tenant.accessTokenTtl,
-      await this.repo.longestAccessTtl(tenant.id),
-      ...servers.map((r) => r.accessTokenTtl ?? 0),
+    return Math.min(
+      MAX_ACCESS_TOKEN_TTL_SECONDS,
+      Math.max(
+        tenant.accessTokenTtl,
+        await this.repo.longestAccessTtl(tenant.id),
+        ...servers.map((r) => r.accessTokenTtl ?? 0),
+      ),
     );
   }
 
@@ -149,10 +169,13 @@ export class ApplicationsService {
     const secret =
       input.type === 'confidential' ? (input.clientSecret ?? randomToken()) : undefined;
     const run = async (m: EntityManager) => {
+      const clientId = input.clientId ?? `app_${randomBytes(12).toString('base64url')}`;
       const app = Object.assign(new Application(), {
         id: randomUUID(),
         tenantId: tenant.id,
-        clientId: input.clientId ?? `app_${randomBytes(12).toString('base64url')}`,
+        clientId,
+        // a client id used before: the cut of its predecessor's tokens must not reach this one's
+        tokensIssuedAfter: await this.revocation.lastClientCut(m, tenant.id, clientId),
         name: input.name,
         type: input.type,
         secretHash: secret ? this.secrets.tokenHash(secret) : null,
@@ -237,6 +260,7 @@ export class ApplicationsService {
           },
         ]);
       }
+      if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
       const real = Object.fromEntries(
         Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)),
       );
@@ -244,6 +268,8 @@ export class ApplicationsService {
       const grantsChanged = input.grants
         ? await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants)
         : false;
+      // disabled from now: what it holds ends with the same commit
+      if (real.isDisabled === true) await this.end(m, tenant, app, 'application_disabled');
       return Object.keys(real).length > 0 || grantsChanged;
     };
     const changed = await (em ? run(em) : this.dataSource.transaction(run));
@@ -265,9 +291,62 @@ export class ApplicationsService {
     return secret;
   }
 
+  /**
+   * Deletes an application and ends everything it held first, in one transaction: its sign-ins to
+   * sessions, its families and tokens (GrantsService.endApplicationIn). It gets no back-channel
+   * logout: its URI goes with it.
+   */
   async remove(tenant: Tenant, clientId: string): Promise<void> {
-    const app = await this.require(tenant, clientId);
-    await this.repo.remove(tenant.id, app.id);
+    await this.dataSource.transaction(async (m) => {
+      const app = await this.repo.lockByClientId(m, tenant.id, clientId);
+      if (!app) throw Problem.notFound('Application');
+      await this.end(m, tenant, app, 'application_deleted');
+      await this.repo.remove(m, tenant.id, app.id);
+    });
     this.cache.invalidate(tenant.id);
+  }
+
+  /**
+   * Revokes every token of an application (a leaked client secret: rotate it too), which stays
+   * enabled: its sign-ins to sessions end (the sessions it alone was signed in to end whole), with
+   * back-channel logouts; its refresh-token families and their access tokens, and the tokens it
+   * obtained on its own behalf, die.
+   */
+  async revokeTokens(tenant: Tenant, clientId: string): Promise<EndedSignInsView> {
+    return this.dataSource.transaction(async (m) => {
+      // locked: a concurrent disable or delete waits, and nothing is ended twice
+      const app = await this.repo.lockByClientId(m, tenant.id, clientId);
+      if (!app) throw Problem.notFound('Application');
+      return this.end(m, tenant, app, 'tokens_revoked');
+    });
+  }
+
+  /**
+   * A deleted tenant's applications: each is disabled and everything it held ends (the tenant's
+   * sessions have ended already, in the same transaction).
+   */
+  async endAllIn(m: EntityManager, tenant: Tenant): Promise<void> {
+    for (const app of await this.repo.lockAll(m, tenant.id)) {
+      await this.repo.update(m, tenant.id, app.id, { isDisabled: true });
+      await this.grants.endApplicationIn(m, tenant.id, app, 'tenant_deleted');
+    }
+    this.cache.invalidate(tenant.id);
+  }
+
+  private async end(
+    m: EntityManager,
+    tenant: Tenant,
+    app: Application,
+    reason: 'application_deleted' | 'application_disabled' | 'tokens_revoked',
+  ): Promise<EndedSignInsView> {
+    const ended = await this.grants.endApplicationIn(m, tenant.id, app, reason);
+    if (reason !== 'application_deleted') await this.repo.stampTokensAfterCut(m, tenant.id, app.id);
+    await this.audit.record(m, {
+      tenantId: tenant.id,
+      type: reason === 'tokens_revoked' ? 'application_tokens_revoked' : reason,
+      clientId: app.clientId,
+      detail: { ...ended },
+    });
+    return ended;
   }
 }

@@ -14,7 +14,13 @@ export type AuditType =
   | 'session_revoked'
   | 'family_revoked'
   | 'user_disabled'
-  | 'key_withdrawn';
+  | 'key_withdrawn'
+  | 'user_deleted'
+  | 'application_disabled'
+  | 'application_deleted'
+  | 'application_tokens_revoked'
+  | 'resource_server_deleted'
+  | 'tenant_deleted';
 
 export interface AuditInput {
   tenantId: string;

@@ -19,6 +19,7 @@ import { TenantAdminsOwnPrincipals1765000000000 } from './migrations/17650000000
 import { HeldByEveryUser1765010000000 } from './migrations/1765010000000-held-by-every-user';
 import { FamilyCuts1765100000000 } from './migrations/1765100000000-family-cuts';
 import { KeyWithdrawal1765110000000 } from './migrations/1765110000000-key-withdrawal';
+import { Ending1765200000000 } from './migrations/1765200000000-ending';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -62,4 +63,5 @@ export const MIGRATIONS = [
   HeldByEveryUser1765010000000,
   FamilyCuts1765100000000,
   KeyWithdrawal1765110000000,
+  Ending1765200000000,
 ];

@@ -24,6 +24,7 @@ export function eventData(e: FeedRow): Record<string, unknown> {
     ...(e.clientId ? { client_id: e.clientId } : {}),
     ...(e.familyId ? { family_id: e.familyId } : {}),
     ...(e.kid ? { kid: e.kid } : {}),
+    ...(e.aud ? { aud: e.aud } : {}),
     ...(e.notBefore ? { notBefore: Math.floor(new Date(e.notBefore).getTime() / 1000) } : {}),
     exp: Math.floor(new Date(e.expiresAt).getTime() / 1000),
     ...(e.reason ? { reason: e.reason } : {}),

@@ -82,6 +82,8 @@ export class TokenInspector {
       iat: c.iat,
       familyId: typeof c.family_id === 'string' ? c.family_id : undefined,
       kid,
+      sub: c.sub,
+      aud: typeof c.aud === 'string' ? [c.aud] : (c.aud ?? []),
     });
     return !live;
   }

@@ -7,13 +7,7 @@ import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http'
 import { KeysService } from '../keys';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsService } from '../sessions';
-import {
-  CSRF_COOKIE,
-  clearCookie,
-  readCookie,
-  SESSION_COOKIE,
-  setCookie,
-} from '../sign-in/cookies';
+import { clearCookie, readCookie, setCookie, tenantCookies } from '../sign-in/cookies';
 import { errorPage, page } from '../sign-in/sign-in.page';
 import { TenantsService, type Tenant } from '../tenants';
 
@@ -42,11 +36,8 @@ export class EndSessionController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private cookieOpts(tenant: Tenant) {
-    return {
-      path: new URL(this.tenants.issuer(tenant)).pathname,
-      secure: this.config.publicUrl.startsWith('https:'),
-    };
+  private cookies(tenant: Tenant) {
+    return tenantCookies(this.config.publicUrl, this.tenants.issuer(tenant), tenant.slug);
   }
 
   private async end(res: HttpResponse, tenant: Tenant, sessionIds: string[]): Promise<void> {
@@ -54,7 +45,8 @@ export class EndSessionController {
       for (const id of new Set(sessionIds))
         await this.sessions.revokeIn(em, tenant.id, id, 'logout');
     });
-    clearCookie(res, SESSION_COOKIE, this.cookieOpts(tenant));
+    const cookies = this.cookies(tenant);
+    clearCookie(res, cookies.session, cookies);
   }
 
   private async handle(
@@ -65,6 +57,7 @@ export class EndSessionController {
     isConfirmation: boolean,
   ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
+    const cookies = this.cookies(tenant);
     const hintToken = one(params, 'id_token_hint');
     // only the compact serialization itself: jose reads a signature with whitespace around it as
     // the same one, so `hint ` would be honoured as another spelling of the hint (RFC 7515 §7.1)
@@ -91,7 +84,7 @@ export class EndSessionController {
     }
     const cookieSession = await this.sessions.fromCookie(
       tenant.id,
-      readCookie(req, SESSION_COOKIE),
+      readCookie(req, cookies.session),
     );
     const hintSid = typeof hint?.sid === 'string' ? hint.sid : undefined;
     const state = one(params, 'state');
@@ -104,7 +97,7 @@ export class EndSessionController {
         tenant,
         [cookieSession?.id, hintSid].filter((x): x is string => !!x),
       );
-      const app = hintAud ? await this.applications.byClientId(tenant.id, hintAud) : null;
+      const app = hintAud ? await this.applications.active(tenant.id, hintAud) : null;
       // §3: only an exactly registered URI, and only with a hint that proves who asks
       if (redirectUri && app?.postLogoutRedirectUris.includes(redirectUri)) {
         const url = new URL(redirectUri);
@@ -122,7 +115,7 @@ export class EndSessionController {
     }
 
     if (!cookieSession) {
-      clearCookie(res, SESSION_COOKIE, this.cookieOpts(tenant));
+      clearCookie(res, cookies.session, cookies);
       sendPage(
         res,
         200,
@@ -131,7 +124,7 @@ export class EndSessionController {
       return;
     }
 
-    const csrfCookie = readCookie(req, CSRF_COOKIE);
+    const csrfCookie = readCookie(req, cookies.csrf);
     if (isConfirmation) {
       const given = params.get('csrf') ?? '';
       if (
@@ -157,7 +150,7 @@ export class EndSessionController {
     let csrf = csrfCookie;
     if (!csrf) {
       csrf = randomToken();
-      setCookie(res, CSRF_COOKIE, csrf, this.cookieOpts(tenant));
+      setCookie(res, cookies.csrf, csrf, cookies);
     }
     const token = this.secrets.tokenHash(`logout:${csrf}`).toString('base64url');
     sendPage(

@@ -50,12 +50,10 @@ export class ResourceServersRepository {
     await configChanged(em, tenantId);
   }
 
-  async remove(tenantId: string, id: string): Promise<void> {
+  async remove(em: EntityManager, tenantId: string, id: string): Promise<void> {
     // the NOTIFY commits with the delete, or neither happens
-    await this.dataSource.transaction(async (em) => {
-      await this.rs(em).delete({ tenantId, id });
-      await configChanged(em, tenantId);
-    });
+    await this.rs(em).delete({ tenantId, id });
+    await configChanged(em, tenantId);
   }
 
   grantsOf(
@@ -110,7 +108,7 @@ export class ResourceServersRepository {
 
   async tenantsLackingBuiltIn(identifier: string, scopes: ScopeDef[]): Promise<string[]> {
     const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT t.id FROM tenants t WHERE NOT EXISTS (
+      `SELECT t.id FROM tenants t WHERE t.deleted_at IS NULL AND NOT EXISTS (
          SELECT 1 FROM resource_servers rs WHERE rs.tenant_id = t.id AND rs.identifier = $1
            AND rs.is_system AND rs.scopes @> $2::jsonb AND $2::jsonb @> rs.scopes)`,
       [identifier, JSON.stringify(scopes)],

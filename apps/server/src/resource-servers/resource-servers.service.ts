@@ -9,7 +9,9 @@ import {
   type ResourceServerInput,
   type UserPermissionInput,
 } from '@tessera/contracts';
+import { AuditService } from '../audit';
 import { randomToken, SecretsService } from '../secrets';
+import { GrantsService } from '../sessions';
 import { Problem, type FieldProblem, isUuid } from '../http';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
 import {
@@ -42,6 +44,8 @@ export class ResourceServersService {
     private readonly repo: ResourceServersRepository,
     private readonly dataSource: DataSource,
     private readonly secrets: SecretsService,
+    private readonly grants: GrantsService,
+    private readonly audit: AuditService,
     bus: NotifyBus,
   ) {
     this.grantsCache = new ConfigCache(bus);
@@ -125,11 +129,23 @@ export class ResourceServersService {
     return replaced;
   }
 
+  /**
+   * Deletes a resource server and, in the same transaction, ends every grant of it: the families
+   * granted it, and every token for its identifier issued until now (GrantsService.endResourceServerIn).
+   */
   async remove(tenantId: string, id: string): Promise<void> {
-    const rs = await this.require(tenantId, id);
-    if (rs.isSystem)
-      throw new Problem('forbidden', 'The built-in admin API resource server cannot be deleted');
-    await this.repo.remove(tenantId, id);
+    await this.dataSource.transaction(async (em) => {
+      const rs = await this.require(tenantId, id, em);
+      if (rs.isSystem)
+        throw new Problem('forbidden', 'The built-in admin API resource server cannot be deleted');
+      const families = await this.grants.endResourceServerIn(em, tenantId, rs);
+      await this.audit.record(em, {
+        tenantId,
+        type: 'resource_server_deleted',
+        detail: { identifier: rs.identifier, families },
+      });
+      await this.repo.remove(em, tenantId, id);
+    });
     this.forget(tenantId);
   }
 

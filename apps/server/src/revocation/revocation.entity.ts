@@ -1,6 +1,6 @@
 import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-export type RevocationType = 'session' | 'family' | 'access_token' | 'user' | 'key';
+export type RevocationType = 'session' | 'family' | 'access_token' | 'user' | 'key' | 'audience';
 
 /** One entry of a tenant's revocation feed; its id is the feed cursor. */
 @Entity('revocation_events')
@@ -10,7 +10,11 @@ export type RevocationType = 'session' | 'family' | 'access_token' | 'user' | 'k
 @Index('revocation_events__tenant_id__sub', ['tenantId', 'sub'])
 @Index('revocation_events__tenant_id__family_id', ['tenantId', 'familyId'])
 @Index('revocation_events__tenant_id__kid', ['tenantId', 'kid'])
-@Check('revocation_events__type', `type IN ('session', 'family', 'access_token', 'user', 'key')`)
+@Index('revocation_events__tenant_id__aud', ['tenantId', 'aud'])
+@Check(
+  'revocation_events__type',
+  `type IN ('session', 'family', 'access_token', 'user', 'key', 'audience')`,
+)
 export class RevocationEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
   @Column('uuid') tenantId: string;
@@ -23,6 +27,8 @@ export class RevocationEvent {
   @Column('uuid', { nullable: true }) familyId: string | null;
   /** The signing key a `key` event withdraws: every token whose header names it is dead. */
   @Column('text', { nullable: true }) kid: string | null;
+  /** The resource server identifier an `audience` event cuts: every token for it issued until then. */
+  @Column('text', { nullable: true }) aud: string | null;
   @Column('text', { nullable: true }) reason: string | null;
   /** Tokens of the named session/subject issued at or before this are dead. */
   @Column('timestamptz', { nullable: true }) notBefore: Date | null;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
 import { REVOCATIONS_CHANNEL, OUTBOX_CHANNEL } from '../database';
 import { Metrics } from '../metrics';
 import type { RevocationType } from './revocation.entity';
@@ -13,6 +14,7 @@ export interface FeedRow {
   clientId: string | null;
   familyId: string | null;
   kid: string | null;
+  aud: string | null;
   reason: string | null;
   notBefore: Date | null;
   expiresAt: Date;
@@ -25,10 +27,13 @@ export interface FeedRow {
  * with no time comparison: a later sign-in of the same session and client is another family, and
  * lives however soon it follows. A token minted before tokens named their family is cut by its
  * session + client, issued before the cut (the same second counts as before: the safe side), until
- * it expires. A token signed by a withdrawn key is cut by the key's event. Sessions, and so
- * sign-out-everywhere, are checked against their own rows; user-wide events are for stateless
- * validators. The arguments are the SQL of the tenant id, jti, sid (uuid or null), client id, iat
- * (epoch seconds), family id (uuid or null) and the header's kid (or null);
+ * it expires. A token signed by a withdrawn key is cut by the key's event; a token for a deleted
+ * resource server by its audience's event (every token for it issued until then); a token naming no
+ * session (client_credentials) by its subject's cut (the client's own tokens: see
+ * RevocationService.clientCutOff). Sessions, and so sign-out-everywhere, are checked against their
+ * own rows; user-wide events are for stateless validators. The arguments are the SQL of the tenant
+ * id, jti, sid (uuid or null), client id, iat (epoch seconds), family id (uuid or null), the
+ * header's kid (or null), sub and aud (a text array);
  * SessionsRepository.isAccessTokenLive runs it in one statement with the session's own check.
  */
 export const accessTokenRevokedSql = (p: {
@@ -39,12 +44,16 @@ export const accessTokenRevokedSql = (p: {
   iat: string;
   familyId: string;
   kid: string;
+  sub: string;
+  aud: string;
 }) => `EXISTS (SELECT 1 FROM revocation_events
    WHERE tenant_id = ${p.tenantId} AND expires_at > now() AND (
      (type = 'access_token' AND jti = ${p.jti})
      OR (type = 'key' AND kid = ${p.kid})
      OR (type = 'family' AND family_id = ${p.familyId}::uuid)
      OR (type = 'family' AND ${p.familyId}::uuid IS NULL AND sid = ${p.sid}::uuid AND client_id = ${p.clientId} AND not_before >= to_timestamp(${p.iat}))
+     OR (type = 'audience' AND aud = ANY(${p.aud}::text[]) AND not_before >= to_timestamp(${p.iat}))
+     OR (type = 'user' AND ${p.sid}::uuid IS NULL AND sub = ${p.sub} AND not_before >= to_timestamp(${p.iat}))
    ))`;
 
 @Injectable()
@@ -69,8 +78,11 @@ export class RevocationRepository {
       clientId?: string | null;
       familyId?: string | null;
       kid?: string | null;
+      aud?: string | null;
       reason?: string | null;
       notBefore: boolean;
+      /** The cut reaches at least this far (a subject cut of a client: see clientCutOff). */
+      notBeforeAtLeast?: Date | null;
       expiresInSeconds?: number;
       expiresAt?: Date;
     },
@@ -80,13 +92,13 @@ export class RevocationRepository {
     // rotation that got past the family's lock first has committed, and its token's iat (its
     // transaction's now()) lies before the cut. now() would be the revoking transaction's start,
     // possibly before such a rotation. Without an explicit expiry: when the longest-lived access
-    // token of the tenant issued now would die.
+    // token of the tenant issued now would die (no token outlives the cap, whatever a row says).
     await em.query(
-      `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, family_id, kid, reason, not_before, expires_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10::boolean THEN clock_timestamp() END,
-              COALESCE($11::timestamptz, now() + (GREATEST(t.access_token_ttl,
+      `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, family_id, kid, aud, reason, not_before, expires_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::boolean THEN GREATEST(clock_timestamp(), $12::timestamptz) END,
+              COALESCE($13::timestamptz, now() + (LEAST(GREATEST(t.access_token_ttl,
                 (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
-                (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)) + 120) * interval '1 second')
+                (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)), $14::int) + 120) * interval '1 second')
        FROM tenants t WHERE t.id = $1`,
       [
         e.tenantId,
@@ -97,33 +109,53 @@ export class RevocationRepository {
         e.clientId ?? null,
         e.familyId ?? null,
         e.kid ?? null,
+        e.aud ?? null,
         e.reason ?? null,
         e.notBefore,
+        e.notBeforeAtLeast ?? null,
         e.expiresAt ?? null,
+        MAX_ACCESS_TOKEN_TTL_SECONDS,
       ],
     );
     await em.query(`SELECT pg_notify($1, $2)`, [REVOCATIONS_CHANNEL, e.tenantId]);
     this.metrics.revocations.inc({ type: e.type });
   }
 
-  /** Outbox rows for every application of the session that has a back-channel logout URI. */
-  async enqueueBackchannel(em: EntityManager, sessionId: string): Promise<number> {
+  /**
+   * Outbox rows for every application of the session that has a back-channel logout URI, or for
+   * one of them (its sign-in to the session ended, the session lives on).
+   */
+  async enqueueBackchannel(
+    em: EntityManager,
+    sessionId: string,
+    applicationId?: string,
+  ): Promise<number> {
     const result = await em.query(
       `INSERT INTO backchannel_deliveries (id, tenant_id, application_id, session_id, sub, status)
        SELECT gen_random_uuid(), s.tenant_id, ss.application_id, s.id, s.user_id::text, 'pending'
        FROM sessions s JOIN session_surfaces ss ON ss.session_id = s.id JOIN applications a ON a.id = ss.application_id
-       WHERE s.id = $1 AND a.backchannel_logout_uri IS NOT NULL`,
-      [sessionId],
+       WHERE s.id = $1 AND a.backchannel_logout_uri IS NOT NULL AND ($2::uuid IS NULL OR a.id = $2::uuid)`,
+      [sessionId, applicationId ?? null],
     );
     await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, sessionId]);
     return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+  }
+
+  /** The latest cut of a subject's tokens still in force (a `user` event), if any. */
+  async lastSubjectCut(em: EntityManager, tenantId: string, sub: string): Promise<Date | null> {
+    const rows: Array<{ at: Date | null }> = await em.query(
+      `SELECT max(not_before) AS at FROM revocation_events
+       WHERE tenant_id = $1 AND type = 'user' AND sub = $2 AND expires_at > now()`,
+      [tenantId, sub],
+    );
+    return rows[0]?.at ?? null;
   }
 
   async eventsAfter(tenantId: string, after: string, limit: number): Promise<FeedRow[]> {
     // ORDER BY the column, not the text alias of the same name: as text, "10" sorts before "9" and
     // a cursor taken from the last row would skip or repeat events
     return this.dataSource.query(
-      `SELECT e.id::text AS id, type, sid, jti, sub, client_id AS "clientId", family_id AS "familyId", kid, reason, not_before AS "notBefore", expires_at AS "expiresAt", created_at AS "createdAt"
+      `SELECT e.id::text AS id, type, sid, jti, sub, client_id AS "clientId", family_id AS "familyId", kid, aud, reason, not_before AS "notBefore", expires_at AS "expiresAt", created_at AS "createdAt"
        FROM revocation_events e WHERE tenant_id = $1 AND e.id > $2::bigint AND expires_at > now() ORDER BY e.id LIMIT $3`,
       [tenantId, after, limit],
     );

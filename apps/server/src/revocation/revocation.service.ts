@@ -83,6 +83,66 @@ export class RevocationService {
   }
 
   /**
+   * One application's sign-in to a session ended (the application was disabled, or its tokens
+   * revoked) while the session lives on: its back-channel logout is queued. Its tokens are ended by
+   * the events of its families, which the caller writes in the same transaction.
+   */
+  async surfaceEnded(em: EntityManager, s: { sid: string; applicationId: string }): Promise<void> {
+    await this.repo.enqueueBackchannel(em, s.sid, s.applicationId);
+  }
+
+  /**
+   * The tokens a client obtained on its own behalf (client_credentials), issued until now. They
+   * name no session, and their subject is the client itself (RFC 9068 §2.2), which is never the id
+   * of a user (a client id cannot have the form of a UUID): a subject cut is exactly these tokens,
+   * and a validator that follows the feed refuses them as it would a signed-out user's.
+   * `iat` is whole seconds, so the cut reaches what was issued until the end of its second; a token
+   * minted after it is stamped with the next second (Application.tokensIssuedAfter), and the cut
+   * reaches so far as a previous cut stamped ahead (`issuedAfter`, that previous cut).
+   */
+  async clientCutOff(
+    em: EntityManager,
+    tenantId: string,
+    c: { clientId: string; issuedAfter: Date | null; reason: string },
+  ): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'user',
+      sub: c.clientId,
+      clientId: c.clientId,
+      reason: c.reason,
+      notBefore: true,
+      notBeforeAtLeast: c.issuedAfter
+        ? new Date((Math.floor(c.issuedAfter.getTime() / 1000) + 1) * 1000)
+        : null,
+    });
+  }
+
+  /** The latest cut of a client id's own tokens still in force, if any. */
+  async lastClientCut(em: EntityManager, tenantId: string, clientId: string): Promise<Date | null> {
+    return this.repo.lastSubjectCut(em, tenantId, clientId);
+  }
+
+  /**
+   * A resource server was deleted: every token for its identifier issued until now, sessions or
+   * not. No token for it is minted afterwards (its grants went with it), so the time cut reaches
+   * nothing that follows.
+   */
+  async audienceCutOff(
+    em: EntityManager,
+    tenantId: string,
+    a: { aud: string; reason: string },
+  ): Promise<void> {
+    await this.repo.insertEvent(em, {
+      tenantId,
+      type: 'audience',
+      aud: a.aud,
+      reason: a.reason,
+      notBefore: true,
+    });
+  }
+
+  /**
    * Signed out everywhere, or disabled: the subject's tokens that name no session (`sid`), issued
    * until now. A token naming a session is ended by that session's own event, which the caller
    * writes in the same transaction for every session it ends: a time cut on the subject would also

@@ -13,7 +13,7 @@ import {
   type HeldPermission,
   type LockedRefreshToken,
 } from './sessions.repository';
-import { SessionsService, type ClientContext } from './sessions.service';
+import { SessionsService, type ClientContext, type RevocationReason } from './sessions.service';
 
 /** RFC 6749 §4.1.2 recommends at most 10 minutes; ASVS L3 and this product: 60 s. */
 export const CODE_TTL_SECONDS = 60;
@@ -49,6 +49,16 @@ export interface GrantedFamily {
   refreshToken?: string;
   /** The user's permission on the resource, when the grant already read it (null: none). */
   permission?: HeldPermission | null;
+}
+
+/** What ending an application's sign-ins ended. */
+export interface EndedSignIns {
+  /** Sessions the application was signed in to: its sign-in to each ended. */
+  sessions: number;
+  /** Of those, the sessions that ended whole: the application was the only one signed in to them. */
+  sessionsEnded: number;
+  /** Refresh-token families revoked. */
+  families: number;
 }
 
 /**
@@ -341,6 +351,77 @@ export class GrantsService {
       clientId: f.clientId,
       reason,
     });
+  }
+
+  /**
+   * Ends everything an application held (it is deleted or disabled, or its tokens are revoked), in
+   * the caller's transaction: its codes not yet redeemed expire; in each session it is signed in
+   * to, its families are revoked (their events end their access tokens) and its surface ends, with
+   * a back-channel logout for its sign-in; a session it alone was signed in to ends whole (its
+   * event, its back-channel logout), since nothing remains that it was for. Last, the tokens it
+   * obtained on its own behalf (client_credentials) are cut off. Codes are expired first, so a
+   * redemption racing this has either started its family (found below) or finds the code dead.
+   */
+  async endApplicationIn(
+    em: EntityManager,
+    tenantId: string,
+    app: { id: string; clientId: string; tokensIssuedAfter: Date | null },
+    reason: RevocationReason,
+  ): Promise<EndedSignIns> {
+    await this.repo.expireCodes(em, tenantId, { applicationId: app.id });
+    const families = await this.repo.liveFamilies(em, tenantId, { applicationId: app.id });
+    const bySession = new Map<string, typeof families>();
+    for (const f of families)
+      bySession.set(f.sessionId, [...(bySession.get(f.sessionId) ?? []), f]);
+    const sessions = await this.repo.sessionsOfApplication(em, tenantId, app.id);
+    let sessionsEnded = 0;
+    for (const s of sessions) {
+      const held = bySession.get(s.id) ?? [];
+      if (!s.hasOtherSurfaces) {
+        await this.sessions.revokeIn(em, tenantId, s.id, reason, { clientId: app.clientId });
+        sessionsEnded++;
+        continue;
+      }
+      for (const f of held)
+        await this.revokeFamilyIn(
+          em,
+          tenantId,
+          { familyId: f.id, sid: s.id, sub: s.userId, clientId: app.clientId },
+          reason,
+        );
+      await this.sessions.endSurfaceIn(em, s.id, app.id);
+    }
+    await this.revocation.clientCutOff(em, tenantId, {
+      clientId: app.clientId,
+      issuedAfter: app.tokensIssuedAfter,
+      reason,
+    });
+    return { sessions: sessions.length, sessionsEnded, families: families.length };
+  }
+
+  /**
+   * Ends every grant of a resource server (it is deleted), in the caller's transaction: codes
+   * granting it expire, every family granted it is revoked (a family's grant is one decision, so its
+   * other resources go with it), and every token for its identifier issued until now is cut off,
+   * client_credentials ones included. Returns how many families were revoked.
+   */
+  async endResourceServerIn(
+    em: EntityManager,
+    tenantId: string,
+    rs: { id: string; identifier: string },
+  ): Promise<number> {
+    const reason = 'resource_server_deleted';
+    await this.repo.expireCodes(em, tenantId, { resourceServerId: rs.id });
+    const families = await this.repo.liveFamilies(em, tenantId, { resourceServerId: rs.id });
+    for (const f of families)
+      await this.revokeFamilyIn(
+        em,
+        tenantId,
+        { familyId: f.id, sid: f.sessionId, sub: f.userId, clientId: f.clientId },
+        reason,
+      );
+    await this.revocation.audienceCutOff(em, tenantId, { aud: rs.identifier, reason });
+    return families.length;
   }
 
   /** A used (or outgrown) refresh token came back: theft is assumed; the family or session dies. */

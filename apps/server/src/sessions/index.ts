@@ -10,6 +10,7 @@ export {
   CODE_TTL_SECONDS,
   type GrantedFamily,
   type CodeRequest,
+  type EndedSignIns,
 } from './grants.service';
 export { S256_CHALLENGE_RE, CODE_VERIFIER_RE } from './pkce';
 export type { FamilyResource } from './session.entity';

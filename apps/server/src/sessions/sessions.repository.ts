@@ -457,6 +457,92 @@ export class SessionsRepository {
     return rows[0];
   }
 
+  /**
+   * The sessions not yet ended that an application is signed in to (a surface) or holds a live
+   * refresh-token family in, locked; with whether another application is signed in to each too.
+   */
+  async sessionsOfApplication(
+    em: EntityManager,
+    tenantId: string,
+    applicationId: string,
+  ): Promise<Array<{ id: string; userId: string; hasOtherSurfaces: boolean }>> {
+    return em.query(
+      `SELECT s.id, s.user_id AS "userId",
+              EXISTS (SELECT 1 FROM session_surfaces o WHERE o.session_id = s.id AND o.application_id <> $2) AS "hasOtherSurfaces"
+       FROM sessions s
+       WHERE s.tenant_id = $1 AND s.revoked_at IS NULL
+         AND (EXISTS (SELECT 1 FROM session_surfaces ss WHERE ss.session_id = s.id AND ss.application_id = $2)
+           OR EXISTS (SELECT 1 FROM refresh_token_families f WHERE f.session_id = s.id AND f.application_id = $2 AND f.revoked_at IS NULL))
+       ORDER BY s.id FOR UPDATE OF s`,
+      [tenantId, applicationId],
+    );
+  }
+
+  /**
+   * Live families (not revoked) of an application, or granted a resource server, locked. Families
+   * are locked before their sessions, in the order a rotation takes them, so the two cannot deadlock.
+   */
+  async liveFamilies(
+    em: EntityManager,
+    tenantId: string,
+    of: { applicationId: string } | { resourceServerId: string },
+  ): Promise<Array<{ id: string; sessionId: string; userId: string; clientId: string }>> {
+    const [where, param] =
+      'applicationId' in of
+        ? [`f.application_id = $2`, of.applicationId]
+        : [
+            `f.resources @> jsonb_build_array(jsonb_build_object('resourceServerId', $2::text))`,
+            of.resourceServerId,
+          ];
+    return em.query(
+      `SELECT f.id, f.session_id AS "sessionId", f.user_id AS "userId", a.client_id AS "clientId"
+       FROM refresh_token_families f JOIN applications a ON a.id = f.application_id
+       WHERE f.tenant_id = $1 AND f.revoked_at IS NULL AND ${where}
+       ORDER BY f.id FOR UPDATE OF f`,
+      [tenantId, param],
+    );
+  }
+
+  /** An application is no longer signed in to a session (the session lives on). */
+  async removeSurface(em: EntityManager, sessionId: string, applicationId: string): Promise<void> {
+    await em.query(`DELETE FROM session_surfaces WHERE session_id = $1 AND application_id = $2`, [
+      sessionId,
+      applicationId,
+    ]);
+  }
+
+  /**
+   * Authorization codes not yet redeemed, of an application or granting a resource server: they
+   * expire now, so none starts a family after its end.
+   */
+  async expireCodes(
+    em: EntityManager,
+    tenantId: string,
+    of: { applicationId: string } | { resourceServerId: string },
+  ): Promise<void> {
+    const [where, param] =
+      'applicationId' in of
+        ? [`application_id = $2`, of.applicationId]
+        : [
+            `resources @> jsonb_build_array(jsonb_build_object('resourceServerId', $2::text))`,
+            of.resourceServerId,
+          ];
+    await em.query(
+      `UPDATE authorization_codes SET expires_at = now()
+       WHERE tenant_id = $1 AND used_at IS NULL AND expires_at > now() AND ${where}`,
+      [tenantId, param],
+    );
+  }
+
+  /** Every session of a tenant not yet ended, locked. */
+  async liveSessionIdsOfTenant(em: EntityManager, tenantId: string): Promise<string[]> {
+    const rows = await em.query(
+      `SELECT id FROM sessions s WHERE s.tenant_id = $1 AND s.revoked_at IS NULL ORDER BY id FOR UPDATE`,
+      [tenantId],
+    );
+    return rows.map((r: { id: string }) => r.id);
+  }
+
   async liveSessionIdsOfUser(
     em: EntityManager,
     tenantId: string,
@@ -608,6 +694,8 @@ export class SessionsRepository {
       iat: number;
       familyId?: string;
       kid?: string;
+      sub: string;
+      aud: string[];
     },
   ): Promise<boolean> {
     const rows = await hotQuery(
@@ -615,8 +703,18 @@ export class SessionsRepository {
       this.embedded,
       'tessera_access_token_live',
       `SELECT 1 WHERE ($2::uuid IS NULL OR ${liveSession('$2::uuid', '$1')})
-       AND NOT ${accessTokenRevokedSql({ tenantId: '$1', jti: '$3', sid: '$2', clientId: '$4', iat: '$5', familyId: '$6', kid: '$7' })}`,
-      [tenantId, t.sid ?? null, t.jti, t.clientId, t.iat, t.familyId ?? null, t.kid ?? null],
+       AND NOT ${accessTokenRevokedSql({ tenantId: '$1', jti: '$3', sid: '$2', clientId: '$4', iat: '$5', familyId: '$6', kid: '$7', sub: '$8', aud: '$9' })}`,
+      [
+        tenantId,
+        t.sid ?? null,
+        t.jti,
+        t.clientId,
+        t.iat,
+        t.familyId ?? null,
+        t.kid ?? null,
+        t.sub,
+        t.aud,
+      ],
     );
     return rows.length > 0;
   }

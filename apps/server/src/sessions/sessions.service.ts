@@ -28,7 +28,13 @@ export type RevocationReason =
   | 'user_disabled'
   | 'expired'
   | 'code_reuse'
-  | 'revoked';
+  | 'revoked'
+  | 'application_deleted'
+  | 'application_disabled'
+  | 'tokens_revoked'
+  | 'resource_server_deleted'
+  | 'user_deleted'
+  | 'tenant_deleted';
 
 /** Server-side sessions: what a browser's cookie names, and what every refresh is checked against. */
 @Injectable()
@@ -103,6 +109,8 @@ export class SessionsService {
       iat: number;
       familyId?: string;
       kid?: string;
+      sub: string;
+      aud: string[];
     },
   ): Promise<boolean> {
     if (t.sid !== undefined && !isUuid(t.sid)) return Promise.resolve(false);
@@ -161,6 +169,27 @@ export class SessionsService {
     const s = await this.repo.sessionById(tenantId, sessionId);
     if (!s) throw Problem.notFound('Session');
     await this.dataSource.transaction((em) => this.revokeIn(em, tenantId, sessionId, reason));
+  }
+
+  /**
+   * An application is no longer signed in to a session that lives on for the others: it is told
+   * (back-channel logout, OpenID Connect Back-Channel Logout 1.0 §2.5, for its sign-in only) and
+   * the surface goes. Its families' events are the caller's, in the same transaction.
+   */
+  async endSurfaceIn(em: EntityManager, sessionId: string, applicationId: string): Promise<void> {
+    await this.revocation.surfaceEnded(em, { sid: sessionId, applicationId });
+    await this.repo.removeSurface(em, sessionId, applicationId);
+  }
+
+  /** Every session of a tenant not yet ended (the tenant is deleted). Returns how many ended. */
+  async revokeAllOfTenant(
+    em: EntityManager,
+    tenantId: string,
+    reason: RevocationReason,
+  ): Promise<number> {
+    const ids = await this.repo.liveSessionIdsOfTenant(em, tenantId);
+    for (const id of ids) await this.revokeIn(em, tenantId, id, reason);
+    return ids.length;
   }
 
   /** Every live session of a user (sign-out-everywhere, a disabled user). Returns how many ended. */

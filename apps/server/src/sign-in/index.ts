@@ -1,2 +1,1 @@
 export { SignInModule } from './sign-in.module';
-export { SESSION_COOKIE } from './cookies';

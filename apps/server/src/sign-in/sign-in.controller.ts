@@ -21,7 +21,7 @@ import {
   type Params,
   type ValidRequest,
 } from './authorization-request';
-import { CSRF_COOKIE, readCookie, SESSION_COOKIE, setCookie } from './cookies';
+import { readCookie, setCookie, tenantCookies } from './cookies';
 import { errorPage, signInPage } from './sign-in.page';
 
 const GENERIC_FAILURE = 'The email or password is incorrect.';
@@ -57,12 +57,8 @@ export class SignInController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  private get secure() {
-    return this.config.publicUrl.startsWith('https:');
-  }
-
-  private cookiePath(tenant: Tenant) {
-    return new URL(this.tenants.issuer(tenant)).pathname;
+  private cookies(tenant: Tenant) {
+    return tenantCookies(this.config.publicUrl, this.tenants.issuer(tenant), tenant.slug);
   }
 
   /** Validates the request; renders the error page itself when the client cannot be trusted. */
@@ -74,7 +70,8 @@ export class SignInController {
     let trusted;
     try {
       const clientId = p.get('client_id')?.[0];
-      const app = clientId ? await this.applications.byClientId(tenant.id, clientId) : null;
+      // a disabled application is no client: nothing is sent to it
+      const app = clientId ? await this.applications.active(tenant.id, clientId) : null;
       trusted = trustedRedirect(p, app);
     } catch (err) {
       if (!(err instanceof UntrustedRequest)) throw err;
@@ -122,10 +119,11 @@ export class SignInController {
     status: number,
     o: { error?: string; email?: string } = {},
   ) {
-    let csrf = readCookie(req, CSRF_COOKIE);
+    const cookies = this.cookies(tenant);
+    let csrf = readCookie(req, cookies.csrf);
     if (!csrf) {
       csrf = randomToken();
-      setCookie(res, CSRF_COOKIE, csrf, { path: this.cookiePath(tenant), secure: this.secure });
+      setCookie(res, cookies.csrf, csrf, cookies);
     }
     const hidden: Record<string, string> = { csrf: this.csrfFor(csrf) };
     for (const k of CARRIED) {
@@ -191,7 +189,7 @@ export class SignInController {
     const session =
       r.prompt === 'login'
         ? undefined
-        : await this.sessions.fromCookie(tenant.id, readCookie(req, SESSION_COOKIE));
+        : await this.sessions.fromCookie(tenant.id, readCookie(req, this.cookies(tenant).session));
     if (session) return this.complete(res, tenant, r, session, 302); // single sign-on: one session, another surface
     if (r.prompt === 'none') {
       res.redirect(
@@ -227,7 +225,7 @@ export class SignInController {
     const r = await this.validate(tenant, p, res);
     if (!r) return;
 
-    const csrfCookie = readCookie(req, CSRF_COOKIE);
+    const csrfCookie = readCookie(req, this.cookies(tenant).csrf);
     if (
       !csrfCookie ||
       !this.secrets.tokenHashMatches(`csrf:${csrfCookie}`, Buffer.from(field('csrf'), 'base64url'))
@@ -308,9 +306,9 @@ export class SignInController {
       });
       return s;
     });
-    setCookie(res, SESSION_COOKIE, created.cookie, {
-      path: this.cookiePath(tenant),
-      secure: this.secure,
+    const cookies = this.cookies(tenant);
+    setCookie(res, cookies.session, created.cookie, {
+      ...cookies,
       maxAgeSeconds: policy.sessionAbsoluteTtl,
     });
     await this.complete(

@@ -24,4 +24,6 @@ export class Tenant {
   @Column('jsonb', { default: () => "'{}'" }) rateLimits: Partial<EffectiveRateLimits>;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
+  /** Deleted: its issuer is gone; its rows stay until its last token has expired, then are purged. */
+  @Column('timestamptz', { nullable: true }) deletedAt: Date | null;
 }

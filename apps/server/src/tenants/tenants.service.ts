@@ -1,14 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type {
-  CreateTenantInput,
-  EffectivePolicy,
-  EffectiveRateLimits,
-  UpdateTenantInput,
+import {
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
+  type CreateTenantInput,
+  type EffectivePolicy,
+  type EffectiveRateLimits,
+  type UpdateTenantInput,
 } from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { isUniqueViolation } from '../database';
+import { CONFIG_CHANNEL, configChanged, isUniqueViolation, NotifyBus } from '../database';
 import { OAuthError, Problem } from '../http';
 import { KeysService } from '../keys';
 import { Tenant } from './tenant.entity';
@@ -40,7 +41,13 @@ export class TenantsService {
     private readonly dataSource: DataSource,
     private readonly keys: KeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    bus: NotifyBus,
+  ) {
+    // a deleted tenant leaves every instance's cache as soon as its commit is announced
+    bus.on(CONFIG_CHANNEL, (tenantId: string) => {
+      for (const [slug, hit] of this.cache) if (hit.tenant.id === tenantId) this.cache.delete(slug);
+    });
+  }
 
   issuer(tenant: Pick<Tenant, 'slug'>): string {
     return issuerOf(this.config.publicUrl, tenant.slug);
@@ -135,10 +142,40 @@ export class TenantsService {
     } catch (err) {
       if (isUniqueViolation(err))
         throw new Problem('conflict', `A tenant with slug ${input.slug} exists`, [
-          { pointer: '/slug', detail: 'Already taken' },
+          {
+            pointer: '/slug',
+            detail: (await this.repo.isSlugOfDeleted(input.slug))
+              ? 'A deleted tenant’s slug stays reserved until every token it issued has expired (a day)'
+              : 'Already taken',
+          },
         ]);
       throw err;
     }
+  }
+
+  /**
+   * Marks a tenant deleted, in the caller's transaction: from its commit its issuer answers 404
+   * everywhere (every instance drops it from its cache on the announcement). Its rows stay until
+   * `purgeDeleted`; false when it was deleted already.
+   */
+  async markDeleted(em: EntityManager, tenant: Tenant): Promise<boolean> {
+    if (!(await this.repo.markDeleted(em, tenant.id))) return false;
+    await configChanged(em, tenant.id);
+    return true;
+  }
+
+  /** This instance forgets a tenant at once (the others when the announcement of the commit arrives). */
+  forget(tenant: Pick<Tenant, 'slug'>): void {
+    this.cache.delete(tenant.slug);
+  }
+
+  /**
+   * Deletes for good the tenants deleted longer ago than any token they issued can live (the cap,
+   * and the revocation events' 120 s): by then their feed events have expired and the back-channel
+   * outbox has delivered or given up on their logouts. Their slug is free again from then.
+   */
+  purgeDeleted(): Promise<number> {
+    return this.repo.purgeDeleted(MAX_ACCESS_TOKEN_TTL_SECONDS + 120);
   }
 
   /** Returns whether anything changed, so that applying a bootstrap file twice changes nothing. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
 import { Clock } from '../clock';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
@@ -35,7 +36,9 @@ export class AccessTokens {
 
   async mint(tenant: Tenant, c: AccessTokenClaims): Promise<MintedAccessToken> {
     const iat = c.issuedAt ?? this.clock.epochSeconds();
-    const exp = iat + c.ttlSeconds;
+    // the one cap, whatever set the lifetime: a row written before the cap existed mints no longer
+    const ttl = Math.min(c.ttlSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS);
+    const exp = iat + ttl;
     const jti = randomUUID();
     const payload: Record<string, unknown> = {
       iss: this.tenants.issuer(tenant),
@@ -52,6 +55,6 @@ export class AccessTokens {
     if (c.familyId) payload.family_id = c.familyId;
     // RFC 9068 §2.1: typ at+jwt
     const token = await this.keys.sign(tenant.id, { typ: 'at+jwt' }, payload);
-    return { token, jti, exp, expiresIn: c.ttlSeconds };
+    return { token, jti, exp, expiresIn: ttl };
   }
 }

@@ -102,7 +102,7 @@ export class ClientAuthenticator {
         });
       return app;
     }
-    const app = await this.applications.byClientId(tenant.id, c.clientId);
+    const app = await this.applications.active(tenant.id, c.clientId);
     if (!app || app.type !== 'public')
       throw new InvalidClient({
         usedBasic: c.usedBasic,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { resourceIndicatorProblem } from '@tessera/contracts';
 import { ApplicationsService, type Application } from '../applications';
+import { Clock } from '../clock';
 import { InvalidScope, InvalidTarget, type Form } from '../http';
 import { ResourceServersService, type GrantedResource } from '../resource-servers';
 import type { Tenant } from '../tenants';
@@ -46,6 +47,7 @@ export class ClientCredentialsGrant {
     private readonly resourceServers: ResourceServersService,
     private readonly applications: ApplicationsService,
     private readonly accessTokens: AccessTokens,
+    private readonly clock: Clock,
   ) {}
 
   /** RFC 6749 §4.4: the client acts on its own behalf; scopes are requested ∩ granted. */
@@ -58,12 +60,19 @@ export class ClientCredentialsGrant {
       throw new InvalidScope({ detail: 'nothing requested is granted' });
     const ttl =
       target.resourceServer.accessTokenTtl ?? this.applications.policy(tenant, app).accessTokenTtl;
+    // a cut of the client's tokens reaches what was issued until the end of its second (`iat` is
+    // whole seconds): a token minted after it, in the same second, is stamped with the next one
+    const now = this.clock.epochSeconds();
+    const after = app.tokensIssuedAfter
+      ? Math.floor(app.tokensIssuedAfter.getTime() / 1000) + 1
+      : now;
     const at = await this.accessTokens.mint(tenant, {
       sub: app.clientId,
       clientId: app.clientId,
       aud: target.resourceServer.identifier,
       scopes,
       ttlSeconds: ttl,
+      issuedAt: Math.max(now, after),
     });
     return {
       access_token: at.token,

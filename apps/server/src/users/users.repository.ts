@@ -34,6 +34,11 @@ export class UsersRepository {
     return this.repo(em).insert(user);
   }
 
+  /** Its sessions, families, codes and permissions go with it (foreign keys). */
+  async remove(em: EntityManager, tenantId: string, id: string): Promise<void> {
+    await this.repo(em).delete({ tenantId, id });
+  }
+
   async update(
     em: EntityManager,
     tenantId: string,

@@ -129,6 +129,22 @@ export class UsersService {
     return this.require(tenantId, id);
   }
 
+  /**
+   * Deletes a user, in the caller's transaction, after ending what they held: every session (its
+   * event, its back-channel logouts) and the subject on the feed, as for a disabled user. The
+   * back-channel logouts outlive the user's rows: the outbox keeps what it sends.
+   */
+  async removeIn(em: EntityManager, tenantId: string, id: string): Promise<void> {
+    const ended = await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_deleted');
+    await this.audit.record(em, {
+      tenantId,
+      type: 'user_deleted',
+      userId: id,
+      detail: { sessionsEnded: ended },
+    });
+    await this.repo.remove(em, tenantId, id);
+  }
+
   count(tenantId: string, em?: EntityManager): Promise<number> {
     return this.repo.count(tenantId, em);
   }

@@ -318,7 +318,10 @@ describe('admin API protection', () => {
         )
       ).status,
     ).toBe(204);
-    expect((await t.get(`/admin/api/tenants/${slug}`, token)).status).not.toBe(200);
+    // the deleted client's token died with it, so it is not even an administrator
+    const refused = await t.get(`/admin/api/tenants/${slug}`, token);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     const again = await t.given.app(slug, { clientId: 'short-lived-admin', grants });
     expect((await t.get(`/admin/api/tenants/${slug}`, await tokenOf(again))).status).toBe(404);
   });

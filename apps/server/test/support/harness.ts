@@ -40,6 +40,7 @@ export class LogSink extends Writable {
 export interface StartedTestServer {
   server: RunningServer;
   config: AppConfig;
+  /** Where the test reaches the server: PUBLIC_URL, or the server's own address when that is https. */
   url: string;
   logs: LogSink;
 }
@@ -64,7 +65,9 @@ export async function startTestServer(
   });
   const logs = new LogSink();
   const server = await startServer(config, { logDestination: logs });
-  return { server, config, url: config.publicUrl, logs };
+  // an https PUBLIC_URL stands for a TLS-terminating proxy the test does not run: reach the server itself
+  const url = config.publicUrl.startsWith('https:') ? `http://127.0.0.1:${port}` : config.publicUrl;
+  return { server, config, url, logs };
 }
 
 export interface TestServer {

@@ -1,6 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,11 +152,18 @@ export async function whenReady<T>(
   }
 }
 
-/** The first-start credentials a server printed (once, on an empty database). */
-export function automationCredentials(output: string): { clientId: string; secret: string } {
-  const m = /Automation client:\s+(\S+)\s+secret:\s+(\S+)/.exec(output);
-  if (!m) throw new Error('no first-start credentials in the output: the database was not fresh');
-  return { clientId: m[1], secret: m[2] };
+/**
+ * The automation client a server set up on an empty database, from the 0600 file it leaves in its
+ * TESSERA_DATA_DIR (a server process's output is a log: it never shows them).
+ */
+export function automationCredentials(dataDir: string): { clientId: string; secret: string } {
+  let first: { clientId: string; clientSecret: string };
+  try {
+    first = JSON.parse(readFileSync(join(dataDir, 'first-start.json'), 'utf8'));
+  } catch {
+    throw new Error(`no first-start credentials in ${dataDir}: the database was not fresh`);
+  }
+  return { clientId: first.clientId, secret: first.clientSecret };
 }
 
 export interface ServerProcessOptions {
@@ -159,6 +174,11 @@ export interface ServerProcessOptions {
   bootstrap?: unknown;
   /** The port to listen on (default: a free one), e.g. one a proxy in front of it forwards to. */
   port?: number;
+}
+
+/** A fresh TESSERA_DATA_DIR, where a first start leaves its credentials. */
+export function dataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tessera-data-'));
 }
 
 /**
@@ -187,6 +207,7 @@ export class ServerProcess {
       DATABASE_URL: o.databaseUrl,
       DATABASE_POOL_MAX: '4',
       LOG_LEVEL: 'warn',
+      TESSERA_DATA_DIR: dataDir(),
       ...o.env,
     };
     if (o.bootstrap !== undefined) {
@@ -223,9 +244,13 @@ export class ServerProcess {
     return parseLogs(this.output);
   }
 
-  /** First-start credentials, from the terminal announcement of the first start. */
+  /** First-start credentials, from the file the first start left in the data directory. */
   get automation(): { clientId: string; secret: string } {
-    return automationCredentials(this.output);
+    return automationCredentials(this.dataDir);
+  }
+
+  get dataDir(): string {
+    return this.env.TESSERA_DATA_DIR;
   }
 
   issuer(slug: string): string {

@@ -7,13 +7,14 @@ interface Cut {
 }
 
 interface FeedEvent {
-  type: 'session' | 'family' | 'access_token' | 'user' | 'key';
+  type: 'session' | 'family' | 'access_token' | 'user' | 'key' | 'audience';
   sid?: string;
   jti?: string;
   sub?: string;
   client_id?: string;
   family_id?: string;
   kid?: string;
+  aud?: string;
   notBefore?: number;
   exp: number;
 }
@@ -31,6 +32,8 @@ export class RevocationFeed {
   private readonly familyIds = new Map<string, number>();
   /** Revoked families by session and client, cut at a time: for tokens that name no family. */
   private readonly families = new Map<string, Cut>();
+  /** Deleted resource servers: every token for the identifier, issued at or before the cut. */
+  private readonly audiences = new Map<string, Cut>();
   private cursor = '0';
   private abort?: AbortController;
   private stopped = false;
@@ -102,14 +105,17 @@ export class RevocationFeed {
     } else if (e.type === 'user' && e.sub)
       this.subjects.set(e.sub, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
     else if (e.type === 'key' && e.kid) this.onKeyWithdrawn(e.kid);
+    else if (e.type === 'audience' && e.aud)
+      this.audiences.set(e.aud, { notBefore: e.notBefore ?? e.exp, exp: e.exp });
   }
 
   /**
    * Revoked: its jti; its session; its family — by the family it names (`family_id`), else by its
    * client in its session, cut at or after its iat (a token from before tokens named their family);
-   * or, for a token that names no session, its subject cut at or after its iat. A token naming a
-   * session is ended by that session's event: every session a sign-out-everywhere ends has one, and
-   * a time cut would also reach a sign-in of the same second that followed it.
+   * its audience (a deleted resource server), cut at or after its iat; or, for a token that names no
+   * session, its subject cut at or after its iat. A token naming a session is ended by that
+   * session's event: every session a sign-out-everywhere ends has one, and a time cut would also
+   * reach a sign-in of the same second that followed it.
    */
   isRevoked(c: JWTPayload): boolean {
     const iat = typeof c.iat === 'number' ? c.iat : 0;
@@ -125,6 +131,10 @@ export class RevocationFeed {
           : undefined;
       if (fam && iat <= fam.notBefore) return true;
     }
+    for (const aud of typeof c.aud === 'string' ? [c.aud] : (c.aud ?? [])) {
+      const cut = this.audiences.get(aud);
+      if (cut && iat <= cut.notBefore) return true;
+    }
     if (sid) return false;
     const subj = typeof c.sub === 'string' ? this.subjects.get(c.sub) : undefined;
     return !!subj && iat <= subj.notBefore;
@@ -134,7 +144,7 @@ export class RevocationFeed {
     const now = Date.now() / 1000;
     for (const m of [this.sessions, this.jtis, this.familyIds] as Array<Map<string, number>>)
       for (const [k, exp] of m) if (exp < now) m.delete(k);
-    for (const m of [this.subjects, this.families])
+    for (const m of [this.subjects, this.families, this.audiences])
       for (const [k, v] of m) if (v.exp < now) m.delete(k);
   }
 
@@ -144,7 +154,8 @@ export class RevocationFeed {
       this.jtis.size +
       this.subjects.size +
       this.families.size +
-      this.familyIds.size
+      this.familyIds.size +
+      this.audiences.size
     );
   }
 

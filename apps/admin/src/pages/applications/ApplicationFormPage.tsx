@@ -6,11 +6,11 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { GRANT_FLOWS, GRANT_TYPES } from '@tessera/contracts';
 import { api } from '../../api/client';
 import { applicationQuery, resourceServersQuery, tenantsQuery } from '../../api/queries';
-import type { Application, ResourceServer, Tenant } from '../../api/types';
+import type { Application, EndedSignIns, ResourceServer, Tenant } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormField } from '../../components/FormField';
 import { FormSelect } from '../../components/FormSelect';
-import { humanDuration } from '../../components/format';
+import { counted, humanDuration } from '../../components/format';
 import {
   Button,
   Checkbox,
@@ -34,6 +34,7 @@ import {
   type ApplicationForm,
 } from './application-form';
 import { effective, previewSentences } from './policy-preview';
+import { RevokeTokensDialog } from './RevokeTokensDialog';
 
 const GRANT_TYPE_LABELS: Record<(typeof GRANT_TYPES)[number], string> = {
   authorization_code: 'Sign-in (authorization_code)',
@@ -92,6 +93,8 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
   const [secret, setSecret] = useState<{ clientId: string; value: string }>();
   const [confirmRegenerate, setConfirmRegenerate] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [confirmRevoke, setConfirmRevoke] = useState(false);
+  const [revoked, setRevoked] = useState<EndedSignIns>();
 
   const invalidate = () =>
     queryClient.invalidateQueries({
@@ -271,9 +274,21 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
             <Button onPress={() => setConfirmRegenerate(true)}>Regenerate secret</Button>
           ) : null}
           {!isNew ? (
+            <Button variant="danger" onPress={() => setConfirmRevoke(true)}>
+              Revoke every token
+            </Button>
+          ) : null}
+          {!isNew ? (
             <Button variant="danger" onPress={() => setConfirmDelete(true)}>
               Delete application
             </Button>
+          ) : null}
+          {revoked ? (
+            <span role="status">
+              Revoked: {counted(revoked.sessions, 'session’s sign-in', 'sessions’ sign-ins')} ended
+              ({counted(revoked.sessionsEnded, 'session', 'sessions')} ended whole),{' '}
+              {counted(revoked.families, 'refresh-token family', 'refresh-token families')}.
+            </span>
           ) : null}
           {formState.isSubmitted && !formState.isValid ? (
             <span className="hint" role="status">
@@ -328,8 +343,23 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         isPending={remove.isPending}
         error={remove.error?.message}
       >
-        Its client ID stops working at once: sign-ins, refreshes and client credentials are refused.
+        Everything it holds ends first: its sign-ins to sessions (sessions it alone was signed in to
+        end), its refresh tokens, and its access tokens (refused by feed-following APIs within about
+        a second). Then its client ID stops working: sign-ins, refreshes and client credentials are
+        refused.
       </ConfirmDialog>
+      {app ? (
+        <RevokeTokensDialog
+          tenant={tenant.slug}
+          app={app}
+          isOpen={confirmRevoke}
+          onClose={() => setConfirmRevoke(false)}
+          onRevoked={(ended) => {
+            setConfirmRevoke(false);
+            setRevoked(ended);
+          }}
+        />
+      ) : null}
     </section>
   );
 }

@@ -17,6 +17,12 @@ const TYPES = [
   ['sign_in_throttled', 'Sign-in throttled'],
   ['sign_in_succeeded', 'Sign-in succeeded'],
   ['user_disabled', 'User disabled'],
+  ['user_deleted', 'User deleted'],
+  ['application_tokens_revoked', 'Every token of an application revoked'],
+  ['application_disabled', 'Application disabled'],
+  ['application_deleted', 'Application deleted'],
+  ['resource_server_deleted', 'Resource server deleted'],
+  ['tenant_deleted', 'Tenant deleted'],
 ] as const;
 
 const columns = (tenant: string): ColumnSpec<AuditEvent>[] => [

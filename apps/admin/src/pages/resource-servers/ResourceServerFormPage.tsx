@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
 import {
-  durationSchema,
+  accessTokenTtlSchema,
   resourceIndicatorSchema,
   scopeNameSchema,
   type ResourceServerInput,
@@ -33,7 +33,7 @@ const schema = z
           ctx.addIssue({ code: 'custom', message: `Line ${i + 1}: must be an absolute URL` });
       }),
     ),
-    accessTokenTtl: z.union([z.literal(''), durationSchema]),
+    accessTokenTtl: z.union([z.literal(''), accessTokenTtlSchema]),
     allowsOfflineAccess: z.boolean(),
     scopes: z.array(
       z.object({
@@ -183,7 +183,7 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
               control={control}
               name="accessTokenTtl"
               label="Access token lifetime for this API"
-              description="Optional, e.g. 5m: overrides the applications' lifetime for tokens of this audience."
+              description="Optional, e.g. 5m, at most 1d: overrides the applications' lifetime for tokens of this audience."
             />
           </div>
           <Controller

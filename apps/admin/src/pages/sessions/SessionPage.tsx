@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { durationToSeconds } from '@tessera/contracts';
+import { durationToSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
 import {
   applicationsQuery,
   auditQuery,
@@ -32,13 +32,17 @@ export default function SessionPage() {
     for (const f of s.families) {
       const app = apps.data.find((a) => a.clientId === f.clientId);
       if (!app) continue;
-      // a resource server may set its own (longer or shorter) lifetime for its audience
-      const ttl = Math.max(
-        durationToSeconds(app.effectivePolicy.accessTokenTtl),
-        ...f.resources.map((r) => {
-          const rs = servers.data?.find((x) => x.identifier === r.identifier);
-          return rs?.accessTokenTtl ? durationToSeconds(rs.accessTokenTtl) : 0;
-        }),
+      // a resource server may set its own (longer or shorter) lifetime for its audience, and no
+      // token outlives the cap whatever a setting says
+      const ttl = Math.min(
+        MAX_ACCESS_TOKEN_TTL_SECONDS,
+        Math.max(
+          durationToSeconds(app.effectivePolicy.accessTokenTtl),
+          ...f.resources.map((r) => {
+            const rs = servers.data?.find((x) => x.identifier === r.identifier);
+            return rs?.accessTokenTtl ? durationToSeconds(rs.accessTokenTtl) : 0;
+          }),
+        ),
       );
       const lastIssued = Math.max(
         ...f.tokens.map((t) => Date.parse(t.issuedAt)),
