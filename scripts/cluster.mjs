@@ -13,7 +13,7 @@ import { createProxyServer } from 'http-proxy-3';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'dist', 'apps', 'server', 'main.js');
 const READY_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_MS = 12_000; // each instance exits within 10 s (CONTRACT.md); then SIGKILL
+const STOP_TIMEOUT_MS = 12_000; // each instance exits within 10 s (the stop contract); then SIGKILL
 
 function fail(message) {
   process.stderr.write(`cluster: ${message}\n`);

@@ -1,6 +1,6 @@
 // npm run bench:load -- --case LD-01|LD-02|LD-03|LD-04|LD-05|LD-06 [--duration 10m] [--rate 300]
 //                       [--families N] [--targets check|report]
-// The load cases of the security catalogue (SECURITY-TESTS §4c) against DATABASE_URL: an open-loop
+// The load cases of the security catalogue (LD-01 … LD-06) against DATABASE_URL: an open-loop
 // driver at a fixed rate (the i-th operation is due at start + i/rate whatever the server did with
 // the ones before, and its latency counts from then), the LD-01 blend, samples of the server while
 // it runs, and the invariants checked in SQL and in the logs afterwards. Writes
@@ -51,7 +51,7 @@ const BLEND = {
 };
 const SIGN_IN_SHARE = 0.02;
 const SIGN_IN_MAX_RATE = 6;
-/** SECURITY-TESTS §4c targets (performance; --targets report only reports them). */
+/** The load cases' targets (performance; --targets report only reports them). */
 const TARGET = {
   p50: 20,
   p99: 150,

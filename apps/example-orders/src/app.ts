@@ -10,12 +10,12 @@ import {
 } from '@tessera/nest-guards';
 import { OrdersController, OrdersService, UnguardedOrdersController } from './orders';
 
-/** The guard library's options (CONTRACT.md's variables set a few; tests may set any) and the port. */
+/** The guard library's options (its documented variables set a few; tests may set any) and the port. */
 export interface OrdersConfig extends TesseraAuthOptions {
   port: number;
 }
 
-/** The example's whole configuration, from the variables CONTRACT.md names. */
+/** The example's whole configuration, from its documented variables (README). */
 export function ordersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
   const need = (k: string) => {
     const v = env[k];

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     },
     `Tessera listening on ${config.publicUrl}`,
   );
-  // CONTRACT.md: on SIGTERM stop accepting, finish in-flight requests, close the pool, exit 0
+  // on SIGTERM stop accepting, finish in-flight requests, close the pool, exit 0
   // within 10 s. server.stop() forces the last connections closed at 8 s; this is the backstop.
   let isStopping = false;
   const shutdown = (signal: string) => {

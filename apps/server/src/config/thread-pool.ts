@@ -4,7 +4,7 @@ const operatorPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || undefined;
 
 /**
  * argon2 runs at most this many at once per process: half the cores, and always a thread fewer
- * than an operator's UV_THREADPOOL_SIZE, so it never holds the whole pool (SECURITY-TESTS §4c).
+ * than an operator's UV_THREADPOOL_SIZE, so it never holds the whole pool (FT-17, LD-03).
  */
 export const PASSWORD_HASHING_CONCURRENCY = Math.max(
   1,

@@ -1,4 +1,4 @@
-// Static imports: pglite ships a CJS build; a dynamic import from CJS would load the ESM build (STACK.md §2).
+// Static imports: pglite ships a CJS build; a dynamic import from CJS would load the ESM build.
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';

@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
  * A statement of a hot path (a refresh, an introspection), outside any transaction. On a PostgreSQL
  * server it runs as a named prepared statement, parsed and planned once per connection. The
  * embedded server multiplexes every connection onto one session, where names would collide
- * (STACK.md §2), so there it runs unnamed through TypeORM like every other query.
+ * (one backend serves every connection), so there it runs unnamed through TypeORM like every other query.
  */
 export async function hotQuery<T>(
   dataSource: DataSource,

@@ -11,7 +11,7 @@ export const KEYS_CHANNEL = 'tessera_keys';
 /**
  * LISTEN/NOTIFY across instances. A dedicated client LISTENs (a real server delivers there); every
  * pool client is hooked too, because the embedded server delivers to the connection that committed
- * the NOTIFY (STACK.md §2). The listener reconnects by itself and then says 'resync', so consumers
+ * the NOTIFY. The listener reconnects by itself and then says 'resync', so consumers
  * re-read from their cursor and lose nothing.
  */
 export class NotifyBus extends EventEmitter {

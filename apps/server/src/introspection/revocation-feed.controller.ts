@@ -9,7 +9,7 @@ const PAGE = 500;
 const CURSOR_RE = /^\d{1,19}$/;
 
 /**
- * The revocation feed (CONTRACT.md): by cursor as JSON, or live as Server-Sent Events where each
+ * The revocation feed: by cursor as JSON, or live as Server-Sent Events where each
  * event's id is its cursor and Last-Event-ID resumes without loss (FeedStreams). Every instance
  * hears every revocation through NOTIFY; a slow poll covers a lost notification.
  */

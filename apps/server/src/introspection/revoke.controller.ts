@@ -10,7 +10,7 @@ import { TokenInspector } from './token-inspector';
 
 /**
  * RFC 7009 token revocation. Unknown, already revoked, or another client's tokens all answer 200
- * and change nothing (no oracle; SECURITY-TESTS §5.2). A storage failure answers 503, never 200.
+ * and change nothing (no oracle: a deliberate reading of RFC 7009 §2.1). A storage failure answers 503, never 200.
  */
 @Controller('t/:tenant/revoke')
 export class RevokeController {

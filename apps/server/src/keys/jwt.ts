@@ -14,7 +14,7 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
  * Compact JWS. The signature is computed on libuv's thread pool (node:crypto's callback form), off
  * the event loop: on the token endpoint it was a third of the loop's time per request. argon2
  * shares that pool, so its concurrency is bounded below the pool's size (see PasswordHasher and
- * sizeThreadPool), and a sign-in burst cannot hold every thread (SECURITY-TESTS §4c, FT-17).
+ * sizeThreadPool), and a sign-in burst cannot hold every thread (FT-17).
  * ES256 signatures are raw r‖s (RFC 7518 §3.4).
  */
 export function signJwt(

@@ -276,7 +276,7 @@ export class GrantsService {
       });
 
       if (t.isUsed) {
-        // grace: only the immediate predecessor, only while its successor is unused (SECURITY-TESTS §5.1)
+        // grace: only the immediate predecessor, only while its successor is unused (BI-35, BI-36)
         const child = await this.repo.childOf(em, t.id);
         const inGrace =
           t.secondsSinceUse !== null && t.secondsSinceUse <= p.policy.reuseGraceSeconds;

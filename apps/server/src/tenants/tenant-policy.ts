@@ -13,7 +13,7 @@ import {
 } from '@tessera/contracts';
 import type { Tenant } from './tenant.entity';
 
-/** What a new tenant starts with: short access tokens, rotation with a 10 s grace (SECURITY-TESTS §5.1). */
+/** What a new tenant starts with: short access tokens, rotation with a 10 s grace (a lost response is recovered, the family never branches). */
 export const DEFAULT_POLICY: EffectivePolicy = {
   accessTokenTtl: 300,
   refreshIdleTtl: 14 * 86400,

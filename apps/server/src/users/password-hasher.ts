@@ -23,7 +23,7 @@ const MAX_QUEUED = 32;
 /**
  * argon2 shares libuv's thread pool and the cores with everything else: a few at a time per
  * process, a short queue, then HasherBusyError (429 + Retry-After), so a sign-in burst cannot stall
- * the rest (SECURITY-TESTS decision 6, LD-03).
+ * the rest (LD-03).
  */
 @Injectable()
 export class PasswordHasher {

@@ -91,7 +91,7 @@ describeOnServer('FT-17 an argon2 sign-in burst during token traffic', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const alone = await baseline.stop();
 
-    // 20 users sign in at once (SECURITY-TESTS FT-17) while the traffic runs
+    // 20 users sign in at once (FT-17) while the traffic runs
     const twenty = await Promise.all(
       Array.from({ length: USERS }, (_, i) => atSignInForm(w.server, i)),
     );

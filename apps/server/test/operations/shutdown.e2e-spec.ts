@@ -29,7 +29,7 @@ const refusesConnections = (port: number) =>
     s.once('error', () => resolve(true));
   });
 
-describe('SIGTERM (CONTRACT.md "stop")', () => {
+describe('SIGTERM (stop)', () => {
   let db: TestDatabase;
   let server: ServerProcess;
 

@@ -4,7 +4,7 @@ import { BYE, world, type World } from '../security/world';
 import { anyValue, mutated } from './mutations';
 
 /**
- * RP-initiated logout under arbitrary and mutated parameters (SECURITY-TESTS §4a, property layer):
+ * RP-initiated logout under arbitrary and mutated parameters (the property layer of the bad-input cases):
  * never a 5xx, never a redirect without a genuine hint, and the browser's session survives every
  * request that proves nothing (only the user's confirmation or a valid hint may end it).
  */

@@ -3,10 +3,10 @@ import { formOf } from '../support/browser';
 import { SPA_CB, world, type World } from './world';
 
 /**
- * SECURITY-TESTS B — the authorization endpoint cases not already pinned by sessions/sign-in
+ * Authorization endpoint cases (BI-10 … BI-29) — the authorization endpoint cases not already pinned by sessions/sign-in
  * (exact redirect matching, PKCE, codes, CSRF and fixation live there).
  */
-describe('the authorization endpoint (SECURITY-TESTS B)', () => {
+describe('the authorization endpoint (BI-10 … BI-29)', () => {
   const t = useTestServer();
   let w: World;
   beforeAll(async () => {

@@ -3,10 +3,10 @@ import { authorize, basic, form, useTestServer } from '../support/harness';
 import { CB, expectClean, expectOAuthError, world, type World } from './world';
 
 /**
- * SECURITY-TESTS A (client authentication at token, revoke and introspect) — the cases the
+ * BI-01 … BI-09 (client authentication at token, revoke and introspect) — the cases the
  * token-endpoint suite (tokens/client-credentials) does not already pin for every endpoint.
  */
-describe('client authentication on every back-channel endpoint (SECURITY-TESTS A)', () => {
+describe('client authentication on every back-channel endpoint (BI-01 … BI-09)', () => {
   const t = useTestServer();
   let w: World;
   let token: string;

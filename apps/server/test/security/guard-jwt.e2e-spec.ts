@@ -6,7 +6,7 @@ import { freePort, send } from '../support/harness';
 import { es256, hs256, StubIssuer, unsigned } from './jwt-issuer';
 
 /**
- * SECURITY-TESTS G (BI-56 … BI-68): the guard library in front of a real Nest route, over HTTP, with
+ * Guard cases (BI-56 … BI-68): the guard library in front of a real Nest route, over HTTP, with
  * a JWKS served like Tessera's. Every refusal: 401 `Bearer error="invalid_token"`, no detail, and the
  * handler never ran.
  */
@@ -30,7 +30,7 @@ class OrdersController {
   }
 }
 
-describe('the JWT guard refuses forged and misdirected tokens (SECURITY-TESTS G)', () => {
+describe('the JWT guard refuses forged and misdirected tokens (BI-56 … BI-69)', () => {
   const issuer = new StubIssuer();
   let app: INestApplication;
   let url: string;

@@ -2,10 +2,10 @@ import { basic, eventually, send, useTestServer } from '../support/harness';
 import { world, type World } from './world';
 
 /**
- * SECURITY-TESTS F (RFC 7662) — inactive states not pinned elsewhere: expired, revoked, session
+ * BI-51 … BI-55 (RFC 7662) — inactive states not pinned elsewhere: expired, revoked, session
  * revoked; the body is exactly {"active":false}, never a reason.
  */
-describe('introspection (SECURITY-TESTS F)', () => {
+describe('introspection (BI-51 … BI-55)', () => {
   const t = useTestServer();
   let w: World;
   beforeAll(async () => {

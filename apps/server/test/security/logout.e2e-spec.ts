@@ -2,10 +2,10 @@ import { claims, startTestServer, useTestServer, type SignedInTokens } from '../
 import { BYE, world, type World } from './world';
 
 /**
- * SECURITY-TESTS H — RP-initiated logout with hints the OP must not trust (another tenant's, alg
+ * BI-70 … BI-77 — RP-initiated logout with hints the OP must not trust (another tenant's, alg
  * none, a client_id mismatch is in revocation/feed-and-logout) and an expired hint it should accept.
  */
-describe('RP-initiated logout (SECURITY-TESTS H)', () => {
+describe('RP-initiated logout (BI-70 … BI-77)', () => {
   const t = useTestServer();
   let w: World;
   beforeAll(async () => {

@@ -2,10 +2,10 @@ import { basic, useTestServer } from '../support/harness';
 import { expectClean, world, type World } from './world';
 
 /**
- * SECURITY-TESTS E (RFC 7009) — the cases revocation/revocation does not already pin: the exact
+ * BI-45 … BI-50 (RFC 7009) — the cases revocation/revocation does not already pin: the exact
  * empty answer, hints that lie or mean nothing, another client's refresh token.
  */
-describe('revocation (SECURITY-TESTS E)', () => {
+describe('revocation (BI-45 … BI-50)', () => {
   const t = useTestServer();
   let w: World;
   beforeAll(async () => {

@@ -3,7 +3,7 @@ import { authorize, useTestServer } from '../support/harness';
 import { CB, world } from './world';
 
 /**
- * SECURITY-TESTS BI-84: after every flow, no issued refresh token, code, cookie or client secret
+ * BI-84: after every flow, no issued refresh token, code, cookie or client secret
  * is stored in clear — in any table, in any column, in any encoding we can think of.
  */
 describe('secrets at rest (BI-84)', () => {

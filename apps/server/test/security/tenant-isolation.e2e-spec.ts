@@ -2,7 +2,7 @@ import { send, useTestServer, type Reply } from '../support/harness';
 import { world, type World } from './world';
 
 /**
- * SECURITY-TESTS I (BI-78, BI-79, BI-82, BI-83) and issue 8 §6: every admin route from the served
+ * BI-78, BI-79, BI-82, BI-83: every admin route from the served
  * OpenAPI document, and every account route, tried across tenants with valid tokens of the wrong
  * tenant. All refused; nothing of the other tenant in any answer; nothing of it changed.
  */
