@@ -24,7 +24,7 @@ const ADMIN = { email: 'root@tessera.test', password: 'an admin password for tes
 const describeWithBrowser = hasChromium ? describe : describe.skip;
 
 /**
- * Issue 16 §3: the console offers "revoke every token of this application" (a leaked client
+ * The console offers "revoke every token of this application" (a leaked client
  * secret), says in its confirm dialog how many sessions' sign-ins end and what follows, and the
  * tokens are dead afterwards.
  */
@@ -101,6 +101,7 @@ describeWithBrowser(
 
       // the administrator, in the console: the application's page
       await admin.goto(`${t.url}/admin/`);
+      await admin.getByRole('button', { name: /Tessera administrator/ }).click();
       await admin.getByLabel('Email').fill(ADMIN.email);
       await admin.getByLabel('Password').fill(ADMIN.password);
       await admin.getByRole('button', { name: /sign in/i }).click();

@@ -421,8 +421,8 @@ describe('ending what an application, a resource server, a user or a tenant held
     expect(
       (await t.json('DELETE', '/admin/api/tenants/system', undefined, await t.adminToken())).status,
     ).toBe(403);
-    // an administrator of that tenant only (not of the system tenant)
-    const client = await t.given.app('system', {
+    // an administrator of that tenant only (not of the system tenant): an application of its own
+    const client = await t.given.app(w.slug, {
       grants: [
         {
           resourceServer: 'urn:tessera:admin-api',
@@ -437,7 +437,7 @@ describe('ending what an application, a resource server, a user or a tenant held
       { subject: client.clientId },
       await t.adminToken(),
     );
-    const token = (await t.token('system', { grant_type: 'client_credentials' }, client)).body
+    const token = (await t.token(w.slug, { grant_type: 'client_credentials' }, client)).body
       .access_token;
     expect((await t.json('DELETE', `/admin/api/tenants/${w.slug}`, undefined, token)).status).toBe(
       403,
