@@ -685,19 +685,7 @@ export class SessionsRepository {
    * Whether an access token is live after its signature checked out, in one statement: its session
    * (when it names one) live and its user enabled, and no revocation event covering it.
    */
-  async isAccessTokenLive(
-    tenantId: string,
-    t: {
-      jti: string;
-      sid?: string;
-      clientId: string;
-      iat: number;
-      familyId?: string;
-      kid?: string;
-      sub: string;
-      aud: string[];
-    },
-  ): Promise<boolean> {
+  async isAccessTokenLive(tenantId: string, t: AccessTokenFacts): Promise<boolean> {
     const rows = await hotQuery(
       this.dataSource,
       this.embedded,
@@ -718,6 +706,20 @@ export class SessionsRepository {
     );
     return rows.length > 0;
   }
+}
+
+/** What decides whether a validly signed access token is still live: its claims and its key. */
+export interface AccessTokenFacts {
+  jti: string;
+  sid?: string;
+  clientId: string;
+  iat: number;
+  /** The family it was minted from (`family_id`); absent on tokens from before the claim. */
+  familyId?: string;
+  /** The key its header names. */
+  kid?: string;
+  sub: string;
+  aud: string[];
 }
 
 export interface RefreshTokenState {

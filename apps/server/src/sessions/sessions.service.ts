@@ -6,7 +6,7 @@ import { AuditService } from '../audit';
 import { RevocationService } from '../revocation';
 import { Problem, isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
-import { SessionsRepository, type SessionRow } from './sessions.repository';
+import { SessionsRepository, type AccessTokenFacts, type SessionRow } from './sessions.repository';
 import { sessionView, type SessionDetailView, type SessionView } from './session.view';
 
 export interface ClientContext {
@@ -100,19 +100,7 @@ export class SessionsService {
   }
 
   /** An access token whose signature checked out: its session live and nothing revoking it. */
-  isAccessTokenLive(
-    tenantId: string,
-    t: {
-      jti: string;
-      sid?: string;
-      clientId: string;
-      iat: number;
-      familyId?: string;
-      kid?: string;
-      sub: string;
-      aud: string[];
-    },
-  ): Promise<boolean> {
+  isAccessTokenLive(tenantId: string, t: AccessTokenFacts): Promise<boolean> {
     if (t.sid !== undefined && !isUuid(t.sid)) return Promise.resolve(false);
     if (t.familyId !== undefined && !isUuid(t.familyId)) return Promise.resolve(false);
     return this.repo.isAccessTokenLive(tenantId, t);

@@ -16,8 +16,8 @@ export class TenantsRepository {
   }
 
   /** Whether a deleted tenant still holds the slug (until it is purged). */
-  async isSlugOfDeleted(slug: string): Promise<boolean> {
-    return this.repo().existsBy({ slug, deletedAt: Not(IsNull()) });
+  async isSlugOfDeleted(slug: string, em?: EntityManager): Promise<boolean> {
+    return this.repo(em).existsBy({ slug, deletedAt: Not(IsNull()) });
   }
 
   findById(id: string, em?: EntityManager): Promise<Tenant | null> {

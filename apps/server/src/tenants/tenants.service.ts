@@ -122,7 +122,16 @@ export class TenantsService {
   async create(input: CreateTenantInput, em?: EntityManager): Promise<Tenant> {
     const policy = applyPolicy(DEFAULT_POLICY, input.policy);
     assertPolicyOrder(policy);
+    const taken = (detail: string) =>
+      new Problem('conflict', `A tenant with slug ${input.slug} exists`, [
+        { pointer: '/slug', detail },
+      ]);
     const run = async (m: EntityManager) => {
+      // asked inside the transaction: the caller's may hold the only connection (embedded database)
+      if (await this.repo.isSlugOfDeleted(input.slug, m))
+        throw taken(
+          'A deleted tenant’s slug stays reserved until every token it issued has expired (a day)',
+        );
       const tenant = Object.assign(new Tenant(), {
         id: randomUUID(),
         slug: input.slug,
@@ -140,15 +149,7 @@ export class TenantsService {
       this.cache.delete(tenant.slug);
       return tenant;
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw new Problem('conflict', `A tenant with slug ${input.slug} exists`, [
-          {
-            pointer: '/slug',
-            detail: (await this.repo.isSlugOfDeleted(input.slug))
-              ? 'A deleted tenant’s slug stays reserved until every token it issued has expired (a day)'
-              : 'Already taken',
-          },
-        ]);
+      if (isUniqueViolation(err)) throw taken('Already taken');
       throw err;
     }
   }

@@ -11,6 +11,7 @@ import {
   startTestServer,
   useTestServer,
 } from '../support/harness';
+import { world as securityWorld } from '../security/world';
 
 describe('signing keys: ES256 by default, next → active → retired', () => {
   const t = useTestServer();
@@ -229,36 +230,17 @@ describe('signing keys: ES256 by default, next → active → retired', () => {
 
 describe('key withdrawal: a leaked key leaves at once (issue §4)', () => {
   const t = useTestServer();
-  const cb = 'https://app.example.test/cb';
-
+  /** The security suites' tenant, with what these cases add: its keys, introspection at any instance. */
   async function world() {
-    const tenant = await t.given.tenant();
-    const rs = await t.given.resourceServer(tenant.slug, {
-      scopes: [{ name: 'orders:read', description: '' }],
-    });
-    const creds = await t.given.resourceServerCredentials(tenant.slug, rs.id);
-    const web = await t.given.app(tenant.slug, {
-      grantTypes: ['authorization_code', 'refresh_token'],
-      redirectUris: [cb],
-      grants: [{ resourceServer: rs.identifier, scopes: ['orders:read'], flows: ['user'] }],
-    });
-    const user = await t.given.user(tenant.slug, {
-      permissions: [{ resourceServer: rs.identifier, scopes: ['orders:read'] }],
-    });
-    const signInUser = () =>
-      signIn(t, tenant.slug, {
-        app: web,
-        redirectUri: cb,
-        email: user.email,
-        password: user.password,
-        scope: 'openid orders:read',
-      });
+    const w = await securityWorld(t);
+    const tenant = { id: w.tenantId, slug: w.slug };
+    const signInUser = () => w.signIn();
     const introspect = async (token: string, server = t.url) =>
       (
         await send(`${server}/t/${tenant.slug}/introspect`, {
           method: 'POST',
           headers: {
-            authorization: basic(creds.clientId, creds.secret),
+            authorization: basic(w.rsCreds.clientId, w.rsCreds.secret),
             'content-type': 'application/x-www-form-urlencoded',
           },
           body: form({ token }),
@@ -269,19 +251,17 @@ describe('key withdrawal: a leaked key leaves at once (issue §4)', () => {
     const withdraw = async (kid: string, slug = tenant.slug) =>
       t.json('POST', `/admin/api/tenants/${slug}/keys/${kid}/withdraw`, {}, await t.adminToken());
     const published = async () =>
-      ((await send(`${t.issuer(tenant.slug)}/jwks.json`)).body.keys as Array<{ kid: string }>).map(
-        (k) => k.kid,
-      );
+      ((await send(`${w.issuer}/jwks.json`)).body.keys as Array<{ kid: string }>).map((k) => k.kid);
     const guard = (o: Partial<ConstructorParameters<typeof TesseraVerifier>[0]> = {}) =>
       new TesseraVerifier({
-        issuer: t.issuer(tenant.slug),
-        audience: rs.identifier,
+        issuer: w.issuer,
+        audience: w.rs.identifier,
         mode: 'jwt+feed',
-        clientId: web.clientId,
-        clientSecret: web.secret,
+        clientId: w.web.clientId,
+        clientSecret: w.web.secret,
         ...o,
       });
-    return { tenant, web, signInUser, introspect, keys, withdraw, published, guard };
+    return { tenant, web: w.web, signInUser, introspect, keys, withdraw, published, guard };
   }
   const kidOf = (token: string) => decodeProtectedHeader(token).kid!;
 

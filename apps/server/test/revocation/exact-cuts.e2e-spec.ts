@@ -5,59 +5,30 @@ import {
   basic,
   claims,
   eventually,
-  form,
   send,
-  signIn as signInAs,
   useTestServer,
   type SignedInTokens,
   type TestServer,
 } from '../support/harness';
+import { world as securityWorld } from '../security/world';
 
-const cb = 'https://app.example.test/cb';
 /** Same-second attempts before giving up: each lands in one wall-clock second most of the time. */
 const ATTEMPTS = 20;
 
+/** The security suites' tenant, with what these cases add: a feed-following guard, the cuts, old tokens. */
 async function world(t: TestServer) {
-  const tenant = await t.given.tenant();
-  const rs = await t.given.resourceServer(tenant.slug, {
-    scopes: [{ name: 'orders:read', description: '' }],
-  });
-  const creds = await t.given.resourceServerCredentials(tenant.slug, rs.id);
-  const web = await t.given.app(tenant.slug, {
-    grantTypes: ['authorization_code', 'refresh_token'],
-    redirectUris: [cb],
-    grants: [{ resourceServer: rs.identifier, scopes: ['orders:read'], flows: ['user'] }],
-  });
-  const user = await t.given.user(tenant.slug, {
-    permissions: [{ resourceServer: rs.identifier, scopes: ['orders:read'] }],
-  });
-  const signIn = (browser?: SignedInTokens['browser']) =>
-    signInAs(t, tenant.slug, {
-      app: web,
-      browser,
-      redirectUri: cb,
-      email: user.email,
-      password: user.password,
-      scope: 'openid orders:read',
-    });
-  const post = (path: string, as: { clientId: string; secret: string }, token: string) =>
-    send(`${t.issuer(tenant.slug)}/${path}`, {
-      method: 'POST',
-      headers: {
-        authorization: basic(as.clientId, as.secret),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: form({ token }),
-    });
-  const introspect = async (token: string) => (await post('introspect', creds, token)).body;
-  const revoke = (token: string) => post('revoke', web, token);
+  const w = await securityWorld(t);
+  const tenant = { id: w.tenantId, slug: w.slug };
+  const signIn = (browser?: SignedInTokens['browser']) => w.signIn(w.web, undefined, browser);
+  const introspect = async (token: string) => (await w.introspect(token)).body;
+  const revoke = (token: string) => w.revoke(token);
   // a resource server following the feed, as the guard library's default mode does
   const guard = new TesseraVerifier({
-    issuer: t.issuer(tenant.slug),
-    audience: rs.identifier,
+    issuer: w.issuer,
+    audience: w.rs.identifier,
     mode: 'jwt+feed',
-    clientId: web.clientId,
-    clientSecret: web.secret,
+    clientId: w.web.clientId,
+    clientSecret: w.web.secret,
   });
   await guard.init();
   /** The cut of the latest event of a type naming this session or subject, in whole epoch seconds. */
@@ -78,19 +49,29 @@ async function world(t: TestServer) {
       tenant.id,
       { typ: 'at+jwt' },
       {
-        iss: t.issuer(tenant.slug),
-        sub: user.id,
-        aud: rs.identifier,
+        iss: w.issuer,
+        sub: w.user.id,
+        aud: w.rs.identifier,
         iat,
         exp: iat + 300,
         jti: randomUUID(),
-        client_id: web.clientId,
+        client_id: w.web.clientId,
         scope: 'orders:read',
         ...c,
       },
     );
   };
-  return { tenant, web, user, signIn, introspect, revoke, guard, cutOf, legacyToken };
+  return {
+    tenant,
+    web: w.web,
+    user: w.user,
+    signIn,
+    introspect,
+    revoke,
+    guard,
+    cutOf,
+    legacyToken,
+  };
 }
 
 const revoked = new TokenRejectedError('ERR_TOKEN_REVOKED');

@@ -37,7 +37,11 @@ export interface World {
   /** Confidential client granted the tenant's built-in account API only (the user's own devices). */
   mine: Credentials;
   user: { id: string; email: string; password: string };
-  signIn(app?: Credentials | { clientId: string }, scope?: string): Promise<SignedInTokens>;
+  signIn(
+    app?: Credentials | { clientId: string },
+    scope?: string,
+    browser?: SignedInTokens['browser'],
+  ): Promise<SignedInTokens>;
   /** The user signed in to `mine`: an access token for the account API, both its scopes. */
   accountSignIn(): Promise<SignedInTokens>;
   /** POSTs a raw form body to one of the tenant's endpoints. */
@@ -135,9 +139,10 @@ export async function world(
     spa: { clientId: spa.body.application.clientId },
     mine,
     user,
-    signIn: (app = web, scope = 'openid orders:read') =>
+    signIn: (app = web, scope = 'openid orders:read', browser) =>
       signInAs(t, slug, {
         app,
+        browser,
         redirectUri: 'secret' in app ? CB : SPA_CB,
         email: user.email,
         password: user.password,

@@ -9,6 +9,7 @@ import {
 } from '../../../../test-setup/test-database';
 import { DataSource } from 'typeorm';
 import { EMBEDDED_POOL_MAX } from '../../src/database';
+import { ADMIN_SCOPES } from '../../src/admin';
 import { basic, form, send, type Reply } from './http';
 import { Browser, formOf, pkce } from './browser';
 
@@ -351,23 +352,7 @@ export async function authorize(
 }
 
 /** Every scope the console asks for (a missing one would answer 403 before the tenant check). */
-export const CONSOLE_SCOPES = [
-  'openid',
-  'email',
-  'admin:tenants:read',
-  'admin:tenants:write',
-  'admin:applications:read',
-  'admin:applications:write',
-  'admin:keys:read',
-  'admin:keys:write',
-  'admin:users:read',
-  'admin:users:write',
-  'admin:resource-servers:read',
-  'admin:resource-servers:write',
-  'admin:sessions:read',
-  'admin:sessions:write',
-  'admin:audit:read',
-].join(' ');
+export const CONSOLE_SCOPES = ['openid', 'email', ...ADMIN_SCOPES.map((s) => s.name)].join(' ');
 
 export interface ConsoleTokens {
   access_token: string;
