@@ -184,14 +184,17 @@ function identityOf(r: oauth.TokenEndpointResponse, realm: string): Identity {
 export async function completeSignIn(search: string): Promise<string> {
   const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? 'null') as Pending | null;
   sessionStorage.removeItem(PENDING_KEY);
-  const answer = new URLSearchParams(search);
-  if (answer.get('error'))
-    throw new Error(answer.get('error_description') ?? answer.get('error') ?? 'Sign-in failed');
-  if (!pending || answer.get('state') !== pending.state)
+  if (!pending)
     throw new Error('This sign-in answer does not match a sign-in started here; start again.');
   try {
     const as = await discover(pending.realm);
-    const params = oauth.validateAuthResponse(as, client, answer, pending.state);
+    // state and iss first, error answers included (RFC 9207 §2.4): only then is an error Tessera's
+    const params = oauth.validateAuthResponse(
+      as,
+      client,
+      new URLSearchParams(search),
+      pending.state,
+    );
     const res = await oauth.authorizationCodeGrantRequest(
       as,
       client,
@@ -213,6 +216,8 @@ export async function completeSignIn(search: string): Promise<string> {
       identity: identityOf(result, pending.realm),
     });
   } catch (err) {
+    if (err instanceof oauth.AuthorizationResponseError)
+      throw new Error(err.error_description ?? err.error, { cause: err });
     throw new Error(
       `Tessera’s answer did not check out, so you are not signed in (${reason(err)})`,
       {

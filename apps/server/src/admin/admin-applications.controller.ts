@@ -110,9 +110,10 @@ export class AdminApplicationsController {
   @HttpCode(204)
   @RequireScopes('admin:applications:write')
   async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
-    await this.applications.remove(tenant, clientId);
-    // a later application with the same client id inherits nothing
-    await this.access.revoke(tenant, clientId);
+    // with it: a later application with the same client id inherits nothing
+    await this.applications.remove(tenant, clientId, (em) =>
+      this.access.revoke(tenant, clientId, em),
+    );
   }
 
   /**

@@ -296,12 +296,18 @@ export class ApplicationsService {
    * sessions, its families and tokens (GrantsService.endApplicationIn). It gets no back-channel
    * logout: its URI goes with it.
    */
-  async remove(tenant: Tenant, clientId: string): Promise<void> {
+  /** `then` runs in the same transaction, once the application is gone (what it meant elsewhere). */
+  async remove(
+    tenant: Tenant,
+    clientId: string,
+    then?: (em: EntityManager) => Promise<void>,
+  ): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
       if (!app) throw Problem.notFound('Application');
       await this.end(m, tenant, app, 'application_deleted');
       await this.repo.remove(m, tenant.id, app.id);
+      await then?.(m);
     });
     this.cache.invalidate(tenant.id);
   }

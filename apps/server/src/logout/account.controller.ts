@@ -40,7 +40,7 @@ export class AccountController {
       throw new OAuthError(401, 'invalid_request', 'An access token is required', undefined, {
         'WWW-Authenticate': 'Bearer',
       });
-    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header); // RFC 9110 §11.1: the scheme is case-insensitive
     const at = m ? await this.inspector.accessToken(tenant, m[1]) : undefined;
     const aud = at ? [at.claims.aud].flat() : [];
     if (!at?.claims.sid || !aud.includes(ACCOUNT_API_AUDIENCE)) throw invalidToken();

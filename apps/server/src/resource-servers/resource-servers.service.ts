@@ -448,13 +448,6 @@ export class ResourceServersService {
         });
         continue;
       }
-      if (rs.isSystem) {
-        problems.push({
-          pointer: `${pointer}/${i}/resourceServer`,
-          detail: `${p.resourceServer} is built in: who holds its scopes follows from the user's roles`,
-        });
-        continue;
-      }
       if (seen.has(rs.id))
         problems.push({
           pointer: `${pointer}/${i}/resourceServer`,

@@ -14,6 +14,11 @@ export class UsersRepository {
     return this.repo(em).findOneBy({ tenantId, email: email.toLowerCase() });
   }
 
+  /** The row, locked until the transaction ends: concurrent changes of one user serialise. */
+  lockById(em: EntityManager, tenantId: string, id: string): Promise<User | null> {
+    return this.repo(em).findOne({ where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
+  }
+
   byId(tenantId: string, id: string, em?: EntityManager): Promise<User | null> {
     return this.repo(em).findOneBy({ tenantId, id });
   }

@@ -102,19 +102,24 @@ export class UsersService {
   }
 
   /**
-   * Disabling ends every session of the user at once (ASVS 7.4.2). `then` runs in the same
-   * transaction with the user as changed (what its roles mean elsewhere).
+   * Disabling ends every session of the user at once (ASVS 7.4.2). When the request changes the
+   * roles or the disabled flag, `onStanding` runs in the same transaction with the user as changed
+   * (what its roles mean elsewhere), on the row as locked there: a concurrent change of the same
+   * user, read before it committed, cannot put back what this one took away.
    */
   async updateOne(
     tenantId: string,
     id: string,
     input: UpdateUserInput,
-    then?: (em: EntityManager, user: User) => Promise<void>,
+    onStanding?: (em: EntityManager, user: User) => Promise<void>,
   ): Promise<User> {
-    const user = await this.require(tenantId, id);
+    await this.require(tenantId, id);
+    // the slow hash before the transaction, so no lock waits on it
     const passwordHash =
       input.password !== undefined ? await this.hasher.hash(input.password) : undefined;
     await this.dataSource.transaction(async (em) => {
+      const user = await this.repo.lockById(em, tenantId, id);
+      if (!user) throw Problem.notFound('User'); // deleted meanwhile
       const changes: Partial<User> = {};
       if (passwordHash) changes.passwordHash = passwordHash;
       if (input.roles) changes.roles = [...new Set(input.roles)].sort();
@@ -124,7 +129,8 @@ export class UsersService {
         await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_disabled');
         await this.audit.record(em, { tenantId, type: 'user_disabled', userId: id });
       }
-      await then?.(em, { ...user, ...changes });
+      if (input.roles !== undefined || input.isDisabled !== undefined)
+        await onStanding?.(em, { ...user, ...changes });
     });
     return this.require(tenantId, id);
   }
@@ -192,7 +198,8 @@ export class UsersService {
       const changes: Partial<User> = {};
       if (!(await this.hasher.verify(existing.passwordHash, input.password)))
         changes.passwordHash = await this.hasher.hash(input.password);
-      const roles = [...new Set(input.roles)].sort();
+      // the file deletes nothing: a role it does not list stays (and with it what the role means)
+      const roles = [...new Set([...existing.roles, ...input.roles])].sort();
       if (JSON.stringify(roles) !== JSON.stringify(existing.roles)) changes.roles = roles;
       if (Object.keys(changes).length) {
         await this.repo.update(em, tenantId, existing.id, changes);

@@ -196,6 +196,22 @@ describeWithBrowser(
         await shot(p, '05-iss-mix-up-refused');
       });
 
+      it('shows no error answer that does not carry this sign-in’s state and the tenant’s iss', async () => {
+        const p = await page();
+        await p.goto(`${t.url}/admin/t/${acme}/overview`);
+        await p.waitForURL(`**/t/${acme}/authorize?**`);
+        // a link someone sent: an "error" from nowhere, with words of their choosing
+        const forged = new URLSearchParams({
+          error: 'access_denied',
+          error_description: 'Your account is locked: call +1 555 0100 to unlock it',
+        });
+        await p.goto(`${t.url}/admin/callback?${forged}`);
+        await p.getByRole('heading', { name: 'Sign-in did not complete' }).waitFor();
+        const alert = await p.getByRole('alert').innerText();
+        expect(alert).toMatch(/did not check out/);
+        expect(alert).not.toContain('555 0100');
+      });
+
       it('refuses an ID token that does not carry the nonce this sign-in sent', async () => {
         const { page: p, calls } = await tamperedSignIn(async (p) => {
           // the pending sign-in lives in this origin's sessionStorage while the sign-in page shows

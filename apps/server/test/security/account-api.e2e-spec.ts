@@ -64,6 +64,16 @@ describe('the account API', () => {
     expect(row.revoked_at).toBeNull();
   });
 
+  it('takes the Bearer scheme in any case (RFC 9110 §11.1)', async () => {
+    const mine = await w.accountSignIn();
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const res = await send(`${w.issuer}/account/sessions`, {
+        headers: { authorization: `${scheme} ${mine.access_token}` },
+      });
+      expect({ scheme, status: res.status }).toEqual({ scheme, status: 200 });
+    }
+  });
+
   it('needs account:sessions:write to end a session (403 insufficient_scope), :read to list', async () => {
     const readOnly = await t.given.app(w.slug, {
       grantTypes: ['authorization_code'],

@@ -119,6 +119,54 @@ describe('the tenant boundary: administrators of one tenant', () => {
     await expectOnlyBobsCredentialsOpenBeta(acme, beta);
   });
 
+  it('takes an administrator away for good, even while they change their own password at that moment', async () => {
+    const { slug } = await t.given.tenant();
+    const admin = await t.given.tenantAdmin(slug);
+    const root = await t.adminToken();
+    const path = `/admin/api/tenants/${slug}/users/${admin.id}`;
+    for (let round = 0; round < 5; round++) {
+      const password = `a new password, round ${round}`;
+      // the administrator's own change (a slow hash) is under way when root takes the role away
+      const own = t.json('PATCH', path, { password }, admin.tokens.access_token);
+      await new Promise((r) => setTimeout(r, 5));
+      const demoted = await t.json('PATCH', path, { roles: [] }, root);
+      expect([(await own).status, demoted.status]).toEqual([200, 200]);
+      expect(await t.sql(`SELECT 1 FROM tenant_admins WHERE subject = $1`, [admin.id])).toEqual([]);
+      const again = await consoleSignIn(t, slug, admin.email, password);
+      expect((await t.get(`/admin/api/tenants/${slug}/users`, again.access_token)).status).toBe(
+        403,
+      );
+      // an administrator again for the next round
+      expect((await t.json('PATCH', path, { roles: ['admin'] }, root)).status).toBe(200);
+      admin.tokens = await consoleSignIn(t, slug, admin.email, password);
+    }
+  });
+
+  it('keeps an administrator whom a bootstrap file lists without the role: the file deletes nothing, and says so', async () => {
+    const { slug } = await t.given.tenant();
+    const admin = await t.given.user(slug, { roles: ['admin'] });
+    await t.server.app.get(BootstrapService).apply({
+      tenants: [
+        {
+          slug,
+          name: 'Listed again',
+          applications: [],
+          resourceServers: [],
+          users: [{ email: admin.email, password: admin.password, roles: [], permissions: [] }],
+        },
+      ],
+    });
+    const root = await t.adminToken();
+    // what the API shows is what holds: still an administrator
+    expect((await t.get(`/admin/api/tenants/${slug}/users/${admin.id}`, root)).body.roles).toEqual([
+      'admin',
+    ]);
+    const signedIn = await consoleSignIn(t, slug, admin.email, admin.password);
+    expect((await t.get(`/admin/api/tenants/${slug}/users`, signedIn.access_token)).status).toBe(
+      200,
+    );
+  });
+
   it('keeps two tenants’ administrators with one email apart: each password opens its own tenant only', async () => {
     const { slug: one } = await t.given.tenant();
     const { slug: two } = await t.given.tenant();
