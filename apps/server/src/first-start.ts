@@ -50,6 +50,7 @@ export function announceFirstStart(
       `  Administrator:     ${first.adminEmail}${first.generatedAdminPassword ? `  password: ${first.generatedAdminPassword}` : '  (password from TESSERA_ADMIN_PASSWORD)'}`,
       `  Automation client: ${first.automationClientId}  secret: ${first.automationClientSecret}`,
       `  Token endpoint:    ${config.publicUrl}/t/system/token (grant_type=client_credentials)`,
+      `  Admin console:     ${config.publicUrl}/admin → “Sign in as a Tessera administrator (system)”`,
       unsaved
         ? `  They could not be saved to ${file} (${unsaved}): keep them now.`
         : `  They are also saved in ${file} (mode 0600).`,

@@ -30,11 +30,24 @@ export function AuthGate({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
   const realm = realmFor(pathname);
   const signedOut = wasSignedOut();
+  const [failed, setFailed] = useState<{ realm: string; message: string }>();
+  const hasFailed = failed?.realm === realm;
   useEffect(() => {
-    if (!signedIn && !signedOut && realm) void signIn(realm);
-  }, [signedIn, signedOut, realm]);
+    if (signedIn || signedOut || !realm || hasFailed) return;
+    signIn(realm).catch((err: Error) => {
+      if (rememberedRealm() === realm) forgetRealm(); // a tenant gone since: ask again
+      setFailed({ realm, message: err.message });
+    });
+  }, [signedIn, signedOut, realm, hasFailed]);
   if (signedIn) return <>{children}</>;
-  if (signedOut || !realm) return <ChooseTenant realm={realm} signedOut={signedOut} />;
+  if (signedOut || !realm || hasFailed)
+    return (
+      <ChooseTenant
+        realm={realm}
+        signedOut={signedOut}
+        problem={hasFailed ? failed?.message : undefined}
+      />
+    );
   return (
     <main className="center" id="main">
       <p role="status">Signing in at {realm}…</p>
@@ -43,20 +56,20 @@ export function AuthGate({ children }: { children: ReactNode }) {
 }
 
 /** `/admin` asks which tenant the administrator belongs to; they sign in there. */
-function ChooseTenant({ realm, signedOut }: { realm?: string; signedOut: boolean }) {
-  const [slug, setSlug] = useState(realm ?? '');
-  const [error, setError] = useState<string>();
+function ChooseTenant(p: { realm?: string; signedOut: boolean; problem?: string }) {
+  const [slug, setSlug] = useState(p.realm ?? '');
+  const [error, setError] = useState<string | undefined>(p.problem);
   const go = (to: string) => {
     if (!isSlug(to)) {
       setError('Use the tenant’s short name: lower-case letters, digits and hyphens, e.g. acme');
       return;
     }
-    void signIn(to, `${basePath}/t/${to}/overview`);
+    signIn(to, `${basePath}/t/${to}/overview`).catch((err: Error) => setError(err.message));
   };
   return (
     <main className="center" id="main">
       <h1>Tessera admin</h1>
-      {signedOut ? <p>You are signed out.</p> : null}
+      {p.signedOut ? <p>You are signed out.</p> : null}
       <form
         className="form"
         onSubmit={(e) => {

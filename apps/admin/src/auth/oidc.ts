@@ -71,6 +71,19 @@ const redirectUri = () => `${window.location.origin}${basePath}/callback`;
 
 export const isSlug = (s: string) => SLUG_RE.test(s);
 
+/** A tenant this server does not have (or could not be asked about). */
+export class UnknownTenantError extends Error {
+  constructor(
+    readonly realm: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `There is no tenant called “${realm}” here (or it could not be reached): check its name.`,
+      options,
+    );
+  }
+}
+
 /** RFC 8414: the tenant's metadata, whose `issuer` must be exactly the tenant's issuer URL. */
 function discover(realm: string): Promise<oauth.AuthorizationServer> {
   let hit = discoveries.get(realm);
@@ -78,7 +91,10 @@ function discover(realm: string): Promise<oauth.AuthorizationServer> {
     const issuer = new URL(`${window.location.origin}/t/${realm}`);
     hit = oauth
       .discoveryRequest(issuer, { algorithm: 'oidc', ...insecure() })
-      .then((res) => oauth.processDiscoveryResponse(issuer, res));
+      .then((res) => oauth.processDiscoveryResponse(issuer, res))
+      .catch((err: unknown) => {
+        throw new UnknownTenantError(realm, { cause: err });
+      });
     hit.catch(() => discoveries.delete(realm)); // try again next time
     discoveries.set(realm, hit);
   }

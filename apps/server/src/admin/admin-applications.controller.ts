@@ -25,6 +25,7 @@ import { ApplicationsService } from '../applications';
 import { parseBody, Problem } from '../http';
 import { tenantPolicy, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
+import { CONSOLE_CLIENT_ID } from './tenant-built-ins.service';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
 /** Refuses settings that contradict each other on the tenant's defaults, naming each field. */
@@ -38,6 +39,18 @@ function assertCoherent(
     throw Problem.validation(
       issues.map((i) => ({ pointer: `/policy/${i.path}`, detail: i.message })),
       'The settings contradict each other',
+    );
+}
+
+/**
+ * The console's built-in client is how the tenant's administrators sign in: without it they are
+ * locked out of their tenant (its tokens may still be revoked, its policy tuned).
+ */
+function refuseForConsole(clientId: string, what: 'deleted' | 'disabled'): void {
+  if (clientId === CONSOLE_CLIENT_ID)
+    throw new Problem(
+      'forbidden',
+      `${CONSOLE_CLIENT_ID} is the admin console's own client, built in: it cannot be ${what}, or this tenant's administrators could not sign in`,
     );
 }
 
@@ -88,6 +101,7 @@ export class AdminApplicationsController {
     @Body() body: unknown,
   ): Promise<ApplicationView> {
     const input = parseBody(updateApplicationSchema, body);
+    if (input.isDisabled === true) refuseForConsole(clientId, 'disabled');
     const current = await this.applications.view(
       tenant,
       await this.applications.require(tenant, clientId),
@@ -110,6 +124,7 @@ export class AdminApplicationsController {
   @HttpCode(204)
   @RequireScopes('admin:applications:write')
   async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
+    refuseForConsole(clientId, 'deleted');
     // with it: a later application with the same client id inherits nothing
     await this.applications.remove(tenant, clientId, (em) =>
       this.access.revoke(tenant, clientId, em),

@@ -136,6 +136,7 @@ export class SignInController {
       signInPage({
         action: `${this.tenants.issuer(tenant)}/authorize`,
         applicationName: r.app.name,
+        tenant: { name: tenant.name, slug: tenant.slug },
         hidden,
         ...o,
       }),

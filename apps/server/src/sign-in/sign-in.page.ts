@@ -10,7 +10,8 @@ h1{font-size:1.4rem;margin-top:0}label{display:block;margin:1rem 0 .3rem;font-we
 input[type=email],input[type=password]{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #8a9099;border-radius:4px}
 input:focus,button:focus{outline:3px solid #1d5fd1;outline-offset:1px}
 button{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;background:#1d5fd1;color:#fff;border:0;border-radius:4px;cursor:pointer}
-.error{background:#fde8e8;color:#8a1c1c;padding:.7rem;border-radius:4px}`;
+.error{background:#fde8e8;color:#8a1c1c;padding:.7rem;border-radius:4px}
+.tenant{color:#4a5160;margin-top:-.5rem}`;
 
 /** A page in the hosted style; the body is trusted HTML built by the caller. */
 export function page(title: string, body: string): string {
@@ -25,6 +26,8 @@ function layout(title: string, body: string): string {
 export interface SignInPage {
   action: string;
   applicationName: string;
+  /** Whose account the form asks for: the tenant's name and slug (accounts are per tenant). */
+  tenant: { name: string; slug: string };
   hidden: Record<string, string>;
   email?: string;
   error?: string;
@@ -41,7 +44,8 @@ export function signInPage(p: SignInPage): string {
   const described = p.error ? ' aria-describedby="sign-in-error"' : '';
   return layout(
     `Sign in to ${p.applicationName}`,
-    `<h1>Sign in to ${escape(p.applicationName)}</h1>${error}
+    `<h1>Sign in to ${escape(p.applicationName)}</h1>
+<p class="tenant">With your account at ${escape(p.tenant.name)} (${escape(p.tenant.slug)})</p>${error}
 <form method="post" action="${escape(p.action)}" novalidate>${hidden}
 <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required value="${escape(p.email ?? '')}"${described}>
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required${described}>

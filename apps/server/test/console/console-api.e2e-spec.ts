@@ -63,6 +63,22 @@ describe('the admin console: its client, its API calls and its files', () => {
     ]);
   });
 
+  it('keeps every tenant’s console client: it cannot be deleted or disabled, only its tokens revoked', async () => {
+    const { slug } = await t.given.tenant();
+    const admin = await t.given.tenantAdmin(slug);
+    const path = `/admin/api/tenants/${slug}/applications/${CONSOLE_CLIENT_ID}`;
+    for (const token of [admin.tokens.access_token, await t.adminToken()]) {
+      const deleted = await t.json('DELETE', path, undefined, token);
+      expect(deleted.status).toBe(403);
+      expect(deleted.body.detail).toContain('administrators could not sign in');
+      expect((await t.json('PATCH', path, { isDisabled: true }, token)).status).toBe(403);
+    }
+    expect((await t.get(path, await t.adminToken())).body.isDisabled).toBe(false);
+    // the administrators still sign in
+    const again = await consoleSignIn(t, slug, admin.email, admin.password);
+    expect((await t.get(`/admin/api/tenants/${slug}`, again.access_token)).status).toBe(200);
+  });
+
   it('serves the built console at /admin with deep links, and leaves /admin/api its JSON 404s', async () => {
     const api404 = await send(`${t.url}/admin/api/nope`);
     expect(api404.status).toBe(404);

@@ -73,6 +73,18 @@ describeWithBrowser(
         expect(attacker.url()).toContain(`/admin/t/${acme}/overview`);
       });
 
+      it('says so when the tenant named does not exist, on /admin and at /admin/t/{slug}', async () => {
+        const p = await page();
+        await p.goto(`${t.url}/admin/`);
+        await p.getByLabel('Tenant').fill('no-such-tenant');
+        await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+        await p.getByText('There is no tenant called “no-such-tenant” here').waitFor();
+        await p.goto(`${t.url}/admin/t/no-such-tenant/overview`);
+        await p.getByText('There is no tenant called “no-such-tenant” here').waitFor();
+        expect(await p.getByLabel('Tenant').inputValue()).toBe('no-such-tenant');
+        await shot(p, '00-no-such-tenant');
+      });
+
       it('lets acme’s administrator create bob@beta.test as an administrator of acme, and take the role away', async () => {
         await attacker
           .getByRole('navigation', { name: 'Sections' })
@@ -111,6 +123,8 @@ describeWithBrowser(
         expect(created.status).toBe(201);
         const p = await page();
         await p.goto(`${t.url}/admin/t/${beta}/users`);
+        // the page says whose account it asks for
+        await p.getByText(`With your account at Beta (${beta})`).waitFor();
         await signInAt(p, beta, 'bob@beta.test', ATTACKER_PASSWORD);
         await p.getByRole('alert').getByText('The email or password is incorrect.').waitFor();
         expect(p.url()).toContain(`/t/${beta}/`);
