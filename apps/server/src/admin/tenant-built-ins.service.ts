@@ -17,7 +17,9 @@ import { TenantAccessService } from './tenant-access.service';
 /** The admin console: a public client (code + PKCE, rotating refresh tokens) of every tenant. */
 export const CONSOLE_CLIENT_ID = 'tessera-console';
 
+const ADMIN_SCOPE_DEFS = ADMIN_SCOPES.map((s) => ({ ...s }));
 const ADMIN_SCOPE_NAMES = ADMIN_SCOPES.map((s) => s.name);
+const ACCOUNT_SCOPE_DEFS = ACCOUNT_SCOPES.map((s) => ({ ...s }));
 
 /**
  * What every tenant has built in: the admin API and the console's client, so that the tenant's
@@ -73,7 +75,7 @@ export class TenantBuiltIns {
         identifier: ADMIN_API_AUDIENCE,
         name: 'Tessera admin API',
         baseUrls: [`${this.config.publicUrl}/admin/api`],
-        scopes: ADMIN_SCOPES.map((s) => ({ ...s })),
+        scopes: ADMIN_SCOPE_DEFS,
         permissionGroups: [],
       },
       { heldByEveryUser: false },
@@ -85,7 +87,7 @@ export class TenantBuiltIns {
         identifier: ACCOUNT_API_AUDIENCE,
         name: 'Account (the signed-in user’s own sessions)',
         baseUrls: [`${this.config.publicUrl}/t/${tenant.slug}/account`],
-        scopes: ACCOUNT_SCOPES.map((s) => ({ ...s })),
+        scopes: ACCOUNT_SCOPE_DEFS,
         permissionGroups: [],
       },
       { heldByEveryUser: true },
@@ -110,12 +112,11 @@ export class TenantBuiltIns {
   /** Ids of the tenants whose built-ins are missing or differ from what this start would make. */
   async outdated(): Promise<string[]> {
     const ids = new Set([
-      ...(await this.resourceServers.tenantsLackingBuiltIn(ADMIN_API_AUDIENCE, [
-        ...ADMIN_SCOPES.map((s) => ({ ...s })),
-      ])),
-      ...(await this.resourceServers.tenantsLackingBuiltIn(ACCOUNT_API_AUDIENCE, [
-        ...ACCOUNT_SCOPES.map((s) => ({ ...s })),
-      ])),
+      ...(await this.resourceServers.tenantsLackingBuiltIn(ADMIN_API_AUDIENCE, ADMIN_SCOPE_DEFS)),
+      ...(await this.resourceServers.tenantsLackingBuiltIn(
+        ACCOUNT_API_AUDIENCE,
+        ACCOUNT_SCOPE_DEFS,
+      )),
       ...(await this.applications.tenantsLacking(CONSOLE_CLIENT_ID, this.consoleShape())),
     ]);
     return [...ids];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeProtectedHeader, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { Clock } from '../clock';
 import { KeysService } from '../keys';
 import { GrantsService, SessionsService, type RefreshTokenState } from '../sessions';
@@ -44,10 +44,11 @@ export class TokenInspector {
   /** A live access token of this tenant, or undefined. */
   async accessToken(tenant: Tenant, token: string): Promise<ActiveAccessToken | undefined> {
     if (!JWT_SHAPE.test(token)) return undefined;
-    const c = await this.keys.verifyOwn(tenant.id, this.tenants.issuer(tenant), token, {
+    const signed = await this.keys.verifyOwnSigned(tenant.id, this.tenants.issuer(tenant), token, {
       typ: 'at+jwt',
       nowSeconds: this.clock.epochSeconds(),
     });
+    const c = signed?.claims;
     if (
       !c ||
       typeof c.sub !== 'string' ||
@@ -57,7 +58,7 @@ export class TokenInspector {
       typeof c.exp !== 'number'
     )
       return undefined;
-    if (await this.isRevoked(tenant.id, c, decodeProtectedHeader(token).kid)) return undefined;
+    if (await this.isRevoked(tenant.id, c, signed.kid)) return undefined;
     return { kind: 'access_token', claims: c as ActiveAccessToken['claims'] };
   }
 

@@ -295,6 +295,16 @@ export class KeysService {
     token: string,
     o: { typ: string; allowExpired?: boolean; nowSeconds: number; leewaySeconds?: number },
   ): Promise<JWTPayload | undefined> {
+    return (await this.verifyOwnSigned(tenantId, issuer, token, o))?.claims;
+  }
+
+  /** verifyOwn, with the kid of the key that signed it (a withdrawn key's event cuts its tokens). */
+  async verifyOwnSigned(
+    tenantId: string,
+    issuer: string,
+    token: string,
+    o: { typ: string; allowExpired?: boolean; nowSeconds: number; leewaySeconds?: number },
+  ): Promise<{ claims: JWTPayload; kid: string } | undefined> {
     if (token.length > 8192 || !COMPACT_JWS.test(token)) return undefined;
     try {
       const signed = await this.verifiedSignature(
@@ -314,7 +324,7 @@ export class KeysService {
         return undefined;
       if (typeof claims.nbf === 'number' && claims.nbf - leeway > o.nowSeconds) return undefined;
       if (typeof claims.iat === 'number' && claims.iat - 60 > o.nowSeconds) return undefined;
-      return claims;
+      return { claims, kid: signed.kid };
     } catch {
       return undefined;
     }

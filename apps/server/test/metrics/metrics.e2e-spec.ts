@@ -74,13 +74,7 @@ describe('/metrics', () => {
     await eventually(async () =>
       expect(sample(await scrape(t), 'tessera_revocation_feed_subscribers')).toBe(1),
     );
-    const revoked = await t.json(
-      'DELETE',
-      `/admin/api/tenants/${slug}/sessions/${s.sid}`,
-      {},
-      await t.adminToken(),
-    );
-    expect(revoked.status).toBe(204);
+    await t.revokeSession(slug, s.sid);
     await eventually(() => expect(feed.events.map((e) => e.data.type)).toContain('session'));
     await eventually(() => expect(receiver.tokens).toHaveLength(1));
     let after = '';

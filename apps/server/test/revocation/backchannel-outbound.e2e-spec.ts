@@ -28,17 +28,7 @@ async function tenantWith(t: TestServer, backchannelLogoutUri: string) {
     (await signIn(t, slug, { app, redirectUri: CB, email: user.email, password: user.password }))
       .sid;
   /** Ends the session as an administrator would; its logout goes to the outbox. */
-  const end = async (sid: string) =>
-    expect(
-      (
-        await t.json(
-          'DELETE',
-          `/admin/api/tenants/${slug}/sessions/${sid}`,
-          {},
-          await t.adminToken(),
-        )
-      ).status,
-    ).toBe(204);
+  const end = (sid: string) => t.revokeSession(slug, sid);
   /** Ends every session of the user at once (one outbox row each). */
   const signOutEverywhere = async () =>
     expect(

@@ -91,6 +91,8 @@ export interface TestServer {
     params: Record<string, string | string[]>,
     auth?: { clientId: string; secret: string },
   ): Promise<Reply>;
+  /** Ends a session as an administrator does (the admin API); fails unless it answers 204. */
+  revokeSession(slug: string, sid: string, reason?: string): Promise<void>;
   given: Factories;
 }
 
@@ -229,6 +231,15 @@ export function useTestServer(opts: { env?: Record<string, string> } = {}): Test
         },
         body: form(params),
       }),
+    async revokeSession(slug, sid, reason) {
+      const res = await t.json(
+        'DELETE',
+        `/admin/api/tenants/${slug}/sessions/${sid}`,
+        reason === undefined ? {} : { reason },
+        await t.adminToken(),
+      );
+      if (res.status !== 204) throw new Error(`revoke session: ${res.status} ${res.text}`);
+    },
     given: {
       async tenant(body = {}) {
         const slug = unique('t')
