@@ -278,8 +278,12 @@ export class GrantsService {
       if (t.isUsed) {
         // grace: only the immediate predecessor, only while its successor is unused (BI-35, BI-36)
         const child = await this.repo.childOf(em, t.id);
+        // a grace of 0 is none: a concurrent loser reads the winner's used_at as in its own future
+        // (its now() is its transaction's start), and a negative age is "within" any grace
         const inGrace =
-          t.secondsSinceUse !== null && t.secondsSinceUse <= p.policy.reuseGraceSeconds;
+          p.policy.reuseGraceSeconds > 0 &&
+          t.secondsSinceUse !== null &&
+          t.secondsSinceUse <= p.policy.reuseGraceSeconds;
         if (inGrace && child && !child.isUsed) {
           const successor = this.secrets.deriveSuccessor(p.refreshToken);
           if (this.secrets.tokenHashMatches(successor, child.tokenHash)) {

@@ -111,6 +111,30 @@ describe('refresh tokens: rotation and reuse detection (grace 0)', () => {
     ).toBe(true);
   });
 
+  it('treats a replay as reuse even when the rotation committed after the replay began (no grace at 0)', async () => {
+    // Two concurrent refreshes: the loser's transaction starts before the winner's commits, so
+    // its now() is earlier than the winner's used_at. A used_at in its future stands for that.
+    const signedIn = await s.signIn();
+    const [{ id }] = await t.sql(
+      `SELECT rt.id FROM refresh_tokens rt JOIN refresh_token_families f ON f.id = rt.family_id
+       WHERE f.session_id = $1 AND rt.generation = 0`,
+      [signedIn.sid],
+    );
+    const winner = await s.refresh(signedIn.refresh_token);
+    expect(winner.status).toBe(200);
+    await t.sql(`UPDATE refresh_tokens SET used_at = now() + interval '2 seconds' WHERE id = $1`, [
+      id,
+    ]);
+    const replay = await s.refresh(signedIn.refresh_token);
+    expect(replay.status).toBe(400);
+    expect(replay.body.error).toBe('invalid_grant');
+    expect(replay.body.refresh_token).toBeUndefined();
+    expect(
+      (await t.sql(`SELECT revocation_reason FROM sessions WHERE id = $1`, [signedIn.sid]))[0]
+        .revocation_reason,
+    ).toBe('reuse_detected');
+  });
+
   it('lets exactly one of 50 concurrent refreshes of one token win; the others get invalid_grant, none a 5xx', async () => {
     const signedIn = await s.signIn();
     const results = await Promise.all(
