@@ -5,8 +5,8 @@ import { AuthGuard } from '@nestjs/passport';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TesseraAuthModule, type TesseraPrincipal } from '../index';
-import { TesseraStrategy } from '../passport';
+import { TesseraAuthModule, type TesseraPrincipal } from '@tessera/nest-guards';
+import { TesseraStrategy } from '@tessera/nest-guards/passport';
 
 const AUDIENCE = 'https://orders.example.test';
 
