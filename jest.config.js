@@ -17,6 +17,7 @@ module.exports = {
   moduleNameMapper: {
     '^@tessera/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@tessera/nest-guards$': '<rootDir>/libs/guards/src/index.ts',
+    '^@tessera/nest-guards/(passport|terminus)$': '<rootDir>/libs/guards/src/$1.ts',
   },
   globalSetup: '<rootDir>/test-setup/global-setup.ts',
   globalTeardown: '<rootDir>/test-setup/global-teardown.ts',

@@ -4,10 +4,10 @@ import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import {
   Public,
   TesseraAuthModule,
-  TesseraHealthIndicator,
   type TesseraAuthOptions,
   type ValidationMode,
 } from '@tessera/nest-guards';
+import { TesseraHealthIndicator } from '@tessera/nest-guards/terminus';
 import { OrdersController, OrdersService, UnguardedOrdersController } from './orders';
 
 /** The guard library's options (its documented variables set a few; tests may set any) and the port. */

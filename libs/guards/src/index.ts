@@ -2,8 +2,6 @@ export { TesseraAuthModule } from './tessera-auth.module';
 export { TesseraAuthGuard } from './tessera-auth.guard';
 export { RequireScopes, RequireAnyScope, Public } from './decorators/scopes';
 export { Principal } from './decorators/principal';
-export { TesseraStrategy } from './passport/tessera.strategy';
-export { TesseraHealthIndicator } from './health/tessera.health';
 export { TesseraVerifier, type VerifierHealth } from './verifier/tessera-verifier';
 export { TESSERA_OPTIONS } from './tokens';
 export type { TesseraAuthOptions, TesseraPrincipal, ValidationMode } from './options';

@@ -1,14 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,36 +10,16 @@ import { freePort } from './harness';
 /**
  * Real server processes, for the tests that need more than the in-process harness: several
  * instances, SIGTERM, SIGKILL and restarts, faults around the database. They run the built server
- * (`dist/apps/server/main.js`), rebuilt first when the sources are newer, so what runs is what is
+ * (`dist/apps/server/main.js`), rebuilt first when its sources changed, so what runs is what is
  * checked out and what `npm start` and `scripts/cluster.mjs` run.
  */
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 const ENTRY = join(REPO_ROOT, 'dist', 'apps', 'server', 'main.js');
-// the server and the workspace libraries it loads from their dist/ (build:libs)
-const SOURCES = ['apps/server/src', 'libs/contracts/src', 'libs/guards/src'].map((d) =>
-  join(REPO_ROOT, d),
-);
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function isBuildFresh(): boolean {
-  try {
-    return statSync(ENTRY).mtimeMs >= Math.max(...SOURCES.map(newestMtime));
-  } catch {
-    return false;
-  }
-}
 
 /**
- * Builds the server when dist/ is older than its sources, once at a time across test files (a lock
+ * Builds the server (and the libraries it loads) when its sources changed since the last build,
+ * as `npm start` does (scripts/build-if-stale.mjs), once at a time across test files (a lock
  * directory), so parallel suites never run from a half-written dist/.
  */
 export async function ensureServerBuilt(): Promise<void> {
@@ -66,10 +38,7 @@ export async function ensureServerBuilt(): Promise<void> {
     }
   }
   try {
-    if (isBuildFresh()) return;
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    execFileSync(npm, ['run', 'build:libs'], { cwd: REPO_ROOT, stdio: 'pipe' });
-    execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'nest'), ['build', 'server'], {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-if-stale.mjs'), 'server'], {
       cwd: REPO_ROOT,
       stdio: 'pipe',
     });
