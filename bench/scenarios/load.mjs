@@ -396,7 +396,9 @@ function operations(w, rec, issued, tally) {
       } else if (r.status === 200) {
         tally.violations.push('a refresh token two rotations back was honoured');
         tally.refreshed++;
-      } else if (typeof r.status !== 'number') tally.reuseUnanswered++; // may have been caught
+      } else if (typeof r.status !== 'number' || r.status === 503)
+        // may have been caught: a 503 at the request deadline does not stop the work behind it
+        tally.reuseUnanswered++;
 
       return; // the family is dead (or unknown): never used again
     }
@@ -759,7 +761,7 @@ async function checkAfter(checks, w, tally) {
       rot.reuseAudited <= tally.reuseDetected + tally.reuseUnanswered &&
       metricReuse === rot.reuseAudited &&
       tally.reuseDetected > 0,
-    `${rot.reuseAudited} audited, ${metricReuse} counted at /metrics, ${tally.reuseDetected} detections seen by the driver (${tally.reuseUnanswered} probes unanswered)`,
+    `${rot.reuseAudited} audited, ${metricReuse} counted at /metrics, ${tally.reuseDetected} detections seen by the driver (${tally.reuseUnanswered} probes unanswered or 503)`,
   );
   const t0 = performance.now();
   let outbox;

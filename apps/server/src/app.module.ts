@@ -61,8 +61,14 @@ export class AppModule {
               databaseUrl,
               {
                 max: poolMax,
-                acquireTimeoutMs: config.databaseAcquireTimeoutMs,
+                // a request never waits for a connection past its deadline
+                acquireTimeoutMs: Math.min(
+                  config.databaseAcquireTimeoutMs,
+                  config.requestDeadlineMs,
+                ),
                 maxWaiting: config.databaseMaxWaiting,
+                statementTimeoutMs: config.databaseStatementTimeoutMs,
+                lockTimeoutMs: config.databaseLockTimeoutMs,
               },
               bus.onPoolConnect as never,
             ),

@@ -17,6 +17,7 @@ import {
   createLogger,
   PinoNestLogger,
   requestContext,
+  requestDeadline,
   useBodyParsers,
 } from './http';
 import { httpMetrics, Metrics } from './metrics';
@@ -98,7 +99,14 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
       everyAnswer(req, res);
       done();
     });
-    httpMetrics(fastify, app.get(Metrics));
+    const metrics = app.get(Metrics);
+    httpMetrics(fastify, metrics);
+    requestDeadline(
+      fastify,
+      config.requestDeadlineMs,
+      (err, req, reply) => filter.respond(err, req, reply),
+      () => metrics.deadlineAnswered.inc(),
+    );
     useBodyParsers(fastify);
     // the console at /admin, from the same process (deep links get index.html)
     serveConsole(fastify);

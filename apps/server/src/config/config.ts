@@ -10,7 +10,12 @@ const int = (min: number, max: number) =>
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 /** Pool defaults (DATABASE_POOL_*); the database module uses them when given only a pool size. */
-export const DATABASE_POOL_DEFAULTS = { acquireTimeoutMs: 5000, maxWaiting: 100 } as const;
+export const DATABASE_POOL_DEFAULTS = {
+  acquireTimeoutMs: 5000,
+  maxWaiting: 100,
+  statementTimeoutMs: 15_000,
+  lockTimeoutMs: 5000,
+} as const;
 
 const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
@@ -27,6 +32,11 @@ const envSchema = z.object({
     DATABASE_POOL_DEFAULTS.acquireTimeoutMs,
   ),
   DATABASE_POOL_MAX_WAITING: int(0, 100_000).default(DATABASE_POOL_DEFAULTS.maxWaiting),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000).default(
+    DATABASE_POOL_DEFAULTS.statementTimeoutMs,
+  ),
+  DATABASE_LOCK_TIMEOUT_MS: int(0, 3_600_000).default(DATABASE_POOL_DEFAULTS.lockTimeoutMs),
+  TESSERA_REQUEST_DEADLINE_MS: int(100, 600_000).default(5000),
   REDIS_URL: z
     .string()
     .optional()
@@ -73,6 +83,20 @@ export interface AppConfig {
    * beyond that they are answered 503 + Retry-After at once instead of queueing.
    */
   databaseMaxWaiting: number;
+  /**
+   * DATABASE_STATEMENT_TIMEOUT_MS (default 15000, 0 = none): the server cancels a longer statement
+   * (57014, answered 503); one second later the client closes a connection that still has no
+   * answer (a stalled link).
+   */
+  databaseStatementTimeoutMs: number;
+  /** DATABASE_LOCK_TIMEOUT_MS (default 5000, 0 = none): a statement waits this long for a row lock. */
+  databaseLockTimeoutMs: number;
+  /**
+   * TESSERA_REQUEST_DEADLINE_MS (default 5000): a request not answered by then is answered 503 +
+   * Retry-After (its work may still finish); a request that could not get a database connection in
+   * that time is refused at once (load shedding).
+   */
+  requestDeadlineMs: number;
   /** Set: rate-limit counters live in Redis; unset: in the database. */
   redisUrl?: string;
   dataDir: string;
@@ -135,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseAcquireTimeoutMs: e.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
     databaseMaxWaiting: e.DATABASE_POOL_MAX_WAITING,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseLockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
+    requestDeadlineMs: e.TESSERA_REQUEST_DEADLINE_MS,
     redisUrl: e.REDIS_URL,
     dataDir: resolve(e.TESSERA_DATA_DIR),
     masterKey: e.TESSERA_MASTER_KEY,

@@ -2,7 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DATABASE_POOL_DEFAULTS, type AppConfig } from '../config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { SnakeNamingStrategy } from './naming-strategy';
-import { boundedPg, type PoolSettings } from './pool';
+import { boundedPg, queryGuardMs, type PoolSettings } from './pool';
 import { ENTITIES, MIGRATIONS } from './schema';
 
 export interface ResolvedDatabase {
@@ -40,7 +40,14 @@ export function dataSourceOptions(
   pool: number | PoolSettings,
   onConnect?: (client: never) => void,
 ): DataSourceOptions {
-  const p = typeof pool === 'number' ? { ...DATABASE_POOL_DEFAULTS, max: pool } : pool;
+  const p: PoolSettings =
+    typeof pool === 'number' ? { ...DATABASE_POOL_DEFAULTS, max: pool } : pool;
+  const serverTimeouts = [
+    p.lockTimeoutMs > 0 ? `-c lock_timeout=${p.lockTimeoutMs}` : '',
+    p.statementTimeoutMs > 0 ? `-c statement_timeout=${p.statementTimeoutMs}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   return {
     type: 'postgres',
     url,
@@ -50,15 +57,19 @@ export function dataSourceOptions(
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
     logging: false,
-    driver: boundedPg(p.maxWaiting),
+    driver: boundedPg({
+      maxWaiting: p.maxWaiting,
+      budgetMs: p.acquireTimeoutMs,
+      queryGuardMs: queryGuardMs(p.statementTimeoutMs),
+    }),
     extra: {
       max: p.max,
       ...(onConnect ? { onConnect } : {}),
       // a request waits at most this long for a connection (or to open one), then fails with 503
       connectionTimeoutMillis: p.acquireTimeoutMs,
       idleTimeoutMillis: 30000,
-      // losers of a row-lock race wait, but never forever
-      options: '-c lock_timeout=5000 -c statement_timeout=15000',
+      // losers of a row-lock race wait, but never forever; slow statements are cancelled
+      ...(serverTimeouts && p.timeoutsAtStartup !== false ? { options: serverTimeouts } : {}),
     },
   };
 }

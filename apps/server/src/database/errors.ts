@@ -12,13 +12,16 @@ export function isUniqueViolation(err: unknown): boolean {
 
 /**
  * The database cannot serve right now: refused or dropped connections, pool timeouts, shutdown,
- * read-only, lock or statement timeouts. Answered 503 + Retry-After, never 500.
+ * read-only, lock or statement timeouts, a stalled link, a request past its deadline. Answered 503 +
+ * Retry-After, never 500.
  */
 export function isUnavailable(err: unknown): boolean {
   const code = codeOf(err);
   if (code && /^(08|53|57P)/.test(code)) return true; // connection exception, insufficient resources, operator intervention
   if (code === '25006' || code === '55P03' || code === '57014') return true; // read-only, lock timeout, statement timeout
-  if (code === 'EPOOLFULL') return true; // PoolQueueFullError
+  if (code === 'EPOOLFULL') return true; // PoolQueueFullError: queue full, or shed
+  if (code === 'EQUERYSTALLED') return true; // QueryStalledError: no answer within the query guard
+  if (code === 'EDEADLINE') return true; // DeadlineExceededError: the request deadline passed
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'].includes(code))
     return true;
   const message = err instanceof Error ? err.message : '';

@@ -13,7 +13,13 @@ export {
   dataSourceOptions,
   type ResolvedDatabase,
 } from './database';
-export { PoolQueueFullError, type PoolSettings } from './pool';
+export {
+  PoolQueueFullError,
+  QueryStalledError,
+  type BoundedPoolState,
+  type PoolSettings,
+  type ShedReason,
+} from './pool';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { isUniqueViolation, isUnavailable, isInvalidInput } from './errors';

@@ -4,6 +4,7 @@ import { isInvalidInput, isUnavailable } from '../database';
 import { noStore } from './form';
 import { OAuthError } from './oauth-errors';
 import { pathOf, type HttpRequest, type HttpResponse } from './platform';
+import { isAnsweredAtDeadline } from './request-deadline';
 import { Problem, statusOf, type ProblemCode } from './problem';
 
 /**
@@ -23,6 +24,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   respond(err: unknown, req: Pick<HttpRequest, 'id' | 'url'>, res: HttpResponse): void {
     const reqId = req.id;
     if (res.sent || res.raw.headersSent) {
+      // the client already has its 503: the handler's late failure is expected, not an error
+      if (isAnsweredAtDeadline(res)) {
+        this.logger.info({ reqId, err: describe(err) }, 'failed after the deadline answered');
+        return;
+      }
       this.logger.error({ reqId, err: describe(err) }, 'error after response started');
       return;
     }

@@ -2,9 +2,12 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { BoundedPoolState, ShedReason } from '../database';
 
 /** Upper bounds in seconds: sub-millisecond cache hits up to a slow sign-in (argon2) under load. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** A scrape waits this long for the outbox depth, then reports NaN. */
+const DEPTH_WAIT_MS = 1000;
 const FEED_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface FeedStreamCount {
@@ -78,6 +81,12 @@ export class Metrics implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  readonly deadlineAnswered = new Counter({
+    name: 'tessera_request_deadline_exceeded_total',
+    help: 'Requests answered 503 + Retry-After because they were not answered within TESSERA_REQUEST_DEADLINE_MS',
+    registers: [this.registry],
+  });
+
   private feedStreamCount: () => FeedStreamCount = () => ({ live: 0, catching_up: 0, waiting: 0 });
   private outboxDepthQuery: () => Promise<number> = async () => 0;
 
@@ -107,6 +116,29 @@ export class Metrics implements OnModuleDestroy {
         this.set(pool()?.options.max ?? 0);
       },
     });
+    const shedSeen: Record<ShedReason, number> = { queue_full: 0, deadline: 0 };
+    new Counter({
+      name: 'tessera_db_pool_shed_total',
+      help: 'Requests refused a database connection at once (503 + Retry-After): queue_full (DATABASE_POOL_MAX_WAITING were waiting) or deadline (the expected wait outlasted the request deadline)',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      collect() {
+        const shed = (pool() as Partial<BoundedPoolState> | undefined)?.shed;
+        for (const reason of ['queue_full', 'deadline'] as const) {
+          const n = shed?.[reason] ?? 0;
+          this.inc({ reason }, Math.max(0, n - shedSeen[reason]));
+          shedSeen[reason] = Math.max(n, shedSeen[reason]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tessera_db_pool_hold_seconds',
+      help: 'Recent mean time a request holds a database connection (EWMA); the load shedding estimates waits from it',
+      registers: [this.registry],
+      collect() {
+        this.set(((pool() as Partial<BoundedPoolState> | undefined)?.holdEwmaMs ?? 0) / 1000);
+      },
+    });
     new Gauge({
       name: 'tessera_revocation_feed_subscribers',
       help: 'Open revocation feed (SSE) streams on this instance',
@@ -130,7 +162,11 @@ export class Metrics implements OnModuleDestroy {
       help: 'Back-channel logouts waiting to be sent (all instances: read from the database)',
       registers: [this.registry],
       async collect() {
-        this.set(await depth().catch(() => NaN)); // NaN: the database did not answer
+        // NaN: the database did not answer, or not soon enough (a scrape must not wait out a stall)
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<number>((r) => (timer = setTimeout(() => r(NaN), DEPTH_WAIT_MS)));
+        this.set(await Promise.race([depth().catch(() => NaN), late]));
+        clearTimeout(timer);
       },
     });
   }

@@ -1,4 +1,5 @@
 import { eventually, send, type Reply } from '../support/harness';
+import { sample } from '../support/metrics';
 import {
   clientCredentials,
   describeOnServer,
@@ -141,6 +142,75 @@ describeOnServer(`FT-01 PostgreSQL goes away under load`, () => {
     });
     // and every client still holds a token that works
     for (const token of held) expect((await refresh(w.server, token)).status).toBe(200);
+    expect(w.server.output).not.toMatch(/unhandled error|"level":50/);
+  });
+});
+
+const DEADLINE_MS = 2000;
+
+/**
+ * The link stalls instead of breaking: connections stay open, nothing comes back, no error either.
+ * No server-side timeout can help (its error would not get through); the request deadline answers
+ * each request in its surface's shape, and the server serves again once the link does.
+ */
+describeOnServer('FT-01 the database link stalls', () => {
+  const w = useFaultServer({
+    reuseGraceSeconds: 300,
+    users: 1,
+    throughProxy: true,
+    env: { TESSERA_REQUEST_DEADLINE_MS: String(DEADLINE_MS) },
+  });
+
+  it('answers every request 503 + Retry-After while it stalls (admin API as a problem), and recovers', async () => {
+    const [user] = await signInAll(w.server, 1);
+    const ccToken = (await clientCredentials(w.server)).body.access_token as string;
+    const admin = await w.server.adminToken();
+    const adminRead = () =>
+      send(`${w.server.url}/admin/api/tenants`, { headers: { authorization: `Bearer ${admin}` } });
+    expect((await adminRead()).status).toBe(200);
+
+    w.proxy.stall();
+    const pending: Array<Promise<Reply>> = [
+      refresh(w.server, user.refreshToken),
+      introspect(w.server, ccToken),
+      revoke(w.server, ccToken),
+    ];
+    const admins = [adminRead(), adminRead()];
+    let settled = 0;
+    for (const p of [...pending, ...admins]) void p.finally(() => settled++);
+    // all of them are answered while the link is still stalled (the old behaviour held them until
+    // it came back)
+    await eventually(() => expect(settled).toBe(pending.length + admins.length), 30_000);
+    for (const r of await Promise.all(pending)) expectTemporarilyUnavailable(r);
+    for (const r of await Promise.all(admins)) {
+      expect({ status: r.status, retryAfter: r.headers.get('retry-after') }).toEqual({
+        status: 503,
+        retryAfter: expect.stringMatching(/^\d+$/),
+      });
+      expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(r.body).toEqual({
+        type: 'about:blank',
+        status: 503,
+        code: 'unavailable',
+        detail: expect.any(String),
+      });
+    }
+    const metrics = (await send(`${w.server.url}/metrics`)).text;
+    expect(sample(metrics, 'tessera_request_deadline_exceeded_total')).toBeGreaterThan(0);
+
+    // the link comes back: the same process serves again, and the refresh token still works
+    // (the stalled rotation either never ran or committed within the reuse grace)
+    await w.proxy.restore();
+    await eventually(async () => {
+      expect((await send(`${w.server.url}/readyz`)).status).toBe(200);
+    }, 30_000);
+    expect((await adminRead()).status).toBe(200);
+    expect((await refresh(w.server, user.refreshToken)).status).toBe(200);
+    expect(await rotationViolations(w.db.url)).toEqual({
+      halfWritten: [],
+      twoSuccessors: [],
+      twoLive: [],
+    });
     expect(w.server.output).not.toMatch(/unhandled error|"level":50/);
   });
 });

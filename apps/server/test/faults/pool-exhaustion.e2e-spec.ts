@@ -1,5 +1,6 @@
 import { loadConfig } from '../../src/config';
 import { eventually, send, type Reply } from '../support/harness';
+import { sample } from '../support/metrics';
 import {
   clientCredentials,
   describeOnServer,
@@ -11,6 +12,7 @@ import {
 const POOL_MAX = 2;
 const MAX_WAITING = 3;
 const BURST = 30;
+const DEADLINE_MS = 2000;
 
 describeOnServer('FT-03 connection-pool exhaustion', () => {
   const w = useFaultServer({
@@ -21,10 +23,11 @@ describeOnServer('FT-03 connection-pool exhaustion', () => {
       DATABASE_POOL_MAX: String(POOL_MAX),
       DATABASE_POOL_MAX_WAITING: String(MAX_WAITING),
       DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '1000',
+      TESSERA_REQUEST_DEADLINE_MS: String(DEADLINE_MS),
     },
   });
 
-  it('queues requests up to the bound, then answers 503 + Retry-After at once; none hangs on the pool', async () => {
+  it('queues requests up to the bound, then answers 503 + Retry-After at once; none hangs on the pool or on the stalled link', async () => {
     const token = (await clientCredentials(w.server)).body.access_token as string;
     expect((await introspect(w.server, token)).body.active).toBe(true);
 
@@ -41,26 +44,26 @@ describeOnServer('FT-03 connection-pool exhaustion', () => {
       ),
     );
 
-    // everything but the requests holding a connection is answered while the database is stalled
-    await eventually(
-      () => expect(answered.length).toBeGreaterThanOrEqual(BURST - POOL_MAX),
-      30_000,
-    );
-    const whileStalled = answered.length;
-    expect(whileStalled).toBeLessThanOrEqual(BURST);
+    // every request is answered while the database is still stalled, the ones holding a
+    // connection too: their statements get no answer, the request deadline answers for them
+    await eventually(() => expect(answered.length).toBe(BURST), 30_000);
     for (const r of answered) expectTemporarilyUnavailable(r);
-    // both ways out were taken: waiting up to the acquire timeout, and refused at once beyond the bound
+    // the three ways out were taken: refused at once beyond the bound, waiting up to the acquire
+    // timeout, and answered at the deadline
     expect(w.server.output).toContain('too many requests are waiting');
     expect(w.server.output).toMatch(/timeout exceeded when trying to connect|connection timeout/);
+    const metrics = (await send(`${w.server.url}/metrics`)).text;
+    expect(sample(metrics, 'tessera_request_deadline_exceeded_total')).toBeGreaterThanOrEqual(
+      POOL_MAX,
+    );
+    expect(sample(metrics, 'tessera_db_pool_shed_total{reason="queue_full"}')).toBeGreaterThan(0);
 
-    // the database answers again: the requests that held a connection finish, nothing is lost
+    // the database answers again: the statements that were held finish (their answers are
+    // dropped quietly, the clients have theirs), nothing is lost
     await w.proxy.restore();
     await Promise.all(burst);
     expect(failed).toEqual([]);
     expect(answered).toHaveLength(BURST);
-    for (const r of answered.slice(whileStalled))
-      if (r.status !== 200) expectTemporarilyUnavailable(r);
-    expect(answered.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
 
     // and the server serves normally again, without a restart
     await eventually(async () => {
@@ -83,10 +86,24 @@ describe('the pool settings', () => {
     });
   });
 
+  it('default to a 15 s statement timeout, a 5 s lock timeout and a 5 s request deadline', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseStatementTimeoutMs: 15_000,
+      databaseLockTimeoutMs: 5000,
+      requestDeadlineMs: 5000,
+    });
+    expect(
+      loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_LOCK_TIMEOUT_MS: '0' }),
+    ).toMatchObject({ databaseStatementTimeoutMs: 0, databaseLockTimeoutMs: 0 });
+  });
+
   it.each([
     [{ DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '10' }, 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS'],
     [{ DATABASE_POOL_ACQUIRE_TIMEOUT_MS: 'soon' }, 'DATABASE_POOL_ACQUIRE_TIMEOUT_MS'],
     [{ DATABASE_POOL_MAX_WAITING: '-1' }, 'DATABASE_POOL_MAX_WAITING'],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '-5' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
+    [{ DATABASE_LOCK_TIMEOUT_MS: '5s' }, 'DATABASE_LOCK_TIMEOUT_MS'],
+    [{ TESSERA_REQUEST_DEADLINE_MS: '0' }, 'TESSERA_REQUEST_DEADLINE_MS'],
   ])('refuses %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
   });

@@ -146,6 +146,11 @@ describe('/metrics', () => {
     const text = await scrape(t);
     expect(sample(text, 'tessera_db_pool_max')).toBe(t.config.databasePoolMax);
     expect(sample(text, 'tessera_db_pool_connections{state="total"}')).toBeGreaterThanOrEqual(1);
+    // nothing was shed or answered at the deadline, and the series exist before anything is
+    expect(sample(text, 'tessera_db_pool_shed_total{reason="queue_full"}')).toBe(0);
+    expect(sample(text, 'tessera_db_pool_shed_total{reason="deadline"}')).toBe(0);
+    expect(text).toMatch(/^tessera_request_deadline_exceeded_total 0$/m);
+    expect(sample(text, 'tessera_db_pool_hold_seconds')).toBeGreaterThan(0);
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
   });
