@@ -11,10 +11,13 @@ export {
   resolveDatabase,
   createDataSource,
   dataSourceOptions,
+  missingSessionTimeouts,
+  SESSION_TIMEOUTS,
   type ResolvedDatabase,
 } from './database';
 export { PoolQueueFullError, type PoolSettings } from './pool';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { isUniqueViolation, isUnavailable, isInvalidInput } from './errors';
-export { hotQuery } from './hot-query';
+export { hotQuery, namedStatementsAllowed } from './hot-query';
+export { ReadRouter, REPLICA_MAX_LAG_MS } from './read-router';
