@@ -96,6 +96,13 @@ export const CC = { clientId: 'bench-cc', secret: 'bench-client-credentials-secr
  */
 export const BENCH_POOL_MAX = 10;
 
+/** `serverUrl` naming the database `databaseUrl` names. */
+function sameDatabase(serverUrl, databaseUrl) {
+  const u = new URL(serverUrl);
+  u.pathname = new URL(databaseUrl).pathname;
+  return u.toString();
+}
+
 /** `logFile`: the whole log, for a scan afterwards; `backchannelLogoutUri`: see bootstrapFile. */
 export async function startServer(
   databaseUrl,
@@ -112,6 +119,10 @@ export async function startServer(
       PORT: String(port),
       PUBLIC_URL: url,
       DATABASE_URL: databaseUrl,
+      // DATABASE_URL a pooler (DATABASE_DIRECT_URL set for the run): the same database, directly
+      ...(process.env.DATABASE_DIRECT_URL
+        ? { DATABASE_DIRECT_URL: sameDatabase(process.env.DATABASE_DIRECT_URL, databaseUrl) }
+        : {}),
       TESSERA_DATA_DIR: dataDir,
       DATABASE_POOL_MAX: String(BENCH_POOL_MAX),
       TESSERA_BOOTSTRAP: bootstrapFile({ backchannelLogoutUri }),

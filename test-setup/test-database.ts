@@ -16,7 +16,14 @@ import {
  */
 interface State {
   mode: 'server' | 'embedded';
+  /** What the servers under test are given as DATABASE_URL: the server, or a pooler in front of it. */
   serverUrl?: string;
+  /**
+   * Set when serverUrl is a transaction-mode pooler (DATABASE_DIRECT_URL for the run): the server
+   * itself, for what needs a session — creating, copying and dropping databases, and migrating the
+   * template (a pooler keeps server connections to it, which would block the copies).
+   */
+  directUrl?: string;
   template?: string;
   dump?: string;
 }
@@ -49,14 +56,18 @@ async function migrate(url: string): Promise<void> {
 }
 
 /** Jest global setup: prepare the template once per run. */
-export async function prepareTemplate(serverUrl: string | undefined): Promise<void> {
+export async function prepareTemplate(
+  serverUrl: string | undefined,
+  directUrl?: string,
+): Promise<void> {
   const file = join(tmpdir(), `tessera-test-${process.pid}-${randomBytes(4).toString('hex')}.json`);
   let state: State;
   if (serverUrl) {
     const template = `tessera_tpl_${randomBytes(6).toString('hex')}`;
-    await admin(serverUrl, (c) => c.query(`CREATE DATABASE ${template}`));
-    await migrate(withDatabase(serverUrl, template));
-    state = { mode: 'server', serverUrl, template };
+    const direct = directUrl ?? serverUrl;
+    await admin(direct, (c) => c.query(`CREATE DATABASE ${template}`));
+    await migrate(withDatabase(direct, template));
+    state = { mode: 'server', serverUrl, directUrl, template };
   } else {
     const pg = await startEmbeddedPostgres({ maxConnections: 8 });
     await migrate(pg.url);
@@ -75,10 +86,32 @@ export async function prepareTemplate(serverUrl: string | undefined): Promise<vo
 export async function dropTemplate(): Promise<void> {
   const state = readState();
   if (state.mode === 'server') {
-    await admin(state.serverUrl!, (c) =>
+    await admin(directOf(state), (c) =>
       c.query(`DROP DATABASE IF EXISTS ${state.template} WITH (FORCE)`),
     );
   }
+}
+
+/** Where databases are created and dropped: the server itself (server mode only). */
+function directOf(state: State): string {
+  return state.directUrl ?? state.serverUrl!; // server mode always has serverUrl
+}
+
+/**
+ * The environment that points a server process at this test database: DATABASE_URL, plus
+ * DATABASE_DIRECT_URL when the run goes through a pooler and `url` is the pooler's (a URL through
+ * a test's own proxy is left alone: the proxy stands for the whole database).
+ */
+export function databaseEnv(url: string): Record<string, string> {
+  const state = readState();
+  if (state.mode !== 'server' || !state.directUrl) return { DATABASE_URL: url };
+  const u = new URL(url);
+  const pooler = new URL(state.serverUrl!); // server mode always has serverUrl
+  if (u.host !== pooler.host) return { DATABASE_URL: url };
+  return {
+    DATABASE_URL: url,
+    DATABASE_DIRECT_URL: withDatabase(state.directUrl, u.pathname.slice(1)),
+  };
 }
 
 function readState(): State {
@@ -105,7 +138,7 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
   const state = readState();
   if (state.mode === 'server') {
     const name = `tessera_t_${randomBytes(6).toString('hex')}`;
-    await admin(state.serverUrl!, (c) =>
+    await admin(directOf(state), (c) =>
       c.query(
         opts.empty
           ? `CREATE DATABASE ${name}`
@@ -115,9 +148,9 @@ export async function createTestDatabase(opts: { empty?: boolean } = {}): Promis
     return {
       url: withDatabase(state.serverUrl!, name),
       drop: () =>
-        admin(state.serverUrl!, (c) =>
-          c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-        ).then(() => undefined),
+        admin(directOf(state), (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+          () => undefined,
+        ),
     };
   }
   const pg = await startEmbeddedPostgres({

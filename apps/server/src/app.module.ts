@@ -6,7 +6,13 @@ import { ApplicationsModule } from './applications';
 import { BootstrapModule } from './bootstrap';
 import { Clock } from './clock';
 import { ConfigModule, type AppConfig } from './config';
-import { dataSourceOptions, migrateUnderLock, NotifyBus } from './database';
+import {
+  dataSourceOptions,
+  migrateUnderLock,
+  NotifyBus,
+  ReadRouter,
+  type ResolvedDatabase,
+} from './database';
 import { DiscoveryModule } from './discovery';
 import { HealthModule } from './health';
 import { KeysModule } from './keys';
@@ -40,13 +46,56 @@ class BusModule {
   }
 }
 
+/**
+ * Where reads that may lag go: the replica (DATABASE_READ_URL) while it is caught up, else the
+ * primary. Without DATABASE_READ_URL every read goes to the primary.
+ */
+@Global()
+@Module({})
+class ReadModule {
+  static register(config: AppConfig, isPooled: boolean): DynamicModule {
+    return {
+      module: ReadModule,
+      providers: [
+        {
+          provide: ReadRouter,
+          inject: [DataSource, NotifyBus],
+          useFactory: async (primary: DataSource, bus: NotifyBus) => {
+            const url = config.databaseReadUrl;
+            const replica = url
+              ? await new DataSource(
+                  dataSourceOptions(
+                    url,
+                    {
+                      max: config.databasePoolMax,
+                      acquireTimeoutMs: Math.min(
+                        config.databaseAcquireTimeoutMs,
+                        config.requestDeadlineMs,
+                      ),
+                      maxWaiting: config.databaseMaxWaiting,
+                      statementTimeoutMs: config.databaseStatementTimeoutMs,
+                      lockTimeoutMs: config.databaseLockTimeoutMs,
+                    },
+                    undefined,
+                    { isPooled },
+                  ),
+                ).initialize()
+              : undefined;
+            return new ReadRouter(primary, replica, bus);
+          },
+        },
+      ],
+      exports: [ReadRouter],
+    };
+  }
+}
+
 @Module({})
 export class AppModule {
   /** The database URL is resolved before Nest starts (the embedded server, if any, is already up). */
   static register(
     config: AppConfig,
-    databaseUrl: string,
-    poolMax: number,
+    db: Pick<ResolvedDatabase, 'url' | 'sessionUrl' | 'isPooled' | 'poolMax'>,
     bus: NotifyBus,
   ): DynamicModule {
     return {
@@ -55,12 +104,13 @@ export class AppModule {
         ConfigModule.register(config),
         ClockModule,
         BusModule.register(bus),
+        ReadModule.register(config, db.isPooled),
         TypeOrmModule.forRootAsync({
           useFactory: () =>
             dataSourceOptions(
-              databaseUrl,
+              db.url,
               {
-                max: poolMax,
+                max: db.poolMax,
                 // a request never waits for a connection past its deadline
                 acquireTimeoutMs: Math.min(
                   config.databaseAcquireTimeoutMs,
@@ -71,11 +121,12 @@ export class AppModule {
                 lockTimeoutMs: config.databaseLockTimeoutMs,
               },
               bus.onPoolConnect as never,
+              { isPooled: db.isPooled },
             ),
           // migrations run before anything else touches the database, under an advisory lock
           dataSourceFactory: async (options) => {
             const ds = await new DataSource(options!).initialize(); // useFactory always returns options
-            const ran = await migrateUnderLock(ds);
+            const ran = await migrateOnSession(ds, db);
             // instances starting together: one applies, the others log that nothing was pending
             new Logger('Database').log(
               ran.length ? `applied migrations: ${ran.join(', ')}` : 'no pending migrations',
@@ -103,5 +154,22 @@ export class AppModule {
         BootstrapModule,
       ],
     };
+  }
+}
+
+/**
+ * The migrations hold a session advisory lock across statements: behind a transaction-mode pooler
+ * they run over a connection of their own to the server itself (DATABASE_DIRECT_URL).
+ */
+async function migrateOnSession(
+  ds: DataSource,
+  db: Pick<ResolvedDatabase, 'url' | 'sessionUrl' | 'isPooled'>,
+): Promise<string[]> {
+  if (!db.isPooled) return migrateUnderLock(ds);
+  const direct = await new DataSource(dataSourceOptions(db.sessionUrl, 1)).initialize();
+  try {
+    return await migrateUnderLock(direct);
+  } finally {
+    await direct.destroy();
   }
 }

@@ -10,7 +10,7 @@ import { serveConsole, SystemSetup, type FirstStart } from './admin';
 import { AppModule } from './app.module';
 import { BootstrapService, readBootstrapFile, type BootstrapSummary } from './bootstrap';
 import type { AppConfig } from './config';
-import { NotifyBus, resolveDatabase } from './database';
+import { missingSessionTimeouts, NotifyBus, resolveDatabase } from './database';
 import { Readiness } from './health';
 import {
   AllExceptionsFilter,
@@ -22,6 +22,7 @@ import {
 } from './http';
 import { httpMetrics, Metrics } from './metrics';
 import { SecretsService } from './secrets';
+import { DataSource } from 'typeorm';
 
 export interface RunningServer {
   app: INestApplication;
@@ -55,7 +56,8 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
       `Using the embedded PostgreSQL (PGlite) in ${config.dataDir}; set DATABASE_URL to use a PostgreSQL server`,
     );
   }
-  const bus = new NotifyBus(db.url);
+  // LISTEN needs a session of its own: the server itself, never through a pooler
+  const bus = new NotifyBus(db.sessionUrl);
   const filter = new AllExceptionsFilter(logger);
   let app: NestFastifyApplication | undefined;
   let isDraining = false;
@@ -63,7 +65,7 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
   const inFlight = new Set<ServerResponse>();
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.register(config, db.url, db.poolMax, bus),
+      AppModule.register(config, db, bus),
       new FastifyAdapter({
         trustProxy: 'loopback', // the client address behind a local proxy (scripts/cluster.mjs)
         // the shutdown below decides what a request arriving while it drains gets
@@ -114,6 +116,14 @@ export async function startServer(config: AppConfig, o: StartOptions = {}): Prom
     await app.init();
 
     await app.get(SecretsService).load(db.embedded);
+    if (db.isPooled) {
+      const missing = await missingSessionTimeouts(app.get(DataSource));
+      if (missing.length)
+        logger.warn(
+          { missing },
+          `DATABASE_URL is a pooler and its server sessions have no ${missing.join(', ')}: a statement waiting on a lock could wait forever. Set them on the role (ALTER ROLE … SET lock_timeout = '5s', statement_timeout = '15s') or in the pooler's connect_query`,
+        );
+    }
     await bus.start();
     const firstStart = await app.get(SystemSetup).ensure();
     if (firstStart) o.onFirstStart?.(firstStart, logger);

@@ -27,6 +27,20 @@ const envSchema = z.object({
       (v) => !v || /^postgres(ql)?:\/\//.test(v),
       'must be a postgres:// or postgresql:// URL',
     ),
+  DATABASE_DIRECT_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => !v || /^postgres(ql)?:\/\//.test(v),
+      'must be a postgres:// or postgresql:// URL',
+    ),
+  DATABASE_READ_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) => !v || /^postgres(ql)?:\/\//.test(v),
+      'must be a postgres:// or postgresql:// URL',
+    ),
   DATABASE_POOL_MAX: int(1, 200).default(10),
   DATABASE_POOL_ACQUIRE_TIMEOUT_MS: int(100, 600_000).default(
     DATABASE_POOL_DEFAULTS.acquireTimeoutMs,
@@ -71,6 +85,16 @@ export interface AppConfig {
   publicUrl: string;
   /** Unset: embedded PostgreSQL (PGlite) under dataDir. */
   databaseUrl?: string;
+  /**
+   * DATABASE_DIRECT_URL: set when DATABASE_URL names a transaction-mode pooler (PgBouncer); the
+   * server itself, for what needs a session (the migration lock, LISTEN). Unset: DATABASE_URL.
+   */
+  databaseDirectUrl?: string;
+  /**
+   * DATABASE_READ_URL: a streaming replica for reads that may lag (discovery, JWKS, admin listings,
+   * introspection), used only while it is caught up (see the database module's ReadRouter).
+   */
+  databaseReadUrl?: string;
   /** DATABASE_POOL_MAX (default 10): connections per instance (the embedded database uses 1). */
   databasePoolMax: number;
   /**
@@ -140,6 +164,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new ConfigError(
       'Invalid configuration:\n  CLOCK_OFFSET_MS: only for tests (NODE_ENV=test); unset it',
     );
+  for (const name of ['DATABASE_DIRECT_URL', 'DATABASE_READ_URL'] as const)
+    if (e[name] && !e.DATABASE_URL)
+      throw new ConfigError(
+        `Invalid configuration:\n  ${name}: only with DATABASE_URL (the primary); set it or unset this`,
+      );
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   let url: URL;
   try {
@@ -156,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     port: e.PORT,
     publicUrl,
     databaseUrl: e.DATABASE_URL || undefined,
+    databaseDirectUrl: e.DATABASE_DIRECT_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseAcquireTimeoutMs: e.DATABASE_POOL_ACQUIRE_TIMEOUT_MS,
     databaseMaxWaiting: e.DATABASE_POOL_MAX_WAITING,

@@ -6,7 +6,18 @@ import { boundedPg, queryGuardMs, type PoolSettings } from './pool';
 import { ENTITIES, MIGRATIONS } from './schema';
 
 export interface ResolvedDatabase {
+  /** Where the pool connects: the server, or a transaction-mode pooler in front of it. */
   url: string;
+  /**
+   * The server itself, for what needs a session: the migration lock and LISTEN. DATABASE_DIRECT_URL
+   * when set (then `url` is a pooler, `isPooled`), otherwise `url`.
+   */
+  sessionUrl: string;
+  /**
+   * `url` names a transaction-mode pooler: consecutive statements may run on different server
+   * sessions, so no named prepared statement, no session SET, no session lock through it.
+   */
+  isPooled: boolean;
   embedded: boolean;
   /**
    * The embedded server multiplexes every connection onto one backend session; extended-protocol
@@ -24,6 +35,8 @@ export async function resolveDatabase(config: AppConfig): Promise<ResolvedDataba
   if (config.databaseUrl)
     return {
       url: config.databaseUrl,
+      sessionUrl: config.databaseDirectUrl ?? config.databaseUrl,
+      isPooled: !!config.databaseDirectUrl,
       embedded: false,
       poolMax: config.databasePoolMax,
       stop: async () => {},
@@ -32,13 +45,30 @@ export async function resolveDatabase(config: AppConfig): Promise<ResolvedDataba
     dataDir: config.dataDir,
     maxConnections: EMBEDDED_POOL_MAX + 4,
   });
-  return { url: pg.url, embedded: true, poolMax: EMBEDDED_POOL_MAX, stop: () => pg.stop() };
+  return {
+    url: pg.url,
+    sessionUrl: pg.url,
+    isPooled: false,
+    embedded: true,
+    poolMax: EMBEDDED_POOL_MAX,
+    stop: () => pg.stop(),
+  };
 }
+
+/**
+ * The timeouts every session gets. A transaction-mode pooler (PgBouncer before 1.20) refuses the
+ * `options` startup parameter, and a SET through it would leak into other clients' transactions:
+ * behind one they are the server's to set (`ALTER ROLE … SET`, or the pooler's `connect_query`), and
+ * `checkSessionTimeouts` warns at start when they are missing.
+ */
+/** The session settings that bound waiting (DATABASE_LOCK_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS). */
+export const SESSION_TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
 
 export function dataSourceOptions(
   url: string,
   pool: number | PoolSettings,
   onConnect?: (client: never) => void,
+  o: { isPooled?: boolean } = {},
 ): DataSourceOptions {
   const p: PoolSettings =
     typeof pool === 'number' ? { ...DATABASE_POOL_DEFAULTS, max: pool } : pool;
@@ -69,11 +99,30 @@ export function dataSourceOptions(
       connectionTimeoutMillis: p.acquireTimeoutMs,
       idleTimeoutMillis: 30000,
       // losers of a row-lock race wait, but never forever; slow statements are cancelled
-      ...(serverTimeouts && p.timeoutsAtStartup !== false ? { options: serverTimeouts } : {}),
+      // (a transaction-mode pooler refuses startup options: there the server's role settings hold them)
+      ...(serverTimeouts && p.timeoutsAtStartup !== false && !o.isPooled
+        ? { options: serverTimeouts }
+        : {}),
     },
   };
 }
 
 export function createDataSource(url: string, poolMax: number): DataSource {
   return new DataSource(dataSourceOptions(url, poolMax));
+}
+
+/**
+ * Through a pooler the session timeouts come from the server's settings: says which are missing (0,
+ * no limit), so start-up can warn. Empty when they are set, or when this is not a pooler.
+ */
+export async function missingSessionTimeouts(dataSource: DataSource): Promise<string[]> {
+  const missing: string[] = [];
+  for (const name of SESSION_TIMEOUTS) {
+    const rows: Array<{ value: string }> = await dataSource.query(
+      `SELECT current_setting($1) AS value`,
+      [name],
+    );
+    if (rows[0]?.value === '0') missing.push(name);
+  }
+  return missing;
 }

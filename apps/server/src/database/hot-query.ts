@@ -2,19 +2,25 @@ import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
- * A statement of a hot path (a refresh, an introspection), outside any transaction. On a PostgreSQL
- * server it runs as a named prepared statement, parsed and planned once per connection. The
- * embedded server multiplexes every connection onto one session, where names would collide
- * (one backend serves every connection), so there it runs unnamed through TypeORM like every other query.
+ * A statement of a hot path (a refresh, an introspection), outside any transaction. With
+ * `isNamed` it runs as a named prepared statement, parsed and planned once per connection: only on
+ * a PostgreSQL server reached directly. Unnamed (through TypeORM like every other query):
+ * - on the embedded server, which multiplexes every connection onto one session, where names
+ *   would collide;
+ * - behind a transaction-mode pooler (PgBouncer): each statement may land on another server
+ *   session, one that never prepared the name ("prepared statement … does not exist") or that
+ *   another client prepared it on ("… already exists"). PgBouncer 1.21+ with
+ *   `max_prepared_statements` tracks protocol-level names itself; Tessera still sends them
+ *   unnamed there, which is correct with every version.
  */
 export async function hotQuery<T>(
   dataSource: DataSource,
-  embedded: boolean,
+  isNamed: boolean,
   name: string,
   text: string,
   values: unknown[],
 ): Promise<T[]> {
-  if (embedded) return dataSource.manager.query(text, values);
+  if (!isNamed) return dataSource.manager.query(text, values);
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   try {
     return (await pool.query({ name, text, values })).rows as T[];
@@ -26,3 +32,9 @@ export async function hotQuery<T>(
     return (await pool.query(text, values)).rows as T[];
   }
 }
+
+/** Whether hot statements may be named prepared statements (see hotQuery). */
+export const namedStatementsAllowed = (c: {
+  databaseUrl?: string;
+  databaseDirectUrl?: string;
+}): boolean => !!c.databaseUrl && !c.databaseDirectUrl;

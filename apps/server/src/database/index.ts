@@ -11,6 +11,8 @@ export {
   resolveDatabase,
   createDataSource,
   dataSourceOptions,
+  missingSessionTimeouts,
+  SESSION_TIMEOUTS,
   type ResolvedDatabase,
 } from './database';
 export {
@@ -23,4 +25,5 @@ export {
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
 export { isUniqueViolation, isUnavailable, isInvalidInput } from './errors';
-export { hotQuery } from './hot-query';
+export { hotQuery, namedStatementsAllowed } from './hot-query';
+export { ReadRouter, REPLICA_MAX_LAG_MS } from './read-router';

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { KEYS_CHANNEL } from '../database';
+import { KEYS_CHANNEL, ReadRouter } from '../database';
 import { SigningKey, type KeyState } from './signing-key.entity';
 
 @Injectable()
 export class KeysRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reads: ReadRouter,
+  ) {}
 
   private repo(em?: EntityManager) {
     return (em ?? this.dataSource.manager).getRepository(SigningKey);
@@ -43,7 +46,16 @@ export class KeysRepository {
 
   /** Keys in the JWKS: next, active, and retired ones whose tokens may still be alive; never withdrawn ones. */
   published(tenantId: string): Promise<SigningKey[]> {
-    return this.repo()
+    // from the replica while it may answer: a key change NOTIFYs, which keeps the replica out until
+    // it has replayed the change; no key at all there (a tenant it has not replayed) asks the primary
+    return this.reads.read(
+      (ds) => this.publishedFrom(ds.manager, tenantId),
+      (keys) => keys.length > 0,
+    );
+  }
+
+  private publishedFrom(em: EntityManager, tenantId: string): Promise<SigningKey[]> {
+    return this.repo(em)
       .createQueryBuilder('k')
       .where('k.tenant_id = :tenantId', { tenantId })
       .andWhere(

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { hotQuery } from '../database';
+import { hotQuery, namedStatementsAllowed, ReadRouter } from '../database';
 import { accessTokenRevokedSql } from '../revocation';
 import type { FamilyResource } from './session.entity';
 
@@ -124,13 +124,15 @@ const ISSUED_AT = `floor(extract(epoch FROM now()))::float8 AS "issuedAt"`;
 
 @Injectable()
 export class SessionsRepository {
-  private readonly embedded: boolean;
+  /** Hot statements as named prepared statements: a server reached directly (see hotQuery). */
+  private readonly isNamed: boolean;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly reads: ReadRouter,
   ) {
-    this.embedded = !config.databaseUrl;
+    this.isNamed = namedStatementsAllowed(config);
   }
 
   private m(em?: EntityManager): EntityManager {
@@ -353,7 +355,7 @@ export class SessionsRepository {
   }): Promise<RotatedFamily | undefined> {
     const rows = await hotQuery<RotatedFamily & { issued: number }>(
       this.dataSource,
-      this.embedded,
+      this.isNamed,
       'tessera_rotate',
       `WITH f AS (
          SELECT f.id, f.session_id, f.user_id, f.scopes, f.resources, f.absolute_expires_at, rt.id AS token_id, rt.generation
@@ -555,7 +557,9 @@ export class SessionsRepository {
     return rows.map((r: { id: string }) => r.id);
   }
 
+  /** `em`: the replica's or the primary's manager (ReadRouter), or the default one. */
   async listSessions(
+    em: EntityManager | undefined,
     tenantId: string,
     f: {
       userId?: string;
@@ -580,7 +584,7 @@ export class SessionsRepository {
       params.push(f.after.lastSeenAt, f.after.id);
       where.push(`(s.last_seen_at, s.id) < ($${params.length - 1}, $${params.length})`);
     }
-    return this.m().query(
+    return this.m(em).query(
       `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${where.join(' AND ')} ORDER BY s.last_seen_at DESC, s.id DESC LIMIT $2`,
       params,
     );
@@ -594,7 +598,10 @@ export class SessionsRepository {
     return rows[0];
   }
 
-  surfacesOf(sessionIds: string[]): Promise<
+  surfacesOf(
+    em: EntityManager | undefined,
+    sessionIds: string[],
+  ): Promise<
     Array<{
       sessionId: string;
       applicationId: string;
@@ -604,7 +611,7 @@ export class SessionsRepository {
     }>
   > {
     if (!sessionIds.length) return Promise.resolve([]);
-    return this.m().query(
+    return this.m(em).query(
       `SELECT ss.session_id AS "sessionId", ss.application_id AS "applicationId", a.client_id AS "clientId", ss.first_seen_at AS "firstSeenAt", ss.last_seen_at AS "lastSeenAt"
        FROM session_surfaces ss JOIN applications a ON a.id = ss.application_id WHERE ss.session_id = ANY($1::uuid[]) ORDER BY ss.first_seen_at`,
       [sessionIds],
@@ -673,7 +680,7 @@ export class SessionsRepository {
   async isLive(tenantId: string, sessionId: string): Promise<boolean> {
     const rows = await hotQuery(
       this.dataSource,
-      this.embedded,
+      this.isNamed,
       'tessera_session_live',
       `SELECT 1 WHERE ${liveSession('$1', '$2')}`,
       [sessionId, tenantId],
@@ -683,12 +690,26 @@ export class SessionsRepository {
 
   /**
    * Whether an access token is live after its signature checked out, in one statement: its session
-   * (when it names one) live and its user enabled, and no revocation event covering it.
+   * (when it names one) live and its user enabled, and no revocation event covering it. Read from
+   * the replica when it may answer; only its "live" is taken from there (a "not live" may be a
+   * session it has not replayed yet: the primary is asked).
    */
   async isAccessTokenLive(tenantId: string, t: AccessTokenFacts): Promise<boolean> {
-    const rows = await hotQuery(
-      this.dataSource,
-      this.embedded,
+    const rows = await this.reads.read(
+      (ds) => this.accessTokenLiveRows(ds, tenantId, t),
+      (r) => r.length > 0,
+    );
+    return rows.length > 0;
+  }
+
+  private accessTokenLiveRows(
+    ds: DataSource,
+    tenantId: string,
+    t: AccessTokenFacts,
+  ): Promise<unknown[]> {
+    return hotQuery(
+      ds,
+      this.isNamed,
       'tessera_access_token_live',
       `SELECT 1 WHERE ($2::uuid IS NULL OR ${liveSession('$2::uuid', '$1')})
        AND NOT ${accessTokenRevokedSql({ tenantId: '$1', jti: '$3', sid: '$2', clientId: '$4', iat: '$5', familyId: '$6', kid: '$7', sub: '$8', aud: '$9' })}`,
@@ -704,7 +725,6 @@ export class SessionsRepository {
         t.aud,
       ],
     );
-    return rows.length > 0;
   }
 }
 

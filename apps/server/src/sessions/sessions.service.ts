@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
+import { ReadRouter } from '../database';
 import { RevocationService } from '../revocation';
 import { Problem, isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
@@ -45,6 +46,7 @@ export class SessionsService {
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
     private readonly revocation: RevocationService,
+    private readonly reads: ReadRouter,
   ) {}
 
   /** A new session with a fresh cookie value (never one the browser brought: no fixation). */
@@ -214,9 +216,21 @@ export class SessionsService {
         ]);
       }
     }
-    const rows = await this.repo.listSessions(tenantId, { ...f, limit: f.limit + 1, after });
+    // a listing may come from the replica (it lags by at most a second, and never past a
+    // revocation this instance has heard of): both reads from the same side
+    const { rows, surfaces } = await this.reads.read(async (ds) => {
+      const rows = await this.repo.listSessions(ds.manager, tenantId, {
+        ...f,
+        limit: f.limit + 1,
+        after,
+      });
+      const surfaces = await this.repo.surfacesOf(
+        ds.manager,
+        rows.slice(0, f.limit).map((r) => r.id),
+      );
+      return { rows, surfaces };
+    });
     const page = rows.slice(0, f.limit);
-    const surfaces = await this.repo.surfacesOf(page.map((r) => r.id));
     const last = page[page.length - 1];
     return {
       items: page.map((r) =>
@@ -240,7 +254,7 @@ export class SessionsService {
     const families = await this.repo.familiesOf(s.id);
     const tokens = await this.repo.tokensOf(families.map((f) => f.id));
     return {
-      ...sessionView(s, await this.repo.surfacesOf([s.id])),
+      ...sessionView(s, await this.repo.surfacesOf(undefined, [s.id])),
       revokedAt: s.revokedAt?.toISOString() ?? null,
       revocationReason: s.revocationReason,
       families: families.map((f) => ({

@@ -9,7 +9,13 @@ import {
   type UpdateTenantInput,
 } from '@tessera/contracts';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { CONFIG_CHANNEL, configChanged, isUniqueViolation, NotifyBus } from '../database';
+import {
+  CONFIG_CHANNEL,
+  configChanged,
+  isUniqueViolation,
+  NotifyBus,
+  ReadRouter,
+} from '../database';
 import { OAuthError, Problem } from '../http';
 import { KeysService } from '../keys';
 import { Tenant } from './tenant.entity';
@@ -42,6 +48,7 @@ export class TenantsService {
     private readonly keys: KeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     bus: NotifyBus,
+    private readonly reads: ReadRouter,
   ) {
     // a deleted tenant leaves every instance's cache as soon as its commit is announced
     bus.on(CONFIG_CHANNEL, (tenantId: string) => {
@@ -80,7 +87,12 @@ export class TenantsService {
     if (!SLUG_RE.test(slug)) return null;
     const hit = this.cache.get(slug);
     if (hit && hit.until > Date.now()) return hit.tenant;
-    const tenant = await this.repo.findBySlug(slug);
+    // from the replica while it may answer (a deletion NOTIFYs, which keeps it out until replayed);
+    // a tenant it does not know yet is asked of the primary
+    const tenant = await this.reads.read(
+      (ds) => this.repo.findBySlug(slug, ds.manager),
+      (t) => t !== null,
+    );
     if (!tenant) return null; // misses are not cached: random slugs must not grow memory
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(slug, { tenant, until: Date.now() + CACHE_MS });

@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/database/schema';
 import {
   createTestDatabase,
+  databaseEnv,
   isServerMode,
   type TestDatabase,
 } from '../../../../test-setup/test-database';
@@ -92,7 +93,7 @@ function clusterSuite() {
     await sql.connect();
     data = dataDir();
     cluster = await startCluster(3, {
-      DATABASE_URL: db.url,
+      ...databaseEnv(db.url),
       TESSERA_DATA_DIR: data,
       TESSERA_BOOTSTRAP: file,
       TESSERA_ALLOW_PRIVATE_URIS: '1',

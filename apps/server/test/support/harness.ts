@@ -4,6 +4,7 @@ import { loadConfig, type AppConfig } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/server';
 import {
   createTestDatabase,
+  databaseEnv,
   isServerMode,
   type TestDatabase,
 } from '../../../../test-setup/test-database';
@@ -59,7 +60,7 @@ export async function startTestServer(
     LOG_LEVEL: 'debug',
     TESSERA_ADMIN_EMAIL: 'root@tessera.test',
     TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...(databaseUrl ? databaseEnv(databaseUrl) : {}),
     // on the embedded test database, the same single connection as the embedded mode itself
     ...(databaseUrl && !isServerMode() ? { DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX) } : {}),
     ...env,
@@ -158,15 +159,25 @@ export const unique = (prefix: string) =>
 /**
  * One server and one database for the test file: started in beforeAll, stopped and dropped in afterAll.
  */
-export function useTestServer(opts: { env?: Record<string, string> } = {}): TestServer {
+export function useTestServer(
+  opts: {
+    env?: Record<string, string>;
+    /**
+     * Instead of a copy of the template on the run's server: a database the test provides (e.g. on
+     * a cluster it starts), with what the server needs besides DATABASE_URL. `drop` runs last.
+     */
+    database?: () => Promise<TestDatabase & { env?: Record<string, string> }>;
+  } = {},
+): TestServer {
   let db: TestDatabase;
   let started: StartedTestServer;
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    started = await startTestServer(db.url, opts.env);
-  });
+    const own = opts.database ? await opts.database() : undefined;
+    db = own ?? (await createTestDatabase());
+    started = await startTestServer(db.url, { ...opts.env, ...own?.env });
+  }, 120_000);
   afterAll(async () => {
     await started?.server.stop();
     await db?.drop();

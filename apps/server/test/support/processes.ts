@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { basic, form, send, type Reply } from './http';
 import { freePort } from './harness';
+import { databaseEnv } from '../../../../test-setup/test-database';
 
 /**
  * Real server processes, for the tests that need more than the in-process harness: several
@@ -173,7 +174,7 @@ export class ServerProcess {
       NODE_ENV: 'test',
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DATABASE_URL: o.databaseUrl,
+      ...databaseEnv(o.databaseUrl),
       DATABASE_POOL_MAX: '4',
       LOG_LEVEL: 'warn',
       TESSERA_DATA_DIR: dataDir(),
