@@ -58,6 +58,9 @@ export async function startTestServer(
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'debug',
+    // jest's workers share two cores with the servers they drive: a sign-in can take seconds there.
+    // The deadline's own tests set theirs.
+    TESSERA_REQUEST_DEADLINE_MS: '30000',
     TESSERA_ADMIN_EMAIL: 'root@tessera.test',
     TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
     ...(databaseUrl ? databaseEnv(databaseUrl) : {}),

@@ -177,6 +177,7 @@ export class ServerProcess {
       ...databaseEnv(o.databaseUrl),
       DATABASE_POOL_MAX: '4',
       LOG_LEVEL: 'warn',
+      TESSERA_REQUEST_DEADLINE_MS: '30000', // as in the harness: the deadline's own tests set theirs
       TESSERA_DATA_DIR: dataDir(),
       ...o.env,
     };
