@@ -22,6 +22,7 @@ import { LogoutModule } from './logout';
 import { RevocationModule } from './revocation';
 import { AuditModule } from './audit';
 import { MetricsModule } from './metrics';
+import { RetentionModule } from './retention';
 import { Global } from '@nestjs/common';
 
 @Global()
@@ -95,6 +96,7 @@ export class AppModule {
         DiscoveryModule,
         AdminModule,
         BootstrapModule,
+        RetentionModule,
       ],
     };
   }

@@ -59,6 +59,8 @@ export async function startTestServer(
     LOG_LEVEL: 'debug',
     TESSERA_ADMIN_EMAIL: 'root@tessera.test',
     TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
+    // the retention job runs when a test says so (RetentionService.runOnce), never on a timer
+    TESSERA_RETENTION_INTERVAL_SECONDS: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     // on the embedded test database, the same single connection as the embedded mode itself
     ...(databaseUrl && !isServerMode() ? { DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX) } : {}),
