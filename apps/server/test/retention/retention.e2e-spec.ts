@@ -308,3 +308,40 @@ describe('retention job', () => {
     });
   });
 });
+
+describe('retention job, configured: half a day of history, audit kept forever', () => {
+  const t = useTestServer({
+    env: { TESSERA_RETENTION_SESSION_HISTORY_DAYS: '0.5', TESSERA_RETENTION_AUDIT_DAYS: '0' },
+  });
+
+  it('follows the configured windows', async () => {
+    const w = await world(t);
+    const gone = await w.signIn();
+    const kept = await w.signIn();
+    await t.revokeSession(w.slug, gone.sid);
+    await t.revokeSession(w.slug, kept.sid);
+    await t.sql(`UPDATE sessions SET revoked_at = now() - interval '13 hours' WHERE id = $1`, [
+      gone.sid,
+    ]);
+    await t.sql(`UPDATE sessions SET revoked_at = now() - interval '11 hours' WHERE id = $1`, [
+      kept.sid,
+    ]);
+    await t.sql(
+      `UPDATE audit_events SET created_at = now() - interval '3000 days' WHERE tenant_id = $1`,
+      [w.tenantId],
+    );
+    const audit = await t.sql(`SELECT id FROM audit_events WHERE tenant_id = $1 ORDER BY id`, [
+      w.tenantId,
+    ]);
+    expect(audit.length).toBeGreaterThan(0);
+
+    await t.server.app.get(RetentionService).runOnce();
+
+    expect(
+      await t.sql(`SELECT id FROM sessions WHERE id = ANY($1::uuid[])`, [[gone.sid, kept.sid]]),
+    ).toEqual([{ id: kept.sid }]);
+    expect(
+      await t.sql(`SELECT id FROM audit_events WHERE tenant_id = $1 ORDER BY id`, [w.tenantId]),
+    ).toEqual(audit);
+  });
+});
