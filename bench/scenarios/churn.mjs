@@ -1,5 +1,6 @@
 // npm run bench:churn -- [--duration 30m] [--rate 30] [--clients 150] [--sample 60s]
 //                        [--interval 30] [--history-days 0.002] [--audit-days 0.003]
+//                        [--vacuum auto|sample|never]
 // Storage under churn, with the retention job on: a server on a fresh database of DATABASE_URL with
 // short lifetimes (access tokens 60 s, sessions 3 min), a short retention interval and a history
 // window shortened to minutes. An open-loop driver at a modest fixed rate keeps `--clients` signed
@@ -8,7 +9,9 @@
 // refresh token (a `family` event) or has its session ended by an administrator (a `session`
 // event). Every `--sample` it prints each table's rows and bytes (pg_total_relation_size) and what
 // the job deleted (tessera_retention_rows_pruned_total); at the end, the first, middle and last
-// sample side by side. Writes bench/results/churn.json. bench/README.md describes the case.
+// sample side by side. Deleted rows' space is reused only once vacuumed: with the server's
+// autovacuum off, `--vacuum auto` (the default) runs VACUUM on the tables after every sample, as
+// autovacuum would. Writes bench/results/churn.json. bench/README.md describes the case.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -47,6 +50,7 @@ function options(argv) {
     interval: 30,
     historyDays: '0.002',
     auditDays: '0.003',
+    vacuum: 'auto',
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [k, v] = [argv[i], argv[i + 1]];
@@ -57,6 +61,7 @@ function options(argv) {
     else if (k === '--interval') o.interval = Number(v);
     else if (k === '--history-days') o.historyDays = v;
     else if (k === '--audit-days') o.auditDays = v;
+    else if (k === '--vacuum' && ['auto', 'sample', 'never'].includes(v)) o.vacuum = v;
     else throw new Error(`unknown option ${k}`);
   }
   return o;
@@ -125,6 +130,8 @@ async function main() {
   );
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
+  const autovacuum = (await c.query('SHOW autovacuum')).rows[0].autovacuum;
+  const vacuumEachSample = o.vacuum === 'sample' || (o.vacuum === 'auto' && autovacuum === 'off');
   const issuer = server.issuer();
   let admin = await adminToken(server);
   let adminAt = Date.now();
@@ -208,9 +215,10 @@ async function main() {
     };
     samples.push(s);
     printSample(s);
+    if (vacuumEachSample) await c.query(`VACUUM ${TABLES.join(', ')}`);
   };
   console.log(
-    `[churn] rate ${o.rate}/s, ${o.clients} clients, ${o.duration} s, retention every ${o.interval} s, history ${o.historyDays} d, audit ${o.auditDays} d (database ${new URL(db.url).pathname.slice(1)})`,
+    `[churn] rate ${o.rate}/s, ${o.clients} clients, ${o.duration} s, retention every ${o.interval} s, history ${o.historyDays} d, audit ${o.auditDays} d, autovacuum ${autovacuum}${vacuumEachSample ? ', VACUUM after every sample' : ''} (database ${new URL(db.url).pathname.slice(1)})`,
   );
   await sample();
   let nextSample = started + o.sample * 1000;
