@@ -60,8 +60,8 @@ export class RetentionRepository {
    * everything that hangs off them: surfaces, codes, refresh-token families and every refresh token
    * of those families, consumed ones included. Children go first, explicitly, so each table's count
    * is known (the foreign keys would cascade the same rows). An idle-expired session goes once its
-   * absolute expiry is as old: nothing looks it up before then, and the columns a refresh slides
-   * stay unindexed.
+   * absolute expiry is as old: so the column a refresh slides (idle_expires_at) stays unindexed,
+   * and the refresh's update of the session stays heap-only (HOT).
    */
   endedSessions(keepSeconds: number, size: number): Promise<BatchOutcome> {
     return this.batch('sessions', size, async (em) => {
