@@ -21,6 +21,13 @@ export type PruneCounts = Partial<Record<PrunedTable, number>>;
 /** A batch's outcome: what it deleted, or `busy` when another instance is deleting right now. */
 export type BatchOutcome = { kind: 'done'; counts: PruneCounts; full: boolean } | { kind: 'busy' };
 
+/**
+ * How a session or a family ended: revoked, or past its absolute expiry. One column per query, so
+ * each batch is a plain index range scan that stops at its LIMIT; an OR of both would build a
+ * bitmap of every match for every batch.
+ */
+export type EndedBy = 'absolute_expires_at' | 'revoked_at';
+
 /** A redeemed or expired authorization code is kept this long, so a replay is still recognised. */
 export const CODE_KEPT_SECONDS = 86_400;
 /** Rate-limit windows are at most a day (the contracts' rule schema). */
@@ -63,13 +70,11 @@ export class RetentionRepository {
    * absolute expiry is as old: so the column a refresh slides (idle_expires_at) stays unindexed,
    * and the refresh's update of the session stays heap-only (HOT).
    */
-  endedSessions(keepSeconds: number, size: number): Promise<BatchOutcome> {
+  endedSessions(by: EndedBy, keepSeconds: number, size: number): Promise<BatchOutcome> {
     return this.batch('sessions', size, async (em) => {
       const ids: string[] = (
         await em.query(
-          `SELECT id FROM sessions
-           WHERE absolute_expires_at < now() - $1::float8 ${SECONDS}
-              OR revoked_at < now() - $1::float8 ${SECONDS}
+          `SELECT id FROM sessions WHERE ${by} < now() - $1::float8 ${SECONDS}
            LIMIT $2 FOR UPDATE SKIP LOCKED`,
           [keepSeconds, size],
         )
@@ -107,13 +112,11 @@ export class RetentionRepository {
    * `keepSeconds` ago in sessions that live on, with their refresh tokens. A live family keeps
    * every token it ever had: a consumed one coming back is how reuse is detected.
    */
-  deadFamilies(keepSeconds: number, size: number): Promise<BatchOutcome> {
+  deadFamilies(by: EndedBy, keepSeconds: number, size: number): Promise<BatchOutcome> {
     return this.batch('refresh_token_families', size, async (em) => {
       const ids: string[] = (
         await em.query(
-          `SELECT id FROM refresh_token_families
-           WHERE absolute_expires_at < now() - $1::float8 ${SECONDS}
-              OR revoked_at < now() - $1::float8 ${SECONDS}
+          `SELECT id FROM refresh_token_families WHERE ${by} < now() - $1::float8 ${SECONDS}
            LIMIT $2 FOR UPDATE SKIP LOCKED`,
           [keepSeconds, size],
         )

@@ -72,8 +72,10 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     const history = sessionHistoryDays * DAY_SECONDS;
     const total: PruneCounts = {};
     const steps: Array<() => Promise<BatchOutcome>> = [
-      () => this.repo.endedSessions(history, size),
-      () => this.repo.deadFamilies(history, size),
+      () => this.repo.endedSessions('revoked_at', history, size),
+      () => this.repo.endedSessions('absolute_expires_at', history, size),
+      () => this.repo.deadFamilies('revoked_at', history, size),
+      () => this.repo.deadFamilies('absolute_expires_at', history, size),
       () => this.repo.expiredCodes(size),
       () => this.repo.expiredEvents(size),
       () => this.repo.finishedDeliveries(history, size),
