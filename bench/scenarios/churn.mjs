@@ -185,7 +185,7 @@ async function main() {
       );
       note('revoke-refresh', r.status);
     } else if (dice < REVOKE_ACCESS + REVOKE_REFRESH + END_SESSION) {
-      if (Date.now() - adminAt > 120_000) [admin, adminAt] = [await adminToken(server), Date.now()];
+      if (Date.now() - adminAt > 30_000) [admin, adminAt] = [await adminToken(server), Date.now()];
       const r = await http(`${server.url}/admin/api/tenants/bench/sessions/${cl.sid}`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
