@@ -16,13 +16,14 @@ const PASSWORD = 'benchmark password 1';
 /**
  * The bench tenants. `backchannelLogoutUri` (the load cases' receiver) is registered for the web
  * application of the `bench` tenant, so that ending a session leaves an outbox row to deliver.
+ * `policy` overlays the tenants' policy (the churn case's short lifetimes).
  */
-export function bootstrapFile({ backchannelLogoutUri } = {}) {
+export function bootstrapFile({ backchannelLogoutUri, policy } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   const tenants = ['bench', 'bench-b', 'bench-c'].map((slug) => ({
     slug,
     name: slug,
-    policy: { reuseGraceSeconds: 10 },
+    policy: { reuseGraceSeconds: 10, ...policy },
     // one client at full speed through every scenario: the default 200 000 a minute (3 333/s) is
     // below one process's client_credentials rate. The limiter still counts every request.
     rateLimits: {
@@ -107,7 +108,7 @@ function sameDatabase(serverUrl, databaseUrl) {
 export async function startServer(
   databaseUrl,
   extraEnv = {},
-  { logFile, backchannelLogoutUri } = {},
+  { logFile, backchannelLogoutUri, policy } = {},
 ) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -125,7 +126,7 @@ export async function startServer(
         : {}),
       TESSERA_DATA_DIR: dataDir,
       DATABASE_POOL_MAX: String(BENCH_POOL_MAX),
-      TESSERA_BOOTSTRAP: bootstrapFile({ backchannelLogoutUri }),
+      TESSERA_BOOTSTRAP: bootstrapFile({ backchannelLogoutUri, policy }),
       TESSERA_ADMIN_PASSWORD: 'benchmark admin password',
       // the access log costs a write per request: BENCH_LOG_LEVEL=info measures it
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',

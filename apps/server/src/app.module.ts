@@ -28,6 +28,7 @@ import { LogoutModule } from './logout';
 import { RevocationModule } from './revocation';
 import { AuditModule } from './audit';
 import { MetricsModule } from './metrics';
+import { RetentionModule } from './retention';
 import { Global } from '@nestjs/common';
 
 @Global()
@@ -152,6 +153,7 @@ export class AppModule {
         DiscoveryModule,
         AdminModule,
         BootstrapModule,
+        RetentionModule,
       ],
     };
   }

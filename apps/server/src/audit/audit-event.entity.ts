@@ -2,6 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('audit_events')
 @Index('audit_events__tenant_id__created_at', ['tenantId', 'createdAt'])
+@Index('audit_events__created_at', ['createdAt'])
 export class AuditEvent {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;

@@ -7,6 +7,11 @@ const int = (min: number, max: number) =>
     .regex(/^-?\d+$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
+const days = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'must be a number of days, e.g. 30 or 0.5')
+  .transform(Number)
+  .pipe(z.number().max(100_000));
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 /** Pool defaults (DATABASE_POOL_*); the database module uses them when given only a pool size. */
@@ -69,6 +74,10 @@ const envSchema = z.object({
   TESSERA_ALLOW_PRIVATE_URIS: flag.default(false),
   TESSERA_FEED_STREAMS_PER_CLIENT: int(1, 100_000).default(20),
   TESSERA_FEED_STREAMS_PER_INSTANCE: int(1, 1_000_000).default(1000),
+  TESSERA_RETENTION_INTERVAL_SECONDS: int(0, 86_400).default(300),
+  TESSERA_RETENTION_BATCH_SIZE: int(1, 100_000).default(1000),
+  TESSERA_RETENTION_SESSION_HISTORY_DAYS: days.default(30),
+  TESSERA_RETENTION_AUDIT_DAYS: days.default(400),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CLOCK_OFFSET_MS: int(-86_400_000, 86_400_000).default(0),
   TESSERA_METRICS_TOKEN: z
@@ -136,6 +145,17 @@ export interface AppConfig {
   feedStreamsPerClient: number;
   /** TESSERA_FEED_STREAMS_PER_INSTANCE (default 1000): live feed streams an instance holds open. */
   feedStreamsPerInstance: number;
+  /** The retention job (docs/operations.md §4, Retention). */
+  retention: {
+    /** TESSERA_RETENTION_INTERVAL_SECONDS (default 300): between runs; 0: never on a timer. */
+    intervalSeconds: number;
+    /** TESSERA_RETENTION_BATCH_SIZE (default 1000): rows one batch (one short transaction) deletes. */
+    batchSize: number;
+    /** TESSERA_RETENTION_SESSION_HISTORY_DAYS (default 30): how long an ended session is kept. */
+    sessionHistoryDays: number;
+    /** TESSERA_RETENTION_AUDIT_DAYS (default 400): how long audit rows are kept; 0: forever. */
+    auditDays: number;
+  };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
    * CLOCK_OFFSET_MS: shifts this instance's clock, to test skew between instances. Refused unless
@@ -202,6 +222,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     allowPrivateUris: e.TESSERA_ALLOW_PRIVATE_URIS,
     feedStreamsPerClient: e.TESSERA_FEED_STREAMS_PER_CLIENT,
     feedStreamsPerInstance: e.TESSERA_FEED_STREAMS_PER_INSTANCE,
+    retention: Object.freeze({
+      intervalSeconds: e.TESSERA_RETENTION_INTERVAL_SECONDS,
+      batchSize: e.TESSERA_RETENTION_BATCH_SIZE,
+      sessionHistoryDays: e.TESSERA_RETENTION_SESSION_HISTORY_DAYS,
+      auditDays: e.TESSERA_RETENTION_AUDIT_DAYS,
+    }),
     logLevel: e.LOG_LEVEL,
     clockOffsetMs: e.CLOCK_OFFSET_MS,
     metricsToken: e.TESSERA_METRICS_TOKEN,

@@ -20,6 +20,7 @@ import { HeldByEveryUser1765010000000 } from './migrations/1765010000000-held-by
 import { FamilyCuts1765100000000 } from './migrations/1765100000000-family-cuts';
 import { KeyWithdrawal1765110000000 } from './migrations/1765110000000-key-withdrawal';
 import { Ending1765200000000 } from './migrations/1765200000000-ending';
+import { RetentionIndexes1765300000000 } from './migrations/1765300000000-retention-indexes';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -64,4 +65,5 @@ export const MIGRATIONS = [
   FamilyCuts1765100000000,
   KeyWithdrawal1765110000000,
   Ending1765200000000,
+  RetentionIndexes1765300000000,
 ];

@@ -8,6 +8,8 @@ import type { BoundedPoolState, ShedReason } from '../database';
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 /** A scrape waits this long for the outbox depth, then reports NaN. */
 const DEPTH_WAIT_MS = 1000;
+/** A run with nothing to delete takes milliseconds; a backlog of millions of rows, minutes. */
+const RETENTION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300];
 const FEED_LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface FeedStreamCount {
@@ -71,6 +73,23 @@ export class Metrics implements OnModuleDestroy {
     name: 'tessera_backchannel_deliveries_total',
     help: 'Back-channel logout sends by outcome: delivered, or failed (timeout, connection, http, refused)',
     labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly retentionPruned = new Counter({
+    name: 'tessera_retention_rows_pruned_total',
+    help: 'Rows the retention job deleted on this instance, by table',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  readonly retentionLastRun = new Gauge({
+    name: 'tessera_retention_last_run_timestamp_seconds',
+    help: 'When the last retention run of this instance ended (unix seconds); 0: none yet',
+    registers: [this.registry],
+  });
+  readonly retentionDuration = new Histogram({
+    name: 'tessera_retention_run_duration_seconds',
+    help: 'Duration of the retention runs of this instance',
+    buckets: RETENTION_BUCKETS,
     registers: [this.registry],
   });
   readonly httpDuration = new Histogram({

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { RateLimitName } from '@tessera/contracts';
 import { OAuthError } from '../http';
 import { tenantRateLimits, type Tenant } from '../tenants';
-import { PgRateLimitStore, RateLimitStore, type CounterRule, type Hit } from './rate-limit.store';
+import { RateLimitStore, type CounterRule, type Hit } from './rate-limit.store';
 
 /** RFC 6585 §4: 429 with Retry-After, in the RFC 6749 §5.2 error shape. */
 export class TooManyRequests extends OAuthError {
@@ -50,10 +50,9 @@ export class RateLimitService implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(RateLimitStore) private readonly store: RateLimitStore) {}
 
   onModuleInit() {
-    const store = this.store;
     this.sweeper = setInterval(() => {
-      // Redis keys expire by themselves; idle local counts are forgotten
-      if (store instanceof PgRateLimitStore) void store.sweep().catch(() => undefined);
+      // idle local counts are forgotten; stored counters go by their TTL (Redis) or with the
+      // retention job (PostgreSQL)
       const idle = Date.now() - SWEEP_MS;
       for (const [key, c] of this.local)
         if (!c.pending && !c.sending && c.lastSent < idle && c.blockedUntil < Date.now())

@@ -68,14 +68,6 @@ export class PgRateLimitStore extends RateLimitStore {
   async reset(key: string): Promise<void> {
     await this.dataSource.query(`DELETE FROM rate_limit_counters WHERE key = $1`, [key]);
   }
-
-  /** Counters whose window and block are over (windows are at most a day). */
-  async sweep(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM rate_limit_counters WHERE window_started_at < now() - interval '1 day'
-         AND (blocked_until IS NULL OR blocked_until < now())`,
-    );
-  }
 }
 
 // KEYS: counter, block. ARGV: window ms, limit, block ms (0: until the window ends), hits.

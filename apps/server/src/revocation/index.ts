@@ -1,4 +1,10 @@
 export { RevocationModule } from './revocation.module';
 export { RevocationService } from './revocation.service';
-export { RevocationRepository, accessTokenRevokedSql, type FeedRow } from './revocation.repository';
+export {
+  RevocationRepository,
+  accessTokenRevokedSql,
+  longestAccessTokenSql,
+  EVENT_MARGIN_SECONDS,
+  type FeedRow,
+} from './revocation.repository';
 export { RevocationEvent, BackchannelDelivery, type RevocationType } from './revocation.entity';

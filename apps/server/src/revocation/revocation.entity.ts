@@ -11,6 +11,7 @@ export type RevocationType = 'session' | 'family' | 'access_token' | 'user' | 'k
 @Index('revocation_events__tenant_id__family_id', ['tenantId', 'familyId'])
 @Index('revocation_events__tenant_id__kid', ['tenantId', 'kid'])
 @Index('revocation_events__tenant_id__aud', ['tenantId', 'aud'])
+@Index('revocation_events__expires_at', ['expiresAt'])
 @Check(
   'revocation_events__type',
   `type IN ('session', 'family', 'access_token', 'user', 'key', 'audience')`,
@@ -41,6 +42,7 @@ export class RevocationEvent {
 @Entity('backchannel_deliveries')
 @Index('backchannel_deliveries__status__next_attempt_at', ['status', 'nextAttemptAt'])
 @Index('backchannel_deliveries__session_id', ['sessionId'])
+@Index('backchannel_deliveries__created_at', ['createdAt'])
 @Check('backchannel_deliveries__status', `status IN ('pending', 'delivered', 'failed')`)
 export class BackchannelDelivery {
   @PrimaryColumn('uuid') id: string;

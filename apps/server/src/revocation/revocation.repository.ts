@@ -56,6 +56,19 @@ export const accessTokenRevokedSql = (p: {
      OR (type = 'user' AND ${p.sid}::uuid IS NULL AND sub = ${p.sub} AND not_before >= to_timestamp(${p.iat}))
    ))`;
 
+/** Seconds an event outlives the tokens it cuts: clock skew between instances and validators. */
+export const EVENT_MARGIN_SECONDS = 120;
+
+/**
+ * The longest access-token lifetime, in seconds, that tenant row `t` (an SQL alias) issues today:
+ * its own, or an application's or a resource server's longer one, never above `cap` (the SQL of the
+ * cap on every lifetime).
+ */
+export const longestAccessTokenSql = (t: string, cap: string) =>
+  `LEAST(GREATEST(${t}.access_token_ttl,
+     (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = ${t}.id),
+     (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = ${t}.id)), ${cap})`;
+
 @Injectable()
 export class RevocationRepository {
   constructor(
@@ -96,9 +109,7 @@ export class RevocationRepository {
     await em.query(
       `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, family_id, kid, aud, reason, not_before, expires_at)
        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::boolean THEN GREATEST(clock_timestamp(), $12::timestamptz) END,
-              COALESCE($13::timestamptz, now() + (LEAST(GREATEST(t.access_token_ttl,
-                (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
-                (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)), $14::int) + 120) * interval '1 second')
+              COALESCE($13::timestamptz, now() + (${longestAccessTokenSql('t', '$14::int')} + ${EVENT_MARGIN_SECONDS}) * interval '1 second')
        FROM tenants t WHERE t.id = $1`,
       [
         e.tenantId,

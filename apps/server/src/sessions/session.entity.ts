@@ -5,6 +5,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('sessions__cookie_hash', ['cookieHash'], { unique: true })
 @Index('sessions__tenant_id__last_seen_at', ['tenantId', 'lastSeenAt'])
 @Index('sessions__tenant_id__user_id', ['tenantId', 'userId'])
+@Index('sessions__absolute_expires_at', ['absoluteExpiresAt'])
+@Index('sessions__revoked_at', ['revokedAt'])
 export class Session {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;
@@ -41,6 +43,8 @@ export interface FamilyResource {
 /** One sign-in of one application inside a session: the line of its rotating refresh tokens. */
 @Entity('refresh_token_families')
 @Index('refresh_token_families__session_id', ['sessionId'])
+@Index('refresh_token_families__absolute_expires_at', ['absoluteExpiresAt'])
+@Index('refresh_token_families__revoked_at', ['revokedAt'])
 export class RefreshTokenFamily {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;
@@ -77,6 +81,7 @@ export class RefreshToken {
 
 @Entity('authorization_codes')
 @Index('authorization_codes__code_hash', ['codeHash'], { unique: true })
+@Index('authorization_codes__expires_at', ['expiresAt'])
 export class AuthorizationCode {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;

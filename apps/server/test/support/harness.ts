@@ -63,6 +63,8 @@ export async function startTestServer(
     TESSERA_REQUEST_DEADLINE_MS: '30000',
     TESSERA_ADMIN_EMAIL: 'root@tessera.test',
     TESSERA_ADMIN_PASSWORD: 'an admin password for tests',
+    // the retention job runs when a test says so (RetentionService.runOnce), never on a timer
+    TESSERA_RETENTION_INTERVAL_SECONDS: '0',
     ...(databaseUrl ? databaseEnv(databaseUrl) : {}),
     // on the embedded test database, the same single connection as the embedded mode itself
     ...(databaseUrl && !isServerMode() ? { DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX) } : {}),
