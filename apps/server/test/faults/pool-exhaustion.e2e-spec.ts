@@ -53,9 +53,10 @@ describeOnServer('FT-03 connection-pool exhaustion', () => {
     expect(w.server.output).toContain('too many requests are waiting');
     expect(w.server.output).toMatch(/timeout exceeded when trying to connect|connection timeout/);
     const metrics = (await send(`${w.server.url}/metrics`)).text;
-    expect(sample(metrics, 'tessera_request_deadline_exceeded_total')).toBeGreaterThanOrEqual(
-      POOL_MAX,
-    );
+    // at least one request held a connection whose statement hangs (the server's background work —
+    // the outbox, the feed's poll — may hold the others; a connection opened after the stall never
+    // connects and ends at the acquire timeout)
+    expect(sample(metrics, 'tessera_request_deadline_exceeded_total')).toBeGreaterThan(0);
     expect(sample(metrics, 'tessera_db_pool_shed_total{reason="queue_full"}')).toBeGreaterThan(0);
 
     // the database answers again: the statements that were held finish (their answers are
