@@ -96,7 +96,7 @@ export class AppModule {
   /** The database URL is resolved before Nest starts (the embedded server, if any, is already up). */
   static register(
     config: AppConfig,
-    db: Pick<ResolvedDatabase, 'url' | 'sessionUrl' | 'isPooled' | 'poolMax'>,
+    db: Pick<ResolvedDatabase, 'url' | 'sessionUrl' | 'isPooled' | 'poolMax' | 'embedded'>,
     bus: NotifyBus,
   ): DynamicModule {
     return {
@@ -118,7 +118,9 @@ export class AppModule {
                   config.requestDeadlineMs,
                 ),
                 maxWaiting: config.databaseMaxWaiting,
-                statementTimeoutMs: config.databaseStatementTimeoutMs,
+                // the embedded database runs one statement at a time for every connection: one
+                // queued behind a long one is waiting, not stalled, and no link can hang
+                statementTimeoutMs: db.embedded ? 0 : config.databaseStatementTimeoutMs,
                 lockTimeoutMs: config.databaseLockTimeoutMs,
               },
               bus.onPoolConnect as never,

@@ -67,7 +67,14 @@ export async function startTestServer(
     TESSERA_RETENTION_INTERVAL_SECONDS: '0',
     ...(databaseUrl ? databaseEnv(databaseUrl) : {}),
     // on the embedded test database, the same single connection as the embedded mode itself
-    ...(databaseUrl && !isServerMode() ? { DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX) } : {}),
+    ...(databaseUrl && !isServerMode()
+      ? {
+          DATABASE_POOL_MAX: String(EMBEDDED_POOL_MAX),
+          // and, as there, no statement timeout: PGlite runs one statement at a time for every
+          // connection, so a statement queued behind a long one is waiting, not stalled
+          DATABASE_STATEMENT_TIMEOUT_MS: '0',
+        }
+      : {}),
     ...env,
   });
   const logs = new LogSink();
