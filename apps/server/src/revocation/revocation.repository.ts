@@ -77,6 +77,23 @@ export class RevocationRepository {
   ) {}
 
   /**
+   * The tenant's revocation lock, held to commit (see RevocationService.lockTenant). Taken again by
+   * the same transaction, it is granted at once.
+   */
+  async lockTenant(em: EntityManager, tenantId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('revocations:' || $1))`, [tenantId]);
+  }
+
+  /** The tenant's revocation lock if it is free (or already this transaction's), without waiting. */
+  async tryLockTenant(em: EntityManager, tenantId: string): Promise<boolean> {
+    const rows: Array<{ ok: boolean }> = await em.query(
+      `SELECT pg_try_advisory_xact_lock(hashtext('revocations:' || $1)) AS ok`,
+      [tenantId],
+    );
+    return rows[0]?.ok === true;
+  }
+
+  /**
    * Events of a tenant are written one transaction at a time (an advisory lock held to commit), so
    * their ids grow in commit order and a reader following the cursor never skips one.
    */
@@ -100,7 +117,8 @@ export class RevocationRepository {
       expiresAt?: Date;
     },
   ): Promise<void> {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext('revocations:' || $1))`, [e.tenantId]);
+    // taken first by a caller that locks rows (RevocationService.lockTenant): granted at once here
+    await this.lockTenant(em, e.tenantId);
     // The cut is the database's clock_timestamp(), read after the revoked rows' locks were taken: a
     // rotation that got past the family's lock first has committed, and its token's iat (its
     // transaction's now()) lies before the cut. now() would be the revoking transaction's start,
