@@ -123,11 +123,16 @@ export class RevocationRepository {
     // rotation that got past the family's lock first has committed, and its token's iat (its
     // transaction's now()) lies before the cut. now() would be the revoking transaction's start,
     // possibly before such a rotation. Without an explicit expiry: when the longest-lived access
-    // token of the tenant issued now would die (no token outlives the cap, whatever a row says).
+    // token of the tenant would die, issued now or under a lifetime since shortened
+    // (access_tokens_live_until, migration 1765400000000); no token outlives the cap, whatever a
+    // row says.
     await em.query(
       `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, family_id, kid, aud, reason, not_before, expires_at)
        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::boolean THEN GREATEST(clock_timestamp(), $12::timestamptz) END,
-              COALESCE($13::timestamptz, now() + (${longestAccessTokenSql('t', '$14::int')} + ${EVENT_MARGIN_SECONDS}) * interval '1 second')
+              COALESCE($13::timestamptz,
+                GREATEST(now() + ${longestAccessTokenSql('t', '$14::int')} * interval '1 second',
+                         LEAST(t.access_tokens_live_until, now() + $14::int * interval '1 second'))
+                + ${EVENT_MARGIN_SECONDS} * interval '1 second')
        FROM tenants t WHERE t.id = $1`,
       [
         e.tenantId,
