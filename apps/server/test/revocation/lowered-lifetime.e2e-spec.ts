@@ -1,4 +1,4 @@
-import { claims, useTestServer, type TestServer } from '../support/harness';
+import { claims, useTestServer } from '../support/harness';
 import { world as securityWorld, type World } from '../security/world';
 
 /**
