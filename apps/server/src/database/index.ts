@@ -24,6 +24,12 @@ export {
 } from './pool';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
-export { isUniqueViolation, isUnavailable, isInvalidInput } from './errors';
+export {
+  isUniqueViolation,
+  isUnavailable,
+  isInvalidInput,
+  isConflict,
+  retryOnConflict,
+} from './errors';
 export { hotQuery, namedStatementsAllowed } from './hot-query';
 export { ReadRouter, REPLICA_MAX_LAG_MS } from './read-router';

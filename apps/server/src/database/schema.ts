@@ -21,6 +21,7 @@ import { FamilyCuts1765100000000 } from './migrations/1765100000000-family-cuts'
 import { KeyWithdrawal1765110000000 } from './migrations/1765110000000-key-withdrawal';
 import { Ending1765200000000 } from './migrations/1765200000000-ending';
 import { RetentionIndexes1765300000000 } from './migrations/1765300000000-retention-indexes';
+import { LoweredLifetimes1765400000000 } from './migrations/1765400000000-lowered-lifetimes';
 import { BackchannelDelivery, RevocationEvent } from '../revocation/revocation.entity';
 import {
   AuthorizationCode,
@@ -66,4 +67,5 @@ export const MIGRATIONS = [
   KeyWithdrawal1765110000000,
   Ending1765200000000,
   RetentionIndexes1765300000000,
+  LoweredLifetimes1765400000000,
 ];

@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { retryOnConflict } from '../database';
 import { InvalidRequest, noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
 import { RevocationService } from '../revocation';
 import { GrantsService } from '../sessions';
@@ -58,13 +59,15 @@ export class RevokeController {
       const at = await this.inspector.accessToken(tenant, token);
       if (!at) continue;
       if (at.claims.client_id === app.clientId) {
-        await this.dataSource.transaction((em) =>
-          this.revocation.accessTokenRevoked(em, tenant.id, {
-            jti: at.claims.jti,
-            sub: at.claims.sub,
-            clientId: at.claims.client_id,
-            exp: at.claims.exp,
-          }),
+        await retryOnConflict(() =>
+          this.dataSource.transaction((em) =>
+            this.revocation.accessTokenRevoked(em, tenant.id, {
+              jti: at.claims.jti,
+              sub: at.claims.sub,
+              clientId: at.claims.client_id,
+              exp: at.claims.exp,
+            }),
+          ),
         );
       }
       return;

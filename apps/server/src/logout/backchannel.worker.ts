@@ -12,6 +12,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { NotifyBus, OUTBOX_CHANNEL } from '../database';
 import { KeysService } from '../keys';
 import { Metrics } from '../metrics';
+import { RevocationService } from '../revocation';
 import { SessionsService } from '../sessions';
 import { TenantsService } from '../tenants';
 import { BackchannelRepository, type ClaimedDelivery } from './backchannel.repository';
@@ -67,6 +68,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     private readonly keys: KeysService,
     private readonly tenants: TenantsService,
     private readonly sessions: SessionsService,
+    private readonly revocation: RevocationService,
     private readonly bus: NotifyBus,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
@@ -205,8 +207,18 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
         const expired: Array<{ id: string; tenantId: string }> = await em.query(
           this.repo.expiredSessionsQuery(),
         );
-        for (const s of expired) await this.sessions.revokeIn(em, s.tenantId, s.id, 'expired');
-        return expired.length;
+        // the rows are locked already: a tenant's sessions are ended only when its revocation lock
+        // is free (RevocationService.tryLockTenant); the others wait for the next sweep
+        const free = new Map<string, boolean>();
+        let ended = 0;
+        for (const s of expired) {
+          if (!free.has(s.tenantId))
+            free.set(s.tenantId, await this.revocation.tryLockTenant(em, s.tenantId));
+          if (!free.get(s.tenantId)) continue;
+          await this.sessions.revokeIn(em, s.tenantId, s.id, 'expired');
+          ended++;
+        }
+        return ended;
       });
     } catch {
       return 0;

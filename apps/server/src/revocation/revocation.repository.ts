@@ -77,6 +77,23 @@ export class RevocationRepository {
   ) {}
 
   /**
+   * The tenant's revocation lock, held to commit (see RevocationService.lockTenant). Taken again by
+   * the same transaction, it is granted at once.
+   */
+  async lockTenant(em: EntityManager, tenantId: string): Promise<void> {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('revocations:' || $1))`, [tenantId]);
+  }
+
+  /** The tenant's revocation lock if it is free (or already this transaction's), without waiting. */
+  async tryLockTenant(em: EntityManager, tenantId: string): Promise<boolean> {
+    const rows: Array<{ ok: boolean }> = await em.query(
+      `SELECT pg_try_advisory_xact_lock(hashtext('revocations:' || $1)) AS ok`,
+      [tenantId],
+    );
+    return rows[0]?.ok === true;
+  }
+
+  /**
    * Events of a tenant are written one transaction at a time (an advisory lock held to commit), so
    * their ids grow in commit order and a reader following the cursor never skips one.
    */
@@ -100,16 +117,22 @@ export class RevocationRepository {
       expiresAt?: Date;
     },
   ): Promise<void> {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext('revocations:' || $1))`, [e.tenantId]);
+    // taken first by a caller that locks rows (RevocationService.lockTenant): granted at once here
+    await this.lockTenant(em, e.tenantId);
     // The cut is the database's clock_timestamp(), read after the revoked rows' locks were taken: a
     // rotation that got past the family's lock first has committed, and its token's iat (its
     // transaction's now()) lies before the cut. now() would be the revoking transaction's start,
     // possibly before such a rotation. Without an explicit expiry: when the longest-lived access
-    // token of the tenant issued now would die (no token outlives the cap, whatever a row says).
+    // token of the tenant would die, issued now or under a lifetime since shortened
+    // (access_tokens_live_until, migration 1765400000000); no token outlives the cap, whatever a
+    // row says.
     await em.query(
       `INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, family_id, kid, aud, reason, not_before, expires_at)
        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::boolean THEN GREATEST(clock_timestamp(), $12::timestamptz) END,
-              COALESCE($13::timestamptz, now() + (${longestAccessTokenSql('t', '$14::int')} + ${EVENT_MARGIN_SECONDS}) * interval '1 second')
+              COALESCE($13::timestamptz,
+                GREATEST(now() + ${longestAccessTokenSql('t', '$14::int')} * interval '1 second',
+                         LEAST(t.access_tokens_live_until, now() + $14::int * interval '1 second'))
+                + ${EVENT_MARGIN_SECONDS} * interval '1 second')
        FROM tenants t WHERE t.id = $1`,
       [
         e.tenantId,

@@ -10,6 +10,26 @@ import { RevocationRepository } from './revocation.repository';
 export class RevocationService {
   constructor(private readonly repo: RevocationRepository) {}
 
+  /**
+   * The tenant's revocation lock, as the first statement of a transaction that revokes: before any
+   * row the revocation locks (sessions, families, tokens, codes). Every event is written under it
+   * (so the feed's ids grow in commit order); a transaction that locked such rows first and then
+   * waited for it would deadlock against one holding it and waiting for those rows. Reentrant: the
+   * methods below take it again at once.
+   */
+  lockTenant(em: EntityManager, tenantId: string): Promise<void> {
+    return this.repo.lockTenant(em, tenantId);
+  }
+
+  /**
+   * For a transaction that already holds row locks and only now finds it must revoke (a reused
+   * refresh token or code): the lock if free, never waiting. When it is not, the caller rolls back
+   * and runs again with lockTenant first.
+   */
+  tryLockTenant(em: EntityManager, tenantId: string): Promise<boolean> {
+    return this.repo.tryLockTenant(em, tenantId);
+  }
+
   /** A session ended: its tokens die; back-channel logouts are queued for its applications. */
   async sessionEnded(
     em: EntityManager,

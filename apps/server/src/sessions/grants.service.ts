@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
+import { retryOnConflict } from '../database';
 import { RevocationService } from '../revocation';
 import { OAuthError } from '../http';
 import { randomToken, SecretsService } from '../secrets';
@@ -139,75 +140,84 @@ export class GrantsService {
       select: (granted: { resources: FamilyResource[]; scopes: string[] }) => S | OAuthError;
     },
   ): Promise<{ family: GrantedFamily; selection: S }> {
-    const outcome = await this.dataSource.transaction(async (em) => {
-      const code = await this.repo.lockCode(em, tenantId, this.secrets.tokenHash(p.code));
-      if (!code) return { kind: 'refused', detail: 'unknown code' } as const;
-      if (code.applicationId !== app.id)
-        return { kind: 'refused', detail: 'code of another client' } as const; // not spent
-      if (code.isUsed) {
-        if (code.familyId)
-          await this.revokeFamilyIn(
-            em,
+    const attempt = (revoking: boolean) =>
+      this.dataSource.transaction(async (em) => {
+        if (revoking) await this.revocation.lockTenant(em, tenantId);
+        const code = await this.repo.lockCode(em, tenantId, this.secrets.tokenHash(p.code));
+        if (!code) return { kind: 'refused', detail: 'unknown code' } as const;
+        if (code.applicationId !== app.id)
+          return { kind: 'refused', detail: 'code of another client' } as const; // not spent
+        if (code.isUsed) {
+          // the code's row is locked: the revocation lock only if free (RevocationService.tryLockTenant)
+          if (!revoking && !(await this.revocation.tryLockTenant(em, tenantId)))
+            return { kind: 'contended' } as const;
+          if (code.familyId)
+            await this.revokeFamilyIn(
+              em,
+              tenantId,
+              {
+                familyId: code.familyId,
+                sid: code.sessionId,
+                sub: code.userId,
+                clientId: app.clientId,
+              },
+              'code_reuse',
+            );
+          await this.audit.record(em, {
             tenantId,
-            {
-              familyId: code.familyId,
-              sid: code.sessionId,
-              sub: code.userId,
-              clientId: app.clientId,
-            },
-            'code_reuse',
-          );
-        await this.audit.record(em, {
+            type: 'code_reuse',
+            sessionId: code.sessionId,
+            userId: code.userId,
+            clientId: app.clientId,
+            ip: p.client.ip,
+            userAgent: p.client.userAgent,
+          });
+          return { kind: 'refused', detail: 'code used twice' } as const;
+        }
+        const spend = async (detail: string) => {
+          await this.repo.markCodeUsed(em, code.id, null);
+          return { kind: 'refused', detail } as const;
+        };
+        if (code.isExpired) return spend('expired code');
+        if (p.redirectUri !== code.redirectUri) return spend('redirect_uri mismatch');
+        if (code.codeChallenge) {
+          if (!p.codeVerifier || !verifierMatches(p.codeVerifier, code.codeChallenge))
+            return spend('PKCE verification failed');
+        } else if (p.codeVerifier !== undefined) {
+          return spend('code_verifier without a challenge (PKCE downgrade)'); // RFC 9700 §2.1.1
+        }
+        if (!(await this.sessions.isAlive(em, code.sessionId))) return spend('session ended');
+        const selection = p.select(code);
+        if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const; // the code stays usable
+        const started = await this.startFamily(
+          em,
           tenantId,
-          type: 'code_reuse',
-          sessionId: code.sessionId,
-          userId: code.userId,
-          clientId: app.clientId,
-          ip: p.client.ip,
-          userAgent: p.client.userAgent,
-        });
-        return { kind: 'refused', detail: 'code used twice' } as const;
-      }
-      const spend = async (detail: string) => {
-        await this.repo.markCodeUsed(em, code.id, null);
-        return { kind: 'refused', detail } as const;
-      };
-      if (code.isExpired) return spend('expired code');
-      if (p.redirectUri !== code.redirectUri) return spend('redirect_uri mismatch');
-      if (code.codeChallenge) {
-        if (!p.codeVerifier || !verifierMatches(p.codeVerifier, code.codeChallenge))
-          return spend('PKCE verification failed');
-      } else if (p.codeVerifier !== undefined) {
-        return spend('code_verifier without a challenge (PKCE downgrade)'); // RFC 9700 §2.1.1
-      }
-      if (!(await this.sessions.isAlive(em, code.sessionId))) return spend('session ended');
-      const selection = p.select(code);
-      if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const; // the code stays usable
-      const started = await this.startFamily(
-        em,
-        tenantId,
-        app.id,
-        code,
-        p.policy,
-        p.withRefresh(selection),
-      );
-      await this.repo.markCodeUsed(em, code.id, started.familyId);
-      await this.sessions.use(em, tenantId, code.sessionId, app.id, p.policy);
-      return {
-        kind: 'ok',
-        selection,
-        family: {
-          ...started,
-          sessionId: code.sessionId,
-          userId: code.userId,
-          scopes: code.scopes,
-          resources: code.resources,
-          authTime: code.authTime,
-          issuedAt: code.issuedAt,
-          nonce: code.nonce,
-        },
-      } as const;
-    });
+          app.id,
+          code,
+          p.policy,
+          p.withRefresh(selection),
+        );
+        await this.repo.markCodeUsed(em, code.id, started.familyId);
+        await this.sessions.use(em, tenantId, code.sessionId, app.id, p.policy);
+        return {
+          kind: 'ok',
+          selection,
+          family: {
+            ...started,
+            sessionId: code.sessionId,
+            userId: code.userId,
+            scopes: code.scopes,
+            resources: code.resources,
+            authTime: code.authTime,
+            issuedAt: code.issuedAt,
+            nonce: code.nonce,
+          },
+        } as const;
+      });
+    let outcome = await attempt(false);
+    // a reused code found the revocation lock taken: rolled back, again with the lock first
+    if (outcome.kind === 'contended') outcome = await retryOnConflict(() => attempt(true));
+    if (outcome.kind === 'contended') throw new Error('unreachable: the revocation lock was held');
     if (outcome.kind === 'invalid') throw outcome.error;
     if (outcome.kind !== 'ok')
       throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
@@ -252,75 +262,84 @@ export class GrantsService {
         return { family: { ...rotated, refreshToken: successor }, selection };
       }
     }
-    const outcome = await this.dataSource.transaction(async (em) => {
-      const t = await this.repo.lockRefreshToken(
-        em,
-        tenantId,
-        this.secrets.tokenHash(p.refreshToken),
-      );
-      if (!t) return { kind: 'refused', detail: 'unknown refresh token' } as const;
-      if (t.applicationId !== app.id)
-        return { kind: 'refused', detail: 'refresh token of another client' } as const; // not consumed
-      if (!t.isFamilyAlive || !t.isSessionAlive)
-        return { kind: 'refused', detail: 'family or session ended' } as const;
+    const attempt = (revoking: boolean) =>
+      this.dataSource.transaction(async (em) => {
+        if (revoking) await this.revocation.lockTenant(em, tenantId);
+        const t = await this.repo.lockRefreshToken(
+          em,
+          tenantId,
+          this.secrets.tokenHash(p.refreshToken),
+        );
+        if (!t) return { kind: 'refused', detail: 'unknown refresh token' } as const;
+        if (t.applicationId !== app.id)
+          return { kind: 'refused', detail: 'refresh token of another client' } as const; // not consumed
+        if (!t.isFamilyAlive || !t.isSessionAlive)
+          return { kind: 'refused', detail: 'family or session ended' } as const;
 
-      const family = (refreshToken: string): GrantedFamily => ({
-        familyId: t.familyId,
-        sessionId: t.sessionId,
-        userId: t.userId,
-        scopes: t.scopes,
-        resources: t.resources,
-        authTime: t.authTime,
-        issuedAt: t.issuedAt,
-        refreshToken,
-      });
+        const family = (refreshToken: string): GrantedFamily => ({
+          familyId: t.familyId,
+          sessionId: t.sessionId,
+          userId: t.userId,
+          scopes: t.scopes,
+          resources: t.resources,
+          authTime: t.authTime,
+          issuedAt: t.issuedAt,
+          refreshToken,
+        });
 
-      if (t.isUsed) {
-        // grace: only the immediate predecessor, only while its successor is unused (BI-35, BI-36)
-        const child = await this.repo.childOf(em, t.id);
-        // a grace of 0 is none: a concurrent loser reads the winner's used_at as in its own future
-        // (its now() is its transaction's start), and a negative age is "within" any grace
-        const inGrace =
-          p.policy.reuseGraceSeconds > 0 &&
-          t.secondsSinceUse !== null &&
-          t.secondsSinceUse <= p.policy.reuseGraceSeconds;
-        if (inGrace && child && !child.isUsed) {
-          const successor = this.secrets.deriveSuccessor(p.refreshToken);
-          if (this.secrets.tokenHashMatches(successor, child.tokenHash)) {
-            const selection = p.select(t);
-            if (selection instanceof OAuthError)
-              return { kind: 'invalid', error: selection } as const;
-            await this.repo.countGraceReplay(em, t.id);
-            await this.sessions.use(em, tenantId, t.sessionId, app.id, p.policy);
-            return { kind: 'ok', family: family(successor), selection } as const;
+        if (t.isUsed) {
+          // grace: only the immediate predecessor, only while its successor is unused (BI-35, BI-36)
+          const child = await this.repo.childOf(em, t.id);
+          // a grace of 0 is none: a concurrent loser reads the winner's used_at as in its own future
+          // (its now() is its transaction's start), and a negative age is "within" any grace
+          const inGrace =
+            p.policy.reuseGraceSeconds > 0 &&
+            t.secondsSinceUse !== null &&
+            t.secondsSinceUse <= p.policy.reuseGraceSeconds;
+          if (inGrace && child && !child.isUsed) {
+            const successor = this.secrets.deriveSuccessor(p.refreshToken);
+            if (this.secrets.tokenHashMatches(successor, child.tokenHash)) {
+              const selection = p.select(t);
+              if (selection instanceof OAuthError)
+                return { kind: 'invalid', error: selection } as const;
+              await this.repo.countGraceReplay(em, t.id);
+              await this.sessions.use(em, tenantId, t.sessionId, app.id, p.policy);
+              return { kind: 'ok', family: family(successor), selection } as const;
+            }
           }
+          // the token's and family's rows are locked: the revocation lock only if free
+          if (!revoking && !(await this.revocation.tryLockTenant(em, tenantId)))
+            return { kind: 'contended' } as const;
+          await this.onReuse(em, tenantId, t, app.clientId, p.policy, p.client);
+          return { kind: 'refused', detail: 'refresh token reuse' } as const;
         }
-        await this.onReuse(em, tenantId, t, app.clientId, p.policy, p.client);
-        return { kind: 'refused', detail: 'refresh token reuse' } as const;
-      }
-      if (!t.isTokenAlive)
-        return { kind: 'refused', detail: 'refresh token idle expired' } as const;
+        if (!t.isTokenAlive)
+          return { kind: 'refused', detail: 'refresh token idle expired' } as const;
 
-      const selection = p.select(t);
-      if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const;
-      await this.sessions.use(em, tenantId, t.sessionId, app.id, p.policy);
-      if (!p.policy.rotation) {
-        await this.repo.extendTokenIdle(em, t.id, p.policy.refreshIdleTtl);
-        return { kind: 'ok', family: family(p.refreshToken), selection } as const;
-      }
-      const successor = this.secrets.deriveSuccessor(p.refreshToken);
-      await this.repo.markTokenUsed(em, t.id);
-      await this.repo.insertRefreshToken(em, {
-        id: randomUUID(),
-        tenantId,
-        familyId: t.familyId,
-        tokenHash: this.secrets.tokenHash(successor),
-        generation: t.generation + 1,
-        parentId: t.id,
-        idleTtl: p.policy.refreshIdleTtl,
+        const selection = p.select(t);
+        if (selection instanceof OAuthError) return { kind: 'invalid', error: selection } as const;
+        await this.sessions.use(em, tenantId, t.sessionId, app.id, p.policy);
+        if (!p.policy.rotation) {
+          await this.repo.extendTokenIdle(em, t.id, p.policy.refreshIdleTtl);
+          return { kind: 'ok', family: family(p.refreshToken), selection } as const;
+        }
+        const successor = this.secrets.deriveSuccessor(p.refreshToken);
+        await this.repo.markTokenUsed(em, t.id);
+        await this.repo.insertRefreshToken(em, {
+          id: randomUUID(),
+          tenantId,
+          familyId: t.familyId,
+          tokenHash: this.secrets.tokenHash(successor),
+          generation: t.generation + 1,
+          parentId: t.id,
+          idleTtl: p.policy.refreshIdleTtl,
+        });
+        return { kind: 'ok', family: family(successor), selection } as const;
       });
-      return { kind: 'ok', family: family(successor), selection } as const;
-    });
+    let outcome = await attempt(false);
+    // a reused token found the revocation lock taken: rolled back, again with the lock first
+    if (outcome.kind === 'contended') outcome = await retryOnConflict(() => attempt(true));
+    if (outcome.kind === 'contended') throw new Error('unreachable: the revocation lock was held');
     if (outcome.kind === 'invalid') throw outcome.error;
     if (outcome.kind !== 'ok')
       throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
@@ -337,7 +356,9 @@ export class GrantsService {
     tenantId: string,
     f: { familyId: string; sid: string; sub: string; clientId: string },
   ): Promise<void> {
-    await this.dataSource.transaction((em) => this.revokeFamilyIn(em, tenantId, f, 'revoked'));
+    await retryOnConflict(() =>
+      this.dataSource.transaction((em) => this.revokeFamilyIn(em, tenantId, f, 'revoked')),
+    );
   }
 
   /** Ends one family (its session lives on) and publishes it on the feed. */
@@ -347,6 +368,7 @@ export class GrantsService {
     f: { familyId: string; sid: string; sub: string; clientId: string },
     reason: string,
   ): Promise<void> {
+    await this.revocation.lockTenant(em, tenantId); // before the family's row
     await this.repo.revokeFamily(em, f.familyId, reason);
     await this.revocation.familyRevoked(em, tenantId, {
       familyId: f.familyId,
@@ -372,6 +394,7 @@ export class GrantsService {
     app: { id: string; clientId: string; tokensIssuedAfter: Date | null },
     reason: RevocationReason,
   ): Promise<EndedSignIns> {
+    await this.revocation.lockTenant(em, tenantId); // before the codes', families' and sessions' rows
     await this.repo.expireCodes(em, tenantId, { applicationId: app.id });
     const families = await this.repo.liveFamilies(em, tenantId, { applicationId: app.id });
     const bySession = new Map<string, typeof families>();
@@ -415,6 +438,7 @@ export class GrantsService {
     rs: { id: string; identifier: string },
   ): Promise<number> {
     const reason = 'resource_server_deleted';
+    await this.revocation.lockTenant(em, tenantId); // before the codes' and families' rows
     await this.repo.expireCodes(em, tenantId, { resourceServerId: rs.id });
     const families = await this.repo.liveFamilies(em, tenantId, { resourceServerId: rs.id });
     for (const f of families)

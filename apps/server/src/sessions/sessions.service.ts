@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
-import { ReadRouter } from '../database';
+import { ReadRouter, retryOnConflict } from '../database';
 import { RevocationService } from '../revocation';
 import { Problem, isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
@@ -123,6 +123,7 @@ export class SessionsService {
     reason: RevocationReason,
     by?: { clientId?: string; userId?: string; admin?: string; note?: string },
   ): Promise<boolean> {
+    await this.revocation.lockTenant(em, tenantId); // before the session's rows
     const ended = await this.repo.revokeSession(em, sessionId, reason);
     if (!ended) return false;
     await this.revocation.sessionEnded(em, tenantId, { sid: sessionId, sub: ended.userId, reason });
@@ -150,15 +151,19 @@ export class SessionsService {
   ): Promise<void> {
     const s = await this.repo.sessionById(tenantId, sessionId);
     if (!s) throw Problem.notFound('Session');
-    await this.dataSource.transaction((em) =>
-      this.revokeIn(em, tenantId, sessionId, 'admin', { admin: o.by, note: o.note }),
+    await retryOnConflict(() =>
+      this.dataSource.transaction((em) =>
+        this.revokeIn(em, tenantId, sessionId, 'admin', { admin: o.by, note: o.note }),
+      ),
     );
   }
 
   async revoke(tenantId: string, sessionId: string, reason: RevocationReason): Promise<void> {
     const s = await this.repo.sessionById(tenantId, sessionId);
     if (!s) throw Problem.notFound('Session');
-    await this.dataSource.transaction((em) => this.revokeIn(em, tenantId, sessionId, reason));
+    await retryOnConflict(() =>
+      this.dataSource.transaction((em) => this.revokeIn(em, tenantId, sessionId, reason)),
+    );
   }
 
   /**
@@ -177,6 +182,7 @@ export class SessionsService {
     tenantId: string,
     reason: RevocationReason,
   ): Promise<number> {
+    await this.revocation.lockTenant(em, tenantId);
     const ids = await this.repo.liveSessionIdsOfTenant(em, tenantId);
     for (const id of ids) await this.revokeIn(em, tenantId, id, reason);
     return ids.length;
@@ -189,6 +195,7 @@ export class SessionsService {
     userId: string,
     reason: RevocationReason,
   ): Promise<number> {
+    await this.revocation.lockTenant(em, tenantId);
     const ids = await this.repo.liveSessionIdsOfUser(em, tenantId, userId);
     for (const id of ids) await this.revokeIn(em, tenantId, id, reason);
     // every session just ended has its own event; this one reaches the subject's tokens that name

@@ -26,4 +26,11 @@ export class Tenant {
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
   /** Deleted: its issuer is gone; its rows stay until its last token has expired, then are purged. */
   @Column('timestamptz', { nullable: true }) deletedAt: Date | null;
+  /**
+   * Until when an access token minted under a lifetime since shortened may live: kept by the
+   * database alone (migration 1765400000000), read by the SQL that writes revocation events. Never
+   * loaded, so a tenant saved from a stale copy leaves it as it is (an unset property is not written).
+   */
+  @Column('timestamptz', { nullable: true, select: false })
+  accessTokensLiveUntil?: Date | null;
 }
