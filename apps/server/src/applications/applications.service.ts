@@ -319,12 +319,16 @@ export class ApplicationsService {
    * obtained on its own behalf, die.
    */
   async revokeTokens(tenant: Tenant, clientId: string): Promise<EndedSignInsView> {
-    return this.dataSource.transaction(async (m) => {
+    const ended = await this.dataSource.transaction(async (m) => {
       // locked: a concurrent disable or delete waits, and nothing is ended twice
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
       if (!app) throw Problem.notFound('Application');
       return this.end(m, tenant, app, 'tokens_revoked');
     });
+    // this instance mints after the cut at once, without waiting for its own NOTIFY: a token
+    // stamped from the cached, uncut application would fall inside the cut
+    this.cache.invalidate(tenant.id);
+    return ended;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { TesseraVerifier, TokenRejectedError } from '@tessera/nest-guards';
 import { TenantsService } from '../../src/tenants';
+import { CONFIG_CHANNEL, NotifyBus } from '../../src/database';
 import {
   Browser,
   claims,
@@ -194,6 +195,37 @@ describe('ending what an application, a resource server, a user or a tenant held
     expect(again.clientId).toBe(w.web.clientId);
     const reborn = await mint();
     expect([await live(after), await live(reborn)]).toEqual([false, true]);
+  });
+
+  it('mints a live token at once after a cut on the instance that made it, however late the cut’s notification', async () => {
+    const w = await world(t);
+    const admin = await t.adminToken();
+    const mint = async () => (await w.cc()).body.access_token as string;
+    const before = await mint(); // the application is in this instance's cache now
+    // the instance hears configuration changes late (a busy listener, a slow link)
+    const bus = t.server.app.get(NotifyBus);
+    const held: unknown[][] = [];
+    const emit = bus.emit.bind(bus);
+    bus.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event !== CONFIG_CHANNEL) return emit(event, ...args);
+      held.push(args);
+      return true;
+    }) as typeof bus.emit;
+    try {
+      const cut = await t.json(
+        'POST',
+        `/admin/api/tenants/${w.slug}/applications/${w.web.clientId}/revoke-tokens`,
+        undefined,
+        admin,
+      );
+      expect(cut.status).toBe(200);
+      const after = await mint();
+      const live = async (token: string) => (await w.introspect(token)).body.active as boolean;
+      expect([await live(before), await live(after)]).toEqual([false, true]);
+    } finally {
+      bus.emit = emit;
+      for (const args of held) emit(CONFIG_CHANNEL, ...args);
+    }
   });
 
   it('disabling an application ends what it held, and it authenticates nowhere and starts no sign-in until enabled again', async () => {
