@@ -198,3 +198,15 @@ export function percentile(values, p) {
   if (!s.length) return 0;
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
 }
+
+/** Rows and bytes (table, indexes and TOAST) of each table, read through a pg client. */
+export async function tableSizes(c, tables) {
+  const out = {};
+  for (const t of tables) {
+    const { rows } = await c.query(
+      `SELECT (SELECT count(*) FROM ${t})::int AS rows, pg_total_relation_size('${t}')::bigint AS bytes`,
+    );
+    out[t] = { rows: rows[0].rows, bytes: Number(rows[0].bytes) };
+  }
+  return out;
+}

@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { basic, benchDatabase, claimsOf, http, scrapeMetrics, sleep } from '../lib.mjs';
+import { basic, benchDatabase, claimsOf, http, scrapeMetrics, sleep, tableSizes } from '../lib.mjs';
 import { adminToken, signIn, startServer, WEB } from '../setup.mjs';
 
 const TABLES = [
@@ -65,17 +65,6 @@ function options(argv) {
     else throw new Error(`unknown option ${k}`);
   }
   return o;
-}
-
-async function sizes(c) {
-  const out = {};
-  for (const t of TABLES) {
-    const { rows } = await c.query(
-      `SELECT (SELECT count(*) FROM ${t})::int AS rows, pg_total_relation_size('${t}')::bigint AS bytes`,
-    );
-    out[t] = { rows: rows[0].rows, bytes: Number(rows[0].bytes) };
-  }
-  return out;
 }
 
 async function pruned(url) {
@@ -210,7 +199,7 @@ async function main() {
       t: (Date.now() - started) / 1000,
       ops,
       errors,
-      tables: await sizes(c),
+      tables: await tableSizes(c, TABLES),
       job: await pruned(server.url),
     };
     samples.push(s);

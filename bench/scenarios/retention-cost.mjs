@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { benchDatabase, scrapeMetrics, sleep } from '../lib.mjs';
+import { benchDatabase, scrapeMetrics, sleep, tableSizes } from '../lib.mjs';
 import { generateData, startServer } from '../setup.mjs';
 
 const TABLES = [
@@ -30,14 +30,11 @@ function options(argv) {
   return o;
 }
 
+/** Rows and megabytes per table. */
 async function sizes(c) {
   const out = {};
-  for (const t of TABLES) {
-    const { rows } = await c.query(
-      `SELECT (SELECT count(*) FROM ${t})::int AS rows, pg_total_relation_size('${t}')::bigint AS bytes`,
-    );
-    out[t] = { rows: rows[0].rows, mb: Number((Number(rows[0].bytes) / 2 ** 20).toFixed(1)) };
-  }
+  for (const [t, { rows, bytes }] of Object.entries(await tableSizes(c, TABLES)))
+    out[t] = { rows, mb: Number((bytes / 2 ** 20).toFixed(1)) };
   return out;
 }
 

@@ -1,6 +1,28 @@
 import { RetentionService } from '../../src/retention';
-import { startTestServer, type StartedTestServer, useTestServer } from '../support/harness';
+import {
+  startTestServer,
+  type StartedTestServer,
+  type TestServer,
+  useTestServer,
+} from '../support/harness';
 import { world, type World } from '../security/world';
+
+/** Two sessions of `w`, both revoked, one `goneAgo` and one `keptAgo` (SQL intervals) ago. */
+async function twoEnded(t: TestServer, w: World, goneAgo: string, keptAgo: string) {
+  const gone = await w.signIn();
+  const kept = await w.signIn();
+  for (const [s, ago] of [
+    [gone, goneAgo],
+    [kept, keptAgo],
+  ] as const) {
+    await t.revokeSession(w.slug, s.sid);
+    await t.sql(`UPDATE sessions SET revoked_at = now() - $2::interval WHERE id = $1`, [
+      s.sid,
+      ago,
+    ]);
+  }
+  return { gone, kept };
+}
 
 /**
  * The retention job (docs/operations.md §4, Retention). The test server runs it only when asked
@@ -110,16 +132,7 @@ describe('retention job', () => {
   });
 
   it('deletes a revoked session once the history window has passed, not before', async () => {
-    const gone = await w.signIn();
-    const kept = await w.signIn();
-    await t.revokeSession(w.slug, gone.sid);
-    await t.revokeSession(w.slug, kept.sid);
-    await t.sql(`UPDATE sessions SET revoked_at = now() - interval '31 days' WHERE id = $1`, [
-      gone.sid,
-    ]);
-    await t.sql(`UPDATE sessions SET revoked_at = now() - interval '29 days' WHERE id = $1`, [
-      kept.sid,
-    ]);
+    const { gone, kept } = await twoEnded(t, w, '31 days', '29 days');
 
     await job().runOnce();
 
@@ -316,16 +329,7 @@ describe('retention job, configured: half a day of history, audit kept forever',
 
   it('follows the configured windows', async () => {
     const w = await world(t);
-    const gone = await w.signIn();
-    const kept = await w.signIn();
-    await t.revokeSession(w.slug, gone.sid);
-    await t.revokeSession(w.slug, kept.sid);
-    await t.sql(`UPDATE sessions SET revoked_at = now() - interval '13 hours' WHERE id = $1`, [
-      gone.sid,
-    ]);
-    await t.sql(`UPDATE sessions SET revoked_at = now() - interval '11 hours' WHERE id = $1`, [
-      kept.sid,
-    ]);
+    const { gone, kept } = await twoEnded(t, w, '13 hours', '11 hours');
     await t.sql(
       `UPDATE audit_events SET created_at = now() - interval '3000 days' WHERE tenant_id = $1`,
       [w.tenantId],
