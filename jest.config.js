@@ -1,4 +1,4 @@
-// Jest 30 on Node 20: Nest 12, jose 6 and PGlite are ESM-only, so swc turns them into CJS (STACK.md §3).
+// Jest 30 on Node 20: Nest 12, jose 6 and PGlite are ESM-only, so swc turns them into CJS.
 const swcOpts = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
