@@ -6,7 +6,8 @@ import { TenantsModule } from '../tenants';
 import { UsersModule } from '../users';
 import { AdminApplicationsController } from './admin-applications.controller';
 import { AdminTenantGuard } from './admin-auth.guard';
-import { TesseraAuthModule } from '@tessera/nest-guards';
+import { TesseraAuthModule, VerifierUnavailableError } from '@tessera/nest-guards';
+import { isUnavailable } from '../database';
 import { ADMIN_API_AUDIENCE } from './admin-scopes';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { IntrospectionModule, TokenInspector } from '../introspection';
@@ -67,9 +68,17 @@ import { TenantRemoval } from './tenant-removal.service';
           mode: 'jwt' as const,
           clockToleranceSeconds: 30,
           keyResolver: async (header, iss) => {
-            const found = header.kid
-              ? await keys.verificationKey((await issuing(iss)).id, header.kid)
-              : undefined;
+            let found;
+            try {
+              found = header.kid
+                ? await keys.verificationKey((await issuing(iss)).id, header.kid)
+                : undefined;
+            } catch (err) {
+              // the keys could not be read now (the database busy or away): no verdict on the
+              // token, so 503 + Retry-After rather than a 401 that tells the caller to drop it
+              if (isUnavailable(err)) throw new VerifierUnavailableError('ERR_KEYS_UNAVAILABLE');
+              throw err;
+            }
             if (!found || found.alg !== header.alg) throw new Error('unknown key');
             return found.key;
           },

@@ -109,3 +109,53 @@ describe('the pool settings', () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
   });
 });
+
+describeOnServer('FT-03 the admin API while the pool is exhausted', () => {
+  const w = useFaultServer({
+    reuseGraceSeconds: 10,
+    users: 0,
+    throughProxy: true,
+    env: {
+      DATABASE_POOL_MAX: String(POOL_MAX),
+      DATABASE_POOL_ACQUIRE_TIMEOUT_MS: '500',
+      TESSERA_REQUEST_DEADLINE_MS: '4000',
+    },
+  });
+
+  it('answers a token whose key it cannot look up 503 + Retry-After, never 401; the same token is refused 401 once the database answers', async () => {
+    const admin = await w.server.adminToken();
+    const adminRead = (token: string) =>
+      send(`${w.server.url}/admin/api/tenants`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await adminRead(admin)).status).toBe(200);
+    // the same token under a key id this instance has never seen: it must ask the database
+    const [header, ...rest] = admin.split('.');
+    const unseenKid = Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(header, 'base64url').toString()),
+        kid: 'a-key-id-never-seen',
+      }),
+    ).toString('base64url');
+    const unseen = [unseenKid, ...rest].join('.');
+    // wait past the instance's one-second pause between reloads for an unknown key id
+    await new Promise((r) => setTimeout(r, 1100));
+
+    // the database stops answering, and every connection is held by a statement that hangs
+    w.proxy.stall();
+    const holding = Array.from({ length: POOL_MAX }, () => introspect(w.server, admin));
+    await new Promise((r) => setTimeout(r, 300));
+    const during = await adminRead(unseen);
+    expect(during.status).toBe(503);
+    expect(during.headers.get('retry-after')).toMatch(/^\d+$/);
+    await w.proxy.restore();
+    await Promise.all(holding);
+
+    // with the database back, the key id is known to be nobody's: a verdict, 401
+    await eventually(async () => {
+      expect((await send(`${w.server.url}/readyz`)).status).toBe(200);
+    }, 30_000);
+    await new Promise((r) => setTimeout(r, 1100));
+    const after = await adminRead(unseen);
+    expect(after.status).toBe(401);
+    expect(after.headers.get('www-authenticate')).toMatch(/invalid_token/);
+  });
+});
