@@ -122,8 +122,21 @@ describe('revocation feed streams are capped per caller and per instance', () =>
         `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n` +
           `Authorization: ${basic(w.web.clientId, w.web.secret)}\r\n\r\n`,
       );
-      await new Promise((resolve) => socket.on('close', resolve));
+      // the server ends the connection; where it has begun to answer first (the half-closed
+      // connection raced the authentication), the client goes away entirely
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      const answered = await Promise.race([
+        closed.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 3000)),
+      ]);
+      if (!answered) socket.destroy();
+      await closed;
     }
+    // every slot the five held comes back: three streams open, within the cap of three
+    await eventually(
+      async () => expect(sample(await scrape(t), 'tessera_revocation_feed_subscribers')).toBe(0),
+      20_000,
+    );
     const streams = [];
     for (let i = 0; i < 3; i++) streams.push(await subscribe(w, w.web));
     expect(streams.map((s) => s.status)).toEqual([200, 200, 200]);
