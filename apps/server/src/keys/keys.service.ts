@@ -4,7 +4,7 @@ import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { createHash, createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit';
-import { KEYS_CHANNEL, NotifyBus } from '../database';
+import { isUnavailable, KEYS_CHANNEL, NotifyBus } from '../database';
 import { RevocationService } from '../revocation';
 import { SecretsService } from '../secrets';
 import {
@@ -325,7 +325,10 @@ export class KeysService {
       if (typeof claims.nbf === 'number' && claims.nbf - leeway > o.nowSeconds) return undefined;
       if (typeof claims.iat === 'number' && claims.iat - 60 > o.nowSeconds) return undefined;
       return { claims, kid: signed.kid };
-    } catch {
+    } catch (err) {
+      // the keys could not be read now: no verdict on the token (an RFC 7009 revocation must not
+      // answer 200 for a token it could not look at)
+      if (isUnavailable(err)) throw err;
       return undefined;
     }
   }
