@@ -12,7 +12,6 @@ export {
   createDataSource,
   dataSourceOptions,
   missingSessionTimeouts,
-  SESSION_TIMEOUTS,
   type ResolvedDatabase,
 } from './database';
 export {
