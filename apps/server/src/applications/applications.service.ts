@@ -17,7 +17,7 @@ import { Problem } from '../http';
 import { ResourceServersService } from '../resource-servers';
 import { RevocationService } from '../revocation';
 import { randomToken, SecretsService } from '../secrets';
-import { GrantsService } from '../sessions';
+import { RefreshFamiliesService } from '../sessions';
 import { assertPolicyOrder, tenantPolicy, type Tenant } from '../tenants';
 import { Application } from './application.entity';
 import { effectivePolicy, overrideColumns } from './application-policy';
@@ -44,7 +44,7 @@ export class ApplicationsService {
     private readonly resourceServers: ResourceServersService,
     private readonly secrets: SecretsService,
     private readonly dataSource: DataSource,
-    private readonly grants: GrantsService,
+    private readonly families: RefreshFamiliesService,
     private readonly revocation: RevocationService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -293,7 +293,7 @@ export class ApplicationsService {
 
   /**
    * Deletes an application and ends everything it held first, in one transaction: its sign-ins to
-   * sessions, its families and tokens (GrantsService.endApplicationIn). It gets no back-channel
+   * sessions, its families and tokens (RefreshFamiliesService.endApplicationIn). It gets no back-channel
    * logout: its URI goes with it.
    */
   /** `then` runs in the same transaction, once the application is gone (what it meant elsewhere). */
@@ -338,7 +338,7 @@ export class ApplicationsService {
   async endAllIn(m: EntityManager, tenant: Tenant): Promise<void> {
     for (const app of await this.repo.lockAll(m, tenant.id)) {
       await this.repo.update(m, tenant.id, app.id, { isDisabled: true });
-      await this.grants.endApplicationIn(m, tenant.id, app, 'tenant_deleted');
+      await this.families.endApplicationIn(m, tenant.id, app, 'tenant_deleted');
     }
     this.cache.invalidate(tenant.id);
   }
@@ -349,7 +349,7 @@ export class ApplicationsService {
     app: Application,
     reason: 'application_deleted' | 'application_disabled' | 'tokens_revoked',
   ): Promise<EndedSignInsView> {
-    const ended = await this.grants.endApplicationIn(m, tenant.id, app, reason);
+    const ended = await this.families.endApplicationIn(m, tenant.id, app, reason);
     if (reason !== 'application_deleted') await this.repo.stampTokensAfterCut(m, tenant.id, app.id);
     await this.audit.record(m, {
       tenantId: tenant.id,

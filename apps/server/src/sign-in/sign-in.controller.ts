@@ -7,7 +7,7 @@ import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http'
 import { RateLimitService } from '../rate-limit';
 import { ResourceServersService } from '../resource-servers';
 import { SecretsService, randomToken } from '../secrets';
-import { GrantsService, SessionsService } from '../sessions';
+import { RefreshFamiliesService, SessionsService } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { clientContext } from '../tokens';
 import { HasherBusyError, PasswordHasher, UsersService } from '../users';
@@ -49,7 +49,7 @@ export class SignInController {
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
-    private readonly grants: GrantsService,
+    private readonly families: RefreshFamiliesService,
     private readonly limits: RateLimitService,
     private readonly audit: AuditService,
     private readonly secrets: SecretsService,
@@ -152,12 +152,12 @@ export class SignInController {
     status: 302 | 303,
   ) {
     const policy = this.applications.policy(tenant, r.app);
-    // the grant keeps requested ∩ granted to the application; each minted token is further narrowed
+    // the code keeps requested ∩ granted to the application; each minted token is further narrowed
     // to what the user holds at that moment, so a change of permissions applies at the next refresh
     const resources = r.resources;
     const code = await this.dataSource.transaction(async (em) => {
       await this.sessions.use(em, tenant.id, session.id, r.app.id, policy);
-      return this.grants.issueCode(em, {
+      return this.families.issueCode(em, {
         tenantId: tenant.id,
         applicationId: r.app.id,
         sessionId: session.id,
