@@ -2,12 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
+  applicationPolicyIssues,
+  applyPolicy,
   backchannelUriProblem,
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   type CreateApplicationInput,
   type ApplicationView,
+  type ClientType,
   type EffectivePolicy,
   type EndedSignInsView,
+  type PolicyInput,
   type UpdateApplicationInput,
 } from '@tessera/contracts';
 import { AuditService } from '../audit';
@@ -55,6 +59,20 @@ export class ApplicationsService {
 
   policy(tenant: Tenant, app: Application): EffectivePolicy {
     return effectivePolicy(tenantPolicy(tenant), app);
+  }
+
+  /** Refuses settings that contradict each other on the tenant's defaults, naming each field. */
+  assertCoherent(
+    tenant: Tenant,
+    app: { type: ClientType; grantTypes: string[] },
+    policy: PolicyInput | undefined,
+  ): void {
+    const issues = applicationPolicyIssues(app, applyPolicy(tenantPolicy(tenant), policy));
+    if (issues.length)
+      throw Problem.validation(
+        issues.map((i) => ({ pointer: `/policy/${i.path}`, detail: i.message })),
+        'The settings contradict each other',
+      );
   }
 
   /** Cached: the token endpoint reads it on every request. */

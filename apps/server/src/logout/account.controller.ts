@@ -1,6 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, Req, Res } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { isUuid, OAuthError, type HttpRequest, type HttpResponse } from '../http';
+import { OAuthError, type HttpRequest, type HttpResponse } from '../http';
 import { TokenInspector, type ActiveAccessToken } from '../introspection';
 import { SessionsService, type SessionView } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
@@ -25,7 +24,6 @@ export class AccountController {
     private readonly tenants: TenantsService,
     private readonly inspector: TokenInspector,
     private readonly sessions: SessionsService,
-    private readonly dataSource: DataSource,
   ) {}
 
   /** RFC 6750 §2.1: the header only; a missing token is a bare challenge. */
@@ -75,12 +73,7 @@ export class AccountController {
     const { tenant, at, sid } = await this.caller(slug, req, 'account:sessions:write');
     if (others !== 'true')
       throw new OAuthError(400, 'invalid_request', 'Use ?others=true to end every other session');
-    const page = await this.sessions.list(tenant.id, { userId: at.claims.sub, limit: 200 });
-    await this.dataSource.transaction(async (em) => {
-      for (const s of page.items)
-        if (s.id !== sid)
-          await this.sessions.revokeIn(em, tenant.id, s.id, 'logout', { userId: at.claims.sub });
-    });
+    await this.sessions.endOthersOwn(tenant.id, at.claims.sub, sid);
   }
 
   /** Ends one of the user's sessions; another user's session is not found (404). */
@@ -92,10 +85,6 @@ export class AccountController {
     @Req() req: HttpRequest,
   ): Promise<void> {
     const { tenant, at } = await this.caller(slug, req, 'account:sessions:write');
-    const s = isUuid(id) ? await this.sessions.ownedBy(tenant.id, id, at.claims.sub) : false;
-    if (!s) throw new OAuthError(404, 'not_found', 'Session not found');
-    await this.dataSource.transaction((em) =>
-      this.sessions.revokeIn(em, tenant.id, id, 'logout', { userId: at.claims.sub }),
-    );
+    await this.sessions.endOwn(tenant.id, at.claims.sub, id);
   }
 }

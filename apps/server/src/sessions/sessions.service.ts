@@ -91,7 +91,7 @@ export class SessionsService {
   }
 
   /** Whether a live session belongs to this user. */
-  async ownedBy(tenantId: string, sessionId: string, userId: string): Promise<boolean> {
+  private async ownedBy(tenantId: string, sessionId: string, userId: string): Promise<boolean> {
     const s = await this.repo.sessionById(tenantId, sessionId);
     return !!s && s.userId === userId && !s.revokedAt && (await this.isLive(tenantId, sessionId));
   }
@@ -141,6 +141,35 @@ export class SessionsService {
       },
     });
     return true;
+  }
+
+  /** The user signs out (RP-initiated logout): these sessions end, in one transaction. */
+  async endByLogout(tenantId: string, sessionIds: string[]): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      for (const id of new Set(sessionIds)) await this.revokeIn(em, tenantId, id, 'logout');
+    });
+  }
+
+  /**
+   * A user ends one of their own sessions; another user's session, or one no longer live, is not
+   * found (as if it never existed).
+   */
+  async endOwn(tenantId: string, userId: string, sessionId: string): Promise<void> {
+    if (!(isUuid(sessionId) && (await this.ownedBy(tenantId, sessionId, userId))))
+      throw Problem.notFound('Session');
+    await this.dataSource.transaction((em) =>
+      this.revokeIn(em, tenantId, sessionId, 'logout', { userId }),
+    );
+  }
+
+  /** A user ends every session of theirs but the one they are using, in one transaction. */
+  async endOthersOwn(tenantId: string, userId: string, currentSessionId: string): Promise<void> {
+    const page = await this.list(tenantId, { userId, limit: 200 });
+    await this.dataSource.transaction(async (em) => {
+      for (const s of page.items)
+        if (s.id !== currentSessionId)
+          await this.revokeIn(em, tenantId, s.id, 'logout', { userId });
+    });
   }
 
   /** An administrator ends a session; their note goes to the audit log. */

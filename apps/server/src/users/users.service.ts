@@ -136,11 +136,27 @@ export class UsersService {
   }
 
   /**
+   * Deletes a user after ending what they held, in one transaction. `first` runs in it before the
+   * user goes, with the user as found (what their roles meant elsewhere ends with them).
+   */
+  async removeOne(
+    tenantId: string,
+    id: string,
+    first: (em: EntityManager, user: User) => Promise<void>,
+  ): Promise<void> {
+    const user = await this.require(tenantId, id);
+    await this.dataSource.transaction(async (em) => {
+      await first(em, user);
+      await this.removeIn(em, tenantId, id);
+    });
+  }
+
+  /**
    * Deletes a user, in the caller's transaction, after ending what they held: every session (its
    * event, its back-channel logouts) and the subject on the feed, as for a disabled user. The
    * back-channel logouts outlive the user's rows: the outbox keeps what it sends.
    */
-  async removeIn(em: EntityManager, tenantId: string, id: string): Promise<void> {
+  private async removeIn(em: EntityManager, tenantId: string, id: string): Promise<void> {
     const ended = await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_deleted');
     await this.audit.record(em, {
       tenantId,
