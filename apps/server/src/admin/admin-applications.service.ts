@@ -7,7 +7,7 @@ import type {
   UpdateApplicationInput,
 } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
-import { Problem } from '../http';
+import { Forbidden } from '../errors';
 import type { Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
 import { CONSOLE_CLIENT_ID } from './tenant-built-ins.service';
@@ -18,8 +18,7 @@ import { CONSOLE_CLIENT_ID } from './tenant-built-ins.service';
  */
 function refuseForConsole(clientId: string, what: 'deleted' | 'disabled'): void {
   if (clientId === CONSOLE_CLIENT_ID)
-    throw new Problem(
-      'forbidden',
+    throw new Forbidden(
       `${CONSOLE_CLIENT_ID} is the admin console's own client, built in: it cannot be ${what}, or this tenant's administrators could not sign in`,
     );
 }

@@ -17,7 +17,7 @@ import {
 import { AuditService } from '../audit';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
-import { Problem } from '../http';
+import { Conflict, NotFound, ValidationFailed } from '../errors';
 import { ResourceServersService } from '../resource-servers';
 import { RevocationService } from '../revocation';
 import { randomToken, SecretsService } from '../secrets';
@@ -69,8 +69,8 @@ export class ApplicationsService {
   ): void {
     const issues = applicationPolicyIssues(app, applyPolicy(tenantPolicy(tenant), policy));
     if (issues.length)
-      throw Problem.validation(
-        issues.map((i) => ({ pointer: `/policy/${i.path}`, detail: i.message })),
+      throw new ValidationFailed(
+        issues.map((i) => ({ path: ['policy', i.path], detail: i.message })),
         'The settings contradict each other',
       );
   }
@@ -128,7 +128,7 @@ export class ApplicationsService {
 
   async require(tenant: Tenant, clientId: string, em?: EntityManager): Promise<Application> {
     const app = await this.repo.byClientId(tenant.id, clientId, em);
-    if (!app) throw Problem.notFound('Application');
+    if (!app) throw new NotFound('Application');
     return app;
   }
 
@@ -159,7 +159,7 @@ export class ApplicationsService {
   private checkBackchannel(uri: string | null | undefined): void {
     if (!uri) return;
     const problem = backchannelUriProblem(uri, this.config.allowPrivateUris);
-    if (problem) throw Problem.validation([{ pointer: '/backchannelLogoutUri', detail: problem }]);
+    if (problem) throw new ValidationFailed([{ path: ['backchannelLogoutUri'], detail: problem }]);
   }
 
   private async defaultResourceId(
@@ -170,8 +170,8 @@ export class ApplicationsService {
     if (!identifier) return null;
     const rs = await this.resourceServers.byIdentifier(tenant.id, identifier, em);
     if (!rs)
-      throw Problem.validation([
-        { pointer: '/defaultResource', detail: `No resource server ${identifier} in this tenant` },
+      throw new ValidationFailed([
+        { path: ['defaultResource'], detail: `No resource server ${identifier} in this tenant` },
       ]);
     return rs.id;
   }
@@ -215,8 +215,8 @@ export class ApplicationsService {
       return { application: app, clientSecret: input.clientSecret ? undefined : secret };
     } catch (err) {
       if (isUniqueViolation(err))
-        throw new Problem('conflict', 'An application with this client id exists', [
-          { pointer: '/clientId', detail: 'Already taken' },
+        throw new Conflict('An application with this client id exists', [
+          { path: ['clientId'], detail: 'Already taken' },
         ]);
       throw err;
     }
@@ -231,7 +231,7 @@ export class ApplicationsService {
   ): Promise<boolean> {
     const run = async (m: EntityManager) => {
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
-      if (!app) throw Problem.notFound('Application');
+      if (!app) throw new NotFound('Application');
       const changes: Partial<Application> = {};
       if (input.name !== undefined) changes.name = input.name;
       if (input.redirectUris !== undefined) changes.redirectUris = input.redirectUris;
@@ -244,8 +244,8 @@ export class ApplicationsService {
       if (input.grantTypes !== undefined) {
         const grantTypes = [...new Set(input.grantTypes)].sort();
         if (app.type === 'public' && grantTypes.includes('client_credentials')) {
-          throw Problem.validation([
-            { pointer: '/grantTypes', detail: 'A public client cannot use client_credentials' },
+          throw new ValidationFailed([
+            { path: ['grantTypes'], detail: 'A public client cannot use client_credentials' },
           ]);
         }
         changes.grantTypes = grantTypes;
@@ -271,9 +271,9 @@ export class ApplicationsService {
       const effectiveGrantTypes = changes.grantTypes ?? app.grantTypes;
       const effectiveRedirects = changes.redirectUris ?? app.redirectUris;
       if (effectiveGrantTypes.includes('authorization_code') && effectiveRedirects.length === 0) {
-        throw Problem.validation([
+        throw new ValidationFailed([
           {
-            pointer: '/redirectUris',
+            path: ['redirectUris'],
             detail: 'authorization_code needs at least one redirect URI',
           },
         ]);
@@ -299,8 +299,7 @@ export class ApplicationsService {
   async regenerateSecret(tenant: Tenant, clientId: string): Promise<string> {
     const secret = await this.dataSource.transaction(async (m) => {
       const app = await this.require(tenant, clientId, m);
-      if (app.type !== 'confidential')
-        throw new Problem('conflict', 'A public client has no secret');
+      if (app.type !== 'confidential') throw new Conflict('A public client has no secret');
       const secret = randomToken();
       await this.repo.update(m, tenant.id, app.id, { secretHash: this.secrets.tokenHash(secret) });
       return secret;
@@ -322,7 +321,7 @@ export class ApplicationsService {
   ): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
-      if (!app) throw Problem.notFound('Application');
+      if (!app) throw new NotFound('Application');
       await this.end(m, tenant, app, 'application_deleted');
       await this.repo.remove(m, tenant.id, app.id);
       await then?.(m);
@@ -340,7 +339,7 @@ export class ApplicationsService {
     const ended = await this.dataSource.transaction(async (m) => {
       // locked: a concurrent disable or delete waits, and nothing is ended twice
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
-      if (!app) throw Problem.notFound('Application');
+      if (!app) throw new NotFound('Application');
       return this.end(m, tenant, app, 'tokens_revoked');
     });
     // this instance mints after the cut at once, without waiting for its own NOTIFY: a token

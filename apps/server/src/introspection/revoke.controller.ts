@@ -1,7 +1,8 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { retryOnConflict } from '../database';
-import { InvalidRequest, noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
+import { InvalidRequest } from '../errors';
+import { noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
 import { RevocationService } from '../revocation';
 import { RefreshFamiliesService } from '../sessions';
 import { RateLimit } from '../rate-limit';

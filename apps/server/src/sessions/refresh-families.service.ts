@@ -4,8 +4,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { retryOnConflict } from '../database';
+import { InvalidGrant, OAuthError } from '../errors';
 import { RevocationService } from '../revocation';
-import { OAuthError } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { verifierMatches } from './pkce';
 import type { FamilyResource } from './session.entity';
@@ -219,8 +219,7 @@ export class RefreshFamiliesService {
     if (outcome.kind === 'contended') outcome = await retryOnConflict(() => attempt(true));
     if (outcome.kind === 'contended') throw new Error('unreachable: the revocation lock was held');
     if (outcome.kind === 'invalid') throw outcome.error;
-    if (outcome.kind !== 'ok')
-      throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    if (outcome.kind !== 'ok') throw new InvalidGrant({ detail: outcome.detail });
     return { family: outcome.family, selection: outcome.selection };
   }
 
@@ -341,8 +340,7 @@ export class RefreshFamiliesService {
     if (outcome.kind === 'contended') outcome = await retryOnConflict(() => attempt(true));
     if (outcome.kind === 'contended') throw new Error('unreachable: the revocation lock was held');
     if (outcome.kind === 'invalid') throw outcome.error;
-    if (outcome.kind !== 'ok')
-      throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    if (outcome.kind !== 'ok') throw new InvalidGrant({ detail: outcome.detail });
     return { family: outcome.family, selection: outcome.selection };
   }
 

@@ -5,7 +5,8 @@ import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { ReadRouter, retryOnConflict } from '../database';
 import { RevocationService } from '../revocation';
-import { Problem, isUuid } from '../http';
+import { NotFound, ValidationFailed } from '../errors';
+import { isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsRepository, type AccessTokenFacts, type SessionRow } from './sessions.repository';
 import { sessionView, type SessionDetailView, type SessionView } from './session.view';
@@ -156,7 +157,7 @@ export class SessionsService {
    */
   async endOwn(tenantId: string, userId: string, sessionId: string): Promise<void> {
     if (!(isUuid(sessionId) && (await this.ownedBy(tenantId, sessionId, userId))))
-      throw Problem.notFound('Session');
+      throw new NotFound('Session');
     await this.dataSource.transaction((em) =>
       this.revokeIn(em, tenantId, sessionId, 'logout', { userId }),
     );
@@ -179,7 +180,7 @@ export class SessionsService {
     o: { by: string; note?: string },
   ): Promise<void> {
     const s = await this.repo.sessionById(tenantId, sessionId);
-    if (!s) throw Problem.notFound('Session');
+    if (!s) throw new NotFound('Session');
     await retryOnConflict(() =>
       this.dataSource.transaction((em) =>
         this.revokeIn(em, tenantId, sessionId, 'admin', { admin: o.by, note: o.note }),
@@ -189,7 +190,7 @@ export class SessionsService {
 
   async revoke(tenantId: string, sessionId: string, reason: RevocationReason): Promise<void> {
     const s = await this.repo.sessionById(tenantId, sessionId);
-    if (!s) throw Problem.notFound('Session');
+    if (!s) throw new NotFound('Session');
     await retryOnConflict(() =>
       this.dataSource.transaction((em) => this.revokeIn(em, tenantId, sessionId, reason)),
     );
@@ -247,8 +248,8 @@ export class SessionsService {
         after = { lastSeenAt: new Date(t), id };
         if (Number.isNaN(after.lastSeenAt.getTime()) || !isUuid(id)) throw new Error('bad cursor');
       } catch {
-        throw Problem.validation([
-          { pointer: '/cursor', detail: 'Not a cursor this API returned' },
+        throw new ValidationFailed([
+          { path: ['cursor'], detail: 'Not a cursor this API returned' },
         ]);
       }
     }
@@ -286,7 +287,7 @@ export class SessionsService {
 
   async detail(tenantId: string, id: string): Promise<SessionDetailView> {
     const s = isUuid(id) ? await this.repo.sessionById(tenantId, id) : undefined;
-    if (!s) throw Problem.notFound('Session');
+    if (!s) throw new NotFound('Session');
     const families = await this.repo.familiesOf(s.id);
     const tokens = await this.repo.tokensOf(families.map((f) => f.id));
     return {

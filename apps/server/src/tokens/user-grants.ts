@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService, type Application } from '../applications';
-import { InvalidRequest, type Form, type HttpRequest } from '../http';
+import { InvalidRequest } from '../errors';
+import type { Form, HttpRequest } from '../http';
 import { RefreshFamiliesService, type ClientContext } from '../sessions';
 import type { Tenant } from '../tenants';
 import type { TokenResponse } from './token-response';

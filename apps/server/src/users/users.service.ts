@@ -10,7 +10,8 @@ import type {
 import { ResourceServersService } from '../resource-servers';
 import { AuditService } from '../audit';
 import { isUniqueViolation } from '../database';
-import { Problem, isUuid } from '../http';
+import { Conflict, NotFound } from '../errors';
+import { isUuid } from '../http';
 import { SessionsService } from '../sessions';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
@@ -59,7 +60,7 @@ export class UsersService {
 
   async require(tenantId: string, id: string): Promise<User> {
     const user = isUuid(id) ? await this.repo.byId(tenantId, id) : null;
-    if (!user) throw Problem.notFound('User');
+    if (!user) throw new NotFound('User');
     return user;
   }
 
@@ -79,8 +80,8 @@ export class UsersService {
       });
     } catch (err) {
       if (isUniqueViolation(err))
-        throw new Problem('conflict', 'A user with this email exists', [
-          { pointer: '/email', detail: 'Already registered in this tenant' },
+        throw new Conflict('A user with this email exists', [
+          { path: ['email'], detail: 'Already registered in this tenant' },
         ]);
       throw err;
     }
@@ -119,7 +120,7 @@ export class UsersService {
       input.password !== undefined ? await this.hasher.hash(input.password) : undefined;
     await this.dataSource.transaction(async (em) => {
       const user = await this.repo.lockById(em, tenantId, id);
-      if (!user) throw Problem.notFound('User'); // deleted meanwhile
+      if (!user) throw new NotFound('User'); // deleted meanwhile
       const changes: Partial<User> = {};
       if (passwordHash) changes.passwordHash = passwordHash;
       if (input.roles) changes.roles = [...new Set(input.roles)].sort();
