@@ -66,7 +66,10 @@ export class AccountController {
     await this.sessions.endOthersOwn(tenant.id, at.claims.sub, sid);
   }
 
-  /** Ends one of the user's sessions; another user's session is not found (404). */
+  /**
+   * Ends one of the user's sessions; another user's session is not found: 404 as an RFC 9457
+   * problem (`code: not_found`), the token being good (RFC 6750 has no code for a missing resource).
+   */
   @Delete(':id')
   @HttpCode(204)
   async end(
