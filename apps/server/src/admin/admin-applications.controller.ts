@@ -11,55 +11,24 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
-  applicationPolicyIssues,
-  applyPolicy,
   createApplicationSchema,
   updateApplicationSchema,
   type ApplicationView,
-  type ClientType,
   type CreatedApplicationView,
   type EndedSignInsView,
-  type PolicyInput,
 } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
-import { parseBody, Problem } from '../http';
-import { tenantPolicy, type Tenant } from '../tenants';
-import { TenantAccessService } from './tenant-access.service';
-import { CONSOLE_CLIENT_ID } from './tenant-built-ins.service';
+import { parseBody } from '../http';
+import type { Tenant } from '../tenants';
+import { AdminApplications } from './admin-applications.service';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
-
-/** Refuses settings that contradict each other on the tenant's defaults, naming each field. */
-function assertCoherent(
-  tenant: Tenant,
-  app: { type: ClientType; grantTypes: string[] },
-  policy: PolicyInput | undefined,
-): void {
-  const issues = applicationPolicyIssues(app, applyPolicy(tenantPolicy(tenant), policy));
-  if (issues.length)
-    throw Problem.validation(
-      issues.map((i) => ({ pointer: `/policy/${i.path}`, detail: i.message })),
-      'The settings contradict each other',
-    );
-}
-
-/**
- * The console's built-in client is how the tenant's administrators sign in: without it they are
- * locked out of their tenant (its tokens may still be revoked, its policy tuned).
- */
-function refuseForConsole(clientId: string, what: 'deleted' | 'disabled'): void {
-  if (clientId === CONSOLE_CLIENT_ID)
-    throw new Problem(
-      'forbidden',
-      `${CONSOLE_CLIENT_ID} is the admin console's own client, built in: it cannot be ${what}, or this tenant's administrators could not sign in`,
-    );
-}
 
 @Controller('admin/api/tenants/:tenant/applications')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminApplicationsController {
   constructor(
     private readonly applications: ApplicationsService,
-    private readonly access: TenantAccessService,
+    private readonly admin: AdminApplications,
   ) {}
 
   @Get()
@@ -75,13 +44,7 @@ export class AdminApplicationsController {
     @TenantParam() tenant: Tenant,
     @Body() body: unknown,
   ): Promise<CreatedApplicationView> {
-    const input = parseBody(createApplicationSchema, body);
-    assertCoherent(tenant, input, input.policy);
-    const created = await this.applications.create(tenant, input);
-    return {
-      application: await this.applications.view(tenant, created.application),
-      clientSecret: created.clientSecret,
-    };
+    return this.admin.create(tenant, parseBody(createApplicationSchema, body));
   }
 
   @Get(':clientId')
@@ -100,23 +63,7 @@ export class AdminApplicationsController {
     @Param('clientId') clientId: string,
     @Body() body: unknown,
   ): Promise<ApplicationView> {
-    const input = parseBody(updateApplicationSchema, body);
-    if (input.isDisabled === true) refuseForConsole(clientId, 'disabled');
-    const current = await this.applications.view(
-      tenant,
-      await this.applications.require(tenant, clientId),
-    );
-    // PATCH replaces the overrides when it names a policy, so check what will apply
-    assertCoherent(
-      tenant,
-      {
-        type: current.type as ClientType,
-        grantTypes: input.grantTypes ?? current.grantTypes,
-      },
-      input.policy ?? current.policy,
-    );
-    await this.applications.update(tenant, clientId, input);
-    return this.applications.view(tenant, await this.applications.require(tenant, clientId));
+    return this.admin.update(tenant, clientId, parseBody(updateApplicationSchema, body));
   }
 
   /** Ends everything it held first: its sign-ins to sessions, its families and tokens. */
@@ -124,11 +71,7 @@ export class AdminApplicationsController {
   @HttpCode(204)
   @RequireScopes('admin:applications:write')
   async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
-    refuseForConsole(clientId, 'deleted');
-    // with it: a later application with the same client id inherits nothing
-    await this.applications.remove(tenant, clientId, (em) =>
-      this.access.revoke(tenant, clientId, em),
-    );
+    await this.admin.remove(tenant, clientId);
   }
 
   /**

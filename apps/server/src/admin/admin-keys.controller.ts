@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { ApplicationsService } from '../applications';
 import { KeysService, RotationTooEarlyError } from '../keys';
-import { parseBody, Problem } from '../http';
+import { Conflict, NotFound } from '../errors';
+import { parseBody } from '../http';
 import { LOGOUT_TOKEN_TTL_SECONDS } from '../logout';
 import { ID_TOKEN_TTL_SECONDS } from '../tokens';
 import { rotateKeysSchema, type KeyView } from '@tessera/contracts';
@@ -48,11 +49,10 @@ export class AdminKeysController {
       });
     } catch (err) {
       if (!(err instanceof RotationTooEarlyError)) throw err;
-      throw new Problem(
-        'conflict',
+      throw new Conflict(
         `The next key was published too recently for validators to know it; retry in ${err.waitSeconds} s, or force the rotation`,
         [],
-        { 'Retry-After': String(err.waitSeconds) },
+        err.waitSeconds,
       );
     }
     return this.keys.list(tenant.id);
@@ -77,7 +77,7 @@ export class AdminKeysController {
         longestTokenTtl: await this.longestSignedTtl(tenant),
         by: caller.sub,
       }));
-    if (!found) throw Problem.notFound('Key');
+    if (!found) throw new NotFound('Key');
     return this.keys.list(tenant.id);
   }
 

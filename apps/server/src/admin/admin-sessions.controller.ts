@@ -7,7 +7,8 @@ import {
   type SessionPageView,
 } from '@tessera/contracts';
 import { ApplicationsService } from '../applications';
-import { isUuid, parseBody, Problem } from '../http';
+import { NotFound } from '../errors';
+import { isUuid, parseBody } from '../http';
 import { SessionsService } from '../sessions';
 import type { Tenant } from '../tenants';
 import {
@@ -49,7 +50,7 @@ export class AdminSessionsController {
   @Get(':id')
   @RequireScopes('admin:sessions:read')
   get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<SessionDetailView> {
-    if (!isUuid(id)) throw Problem.notFound('Session');
+    if (!isUuid(id)) throw new NotFound('Session');
     return this.sessions.detail(tenant.id, id);
   }
 
@@ -64,7 +65,7 @@ export class AdminSessionsController {
     @Caller() caller: AdminCaller,
   ): Promise<void> {
     const { reason } = parseBody(revokeSessionSchema, body);
-    if (!isUuid(id)) throw Problem.notFound('Session');
+    if (!isUuid(id)) throw new NotFound('Session');
     await this.sessions.revokeByAdmin(tenant.id, id, { by: caller.sub, note: reason });
   }
 }

@@ -20,7 +20,8 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Inject } from '@nestjs/common';
 import { ApplicationsService } from '../applications';
-import { isUuid, parseBody, Problem } from '../http';
+import { Forbidden, ValidationFailed } from '../errors';
+import { isUuid, parseBody } from '../http';
 import { TenantsService, tenantView, type Tenant } from '../tenants';
 import { UsersService } from '../users';
 import {
@@ -51,7 +52,7 @@ export class AdminTenantsController {
 
   private async requireSuperAdmin(caller: AdminCaller): Promise<void> {
     if (!(await this.access.isSuperAdmin(caller)))
-      throw new Problem('forbidden', 'Only administrators of the system tenant can do this');
+      throw new Forbidden('Only administrators of the system tenant can do this');
   }
 
   @Get()
@@ -148,9 +149,9 @@ export class AdminTenantsController {
     }
     // removing what is not there changes nothing; naming someone who is not of this tenant is refused
     if (!isAdmin) return this.access.revoke(tenant, subject);
-    throw Problem.validation([
+    throw new ValidationFailed([
       {
-        pointer: '/subject',
+        path: ['subject'],
         detail:
           'Name a user id, or the client id of a confidential application using client_credentials, of this tenant',
       },

@@ -20,7 +20,6 @@ import {
   type UserPermissionView,
   type UserView,
 } from '@tessera/contracts';
-import { DataSource } from 'typeorm';
 import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { UsersService, userView } from '../users';
@@ -33,7 +32,6 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly roles: AdminRoles,
-    private readonly dataSource: DataSource,
   ) {}
 
   @Get()
@@ -83,12 +81,10 @@ export class AdminUsersController {
   @HttpCode(204)
   @RequireScopes('admin:users:write')
   async remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
-    const user = await this.users.require(tenant.id, id);
-    await this.dataSource.transaction(async (em) => {
-      // they administer nothing any more, and a reused id inherits nothing
-      await this.roles.sync(em, tenant, { id: user.id, roles: [], isDisabled: true });
-      await this.users.removeIn(em, tenant.id, id);
-    });
+    // they administer nothing any more, and a reused id inherits nothing
+    await this.users.removeOne(tenant.id, id, (em, user) =>
+      this.roles.sync(em, tenant, { id: user.id, roles: [], isDisabled: true }),
+    );
   }
 
   @Get(':id/permissions')

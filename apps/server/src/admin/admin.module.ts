@@ -25,6 +25,7 @@ import { AuditModule } from '../audit';
 import { LogoutModule } from '../logout';
 import { SystemSetup } from './system-setup.service';
 import { AdminRoles } from './admin-roles.service';
+import { AdminApplications } from './admin-applications.service';
 import { AdminOverviewController } from './admin-overview.controller';
 import { AdminStatsRepository } from './admin-stats.repository';
 import { TenantAccessService } from './tenant-access.service';
@@ -109,6 +110,7 @@ import { TenantRemoval } from './tenant-removal.service';
     TenantRemoval,
     SystemSetup,
     AdminRoles,
+    AdminApplications,
     AdminStatsRepository,
     TenantBuiltIns,
   ],

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { NotifyBus, REVOCATIONS_CHANNEL } from '../database';
 import type { HttpRequest, HttpResponse } from '../http';
 import { Metrics, type FeedStreamCount } from '../metrics';
-import { TooManyRequests } from '../rate-limit';
+import { TooManyRequests } from '../errors';
 import { RevocationRepository, type FeedRow } from '../revocation';
 
 /** Rows per read: also the most a stream whose client stops reading can have waiting here. */

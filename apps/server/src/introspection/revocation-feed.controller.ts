@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { Form, InvalidRequest, type HttpRequest, type HttpResponse } from '../http';
+import { InvalidRequest } from '../errors';
+import { Form, type HttpRequest, type HttpResponse } from '../http';
 import { RevocationRepository } from '../revocation';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';

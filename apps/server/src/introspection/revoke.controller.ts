@@ -1,9 +1,10 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { retryOnConflict } from '../database';
-import { InvalidRequest, noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
+import { InvalidRequest } from '../errors';
+import { noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
 import { RevocationService } from '../revocation';
-import { GrantsService } from '../sessions';
+import { RefreshFamiliesService } from '../sessions';
 import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';
@@ -19,7 +20,7 @@ export class RevokeController {
     private readonly tenants: TenantsService,
     private readonly clients: ClientAuthenticator,
     private readonly inspector: TokenInspector,
-    private readonly grants: GrantsService,
+    private readonly families: RefreshFamiliesService,
     private readonly revocation: RevocationService,
     private readonly dataSource: DataSource,
   ) {}
@@ -48,7 +49,7 @@ export class RevokeController {
         const rt = await this.inspector.refreshToken(tenant, token);
         if (!rt) continue;
         if (rt.clientId === app.clientId)
-          await this.grants.revokeFamily(tenant.id, {
+          await this.families.revokeFamily(tenant.id, {
             familyId: rt.familyId,
             sid: rt.sessionId,
             sub: rt.userId,

@@ -1,5 +1,5 @@
 export { RateLimitModule } from './rate-limit.module';
-export { RateLimitService, TooManyRequests } from './rate-limit.service';
+export { RateLimitService } from './rate-limit.service';
 export {
   RateLimit,
   RateLimitGuard,

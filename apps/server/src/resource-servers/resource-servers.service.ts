@@ -11,7 +11,7 @@ import {
 } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { randomToken, SecretsService } from '../secrets';
-import { GrantsService } from '../sessions';
+import { RefreshFamiliesService } from '../sessions';
 import { Problem, type FieldProblem, isUuid } from '../http';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
 import {
@@ -44,7 +44,7 @@ export class ResourceServersService {
     private readonly repo: ResourceServersRepository,
     private readonly dataSource: DataSource,
     private readonly secrets: SecretsService,
-    private readonly grants: GrantsService,
+    private readonly grants: RefreshFamiliesService,
     private readonly audit: AuditService,
     bus: NotifyBus,
   ) {
@@ -131,7 +131,7 @@ export class ResourceServersService {
 
   /**
    * Deletes a resource server and, in the same transaction, ends every grant of it: the families
-   * granted it, and every token for its identifier issued until now (GrantsService.endResourceServerIn).
+   * granted it, and every token for its identifier issued until now (RefreshFamiliesService.endResourceServerIn).
    */
   async remove(tenantId: string, id: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {

@@ -6,12 +6,12 @@ export {
   type RevocationReason,
 } from './sessions.service';
 export {
-  GrantsService,
+  RefreshFamiliesService,
   CODE_TTL_SECONDS,
-  type GrantedFamily,
+  type RedeemedFamily,
   type CodeRequest,
   type EndedSignIns,
-} from './grants.service';
+} from './refresh-families.service';
 export { S256_CHALLENGE_RE, CODE_VERIFIER_RE } from './pkce';
 export type { FamilyResource } from './session.entity';
 export type { LockedRefreshToken, RefreshTokenState } from './sessions.repository';

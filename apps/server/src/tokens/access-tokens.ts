@@ -14,7 +14,7 @@ export interface AccessTokenClaims {
   sid?: string;
   /** The refresh-token family the token is minted from (user tokens): its `family_id` claim. */
   familyId?: string;
-  /** `iat` from the database's clock (session tokens: see GrantedFamily.issuedAt); else this instance's. */
+  /** `iat` from the database's clock (session tokens: see RedeemedFamily.issuedAt); else this instance's. */
   issuedAt?: number;
 }
 

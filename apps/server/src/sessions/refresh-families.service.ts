@@ -4,8 +4,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { retryOnConflict } from '../database';
+import { InvalidGrant, OAuthError } from '../errors';
 import { RevocationService } from '../revocation';
-import { OAuthError } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { verifierMatches } from './pkce';
 import type { FamilyResource } from './session.entity';
@@ -32,8 +32,8 @@ export interface CodeRequest {
   authTime: Date;
 }
 
-/** What a grant hands to the token endpoint to mint an access token (and an ID token). */
-export interface GrantedFamily {
+/** What a redeemed code or a refresh hands to the token endpoint to mint an access token (and an ID token). */
+export interface RedeemedFamily {
   familyId: string;
   sessionId: string;
   userId: string;
@@ -41,14 +41,14 @@ export interface GrantedFamily {
   resources: FamilyResource[];
   authTime: Date;
   /**
-   * When the grant was decided, by the database's clock (epoch seconds): the access token's `iat`.
+   * When the redemption or refresh was decided, by the database's clock (epoch seconds): the access token's `iat`.
    * A revocation's cut is taken by the same clock after the family's lock, so a token minted before
    * the cut is always older than it, whatever the minting instance's clock says (FT-11).
    */
   issuedAt: number;
   nonce?: string | null;
   refreshToken?: string;
-  /** The user's permission on the resource, when the grant already read it (null: none). */
+  /** The user's permission on the resource, when the redemption already read it (null: none). */
   permission?: HeldPermission | null;
 }
 
@@ -63,12 +63,12 @@ export interface EndedSignIns {
 }
 
 /**
- * Authorization codes and refresh-token families: issue, redeem, rotate. Every decision is taken
- * inside one transaction holding the family's row lock, and refusals that must leave a trace
- * (reuse) are returned from the transaction and thrown after its commit.
+ * Authorization codes and the refresh-token families they start: issue, redeem, rotate, revoke.
+ * Every decision is taken inside one transaction holding the family's row lock, and refusals that
+ * must leave a trace (reuse) are returned from the transaction and thrown after its commit.
  */
 @Injectable()
-export class GrantsService {
+export class RefreshFamiliesService {
   constructor(
     private readonly repo: SessionsRepository,
     private readonly sessions: SessionsService,
@@ -139,7 +139,7 @@ export class GrantsService {
       client: ClientContext;
       select: (granted: { resources: FamilyResource[]; scopes: string[] }) => S | OAuthError;
     },
-  ): Promise<{ family: GrantedFamily; selection: S }> {
+  ): Promise<{ family: RedeemedFamily; selection: S }> {
     const attempt = (revoking: boolean) =>
       this.dataSource.transaction(async (em) => {
         if (revoking) await this.revocation.lockTenant(em, tenantId);
@@ -219,8 +219,7 @@ export class GrantsService {
     if (outcome.kind === 'contended') outcome = await retryOnConflict(() => attempt(true));
     if (outcome.kind === 'contended') throw new Error('unreachable: the revocation lock was held');
     if (outcome.kind === 'invalid') throw outcome.error;
-    if (outcome.kind !== 'ok')
-      throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    if (outcome.kind !== 'ok') throw new InvalidGrant({ detail: outcome.detail });
     return { family: outcome.family, selection: outcome.selection };
   }
 
@@ -242,7 +241,7 @@ export class GrantsService {
        */
       narrowsNothing?: boolean;
     },
-  ): Promise<{ family: GrantedFamily; selection: S }> {
+  ): Promise<{ family: RedeemedFamily; selection: S }> {
     if (p.narrowsNothing && p.policy.rotation) {
       // the common case in one statement; anything unusual falls through to the transaction below
       const successor = this.secrets.deriveSuccessor(p.refreshToken);
@@ -276,7 +275,7 @@ export class GrantsService {
         if (!t.isFamilyAlive || !t.isSessionAlive)
           return { kind: 'refused', detail: 'family or session ended' } as const;
 
-        const family = (refreshToken: string): GrantedFamily => ({
+        const family = (refreshToken: string): RedeemedFamily => ({
           familyId: t.familyId,
           sessionId: t.sessionId,
           userId: t.userId,
@@ -341,8 +340,7 @@ export class GrantsService {
     if (outcome.kind === 'contended') outcome = await retryOnConflict(() => attempt(true));
     if (outcome.kind === 'contended') throw new Error('unreachable: the revocation lock was held');
     if (outcome.kind === 'invalid') throw outcome.error;
-    if (outcome.kind !== 'ok')
-      throw new OAuthError(400, 'invalid_grant', 'The grant is invalid or expired', outcome.detail);
+    if (outcome.kind !== 'ok') throw new InvalidGrant({ detail: outcome.detail });
     return { family: outcome.family, selection: outcome.selection };
   }
 
@@ -351,7 +349,7 @@ export class GrantsService {
     return this.repo.refreshTokenState(tenantId, this.secrets.tokenHash(token));
   }
 
-  /** RFC 7009 §2.1: revoking a refresh token revokes its family (and so the access tokens of that grant). */
+  /** RFC 7009 §2.1: revoking a refresh token revokes its family (and so the access tokens minted from it). */
   async revokeFamily(
     tenantId: string,
     f: { familyId: string; sid: string; sub: string; clientId: string },
@@ -427,9 +425,9 @@ export class GrantsService {
   }
 
   /**
-   * Ends every grant of a resource server (it is deleted), in the caller's transaction: codes
-   * granting it expire, every family granted it is revoked (a family's grant is one decision, so its
-   * other resources go with it), and every token for its identifier issued until now is cut off,
+   * Ends everything issued for a resource server (it is deleted), in the caller's transaction: codes
+   * naming it expire, every family naming it is revoked (a family is one decision, so its other
+   * resources go with it), and every token for its identifier issued until now is cut off,
    * client_credentials ones included. Returns how many families were revoked.
    */
   async endResourceServerIn(
