@@ -31,4 +31,5 @@ export {
   retryOnConflict,
 } from './errors';
 export { hotQuery, namedStatementsAllowed } from './hot-query';
+export { sql, run, selectList, Params, type Statement } from './sql';
 export { ReadRouter, REPLICA_MAX_LAG_MS } from './read-router';

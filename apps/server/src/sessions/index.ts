@@ -9,10 +9,9 @@ export {
   RefreshFamiliesService,
   CODE_TTL_SECONDS,
   type RedeemedFamily,
-  type CodeRequest,
   type EndedSignIns,
 } from './refresh-families.service';
 export { S256_CHALLENGE_RE, CODE_VERIFIER_RE } from './pkce';
 export type { FamilyResource } from './session.entity';
-export type { LockedRefreshToken, RefreshTokenState } from './sessions.repository';
+export type { CodeRequest, LockedRefreshToken, RefreshTokenState } from './sessions.repository';
 export type { SessionView, SessionDetailView } from './session.view';

@@ -11,6 +11,7 @@ import { verifierMatches } from './pkce';
 import type { FamilyResource } from './session.entity';
 import {
   SessionsRepository,
+  type CodeRequest,
   type HeldPermission,
   type LockedRefreshToken,
 } from './sessions.repository';
@@ -18,19 +19,6 @@ import { SessionsService, type ClientContext, type RevocationReason } from './se
 
 /** RFC 6749 §4.1.2 recommends at most 10 minutes; ASVS L3 and this product: 60 s. */
 export const CODE_TTL_SECONDS = 60;
-
-export interface CodeRequest {
-  tenantId: string;
-  applicationId: string;
-  sessionId: string;
-  userId: string;
-  redirectUri: string;
-  scopes: string[];
-  resources: FamilyResource[];
-  nonce: string | null;
-  codeChallenge: string | null;
-  authTime: Date;
-}
 
 /** What a redeemed code or a refresh hands to the token endpoint to mint an access token (and an ID token). */
 export interface RedeemedFamily {
