@@ -7,8 +7,7 @@ import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http'
 import { KeysService } from '../keys';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsService } from '../sessions';
-import { clearCookie, readCookie, setCookie, tenantCookies } from '../sign-in/cookies';
-import { errorPage, page } from '../sign-in/sign-in.page';
+import { clearCookie, errorPage, page, readCookie, setCookie, tenantCookies } from '../sign-in';
 import { TenantsService, type Tenant } from '../tenants';
 
 const one = (p: URLSearchParams, k: string) => {
