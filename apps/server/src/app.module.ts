@@ -14,6 +14,7 @@ import {
   type ResolvedDatabase,
 } from './database';
 import { DiscoveryModule } from './discovery';
+import { ENTITIES } from './entities';
 import { HealthModule } from './health';
 import { KeysModule } from './keys';
 import { ResourceServersModule } from './resource-servers';
@@ -78,7 +79,7 @@ class ReadModule {
                       lockTimeoutMs: config.databaseLockTimeoutMs,
                     },
                     undefined,
-                    { isPooled },
+                    { isPooled, entities: ENTITIES },
                   ),
                 ).initialize()
               : undefined;
@@ -124,7 +125,7 @@ export class AppModule {
                 lockTimeoutMs: config.databaseLockTimeoutMs,
               },
               bus.onPoolConnect as never,
-              { isPooled: db.isPooled },
+              { isPooled: db.isPooled, entities: ENTITIES },
             ),
           // migrations run before anything else touches the database, under an advisory lock
           dataSourceFactory: async (options) => {

@@ -30,7 +30,11 @@ import { AdminStatsRepository } from './admin-stats.repository';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 import { TenantBuiltIns } from './tenant-built-ins.service';
+import { TenantAdmin } from './tenant-admin.entity';
 import { TenantRemoval } from './tenant-removal.service';
+
+/** The tables this module owns; the composition root (src/entities.ts) registers them. */
+export const ADMIN_ENTITIES = [TenantAdmin];
 
 @Module({
   imports: [

@@ -1,4 +1,4 @@
-export { RevocationModule } from './revocation.module';
+export { RevocationModule, REVOCATION_ENTITIES } from './revocation.module';
 export { RevocationService } from './revocation.service';
 export {
   RevocationRepository,
