@@ -22,11 +22,11 @@ import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminDocsController } from './docs.controller';
 import { AdminSecurityController } from './admin-security.controller';
 import { AuditModule } from '../audit';
-import { LogoutModule } from '../logout';
+import { RevocationModule } from '../revocation';
 import { SystemSetup } from './system-setup.service';
 import { AdminRoles } from './admin-roles.service';
 import { AdminOverviewController } from './admin-overview.controller';
-import { AdminStatsRepository } from './admin-stats.repository';
+import { AdminStats } from './admin-stats.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 import { TenantBuiltIns } from './tenant-built-ins.service';
@@ -45,7 +45,7 @@ export const ADMIN_ENTITIES = [TenantAdmin];
     UsersModule,
     SessionsModule,
     AuditModule,
-    LogoutModule,
+    RevocationModule,
     // the admin API is protected by the same guard library services use, for every tenant's issuer:
     // a tenant's administrators are its own users and sign in there. Keys come from this process
     // (only the issuing tenant's keys verify its tokens) and revocation is checked against the
@@ -113,7 +113,7 @@ export const ADMIN_ENTITIES = [TenantAdmin];
     TenantRemoval,
     SystemSetup,
     AdminRoles,
-    AdminStatsRepository,
+    AdminStats,
     TenantBuiltIns,
   ],
   exports: [SystemSetup, TenantAccessService, AdminRoles, TenantBuiltIns],

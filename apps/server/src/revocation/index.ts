@@ -7,4 +7,6 @@ export {
   EVENT_MARGIN_SECONDS,
   type FeedRow,
 } from './revocation.repository';
-export { RevocationEvent, BackchannelDelivery, type RevocationType } from './revocation.entity';
+export type { RevocationType } from './revocation.entity';
+export { BackchannelOutbox } from './backchannel-outbox.service';
+export type { ClaimedDelivery, InFlight } from './backchannel.repository';

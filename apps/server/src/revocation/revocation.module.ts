@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
-import { BackchannelDelivery, RevocationEvent } from './revocation.entity';
+import { BackchannelDelivery } from './backchannel-delivery.entity';
+import { BackchannelOutbox } from './backchannel-outbox.service';
+import { BackchannelRepository } from './backchannel.repository';
+import { RevocationEvent } from './revocation.entity';
 import { RevocationRepository } from './revocation.repository';
 import { RevocationService } from './revocation.service';
 
@@ -7,7 +10,7 @@ import { RevocationService } from './revocation.service';
 export const REVOCATION_ENTITIES = [RevocationEvent, BackchannelDelivery];
 
 @Module({
-  providers: [RevocationRepository, RevocationService],
-  exports: [RevocationService, RevocationRepository],
+  providers: [RevocationRepository, RevocationService, BackchannelRepository, BackchannelOutbox],
+  exports: [RevocationService, RevocationRepository, BackchannelOutbox],
 })
 export class RevocationModule {}

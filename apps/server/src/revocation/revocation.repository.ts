@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
-import { REVOCATIONS_CHANNEL, OUTBOX_CHANNEL } from '../database';
+import { REVOCATIONS_CHANNEL } from '../database';
 import { Metrics } from '../metrics';
 import type { RevocationType } from './revocation.entity';
 
@@ -153,26 +153,6 @@ export class RevocationRepository {
     );
     await em.query(`SELECT pg_notify($1, $2)`, [REVOCATIONS_CHANNEL, e.tenantId]);
     this.metrics.revocations.inc({ type: e.type });
-  }
-
-  /**
-   * Outbox rows for every application of the session that has a back-channel logout URI, or for
-   * one of them (its sign-in to the session ended, the session lives on).
-   */
-  async enqueueBackchannel(
-    em: EntityManager,
-    sessionId: string,
-    applicationId?: string,
-  ): Promise<number> {
-    const result = await em.query(
-      `INSERT INTO backchannel_deliveries (id, tenant_id, application_id, session_id, sub, status)
-       SELECT gen_random_uuid(), s.tenant_id, ss.application_id, s.id, s.user_id::text, 'pending'
-       FROM sessions s JOIN session_surfaces ss ON ss.session_id = s.id JOIN applications a ON a.id = ss.application_id
-       WHERE s.id = $1 AND a.backchannel_logout_uri IS NOT NULL AND ($2::uuid IS NULL OR a.id = $2::uuid)`,
-      [sessionId, applicationId ?? null],
-    );
-    await em.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, sessionId]);
-    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
   }
 
   /** The latest cut of a subject's tokens still in force (a `user` event), if any. */

@@ -726,6 +726,38 @@ export class SessionsRepository {
       ],
     );
   }
+
+  /** How many of a tenant's sessions are alive now (the admin overview's count). */
+  async countAlive(tenantId: string): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM sessions s WHERE s.tenant_id = $1 AND ${ALIVE}`,
+      [tenantId],
+    );
+    return rows[0].n;
+  }
+
+  /**
+   * Rotations per hour since `since`: every refresh token after a family's first was issued by a
+   * refresh. Hours since the epoch, not date_trunc: the database's time zone cannot shift them.
+   */
+  rotationsByHour(tenantId: string, since: Date): Promise<Array<{ hour: number; count: number }>> {
+    return this.dataSource.query(
+      `SELECT floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS count FROM refresh_tokens
+       WHERE tenant_id = $1 AND generation > 0 AND created_at >= $2 GROUP BY 1`,
+      [tenantId, since],
+    );
+  }
+
+  /**
+   * Up to 100 sessions no longer alive but not yet ended (past their idle or absolute expiry),
+   * locked so that of several instances sweeping together one ends each.
+   */
+  lockExpired(em: EntityManager): Promise<Array<{ id: string; tenantId: string }>> {
+    return em.query(
+      `SELECT s.id, s.tenant_id AS "tenantId" FROM sessions s WHERE s.revoked_at IS NULL AND NOT (${ALIVE})
+       ORDER BY s.idle_expires_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
+    );
+  }
 }
 
 /** What decides whether a validly signed access token is still live: its claims and its key. */
