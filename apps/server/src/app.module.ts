@@ -30,6 +30,7 @@ import { RevocationModule } from './revocation';
 import { AuditModule } from './audit';
 import { MetricsModule } from './metrics';
 import { RetentionModule } from './retention';
+import { TokenRevocationModule } from './token-revocation';
 import { Global } from '@nestjs/common';
 
 @Global()
@@ -152,6 +153,7 @@ export class AppModule {
         SignInModule,
         RevocationModule,
         IntrospectionModule,
+        TokenRevocationModule,
         LogoutModule,
         DiscoveryModule,
         AdminModule,
