@@ -4,7 +4,7 @@ import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { Clock } from '../clock';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
-import { AdminStatsRepository, type HourCount } from './admin-stats.repository';
+import { AdminStats, type HourCount } from './admin-stats.service';
 
 const HOUR_MS = 3_600_000;
 
@@ -12,7 +12,7 @@ const HOUR_MS = 3_600_000;
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminOverviewController {
   constructor(
-    private readonly stats: AdminStatsRepository,
+    private readonly stats: AdminStats,
     private readonly clock: Clock,
   ) {}
 

@@ -8,7 +8,7 @@ import {
 } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { parseBody } from '../http';
-import { BackchannelRepository } from '../logout';
+import { BackchannelOutbox } from '../revocation';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
 
@@ -17,7 +17,7 @@ import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard
 export class AdminSecurityController {
   constructor(
     private readonly audit: AuditService,
-    private readonly deliveries: BackchannelRepository,
+    private readonly deliveries: BackchannelOutbox,
   ) {}
 
   /** Security events: reuse detected, revocations, failed sign-ins; newest first. */

@@ -22,16 +22,20 @@ import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminDocsController } from './docs.controller';
 import { AdminSecurityController } from './admin-security.controller';
 import { AuditModule } from '../audit';
-import { LogoutModule } from '../logout';
+import { RevocationModule } from '../revocation';
 import { SystemSetup } from './system-setup.service';
 import { AdminRoles } from './admin-roles.service';
 import { AdminApplications } from './admin-applications.service';
 import { AdminOverviewController } from './admin-overview.controller';
-import { AdminStatsRepository } from './admin-stats.repository';
+import { AdminStats } from './admin-stats.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 import { TenantBuiltIns } from './tenant-built-ins.service';
+import { TenantAdmin } from './tenant-admin.entity';
 import { TenantRemoval } from './tenant-removal.service';
+
+/** The tables this module owns; the composition root (src/entities.ts) registers them. */
+export const ADMIN_ENTITIES = [TenantAdmin];
 
 @Module({
   imports: [
@@ -42,7 +46,7 @@ import { TenantRemoval } from './tenant-removal.service';
     UsersModule,
     SessionsModule,
     AuditModule,
-    LogoutModule,
+    RevocationModule,
     // the admin API is protected by the same guard library services use, for every tenant's issuer:
     // a tenant's administrators are its own users and sign in there. Keys come from this process
     // (only the issuing tenant's keys verify its tokens) and revocation is checked against the
@@ -111,7 +115,7 @@ import { TenantRemoval } from './tenant-removal.service';
     SystemSetup,
     AdminRoles,
     AdminApplications,
-    AdminStatsRepository,
+    AdminStats,
     TenantBuiltIns,
   ],
   exports: [SystemSetup, TenantAccessService, AdminRoles, TenantBuiltIns],

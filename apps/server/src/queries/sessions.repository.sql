@@ -19,6 +19,11 @@ AND NOT EXISTS (SELECT 1 FROM revocation_events
 -- tessera_child_of
 SELECT id, token_hash AS "tokenHash", used_at IS NOT NULL AS "isUsed" FROM refresh_tokens WHERE parent_id = $1;
 
+-- tessera_count_alive_sessions
+SELECT count(*)::int AS n FROM sessions s
+WHERE s.tenant_id = $1
+  AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now();
+
 -- tessera_count_grace_replay
 UPDATE refresh_tokens SET grace_replays = grace_replays + 1 WHERE id = $1;
 
@@ -101,6 +106,13 @@ SELECT c.id, c.application_id AS "applicationId", c.session_id AS "sessionId", c
 FROM authorization_codes c
 WHERE c.code_hash = $1 AND c.tenant_id = $2
 FOR UPDATE;
+
+-- tessera_lock_expired_sessions
+SELECT s.id, s.tenant_id AS "tenantId" FROM sessions s
+WHERE s.revoked_at IS NULL
+  AND NOT (s.idle_expires_at > now() AND s.absolute_expires_at > now())
+ORDER BY s.idle_expires_at LIMIT 100
+FOR UPDATE SKIP LOCKED;
 
 -- tessera_lock_refresh_token
 SELECT rt.id, rt.family_id AS "familyId", rt.generation, rt.used_at IS NOT NULL AS "isUsed",
@@ -188,6 +200,12 @@ SELECT f.id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", f
 FROM f CROSS JOIN touched t
 LEFT JOIN user_permissions up ON up.user_id = f.user_id AND up.tenant_id = $2
   AND up.resource_server_id = (f.resources->0->>'resourceServerId')::uuid;
+
+-- tessera_rotations_by_hour
+SELECT floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS count
+FROM refresh_tokens
+WHERE tenant_id = $1 AND generation > 0 AND created_at >= $2
+GROUP BY 1;
 
 -- tessera_session_by_cookie
 SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"

@@ -1,4 +1,4 @@
-export { RateLimitModule } from './rate-limit.module';
+export { RateLimitModule, RATE_LIMIT_ENTITIES } from './rate-limit.module';
 export { RateLimitService } from './rate-limit.service';
 export {
   RateLimit,

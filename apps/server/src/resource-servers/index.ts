@@ -1,4 +1,4 @@
-export { ResourceServersModule } from './resource-servers.module';
+export { ResourceServersModule, RESOURCE_SERVERS_ENTITIES } from './resource-servers.module';
 export {
   ResourceServersService,
   type GrantedResource,

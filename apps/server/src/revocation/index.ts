@@ -1,4 +1,4 @@
-export { RevocationModule } from './revocation.module';
+export { RevocationModule, REVOCATION_ENTITIES } from './revocation.module';
 export { RevocationService } from './revocation.service';
 export { RevocationRepository } from './revocation.repository';
 export {
@@ -7,4 +7,6 @@ export {
   EVENT_MARGIN_SECONDS,
   type FeedRow,
 } from './revocation.sql';
-export { RevocationEvent, BackchannelDelivery, type RevocationType } from './revocation.entity';
+export type { RevocationType } from './revocation.entity';
+export { BackchannelOutbox } from './backchannel-outbox.service';
+export type { ClaimedDelivery, InFlight } from './backchannel.repository';

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
-import { REVOCATIONS_CHANNEL, OUTBOX_CHANNEL, run } from '../database';
+import { REVOCATIONS_CHANNEL, run } from '../database';
 import { Metrics } from '../metrics';
 import type { RevocationType } from './revocation.entity';
 import {
-  ENQUEUE_BACKCHANNEL,
   EVENTS_AFTER,
   INSERT_EVENT,
   LAST_SUBJECT_CUT,
@@ -88,24 +87,6 @@ export class RevocationRepository {
     ]);
     await run(em, NOTIFY, [REVOCATIONS_CHANNEL, e.tenantId]);
     this.metrics.revocations.inc({ type: e.type });
-  }
-
-  /**
-   * Outbox rows for every application of the session that has a back-channel logout URI, or for
-   * one of them (its sign-in to the session ended, the session lives on).
-   */
-  async enqueueBackchannel(
-    em: EntityManager,
-    sessionId: string,
-    applicationId?: string,
-  ): Promise<number> {
-    // an INSERT without RETURNING answers [rows, affected count]
-    const result: unknown = await em.query(ENQUEUE_BACKCHANNEL.text, [
-      sessionId,
-      applicationId ?? null,
-    ]);
-    await run(em, NOTIFY, [OUTBOX_CHANNEL, sessionId]);
-    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
   }
 
   /** The latest cut of a subject's tokens still in force (a `user` event), if any. */

@@ -1,4 +1,4 @@
-export { SessionsModule } from './sessions.module';
+export { SessionsModule, SESSIONS_ENTITIES } from './sessions.module';
 export {
   SessionsService,
   type ClientContext,

@@ -4,6 +4,9 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { hotQuery, namedStatementsAllowed, ReadRouter, run } from '../database';
 import {
   ACCESS_TOKEN_LIVE,
+  COUNT_ALIVE,
+  LOCK_EXPIRED,
+  ROTATIONS_BY_HOUR,
   CHILD_OF,
   COUNT_GRACE_REPLAY,
   EXPIRE_CODES_OF_APPLICATION,
@@ -431,6 +434,25 @@ export class SessionsRepository {
       t.sub,
       t.aud,
     ]);
+  }
+
+  /** How many of a tenant's sessions are alive now (the admin overview's count). */
+  async countAlive(tenantId: string): Promise<number> {
+    const rows = await run(this.m(), COUNT_ALIVE, [tenantId]);
+    return rows[0].n;
+  }
+
+  /** Rotations per hour since `since` (hours since the epoch). */
+  rotationsByHour(tenantId: string, since: Date): Promise<Array<{ hour: number; count: number }>> {
+    return run(this.m(), ROTATIONS_BY_HOUR, [tenantId, since]);
+  }
+
+  /**
+   * Up to 100 sessions no longer alive but not yet ended (past their idle or absolute expiry),
+   * locked so that of several instances sweeping together one ends each.
+   */
+  lockExpired(em: EntityManager): Promise<Array<{ id: string; tenantId: string }>> {
+    return run(em, LOCK_EXPIRED, []);
   }
 }
 

@@ -315,4 +315,22 @@ export class SessionsService {
       })),
     };
   }
+
+  /** How many of the tenant's sessions are alive now. */
+  countAlive(tenantId: string): Promise<number> {
+    return this.repo.countAlive(tenantId);
+  }
+
+  /** Refreshes (rotations) per hour since `since`; `hour` counts hours since the epoch. */
+  rotationsByHour(tenantId: string, since: Date): Promise<Array<{ hour: number; count: number }>> {
+    return this.repo.rotationsByHour(tenantId, since);
+  }
+
+  /**
+   * Sessions past their expiry and not yet ended, locked in the caller's transaction so that one
+   * instance ends each (the back-channel worker's sweep then ends them with revokeIn).
+   */
+  lockExpired(em: EntityManager): Promise<Array<{ id: string; tenantId: string }>> {
+    return this.repo.lockExpired(em);
+  }
 }

@@ -507,3 +507,33 @@ export const ACCESS_TOKEN_LIVE = sql('tessera_access_token_live')`
       AND NOT u.is_disabled))
   AND NOT ${ACCESS_TOKEN_REVOKED}
 `;
+
+/** $1 tenant: how many of its sessions are alive now (the admin overview's count). */
+export const COUNT_ALIVE = sql<{ n: number }>('tessera_count_alive_sessions')`
+  SELECT count(*)::int AS n FROM sessions s
+  WHERE s.tenant_id = $1
+    AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
+`;
+
+/**
+ * $1 tenant, $2 since: rotations per hour. Every refresh token after a family's first was issued by
+ * a refresh. Hours since the epoch, not date_trunc: the database's time zone cannot shift them.
+ */
+export const ROTATIONS_BY_HOUR = sql<{ hour: number; count: number }>('tessera_rotations_by_hour')`
+  SELECT floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS count
+  FROM refresh_tokens
+  WHERE tenant_id = $1 AND generation > 0 AND created_at >= $2
+  GROUP BY 1
+`;
+
+/**
+ * Up to 100 sessions no longer alive but not yet ended (past their idle or absolute expiry), locked
+ * so that of several instances sweeping together one ends each.
+ */
+export const LOCK_EXPIRED = sql<{ id: string; tenantId: string }>('tessera_lock_expired_sessions')`
+  SELECT s.id, s.tenant_id AS "tenantId" FROM sessions s
+  WHERE s.revoked_at IS NULL
+    AND NOT (s.idle_expires_at > now() AND s.absolute_expires_at > now())
+  ORDER BY s.idle_expires_at LIMIT 100
+  FOR UPDATE SKIP LOCKED
+`;

@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { MIGRATIONS } from '../../src/database/schema';
+import { MIGRATIONS } from '../../src/database';
 import {
   createTestDatabase,
   databaseEnv,

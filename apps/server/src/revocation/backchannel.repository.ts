@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { DeliveryView } from '@tessera/contracts';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { OUTBOX_CHANNEL, run } from '../database';
+import { ENQUEUE_BACKCHANNEL, NOTIFY } from './revocation.sql';
 
 export interface ClaimedDelivery {
   id: string;
@@ -29,10 +31,28 @@ const HOST_OF_URI = (uri: string) =>
 /** How many due rows one claim looks at, oldest first, once the full tenants and hosts are left out. */
 const CLAIM_WINDOW = 1000;
 
-/** The outbox's queries. Claims use FOR UPDATE SKIP LOCKED, so instances never send one row twice at once. */
+/**
+ * The back-channel logout outbox's queries: rows are queued in the transaction that revokes and
+ * claimed by logout's worker. Claims use FOR UPDATE SKIP LOCKED, so instances never send one row
+ * twice at once.
+ */
 @Injectable()
 export class BackchannelRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Outbox rows for every application of the session that has a back-channel logout URI, or for
+   * one of them (its sign-in to the session ended, the session lives on).
+   */
+  async enqueue(em: EntityManager, sessionId: string, applicationId?: string): Promise<number> {
+    // an INSERT without RETURNING answers [rows, affected count]
+    const result: unknown = await em.query(ENQUEUE_BACKCHANNEL.text, [
+      sessionId,
+      applicationId ?? null,
+    ]);
+    await run(em, NOTIFY, [OUTBOX_CHANNEL, sessionId]);
+    return Array.isArray(result) && typeof result[1] === 'number' ? result[1] : 0;
+  }
 
   /**
    * Claims due rows by leasing them for 30 s (attempts + 1), in one short statement, fairly: a
@@ -130,11 +150,5 @@ export class BackchannelRepository {
       createdAt: (r.createdAt as Date).toISOString(),
       deliveredAt: r.deliveredAt ? (r.deliveredAt as Date).toISOString() : null,
     }));
-  }
-
-  /** Sessions past their idle or absolute expiry and not yet ended; locked so one instance ends each. */
-  expiredSessionsQuery(): string {
-    return `SELECT id, tenant_id AS "tenantId" FROM sessions WHERE revoked_at IS NULL AND (idle_expires_at <= now() OR absolute_expires_at <= now())
-            ORDER BY idle_expires_at LIMIT 100 FOR UPDATE SKIP LOCKED`;
   }
 }

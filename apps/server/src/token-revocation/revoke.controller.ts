@@ -8,7 +8,7 @@ import { RefreshFamiliesService } from '../sessions';
 import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';
-import { TokenInspector } from './token-inspector';
+import { TokenInspector } from '../introspection';
 
 /**
  * RFC 7009 token revocation. Unknown, already revoked, or another client's tokens all answer 200
