@@ -1,5 +1,5 @@
 import {
-  ApplicationGrant,
+  ApplicationAccess,
   ResourceServer,
   UserPermission,
 } from '../resource-servers/resource-server.entity';
@@ -39,7 +39,7 @@ export const ENTITIES = [
   Tenant,
   SigningKey,
   ResourceServer,
-  ApplicationGrant,
+  ApplicationAccess,
   Application,
   User,
   TenantAdmin,

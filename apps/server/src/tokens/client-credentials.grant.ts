@@ -3,7 +3,7 @@ import { resourceIndicatorProblem } from '@tessera/contracts';
 import { ApplicationsService, type Application } from '../applications';
 import { Clock } from '../clock';
 import { InvalidScope, InvalidTarget, type Form } from '../http';
-import { ResourceServersService, type GrantedResource } from '../resource-servers';
+import { ResourceServersService, type ResourceAccess } from '../resource-servers';
 import type { Tenant } from '../tenants';
 import { AccessTokens } from './access-tokens';
 import { narrowScopes, parseScope } from './scopes';
@@ -15,9 +15,9 @@ import type { TokenResponse } from './token-response';
  */
 export function chooseResource(
   form: Form,
-  granted: GrantedResource[],
+  granted: ResourceAccess[],
   defaultResourceServerId: string | null,
-): GrantedResource {
+): ResourceAccess {
   const resources = form.all('resource');
   if (resources.length > 1)
     throw new InvalidTarget({
