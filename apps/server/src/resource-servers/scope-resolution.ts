@@ -2,7 +2,7 @@ import type { FieldProblem } from '../http';
 import type { ResourceServer } from './resource-server.entity';
 
 /** What a resource server defines: its scopes and the groups that bundle them. */
-export type ScopeDefinitions = Pick<ResourceServer, 'scopes' | 'permissionGroups'>;
+type ScopeDefinitions = Pick<ResourceServer, 'scopes' | 'permissionGroups'>;
 
 /** Single scopes and permission groups at one resource server: an application's access or a user's permission. */
 export interface NamedScopes {

@@ -13,7 +13,7 @@ import type { TokenResponse } from './token-response';
  * RFC 8707 §2: at most one resource per token here; each must be absolute without a fragment and
  * among the granted ones. Without one, the application's default resource, or its only one.
  */
-export function chooseResource(
+function chooseResource(
   form: Form,
   granted: ResourceAccess[],
   defaultResourceServerId: string | null,
