@@ -83,7 +83,7 @@ async function revokeSession(w: FaultServer, sid: string) {
  * refresh-token families, the feed event, the back-channel outbox row, the audit entry — is one
  * transaction: the connection cut at its COMMIT leaves all of it or none of it, whichever side of
  * the COMMIT the cut fell. And a back-channel logout in flight when the server is SIGKILLed is sent
- * again after the restart, once its claim lapses (at least once). FT-02 (faults/revoke-cut) covers
+ * again after the restart, once its claim lapses (at least once). FT-02 (revocation/revoke-cut) covers
  * the cut before the COMMIT is sent for /revoke; FT-16 (revocation/feed-and-logout) a receiver that
  * is down across graceful restarts.
  */

@@ -3,7 +3,7 @@ import { formOf } from '../support/browser';
 import { SPA_CB, world, type World } from '../support/world';
 
 /**
- * Authorization endpoint cases (BI-10 … BI-29) — the authorization endpoint cases not already pinned by sessions/sign-in
+ * Authorization endpoint cases (BI-10 … BI-29) — the authorization endpoint cases not already pinned by sign-in/sign-in
  * (exact redirect matching, PKCE, codes, CSRF and fixation live there).
  */
 describe('the authorization endpoint (BI-10 … BI-29)', () => {
