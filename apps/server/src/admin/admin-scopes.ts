@@ -25,5 +25,3 @@ export const ADMIN_SCOPES = [
   { name: 'admin:sessions:write', description: 'Revoke sessions' },
   { name: 'admin:audit:read', description: 'Read the audit log' },
 ] as const;
-
-export type AdminScope = (typeof ADMIN_SCOPES)[number]['name'];

@@ -20,11 +20,6 @@ export interface ActiveAccessToken {
   };
 }
 
-export interface ActiveRefreshToken {
-  kind: 'refresh_token';
-  state: RefreshTokenState;
-}
-
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**

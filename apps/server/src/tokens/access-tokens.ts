@@ -5,7 +5,7 @@ import { Clock } from '../clock';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
 
-export interface AccessTokenClaims {
+interface AccessTokenClaims {
   sub: string;
   clientId: string;
   aud: string;

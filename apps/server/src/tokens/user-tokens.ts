@@ -102,7 +102,7 @@ export class UserTokens {
     let scopes = selection.scopes;
     let ttl = accessTtl;
     if (selection.resource) {
-      const now = await this.resourceServers.currentUserGrant(
+      const now = await this.resourceServers.currentUserAccess(
         tenant.id,
         app.id,
         family.userId,
