@@ -1,32 +1,31 @@
 import { TesseraAuthGuard } from '@tessera/nest-guards';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import {
   applicationPolicyIssues,
+  applicationViewSchema,
   applyPolicy,
+  clientSecretViewSchema,
   createApplicationSchema,
+  createdApplicationViewSchema,
+  endedSignInsViewSchema,
+  pageQuerySchema,
   updateApplicationSchema,
   type ApplicationView,
   type ClientType,
+  type CreateApplicationInput,
   type CreatedApplicationView,
   type EndedSignInsView,
   type PolicyInput,
+  type UpdateApplicationInput,
 } from '@tessera/contracts';
+import { z } from 'zod';
 import { ApplicationsService } from '../applications';
-import { parseBody, Problem } from '../http';
+import { Problem } from '../http';
 import { tenantPolicy, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
 import { CONSOLE_CLIENT_ID } from './tenant-built-ins.service';
-import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
+import { AdminBody, AdminRoute } from './admin-route';
 
 /** Refuses settings that contradict each other on the tenant's defaults, naming each field. */
 function assertCoherent(
@@ -63,19 +62,31 @@ export class AdminApplicationsController {
   ) {}
 
   @Get()
-  @RequireScopes('admin:applications:read')
+  @AdminRoute({
+    operationId: 'listApplications',
+    summary: 'Applications of a tenant',
+    scope: 'admin:applications:read',
+    query: pageQuerySchema,
+    response: z.array(applicationViewSchema),
+    paging: { kind: 'keyset', key: (a: ApplicationView) => a.clientId, order: 'asc' },
+  })
   list(@TenantParam() tenant: Tenant): Promise<ApplicationView[]> {
     return this.applications.list(tenant);
   }
 
   /** The generated client secret is in this response only. */
   @Post()
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'createApplication',
+    summary: 'Create an application; the client secret is shown once',
+    scope: 'admin:applications:write',
+    body: createApplicationSchema,
+    response: createdApplicationViewSchema,
+  })
   async create(
     @TenantParam() tenant: Tenant,
-    @Body() body: unknown,
+    @AdminBody() input: CreateApplicationInput,
   ): Promise<CreatedApplicationView> {
-    const input = parseBody(createApplicationSchema, body);
     assertCoherent(tenant, input, input.policy);
     const created = await this.applications.create(tenant, input);
     return {
@@ -85,7 +96,12 @@ export class AdminApplicationsController {
   }
 
   @Get(':clientId')
-  @RequireScopes('admin:applications:read')
+  @AdminRoute({
+    operationId: 'getApplication',
+    summary: 'An application with its effective policy',
+    scope: 'admin:applications:read',
+    response: applicationViewSchema,
+  })
   async get(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,
@@ -94,13 +110,18 @@ export class AdminApplicationsController {
   }
 
   @Patch(':clientId')
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'updateApplication',
+    summary: 'Change an application; isDisabled: true ends everything it held',
+    scope: 'admin:applications:write',
+    body: updateApplicationSchema,
+    response: applicationViewSchema,
+  })
   async update(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,
-    @Body() body: unknown,
+    @AdminBody() input: UpdateApplicationInput,
   ): Promise<ApplicationView> {
-    const input = parseBody(updateApplicationSchema, body);
     if (input.isDisabled === true) refuseForConsole(clientId, 'disabled');
     const current = await this.applications.view(
       tenant,
@@ -122,7 +143,11 @@ export class AdminApplicationsController {
   /** Ends everything it held first: its sign-ins to sessions, its families and tokens. */
   @Delete(':clientId')
   @HttpCode(204)
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'deleteApplication',
+    summary: 'Delete an application (everything it held ends first: sign-ins, families, tokens)',
+    scope: 'admin:applications:write',
+  })
   async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
     refuseForConsole(clientId, 'deleted');
     // with it: a later application with the same client id inherits nothing
@@ -137,7 +162,13 @@ export class AdminApplicationsController {
    */
   @Post(':clientId/revoke-tokens')
   @HttpCode(200)
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'revokeApplicationTokens',
+    summary:
+      'Revoke every token of an application (its sign-ins end, with back-channel logouts); answers what ended',
+    scope: 'admin:applications:write',
+    response: endedSignInsViewSchema,
+  })
   revokeTokens(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,
@@ -148,7 +179,12 @@ export class AdminApplicationsController {
   /** A new secret, shown once; the old one stops working at once. */
   @Post(':clientId/secret')
   @HttpCode(200)
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'regenerateApplicationSecret',
+    summary: 'Regenerate the client secret (shown once)',
+    scope: 'admin:applications:write',
+    response: clientSecretViewSchema,
+  })
   async regenerate(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,

@@ -9,7 +9,6 @@ import { Problem, type HttpRequest } from '../http';
 import { TenantsService, type Tenant } from '../tenants';
 import { TenantAccessService, type AdminCaller } from './tenant-access.service';
 
-export { RequireScopes } from '@tessera/nest-guards';
 export type { AdminCaller };
 
 interface AdminRequest extends HttpRequest {
