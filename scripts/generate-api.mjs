@@ -1,6 +1,6 @@
 // node scripts/generate-api.mjs (npm run generate:api, after building the server): writes the admin
-// API's OpenAPI document, generated from the built controllers, and the console's client types,
-// generated from that document. Both are committed; apps/server/src/admin/openapi.spec.ts fails
+// API's OpenAPI document, generated from the built controllers, and the console's client types and
+// operation table, generated from that document. Both are committed; apps/server/src/admin/openapi.spec.ts fails
 // when either differs from what this writes.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -13,14 +13,18 @@ const require = createRequire(import.meta.url);
 require('reflect-metadata'); // the decorators record their metadata as the classes load
 const server = join(root, 'dist/apps/server');
 const { ADMIN_CONTROLLERS } = require(join(server, 'admin/admin-controllers.js'));
-const { openApiDocument } = require(join(server, 'admin/openapi.js'));
+const { openApiDocument, clientOperationsText } = require(join(server, 'admin/openapi.js'));
 
 const documentFile = join(root, 'apps/server/openapi/admin-api.json');
-writeFileSync(documentFile, JSON.stringify(openApiDocument(ADMIN_CONTROLLERS), null, 2) + '\n');
+const document = openApiDocument(ADMIN_CONTROLLERS);
+writeFileSync(documentFile, JSON.stringify(document, null, 2) + '\n');
+writeFileSync(join(root, 'apps/admin/src/api/operations.ts'), clientOperationsText(document));
 const types = execFileSync(
   process.execPath,
   [join(root, 'node_modules/openapi-typescript/bin/cli.js'), documentFile],
   { encoding: 'utf8' },
 );
 writeFileSync(join(root, 'apps/admin/src/api/schema.d.ts'), types);
-console.log('wrote apps/server/openapi/admin-api.json and apps/admin/src/api/schema.d.ts');
+console.log(
+  'wrote apps/server/openapi/admin-api.json and apps/admin/src/api/{schema.d.ts,operations.ts}',
+);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN_CONTROLLERS } from './admin-controllers';
-import { openApiDocument } from './openapi';
+import { clientOperationsText, openApiDocument } from './openapi';
 
 // `npm run generate:api` writes both files; this fails CI when either is stale.
 const ROOT = join(__dirname, '../../../..');
@@ -27,6 +27,12 @@ describe('the admin API document', () => {
 
   it('has the console types generated from it committed (npm run generate:api)', () => {
     expect(readFileSync(CLIENT_TYPES_FILE, 'utf8')).toBe(clientTypesText());
+  });
+
+  it('has the console operation table generated from it committed (npm run generate:api)', () => {
+    expect(readFileSync(join(ROOT, 'apps/admin/src/api/operations.ts'), 'utf8')).toBe(
+      clientOperationsText(openApiDocument(ADMIN_CONTROLLERS)),
+    );
   });
 
   it('names every route once, with a summary, a scope and the answers it gives', () => {
