@@ -1,27 +1,25 @@
 import { TesseraAuthGuard } from '@tessera/nest-guards';
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
-import {
+  applicationViewSchema,
+  clientSecretViewSchema,
   createApplicationSchema,
+  createdApplicationViewSchema,
+  endedSignInsViewSchema,
+  pageQuerySchema,
   updateApplicationSchema,
   type ApplicationView,
+  type CreateApplicationInput,
   type CreatedApplicationView,
   type EndedSignInsView,
+  type UpdateApplicationInput,
 } from '@tessera/contracts';
+import { z } from 'zod';
 import { ApplicationsService } from '../applications';
-import { parseBody } from '../http';
 import type { Tenant } from '../tenants';
 import { AdminApplications } from './admin-applications.service';
-import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
+import { AdminBody, AdminRoute } from './admin-route';
 
 @Controller('admin/api/tenants/:tenant/applications')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -32,23 +30,41 @@ export class AdminApplicationsController {
   ) {}
 
   @Get()
-  @RequireScopes('admin:applications:read')
+  @AdminRoute({
+    operationId: 'listApplications',
+    summary: 'Applications of a tenant',
+    scope: 'admin:applications:read',
+    query: pageQuerySchema,
+    response: z.array(applicationViewSchema),
+    paging: { kind: 'keyset', key: (a: ApplicationView) => a.clientId, order: 'asc' },
+  })
   list(@TenantParam() tenant: Tenant): Promise<ApplicationView[]> {
     return this.applications.list(tenant);
   }
 
   /** The generated client secret is in this response only. */
   @Post()
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'createApplication',
+    summary: 'Create an application; the client secret is shown once',
+    scope: 'admin:applications:write',
+    body: createApplicationSchema,
+    response: createdApplicationViewSchema,
+  })
   async create(
     @TenantParam() tenant: Tenant,
-    @Body() body: unknown,
+    @AdminBody() input: CreateApplicationInput,
   ): Promise<CreatedApplicationView> {
-    return this.admin.create(tenant, parseBody(createApplicationSchema, body));
+    return this.admin.create(tenant, input);
   }
 
   @Get(':clientId')
-  @RequireScopes('admin:applications:read')
+  @AdminRoute({
+    operationId: 'getApplication',
+    summary: 'An application with its effective policy',
+    scope: 'admin:applications:read',
+    response: applicationViewSchema,
+  })
   async get(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,
@@ -57,19 +73,29 @@ export class AdminApplicationsController {
   }
 
   @Patch(':clientId')
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'updateApplication',
+    summary: 'Change an application; isDisabled: true ends everything it held',
+    scope: 'admin:applications:write',
+    body: updateApplicationSchema,
+    response: applicationViewSchema,
+  })
   async update(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,
-    @Body() body: unknown,
+    @AdminBody() input: UpdateApplicationInput,
   ): Promise<ApplicationView> {
-    return this.admin.update(tenant, clientId, parseBody(updateApplicationSchema, body));
+    return this.admin.update(tenant, clientId, input);
   }
 
   /** Ends everything it held first: its sign-ins to sessions, its families and tokens. */
   @Delete(':clientId')
   @HttpCode(204)
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'deleteApplication',
+    summary: 'Delete an application (everything it held ends first: sign-ins, families, tokens)',
+    scope: 'admin:applications:write',
+  })
   async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
     await this.admin.remove(tenant, clientId);
   }
@@ -80,7 +106,13 @@ export class AdminApplicationsController {
    */
   @Post(':clientId/revoke-tokens')
   @HttpCode(200)
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'revokeApplicationTokens',
+    summary:
+      'Revoke every token of an application (its sign-ins end, with back-channel logouts); answers what ended',
+    scope: 'admin:applications:write',
+    response: endedSignInsViewSchema,
+  })
   revokeTokens(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,
@@ -91,7 +123,12 @@ export class AdminApplicationsController {
   /** A new secret, shown once; the old one stops working at once. */
   @Post(':clientId/secret')
   @HttpCode(200)
-  @RequireScopes('admin:applications:write')
+  @AdminRoute({
+    operationId: 'regenerateApplicationSecret',
+    summary: 'Regenerate the client secret (shown once)',
+    scope: 'admin:applications:write',
+    response: clientSecretViewSchema,
+  })
   async regenerate(
     @TenantParam() tenant: Tenant,
     @Param('clientId') clientId: string,

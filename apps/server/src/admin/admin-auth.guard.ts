@@ -10,7 +10,6 @@ import type { HttpRequest } from '../http';
 import { TenantsService, type Tenant } from '../tenants';
 import { TenantAccessService, type AdminCaller } from './tenant-access.service';
 
-export { RequireScopes } from '@tessera/nest-guards';
 export type { AdminCaller };
 
 interface AdminRequest extends HttpRequest {

@@ -1,9 +1,10 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import type { OverviewView } from '@tessera/contracts';
+import { overviewViewSchema, type OverviewView } from '@tessera/contracts';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { Clock } from '../clock';
 import type { Tenant } from '../tenants';
-import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
+import { AdminRoute } from './admin-route';
 import { AdminStats, type HourCount } from './admin-stats.service';
 
 const HOUR_MS = 3_600_000;
@@ -18,7 +19,12 @@ export class AdminOverviewController {
 
   /** Active sessions now; sign-ins and refreshes per hour over the last 24 hours. */
   @Get()
-  @RequireScopes('admin:sessions:read')
+  @AdminRoute({
+    operationId: 'getOverview',
+    summary: 'Active sessions now; sign-ins and refreshes per hour over the last 24 hours',
+    scope: 'admin:sessions:read',
+    response: overviewViewSchema,
+  })
   async get(@TenantParam() tenant: Tenant): Promise<OverviewView> {
     const now = this.clock.now();
     const current = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;

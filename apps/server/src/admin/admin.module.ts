@@ -4,7 +4,6 @@ import { KeysModule } from '../keys';
 import { ResourceServersModule } from '../resource-servers';
 import { TenantsModule } from '../tenants';
 import { UsersModule } from '../users';
-import { AdminApplicationsController } from './admin-applications.controller';
 import { AdminTenantGuard } from './admin-auth.guard';
 import { TesseraAuthModule, VerifierUnavailableError } from '@tessera/nest-guards';
 import { isUnavailable } from '../database';
@@ -13,20 +12,14 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { IntrospectionModule, TokenInspector } from '../introspection';
 import { KeysService } from '../keys';
 import { SYSTEM_TENANT, TenantsService } from '../tenants';
-import { AdminKeysController } from './admin-keys.controller';
-import { AdminSessionsController } from './admin-sessions.controller';
-import { AdminUsersController } from './admin-users.controller';
 import { SessionsModule } from '../sessions';
-import { AdminResourceServersController } from './admin-resource-servers.controller';
-import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminDocsController } from './docs.controller';
-import { AdminSecurityController } from './admin-security.controller';
+import { ADMIN_CONTROLLERS } from './admin-controllers';
 import { AuditModule } from '../audit';
 import { RevocationModule } from '../revocation';
 import { SystemSetup } from './system-setup.service';
 import { AdminRoles } from './admin-roles.service';
 import { AdminApplications } from './admin-applications.service';
-import { AdminOverviewController } from './admin-overview.controller';
 import { AdminStats } from './admin-stats.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
@@ -96,17 +89,7 @@ export const ADMIN_ENTITIES = [TenantAdmin];
       },
     }),
   ],
-  controllers: [
-    AdminTenantsController,
-    AdminApplicationsController,
-    AdminResourceServersController,
-    AdminKeysController,
-    AdminUsersController,
-    AdminSessionsController,
-    AdminSecurityController,
-    AdminOverviewController,
-    AdminDocsController,
-  ],
+  controllers: [...ADMIN_CONTROLLERS, AdminDocsController],
   providers: [
     AdminTenantGuard,
     TenantAccessService,

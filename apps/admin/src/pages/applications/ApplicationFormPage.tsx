@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
 import { Controller, useForm, useWatch, type Control } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { GRANT_FLOWS, GRANT_TYPES } from '@tessera/contracts';
-import { api } from '../../api/client';
-import { applicationQuery, resourceServersQuery, tenantsQuery } from '../../api/queries';
+import { call } from '../../api/client';
+import { useApiMutation, useApiQuery, useApiQueryClient } from '../../api/hooks';
 import type { Application, EndedSignIns, ResourceServer, Tenant } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormField } from '../../components/FormField';
@@ -52,9 +52,13 @@ const DURATIONS = [
 
 export default function ApplicationFormPage() {
   const { tenant = '', clientId } = useParams();
-  const tenants = useQuery(tenantsQuery());
-  const servers = useQuery(resourceServersQuery(tenant));
-  const app = useQuery({ ...applicationQuery(tenant, clientId ?? ''), enabled: !!clientId });
+  const tenants = useApiQuery('listTenants', {}, { staleTime: 60_000 });
+  const servers = useApiQuery('listResourceServers', { path: { tenant } });
+  const app = useApiQuery(
+    'getApplication',
+    { path: { tenant, clientId: clientId ?? '' } },
+    { enabled: !!clientId },
+  );
   const current = tenants.data?.find((t) => t.slug === tenant);
 
   const failed = tenants.error ?? servers.error ?? app.error;
@@ -81,7 +85,7 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
   const { tenant, servers, app } = p;
   const isNew = !app;
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   const schema = useMemo(() => applicationFormSchema(tenant.policy), [tenant.policy]);
   const form = useForm<ApplicationForm>({
     resolver: zodResolver(schema),
@@ -97,20 +101,18 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
   const [revoked, setRevoked] = useState<EndedSignIns>();
 
   const invalidate = () =>
-    queryClient.invalidateQueries({
-      queryKey: ['get /admin/api/tenants/{tenant}/applications', tenant.slug],
-    });
+    invalidateEndpoint('listApplications', { path: { tenant: tenant.slug } });
 
   const save = useMutation({
     mutationFn: async (f: ApplicationForm) => {
       if (isNew)
-        return api('post /admin/api/tenants/{tenant}/applications', {
-          params: { tenant: tenant.slug },
+        return call('createApplication', {
+          path: { tenant: tenant.slug },
           body: toCreateInput(f),
         });
       return {
-        application: await api('patch /admin/api/tenants/{tenant}/applications/{clientId}', {
-          params: { tenant: tenant.slug, clientId: app.clientId },
+        application: await call('updateApplication', {
+          path: { tenant: tenant.slug, clientId: app.clientId },
           body: toUpdateInput(f),
         }),
       };
@@ -118,12 +120,8 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
     onSuccess: async (r) => {
       setFormError(undefined);
       await invalidate();
-      await queryClient.invalidateQueries({
-        queryKey: [
-          'get /admin/api/tenants/{tenant}/applications/{clientId}',
-          tenant.slug,
-          r.application.clientId,
-        ],
+      await invalidateEndpoint('getApplication', {
+        path: { tenant: tenant.slug, clientId: r.application.clientId },
       });
       if ('clientSecret' in r && r.clientSecret)
         setSecret({ clientId: r.application.clientId, value: r.clientSecret });
@@ -132,22 +130,16 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
     onError: (err) => setFormError(applyApiErrors(err, setError, fieldOfPointer)),
   });
 
-  const regenerate = useMutation({
-    mutationFn: () =>
-      api('post /admin/api/tenants/{tenant}/applications/{clientId}/secret', {
-        params: { tenant: tenant.slug, clientId: app!.clientId }, // only offered when editing
-      }),
+  // only offered when editing
+  const existing = { path: { tenant: tenant.slug, clientId: app?.clientId ?? '' } };
+  const regenerate = useApiMutation('regenerateApplicationSecret', {
     onSuccess: (r) => {
       setConfirmRegenerate(false);
       setSecret({ clientId: app!.clientId, value: r.clientSecret });
     },
   });
 
-  const remove = useMutation({
-    mutationFn: () =>
-      api('delete /admin/api/tenants/{tenant}/applications/{clientId}', {
-        params: { tenant: tenant.slug, clientId: app!.clientId },
-      }),
+  const remove = useApiMutation('deleteApplication', {
     onSuccess: async () => {
       await invalidate();
       navigate(`/t/${tenant.slug}/applications`);
@@ -327,7 +319,7 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         onOpenChange={setConfirmRegenerate}
         title="Regenerate the client secret?"
         confirmLabel="Regenerate secret"
-        onConfirm={() => regenerate.mutate()}
+        onConfirm={() => regenerate.mutate(existing)}
         isPending={regenerate.isPending}
         error={regenerate.error?.message}
       >
@@ -339,7 +331,7 @@ function ApplicationEditor(p: { tenant: Tenant; servers: ResourceServer[]; app?:
         onOpenChange={setConfirmDelete}
         title={`Delete ${app?.name ?? 'the application'}?`}
         confirmLabel="Delete application"
-        onConfirm={() => remove.mutate()}
+        onConfirm={() => remove.mutate(existing)}
         isPending={remove.isPending}
         error={remove.error?.message}
       >

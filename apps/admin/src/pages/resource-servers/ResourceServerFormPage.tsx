@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Controller, useFieldArray, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { z } from 'zod';
 import {
@@ -10,8 +10,8 @@ import {
   scopeNameSchema,
   type ResourceServerInput,
 } from '@tessera/contracts';
-import { api } from '../../api/client';
-import { applicationsQuery, resourceServerQuery } from '../../api/queries';
+import { call } from '../../api/client';
+import { useApiQuery, useApiQueryClient } from '../../api/hooks';
 import type { ResourceServer } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormField } from '../../components/FormField';
@@ -89,7 +89,11 @@ function toInput(f: Form): ResourceServerInput {
 
 export default function ResourceServerFormPage() {
   const { tenant = '', id } = useParams();
-  const rs = useQuery({ ...resourceServerQuery(tenant, id ?? ''), enabled: !!id });
+  const rs = useApiQuery(
+    'getResourceServer',
+    { path: { tenant, id: id ?? '' } },
+    { enabled: !!id },
+  );
   if (id && rs.isError) return <ErrorState error={rs.error} retry={() => void rs.refetch()} />;
   if (id && !rs.data) return <Loading what="the resource server" />;
   return <Editor key={id ?? 'new'} tenant={tenant} server={rs.data} />;
@@ -97,7 +101,7 @@ export default function ResourceServerFormPage() {
 
 function Editor({ tenant, server }: { tenant: string; server?: ResourceServer }) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   const [formError, setFormError] = useState<string>();
   const defaults = useMemo<Form>(
     () => ({
@@ -123,22 +127,18 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
   const save = useMutation({
     mutationFn: (f: Form) =>
       server
-        ? api('put /admin/api/tenants/{tenant}/resource-servers/{id}', {
-            params: { tenant, id: server.id },
+        ? call('replaceResourceServer', {
+            path: { tenant, id: server.id },
             body: toInput(f),
           })
-        : api('post /admin/api/tenants/{tenant}/resource-servers', {
-            params: { tenant },
+        : call('createResourceServer', {
+            path: { tenant },
             body: toInput(f),
           }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/resource-servers', tenant],
-      });
+      await invalidateEndpoint('listResourceServers', { path: { tenant } });
       if (server)
-        await queryClient.invalidateQueries({
-          queryKey: ['get /admin/api/tenants/{tenant}/resource-servers/{id}', tenant, server.id],
-        });
+        await invalidateEndpoint('getResourceServer', { path: { tenant, id: server.id } });
       navigate(`/t/${tenant}/resource-servers`);
     },
     onError: (err) => setFormError(applyApiErrors(err, setError)),
@@ -296,7 +296,7 @@ function Editor({ tenant, server }: { tenant: string; server?: ResourceServer })
 
 /** Which applications may request what from this API (granted on each application's page). */
 function WhoMayRequest({ tenant, server }: { tenant: string; server: ResourceServer }) {
-  const apps = useQuery(applicationsQuery(tenant));
+  const apps = useApiQuery('listApplications', { path: { tenant } });
   const granted = (apps.data ?? []).flatMap((a) =>
     a.grants
       .filter((g) => g.resourceServer === server.identifier)

@@ -1,17 +1,12 @@
 import { useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { updateUserSchema } from '@tessera/contracts';
 import { z } from 'zod';
-import { api } from '../../api/client';
-import {
-  resourceServersQuery,
-  sessionsQuery,
-  userPermissionsQuery,
-  userQuery,
-} from '../../api/queries';
+import { call } from '../../api/client';
+import { useApiQuery, useApiQueryClient } from '../../api/hooks';
 import type { ResourceServer, User, UserPermission } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormField } from '../../components/FormField';
@@ -34,35 +29,33 @@ const resetSchema = z.object({ password: updateUserSchema.shape.password.unwrap(
 
 export default function UserPage() {
   const { tenant = '', id = '' } = useParams();
-  const user = useQuery(userQuery(tenant, id));
-  const sessions = useQuery(sessionsQuery(tenant, { user: id }));
-  const queryClient = useQueryClient();
+  const user = useApiQuery('getUser', { path: { tenant, id } });
+  const sessions = useApiQuery(
+    'listSessions',
+    { path: { tenant }, query: { user: id, limit: '200' } },
+    { refetchInterval: 2000 },
+  );
+  const { invalidateEndpoint } = useApiQueryClient();
   const [confirm, setConfirm] = useState<Action>();
   const [isResetting, setResetting] = useState(false);
   const users = useMemo(() => new Map(user.data ? [[user.data.id, user.data]] : []), [user.data]);
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users', tenant],
-      }),
-      queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users/{id}', tenant, id],
-      }),
-      queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/sessions', tenant],
-      }),
+      invalidateEndpoint('listUsers', { path: { tenant } }),
+      invalidateEndpoint('getUser', { path: { tenant, id } }),
+      invalidateEndpoint('listSessions', { path: { tenant } }),
     ]);
   const act = useMutation({
     mutationFn: async (what: Action) => {
       if (what === 'signout')
-        await api('post /admin/api/tenants/{tenant}/users/{id}/sign-out', {
-          params: { tenant, id },
+        await call('signOutUser', {
+          path: { tenant, id },
           body: { reason: 'signed out everywhere from the admin console' },
         });
       else
-        await api('patch /admin/api/tenants/{tenant}/users/{id}', {
-          params: { tenant, id },
+        await call('updateUser', {
+          path: { tenant, id },
           body:
             what === 'promote' || what === 'demote'
               ? { roles: what === 'promote' ? ['admin'] : [] }
@@ -193,8 +186,8 @@ function ResetPasswordDialog(p: {
   const [formError, setFormError] = useState<string>();
   const save = useMutation({
     mutationFn: (f: { password: string }) =>
-      api('patch /admin/api/tenants/{tenant}/users/{id}', {
-        params: { tenant: p.tenant, id: p.user.id },
+      call('updateUser', {
+        path: { tenant: p.tenant, id: p.user.id },
         body: { password: f.password },
       }),
     onSuccess: () => {
@@ -251,8 +244,8 @@ function ResetPasswordDialog(p: {
 
 /** What the user holds per resource server: permission groups (and single scopes). */
 function Permissions({ tenant, user }: { tenant: string; user: User }) {
-  const servers = useQuery(resourceServersQuery(tenant));
-  const held = useQuery(userPermissionsQuery(tenant, user.id));
+  const servers = useApiQuery('listResourceServers', { path: { tenant } });
+  const held = useApiQuery('getUserPermissions', { path: { tenant, id: user.id } });
   if (servers.isPending || held.isPending) return <Loading what="permissions" />;
   if (servers.isError || held.isError)
     return (
@@ -271,7 +264,7 @@ function PermissionsEditor(p: {
   servers: ResourceServer[];
   held: UserPermission[];
 }) {
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   // built-in APIs (admin, account) follow the user's role, not this editor
   const editable = p.servers.filter((rs) => !rs.isSystem);
   const [draft, setDraft] = useState(() =>
@@ -285,8 +278,8 @@ function PermissionsEditor(p: {
   const [saved, setSaved] = useState(false);
   const save = useMutation({
     mutationFn: () =>
-      api('put /admin/api/tenants/{tenant}/users/{id}/permissions', {
-        params: { tenant: p.tenant, id: p.user.id },
+      call('setUserPermissions', {
+        path: { tenant: p.tenant, id: p.user.id },
         body: Object.entries(draft)
           .filter(([, v]) => v.groups.length || v.scopes.length)
           .map(([resourceServer, v]) => ({
@@ -297,8 +290,8 @@ function PermissionsEditor(p: {
       }),
     onSuccess: async () => {
       setSaved(true);
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users/{id}/permissions', p.tenant, p.user.id],
+      await invalidateEndpoint('getUserPermissions', {
+        path: { tenant: p.tenant, id: p.user.id },
       });
     },
   });

@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import { createUserSchema } from '@tessera/contracts';
-import { api } from '../../api/client';
-import { usersQuery } from '../../api/queries';
+import { call } from '../../api/client';
+import { useApiQuery, useApiQueryClient } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { applyApiErrors } from '../../components/form-errors';
@@ -61,7 +61,7 @@ export default function UsersPage() {
   const navigate = useNavigate();
   const [search, setSearch] = useSearchParams();
   const q = search.get('q') ?? '';
-  const users = useQuery(usersQuery(tenant));
+  const users = useApiQuery('listUsers', { path: { tenant } });
   const cols = useMemo(() => columns(tenant), [tenant]);
   const [isCreating, setCreating] = useState(false);
   const rows = useMemo(
@@ -104,7 +104,7 @@ export default function UsersPage() {
 }
 
 function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: boolean) => void }) {
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   const [formError, setFormError] = useState<string>();
   const { control, handleSubmit, setError, reset } = useForm<NewUser>({
     resolver: zodResolver(newUserSchema),
@@ -113,14 +113,12 @@ function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: b
   });
   const create = useMutation({
     mutationFn: (f: NewUser) =>
-      api('post /admin/api/tenants/{tenant}/users', {
-        params: { tenant: p.tenant },
+      call('createUser', {
+        path: { tenant: p.tenant },
         body: { email: f.email, password: f.password, roles: f.isAdmin ? ['admin'] : [] },
       }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users', p.tenant],
-      });
+      await invalidateEndpoint('listUsers', { path: { tenant: p.tenant } });
       reset();
       setFormError(undefined);
       p.onOpenChange(false);
