@@ -11,7 +11,8 @@ import {
 import { RequireScopes } from '@tessera/nest-guards';
 import { map, type Observable } from 'rxjs';
 import type { z } from 'zod';
-import { parseBody, pathOf, Problem, type HttpRequest, type HttpResponse } from '../http';
+import { ValidationFailed } from '../errors';
+import { parseBody, pathOf, type HttpRequest, type HttpResponse } from '../http';
 import type { AdminScope } from './admin-scopes';
 
 /**
@@ -50,7 +51,7 @@ export function adminRouteOf(handler: object): AdminRouteSpec | undefined {
 }
 
 const CURSOR_PROBLEM = () =>
-  Problem.validation([{ pointer: '/cursor', detail: 'Not a cursor this API returned' }]);
+  new ValidationFailed([{ path: ['cursor'], detail: 'Not a cursor this API returned' }]);
 
 function encodeCursor(key: string): string {
   return Buffer.from(JSON.stringify([key]), 'utf8').toString('base64url');

@@ -1,5 +1,5 @@
 // deprecated: services throw the domain errors of ../errors
-export { Problem, type ProblemCode, type FieldProblem } from './problem';
+export type { ProblemCode, FieldProblem } from './problem';
 export { parseBody, isUuid } from './validation';
 export { parseForm, noStore, Form } from './form';
 export { createLogger, PinoNestLogger, REDACT_PATHS } from './logger';

@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorCode, type FieldPath } from '../errors';
+import type { DomainErrorCode, FieldPath } from '../errors';
 
 /**
  * The `code` of the admin API's RFC 9457 problems: every domain error code, and what only the
@@ -38,13 +38,6 @@ export function pointerOf(path: FieldPath): string {
   return '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
-function pathOfPointer(pointer: string): string[] {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
 /** The RFC 9457 body: `errors` only when fields are named. */
 export function problemBody(
   code: ProblemCode,
@@ -58,29 +51,4 @@ export function problemBody(
     detail,
     ...(errors.length ? { errors } : {}),
   };
-}
-
-/**
- * @deprecated Throw the domain errors of `../errors` (`ValidationFailed`, `NotFound`, `Conflict`…)
- * with field paths; this spelling, with JSON pointers, remains only until resource-servers/ moves.
- */
-export class Problem extends DomainError {
-  constructor(
-    readonly code: DomainErrorCode,
-    detail: string,
-    errors: FieldProblem[] = [],
-  ) {
-    super(
-      detail,
-      errors.map((e) => ({ path: pathOfPointer(e.pointer), detail: e.detail })),
-    );
-  }
-
-  static validation(errors: FieldProblem[], detail = 'The request body is not valid'): Problem {
-    return new Problem('validation_failed', detail, errors);
-  }
-
-  static notFound(what: string): Problem {
-    return new Problem('not_found', `${what} not found`);
-  }
 }

@@ -64,7 +64,7 @@ describe('resource servers on the database', () => {
     ]);
   });
 
-  it('refuses every unknown server, scope and group at once, with a pointer each, and writes nothing', async () => {
+  it('refuses every unknown server, scope and group at once, with a field path each, and writes nothing', async () => {
     const tenant = await t.given.tenant();
     const rs = await orders(tenant);
     const app = await t.given.app(tenant);
@@ -77,14 +77,15 @@ describe('resource servers on the database', () => {
         ]),
       ),
     ).rejects.toMatchObject({
-      errors: [
-        { pointer: '/grants/0/scopes/1', detail: 'Unknown scope nope' },
+      code: 'validation_failed',
+      fields: [
+        { path: ['grants', 0, 'scopes', 1], detail: 'Unknown scope nope' },
         {
-          pointer: '/grants/1/resourceServer',
+          path: ['grants', 1, 'resourceServer'],
           detail: 'No resource server https://unknown.example in this tenant',
         },
-        { pointer: '/grants/2/resourceServer', detail: 'Granted twice; merge the two grants' },
-        { pointer: '/grants/2/permissionGroups/0', detail: 'Unknown permission group ghost' },
+        { path: ['grants', 2, 'resourceServer'], detail: 'Granted twice; merge the two grants' },
+        { path: ['grants', 2, 'permissionGroups', 0], detail: 'Unknown permission group ghost' },
       ],
     });
     expect(await accessRows(app.id)).toEqual([]);
@@ -138,7 +139,10 @@ describe('resource servers on the database', () => {
           { resourceServer: builtIn, scopes: ['self'] },
         ]),
       ),
-    ).rejects.toMatchObject({ errors: [{ pointer: '/permissions/0/resourceServer' }] });
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      fields: [{ path: ['permissions', 0, 'resourceServer'] }],
+    });
     await t.transaction((em) =>
       servers().setUserPermissions(em, tenant.id, user.id, [
         { resourceServer: rs.identifier, scopes: ['orders:read'] },

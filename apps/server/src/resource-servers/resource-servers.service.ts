@@ -12,7 +12,15 @@ import {
 import { AuditService } from '../audit';
 import { randomToken, SecretsService } from '../secrets';
 import { RefreshFamiliesService } from '../sessions';
-import { Problem, type FieldProblem, isUuid } from '../http';
+import { isUuid } from '../http';
+import {
+  Conflict,
+  Forbidden,
+  NotFound,
+  ValidationFailed,
+  type FieldError,
+  type FieldPath,
+} from '../errors';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
 import {
   ApplicationAccess,
@@ -94,8 +102,8 @@ export class ResourceServersService {
   /** Creates a resource server through the admin API: its identifier must be new in the tenant. */
   async create(tenantId: string, input: ResourceServerInput): Promise<ResourceServer> {
     const conflict = () =>
-      new Problem('conflict', 'A resource server with this identifier exists', [
-        { pointer: '/identifier', detail: 'Already registered in this tenant' },
+      new Conflict('A resource server with this identifier exists', [
+        { path: ['identifier'], detail: 'Already registered in this tenant' },
       ]);
     try {
       const rs = await this.createIn(tenantId, input, conflict);
@@ -110,7 +118,7 @@ export class ResourceServersService {
   private async createIn(
     tenantId: string,
     input: ResourceServerInput,
-    conflict: () => Problem,
+    conflict: () => Conflict,
   ): Promise<ResourceServer> {
     return this.dataSource.transaction(async (em) => {
       if (await this.repo.byIdentifier(tenantId, input.identifier, em)) throw conflict();
@@ -123,11 +131,11 @@ export class ResourceServersService {
     const replaced = await this.dataSource.transaction(async (em) => {
       const rs = await this.require(tenantId, id, em);
       if (rs.isSystem)
-        throw new Problem('forbidden', 'The built-in admin API resource server cannot be changed');
+        throw new Forbidden('The built-in admin API resource server cannot be changed');
       if (rs.identifier !== input.identifier)
-        throw Problem.validation([
+        throw new ValidationFailed([
           {
-            pointer: '/identifier',
+            path: ['identifier'],
             detail: 'The identifier cannot change: tokens carry it as their audience',
           },
         ]);
@@ -145,7 +153,7 @@ export class ResourceServersService {
     await this.dataSource.transaction(async (em) => {
       const rs = await this.require(tenantId, id, em);
       if (rs.isSystem)
-        throw new Problem('forbidden', 'The built-in admin API resource server cannot be deleted');
+        throw new Forbidden('The built-in admin API resource server cannot be deleted');
       const families = await this.grants.endResourceServerIn(em, tenantId, rs);
       await this.audit.record(em, {
         tenantId,
@@ -159,7 +167,7 @@ export class ResourceServersService {
 
   async require(tenantId: string, id: string, em?: EntityManager): Promise<ResourceServer> {
     const rs = isUuid(id) ? await this.repo.byId(tenantId, id, em) : null;
-    if (!rs) throw Problem.notFound('Resource server');
+    if (!rs) throw new NotFound('Resource server');
     return rs;
   }
 
@@ -176,8 +184,8 @@ export class ResourceServersService {
   ): Promise<{ resourceServer: ResourceServer; changed: boolean }> {
     const existing = await this.repo.byIdentifier(tenantId, input.identifier, em);
     if (existing?.isSystem && !builtIn)
-      throw Problem.validation([
-        { pointer: '/identifier', detail: `${input.identifier} is built in and cannot be changed` },
+      throw new ValidationFailed([
+        { path: ['identifier'], detail: `${input.identifier} is built in and cannot be changed` },
       ]);
     const fields: Partial<ResourceServer> = {
       name: input.name,
@@ -255,9 +263,9 @@ export class ResourceServersService {
     tenantId: string,
     applicationId: string,
     grants: ApplicationGrantInput[],
-    pointer = '/grants',
+    at: FieldPath = ['grants'],
   ): Promise<boolean> {
-    const checked = await this.checkEntries(em, tenantId, grants, pointer, {
+    const checked = await this.checkEntries(em, tenantId, grants, at, {
       twice: 'Granted twice; merge the two grants',
     });
     const rows = checked.map(({ entry, rs }) =>
@@ -283,14 +291,14 @@ export class ResourceServersService {
 
   /**
    * The resource servers an application's `grants` or a user's `permissions` name, looked up in
-   * one query; refuses (400, a pointer per problem) an unknown server, scope or group, a server
+   * one query; refuses (400, a field path per problem) an unknown server, scope or group, a server
    * named twice and, with `builtIn`, a built-in server.
    */
   private async checkEntries<E extends NamedEntry>(
     em: EntityManager,
     tenantId: string,
     entries: E[],
-    pointer: string,
+    at: FieldPath,
     o: { twice: string; builtIn?: (identifier: string) => string },
   ): Promise<Array<{ entry: E; rs: ResourceServer }>> {
     const servers = new Map(
@@ -302,29 +310,32 @@ export class ResourceServersService {
         )
       ).map((rs) => [rs.identifier, rs]),
     );
-    const problems: FieldProblem[] = [];
+    const problems: FieldError[] = [];
     const out: Array<{ entry: E; rs: ResourceServer }> = [];
     const seen = new Set<string>();
     for (const [i, entry] of entries.entries()) {
-      const at = `${pointer}/${i}`;
+      const entryAt = [...at, i];
       const rs = servers.get(entry.resourceServer);
       if (!rs) {
         problems.push({
-          pointer: `${at}/resourceServer`,
+          path: [...entryAt, 'resourceServer'],
           detail: `No resource server ${entry.resourceServer} in this tenant`,
         });
         continue;
       }
       if (rs.isSystem && o.builtIn) {
-        problems.push({ pointer: `${at}/resourceServer`, detail: o.builtIn(entry.resourceServer) });
+        problems.push({
+          path: [...entryAt, 'resourceServer'],
+          detail: o.builtIn(entry.resourceServer),
+        });
         continue;
       }
-      if (seen.has(rs.id)) problems.push({ pointer: `${at}/resourceServer`, detail: o.twice });
+      if (seen.has(rs.id)) problems.push({ path: [...entryAt, 'resourceServer'], detail: o.twice });
       seen.add(rs.id);
-      problems.push(...unknownNames(rs, entry, at));
+      problems.push(...unknownNames(rs, entry, entryAt));
       out.push({ entry, rs });
     }
-    if (problems.length) throw Problem.validation(problems);
+    if (problems.length) throw new ValidationFailed(problems);
     return out;
   }
 
@@ -430,9 +441,9 @@ export class ResourceServersService {
     tenantId: string,
     userId: string,
     perms: UserPermissionInput[],
-    pointer = '/permissions',
+    at: FieldPath = ['permissions'],
   ): Promise<boolean> {
-    const checked = await this.checkEntries(em, tenantId, perms, pointer, {
+    const checked = await this.checkEntries(em, tenantId, perms, at, {
       twice: 'Named twice; merge the two entries',
       builtIn: (identifier) =>
         `${identifier} is built in: who holds its scopes follows from the user's roles`,

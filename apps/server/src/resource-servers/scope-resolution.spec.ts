@@ -72,24 +72,24 @@ describe('scope resolution at a resource server', () => {
     );
   });
 
-  it('names every unknown scope and group with its pointer, and nothing else', () => {
+  it('names every unknown scope and group with its field path, and nothing else', () => {
     fc.assert(
       fc.property(server, named, (rs, n) => {
         const defined = new Set(rs.scopes.map((s) => s.name));
         const groups = new Set(rs.permissionGroups.map((g) => g.name));
-        const problems = unknownNames(rs, n, '/grants/3');
+        const problems = unknownNames(rs, n, ['grants', 3]);
         expect(problems).toEqual([
           ...n.scopes.flatMap((s, j) =>
             defined.has(s)
               ? []
-              : [{ pointer: `/grants/3/scopes/${j}`, detail: `Unknown scope ${s}` }],
+              : [{ path: ['grants', 3, 'scopes', j], detail: `Unknown scope ${s}` }],
           ),
           ...n.permissionGroups.flatMap((g, j) =>
             groups.has(g)
               ? []
               : [
                   {
-                    pointer: `/grants/3/permissionGroups/${j}`,
+                    path: ['grants', 3, 'permissionGroups', j],
                     detail: `Unknown permission group ${g}`,
                   },
                 ],

@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../http';
+import type { FieldError, FieldPath } from '../errors';
 import type { ResourceServer } from './resource-server.entity';
 
 /** What a resource server defines: its scopes and the groups that bundle them. */
@@ -34,24 +34,23 @@ export function userScopes(
   return new Set([...resolveScopes(rs, access)].filter((s) => holds.has(s)));
 }
 
-/** The scopes and groups of one entry the server does not define, each with its JSON pointer. */
+/** The scopes and groups of one entry the server does not define, each with its field path. */
 export function unknownNames(
   rs: ScopeDefinitions,
   entry: Partial<NamedScopes>,
-  pointer: string,
-): FieldProblem[] {
+  at: FieldPath,
+): FieldError[] {
   const known = new Set(rs.scopes.map((s) => s.name));
-  const problems: FieldProblem[] = [];
+  const problems: FieldError[] = [];
   (entry.scopes ?? []).forEach(
     (s, j) =>
-      known.has(s) ||
-      problems.push({ pointer: `${pointer}/scopes/${j}`, detail: `Unknown scope ${s}` }),
+      known.has(s) || problems.push({ path: [...at, 'scopes', j], detail: `Unknown scope ${s}` }),
   );
   (entry.permissionGroups ?? []).forEach(
     (g, j) =>
       rs.permissionGroups.some((x) => x.name === g) ||
       problems.push({
-        pointer: `${pointer}/permissionGroups/${j}`,
+        path: [...at, 'permissionGroups', j],
         detail: `Unknown permission group ${g}`,
       }),
   );

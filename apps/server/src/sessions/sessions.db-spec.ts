@@ -52,7 +52,7 @@ describe('sessions and refresh-token families on the database', () => {
         select: all,
       });
     const { family: rotated } = await refresh(s.family.refreshToken);
-    await expect(refresh(s.family.refreshToken)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(refresh(s.family.refreshToken)).rejects.toMatchObject({ code: 'invalid_grant' });
 
     const [row] = await t.sql<{ revoked_at: Date | null; revocation_reason: string }>(
       'SELECT revoked_at, revocation_reason FROM refresh_token_families WHERE id = $1',
@@ -65,7 +65,7 @@ describe('sessions and refresh-token families on the database', () => {
       s.family.familyId,
     ]);
     expect(events).toHaveLength(1);
-    await expect(refresh(rotated.refreshToken!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(refresh(rotated.refreshToken!)).rejects.toMatchObject({ code: 'invalid_grant' });
     // the session itself lives on with revoke-family
     expect(await t.get(SessionsService).isLive(tenant.id, s.sessionId)).toBe(true);
   });
@@ -81,7 +81,7 @@ describe('sessions and refresh-token families on the database', () => {
         client: CLIENT,
         select: all,
       }),
-    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    ).rejects.toMatchObject({ code: 'invalid_grant' });
     const rows = await tokenRows(s.family.familyId);
     expect(rows).toHaveLength(1);
     expect(rows[0].used_at).toBeNull();
@@ -149,7 +149,7 @@ describe('sessions and refresh-token families on the database', () => {
         client: CLIENT,
         select: (granted) => granted,
       }),
-    ).rejects.toMatchObject({ error: 'invalid_grant' });
+    ).rejects.toMatchObject({ code: 'invalid_grant' });
     const [family] = await t.sql<{ revocation_reason: string | null }>(
       'SELECT revocation_reason FROM refresh_token_families WHERE id = $1',
       [s.family.familyId],

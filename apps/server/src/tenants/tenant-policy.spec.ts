@@ -91,7 +91,8 @@ describe('tenant policy', () => {
         }
         if (!issues.length) return expect(thrown).toBeUndefined();
         expect(thrown).toMatchObject({
-          errors: issues.map((i) => ({ path: ['defaults', i.path], detail: i.message })),
+          code: 'validation_failed',
+          fields: issues.map((i) => ({ path: ['defaults', i.path], detail: i.message })),
         });
       }),
     );

@@ -53,7 +53,8 @@ describe('tenants on the database', () => {
     await expect(
       tenants().update(tenant, { policy: { sessionIdleTtl: '400d' } }),
     ).rejects.toMatchObject({
-      errors: [expect.objectContaining({ pointer: '/policy/sessionIdleTtl' })],
+      code: 'validation_failed',
+      fields: [expect.objectContaining({ path: ['policy', 'sessionIdleTtl'] })],
     });
     const [row] = await t.sql<{ session_idle_ttl: number }>(
       'SELECT session_idle_ttl FROM tenants WHERE id = $1',

@@ -27,7 +27,7 @@ describe('parseScope (RFC 6749 §3.3)', () => {
     ['a non-ASCII character', 'öffnen'],
     ['more than 4096 characters', 'a'.repeat(4097)],
   ])('refuses %s as invalid_scope', (_what, value) => {
-    expect(() => parseScope(value)).toThrow(expect.objectContaining({ error: 'invalid_scope' }));
+    expect(() => parseScope(value)).toThrow(expect.objectContaining({ code: 'invalid_scope' }));
   });
 });
 

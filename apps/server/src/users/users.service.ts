@@ -50,7 +50,7 @@ export class UsersService {
   ): Promise<void> {
     await this.require(tenantId, userId);
     await this.dataSource.transaction((em) =>
-      this.resourceServers.setUserPermissions(em, tenantId, userId, perms, ''),
+      this.resourceServers.setUserPermissions(em, tenantId, userId, perms, []),
     );
   }
 
