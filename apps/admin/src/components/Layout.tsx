@@ -3,7 +3,9 @@ import { NavLink, Navigate, Outlet, useLocation, useNavigate, useParams } from '
 import { ApiError } from '../api/client';
 import { tenantsQuery } from '../api/queries';
 import { identity, signOut, switchTo, SYSTEM_TENANT } from '../auth/oidc';
-import { Button, ErrorState, Loading } from './ui';
+import { ErrorState } from './ErrorState';
+import { Loading } from './Loading';
+import { Button } from './ui';
 
 const PAGES = [
   ['overview', 'Overview'],
@@ -105,14 +107,5 @@ export function Layout() {
         <Outlet />
       </main>
     </div>
-  );
-}
-
-export function NotFound() {
-  return (
-    <section>
-      <h1>Not found</h1>
-      <p>There is no page here.</p>
-    </section>
   );
 }

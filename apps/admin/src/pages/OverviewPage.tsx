@@ -11,7 +11,8 @@ import {
   YAxis,
 } from 'recharts';
 import { overviewQuery } from '../api/queries';
-import { ErrorState, Loading } from '../components/ui';
+import { ErrorState } from '../components/ErrorState';
+import { Loading } from '../components/Loading';
 
 const hourLabel = (iso: string) =>
   new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

@@ -3,7 +3,7 @@ import { api } from '../../api/client';
 import { sessionsQuery } from '../../api/queries';
 import type { Application, EndedSignIns } from '../../api/types';
 import { counted } from '../../components/format';
-import { ConfirmDialog } from '../../components/ui';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 
 /**
  * Revokes every token of an application (a leaked client secret is the common case), after saying

@@ -4,7 +4,8 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { resourceServersQuery } from '../../api/queries';
 import type { ResourceServer } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
-import { ErrorState, Loading } from '../../components/ui';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
 
 const columns = (tenant: string): ColumnSpec<ResourceServer>[] => [
   {

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import type { Session } from '../../api/types';
-import { ConfirmDialog } from '../../components/ui';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 
 const list = (xs: string[]) =>
   xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;

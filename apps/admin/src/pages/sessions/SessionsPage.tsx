@@ -3,7 +3,9 @@ import { useQuery } from '@tanstack/react-query';
 import { useParams, useSearchParams } from 'react-router';
 import { applicationsQuery, sessionsQuery, usersQuery } from '../../api/queries';
 import type { User } from '../../api/types';
-import { Button, ErrorState, Loading, Select } from '../../components/ui';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
+import { Button, Select } from '../../components/ui';
 import { SessionsTable } from './SessionsTable';
 
 /** Live sessions: filters and the page cursor live in the URL, so a view can be linked. */
