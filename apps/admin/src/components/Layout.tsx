@@ -78,7 +78,7 @@ export function Layout() {
             <span>Tenant</span>
             <select
               value={tenant}
-              onChange={(e) => navigate(`/t/${e.target.value}/${section}`)}
+              onChange={(e) => void navigate(`/t/${e.target.value}/${section}`)}
               aria-label="Tenant"
             >
               {list.map((t) => (

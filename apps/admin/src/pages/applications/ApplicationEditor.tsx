@@ -89,7 +89,7 @@ export function ApplicationEditor(p: {
       });
       if ('clientSecret' in r && r.clientSecret)
         setSecret({ clientId: r.application.clientId, value: r.clientSecret });
-      else navigate(`/t/${tenant.slug}/applications`);
+      else void navigate(`/t/${tenant.slug}/applications`);
     },
     onError: (err) => setFormError(applyApiErrors(err, setError, fieldOfPointer)),
   });
@@ -112,7 +112,7 @@ export function ApplicationEditor(p: {
       }),
     onSuccess: async () => {
       await invalidate();
-      navigate(`/t/${tenant.slug}/applications`);
+      void navigate(`/t/${tenant.slug}/applications`);
     },
   });
 
@@ -265,7 +265,7 @@ export function ApplicationEditor(p: {
         onOpenChange={(open) => {
           if (!open) {
             setSecret(undefined);
-            navigate(`/t/${tenant.slug}/applications/${secret?.clientId ?? ''}`);
+            void navigate(`/t/${tenant.slug}/applications/${secret?.clientId ?? ''}`);
           }
         }}
         title="Client secret"

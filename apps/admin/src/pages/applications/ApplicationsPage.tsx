@@ -64,7 +64,7 @@ export default function ApplicationsPage() {
           rows={apps.data}
           columns={cols}
           onRowAction={(a) =>
-            navigate(`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`)
+            void navigate(`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`)
           }
           rowId={(a) => a.clientId}
           initialSort={{ id: 'name', desc: false }}

@@ -63,7 +63,7 @@ export function ResourceServerEditor({
         await queryClient.invalidateQueries({
           queryKey: ['get /admin/api/tenants/{tenant}/resource-servers/{id}', tenant, server.id],
         });
-      navigate(`/t/${tenant}/resource-servers`);
+      void navigate(`/t/${tenant}/resource-servers`);
     },
     onError: (err) => setFormError(applyApiErrors(err, setError)),
   });

@@ -62,7 +62,7 @@ export default function ResourceServersPage() {
           label="Resource servers"
           rows={servers.data}
           columns={cols}
-          onRowAction={(r) => navigate(`/t/${tenant}/resource-servers/${r.id}`)}
+          onRowAction={(r) => void navigate(`/t/${tenant}/resource-servers/${r.id}`)}
           rowId={(r) => r.id}
           initialSort={{ id: 'name', desc: false }}
           empty="No resource servers yet. Register the APIs your applications call."

@@ -74,7 +74,7 @@ export default function UsersPage() {
           label="Users"
           rows={rows}
           columns={cols}
-          onRowAction={(u) => navigate(`/t/${tenant}/users/${u.id}`)}
+          onRowAction={(u) => void navigate(`/t/${tenant}/users/${u.id}`)}
           rowId={(u) => u.id}
           initialSort={{ id: 'email', desc: false }}
           empty={q ? 'No user matches this filter.' : 'No users yet.'}
