@@ -2,9 +2,14 @@ import { z } from 'zod';
 import {
   accessTokenTtlSchema,
   resourceIndicatorSchema,
+  resourceServerSchema,
   scopeNameSchema,
+  scopeSchema,
   type ResourceServerInput,
 } from '@tessera/contracts';
+
+/** The contracts' rule for one base URL. */
+const baseUrlSchema = resourceServerSchema.shape.baseUrls.unwrap().element;
 
 const lines = (v: string) =>
   v
@@ -19,8 +24,9 @@ export const schema = z
     name: z.string().trim().min(1, 'Give it a name'),
     baseUrls: z.string().superRefine((v, ctx) =>
       lines(v).forEach((l, i) => {
-        if (!z.url().safeParse(l).success)
-          ctx.addIssue({ code: 'custom', message: `Line ${i + 1}: must be an absolute URL` });
+        const r = baseUrlSchema.safeParse(l);
+        if (!r.success)
+          ctx.addIssue({ code: 'custom', message: `Line ${i + 1}: ${r.error.issues[0].message}` });
       }),
     ),
     accessTokenTtl: z.union([z.literal(''), accessTokenTtlSchema]),
@@ -28,7 +34,7 @@ export const schema = z
     scopes: z.array(
       z.object({
         name: scopeNameSchema,
-        description: z.string().max(500, 'At most 500 characters'),
+        description: scopeSchema.shape.description.unwrap(),
       }),
     ),
     permissionGroups: z.array(
