@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useId, type ReactNode } from 'react';
 import { Checkbox } from './Checkbox';
 
 export interface CheckGroupProps<V extends string> {
@@ -16,9 +16,15 @@ export interface CheckGroupProps<V extends string> {
 
 /** A labelled group of checkboxes, one per option; nothing when there is no option. */
 export function CheckGroup<V extends string>(p: CheckGroupProps<V>) {
+  const errorId = useId();
   if (p.options.length === 0 && !p.empty) return null;
   return (
-    <div role="group" aria-label={p.name} className={p.className ?? 'checks'}>
+    <div
+      role="group"
+      aria-label={p.name}
+      aria-describedby={p.error ? errorId : undefined}
+      className={p.className ?? 'checks'}
+    >
       <span className="label">{p.label}</span>
       {p.options.length === 0 ? <span className="hint">{p.empty}</span> : null}
       {p.options.map((o) => (
@@ -31,7 +37,7 @@ export function CheckGroup<V extends string>(p: CheckGroupProps<V>) {
         </Checkbox>
       ))}
       {p.error ? (
-        <span className="field-error" role="alert">
+        <span id={errorId} className="field-error" role="alert">
           {p.error}
         </span>
       ) : null}

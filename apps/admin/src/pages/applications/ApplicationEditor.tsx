@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Controller, useForm, useWatch } from 'react-hook-form';
+import { useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
@@ -8,12 +8,13 @@ import { api } from '../../api/client';
 import type { Application, EndedSignIns, ResourceServer, Tenant } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormCheckGroup } from '../../components/FormCheckGroup';
 import { FormError } from '../../components/FormError';
 import { FormField } from '../../components/FormField';
 import { FormSelect } from '../../components/FormSelect';
 import { counted } from '../../components/format';
 import { SecretOnce } from '../../components/SecretOnce';
-import { Button, Checkbox, ModalDialog } from '../../components/ui';
+import { Button, ModalDialog } from '../../components/ui';
 import {
   applicationFormSchema,
   emptyForm,
@@ -160,41 +161,13 @@ export function ApplicationEditor(p: {
               ]}
             />
           </div>
-          <Controller
+          <FormCheckGroup
             control={control}
             name="grantTypes"
-            render={({ field, fieldState }) => (
-              <div
-                className="field"
-                role="group"
-                aria-labelledby="grant-types-label"
-                aria-describedby={fieldState.error ? 'grant-types-error' : undefined}
-              >
-                <span id="grant-types-label" className="label">
-                  Grant types
-                </span>
-                <div className="checks">
-                  {GRANT_TYPES.map((g) => (
-                    <Checkbox
-                      key={g}
-                      isSelected={field.value.includes(g)}
-                      onChange={(on) =>
-                        field.onChange(
-                          on ? [...field.value, g] : field.value.filter((x) => x !== g),
-                        )
-                      }
-                    >
-                      {GRANT_TYPE_LABELS[g]}
-                    </Checkbox>
-                  ))}
-                </div>
-                {fieldState.error ? (
-                  <span id="grant-types-error" className="field-error" role="alert">
-                    {fieldState.error.message}
-                  </span>
-                ) : null}
-              </div>
-            )}
+            label="Grant types"
+            groupName="Grant types"
+            className="field checks"
+            options={GRANT_TYPES.map((g) => ({ value: g, label: GRANT_TYPE_LABELS[g] }))}
           />
         </fieldset>
 

@@ -1,9 +1,8 @@
-import { Controller, type Control } from 'react-hook-form';
+import type { Control } from 'react-hook-form';
 import type { Tenant } from '../../api/types';
+import { DurationField } from '../../components/DurationField';
 import { FormField } from '../../components/FormField';
 import { FormSelect } from '../../components/FormSelect';
-import { humanDuration } from '../../components/format';
-import { Field } from '../../components/ui';
 import type { ApplicationForm } from './application-form';
 
 const DURATIONS = [
@@ -39,19 +38,13 @@ export function PolicyFields({
       </p>
       <div className="grid-2">
         {DURATIONS.map(([name, label]) => (
-          <Controller
+          <DurationField
             key={name}
             control={control}
             name={`policy.${name}`}
-            render={({ field, fieldState }) => (
-              <Field
-                label={label}
-                {...field}
-                placeholder={d[name]}
-                description={`Tenant default: ${d[name]} (${humanDuration(d[name])})${field.value && !fieldState.error ? ` · this app: ${humanDuration(field.value)}` : ''}`}
-                error={fieldState.error?.message}
-              />
-            )}
+            label={label}
+            owner="this app"
+            fallback={{ label: 'Tenant default', value: d[name] }}
           />
         ))}
         <FormSelect

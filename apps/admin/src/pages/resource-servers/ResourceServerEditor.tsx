@@ -1,14 +1,17 @@
 import { useMemo, useState } from 'react';
-import { Controller, useFieldArray, useForm, useWatch } from 'react-hook-form';
+import { useFieldArray, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { api } from '../../api/client';
 import type { ResourceServer } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
+import { DurationField } from '../../components/DurationField';
+import { FormCheckbox } from '../../components/FormCheckbox';
+import { FormCheckGroup } from '../../components/FormCheckGroup';
 import { FormError } from '../../components/FormError';
 import { FormField } from '../../components/FormField';
-import { Button, Checkbox } from '../../components/ui';
+import { Button } from '../../components/ui';
 import { schema, toInput, type ResourceServerForm as Form } from './resource-server-form';
 import { WhoMayRequest } from './WhoMayRequest';
 
@@ -103,22 +106,17 @@ export function ResourceServerEditor({
               multiline
               description="One per line: where this API answers (e.g. one per environment or region)."
             />
-            <FormField
+            <DurationField
               control={control}
               name="accessTokenTtl"
               label="Access token lifetime for this API"
-              description="Optional, e.g. 5m, at most 1d: overrides the applications' lifetime for tokens of this audience."
+              owner="this API"
+              hint="Optional, e.g. 5m, at most 1d: overrides the applications' lifetime for tokens of this audience."
             />
           </div>
-          <Controller
-            control={control}
-            name="allowsOfflineAccess"
-            render={({ field }) => (
-              <Checkbox isSelected={field.value} onChange={field.onChange}>
-                Sign-ins for this API may get refresh tokens
-              </Checkbox>
-            )}
-          />
+          <FormCheckbox control={control} name="allowsOfflineAccess">
+            Sign-ins for this API may get refresh tokens
+          </FormCheckbox>
         </fieldset>
 
         <fieldset>
@@ -162,39 +160,15 @@ export function ResourceServerEditor({
                 name={`permissionGroups.${i}.name`}
                 label={`Group ${i + 1} name`}
               />
-              <Controller
+              <FormCheckGroup
                 control={control}
                 name={`permissionGroups.${i}.scopes`}
-                render={({ field, fieldState }) => (
-                  <div role="group" aria-label={`Scopes of group ${i + 1}`} className="checks">
-                    <span className="label">Scopes it grants</span>
-                    {scopeValues.filter((s) => s.name).length === 0 ? (
-                      <span className="hint">Add scopes above first.</span>
-                    ) : null}
-                    {scopeValues
-                      .filter((s) => s.name)
-                      .map((s) => (
-                        <Checkbox
-                          key={s.name}
-                          isSelected={field.value.includes(s.name)}
-                          onChange={(on) =>
-                            field.onChange(
-                              on
-                                ? [...field.value, s.name]
-                                : field.value.filter((x) => x !== s.name),
-                            )
-                          }
-                        >
-                          {s.name}
-                        </Checkbox>
-                      ))}
-                    {fieldState.error ? (
-                      <span className="field-error" role="alert">
-                        {fieldState.error.message}
-                      </span>
-                    ) : null}
-                  </div>
-                )}
+                label="Scopes it grants"
+                groupName={`Scopes of group ${i + 1}`}
+                options={scopeValues
+                  .filter((s) => s.name)
+                  .map((s) => ({ value: s.name, label: s.name }))}
+                empty="Add scopes above first."
               />
               <Button onPress={() => groups.remove(i)} aria-label={`Remove group ${i + 1}`}>
                 Remove group

@@ -1,14 +1,15 @@
 import { useState } from 'react';
-import { Controller, useForm } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { z } from 'zod';
 import { createUserSchema } from '@tessera/contracts';
 import { api } from '../../api/client';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormCheckbox } from '../../components/FormCheckbox';
 import { FormError } from '../../components/FormError';
 import { FormField } from '../../components/FormField';
-import { Button, Checkbox, ModalDialog } from '../../components/ui';
+import { Button, ModalDialog } from '../../components/ui';
 
 // the contract's schema, with the admin role as a checkbox
 const newUserSchema = createUserSchema
@@ -70,16 +71,10 @@ export function NewUserDialog(p: {
           autoComplete="new-password"
           description="At least 8 characters. Tell the user through another channel."
         />
-        <Controller
-          control={control}
-          name="isAdmin"
-          render={({ field }) => (
-            <Checkbox isSelected={field.value} onChange={field.onChange}>
-              Administrator of this tenant (signs in to the admin console at this tenant with this
-              email and password)
-            </Checkbox>
-          )}
-        />
+        <FormCheckbox control={control} name="isAdmin">
+          Administrator of this tenant (signs in to the admin console at this tenant with this email
+          and password)
+        </FormCheckbox>
         <div className="actions">
           <Button slot="close">Cancel</Button>
           <Button type="submit" variant="primary" isDisabled={create.isPending}>
