@@ -4,6 +4,12 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+/** `../x/file` (or deeper) from a server module: go through `../x`, that module's index.ts. */
+const SERVER_DEEP_IMPORT = {
+  regex: '^\\.\\./[^/.][^/]*/',
+  message: "Import another module through its index ('../x'), never one of its files",
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -70,6 +76,34 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/apps/**', '@tessera/server*'], message: 'libs/ never imports apps/' },
+          ],
+        },
+      ],
+    },
+  },
+  // Server layering. A module's face is its index.ts: another module is imported as `../x`, never
+  // `../x/file`. The database kit sits below every feature and imports none (only the config).
+  {
+    files: ['apps/server/src/**/*.ts'],
+    // queries/ is the review copy of every module's SQL: it reads each `*.sql.ts` file itself
+    ignores: ['apps/server/src/database/**', 'apps/server/src/queries/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [SERVER_DEEP_IMPORT] }],
+    },
+  },
+  {
+    files: ['apps/server/src/database/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            SERVER_DEEP_IMPORT,
+            {
+              regex: '^\\.\\./(?!config$)[^/]+$',
+              message:
+                'database/ is the bottom kit: it imports no feature (entities are listed in src/entities.ts)',
+            },
           ],
         },
       ],

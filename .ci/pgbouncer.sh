@@ -76,9 +76,9 @@ echo "== cluster and rotation suites through PgBouncer $(pgbouncer --version | h
 DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" \
   DATABASE_DIRECT_URL="$PG_SERVER" \
   npx jest --runInBand \
-  apps/server/test/cluster \
+  apps/server/test/operations/cluster.e2e-spec.ts \
   apps/server/test/sessions/refresh-rotation.e2e-spec.ts \
-  apps/server/test/faults/concurrent-refresh-two-instances.e2e-spec.ts \
+  apps/server/test/sessions/concurrent-refresh-two-instances.e2e-spec.ts \
   --json --outputFile="$out"
 rc=$?
 # what the pooler itself refused (a startup parameter, a protocol message) says more than a timeout

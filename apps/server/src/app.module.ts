@@ -14,6 +14,7 @@ import {
   type ResolvedDatabase,
 } from './database';
 import { DiscoveryModule } from './discovery';
+import { ENTITIES } from './entities';
 import { HealthModule } from './health';
 import { KeysModule } from './keys';
 import { ResourceServersModule } from './resource-servers';
@@ -29,6 +30,7 @@ import { RevocationModule } from './revocation';
 import { AuditModule } from './audit';
 import { MetricsModule } from './metrics';
 import { RetentionModule } from './retention';
+import { TokenRevocationModule } from './token-revocation';
 import { Global } from '@nestjs/common';
 
 @Global()
@@ -78,7 +80,7 @@ class ReadModule {
                       lockTimeoutMs: config.databaseLockTimeoutMs,
                     },
                     undefined,
-                    { isPooled },
+                    { isPooled, entities: ENTITIES },
                   ),
                 ).initialize()
               : undefined;
@@ -124,7 +126,7 @@ export class AppModule {
                 lockTimeoutMs: config.databaseLockTimeoutMs,
               },
               bus.onPoolConnect as never,
-              { isPooled: db.isPooled },
+              { isPooled: db.isPooled, entities: ENTITIES },
             ),
           // migrations run before anything else touches the database, under an advisory lock
           dataSourceFactory: async (options) => {
@@ -151,6 +153,7 @@ export class AppModule {
         SignInModule,
         RevocationModule,
         IntrospectionModule,
+        TokenRevocationModule,
         LogoutModule,
         DiscoveryModule,
         AdminModule,

@@ -5,7 +5,7 @@ import type { FirstStart } from './admin';
 import type { AppConfig } from './config';
 
 /** Where the credentials may be shown: stdout, when it is an interactive terminal. */
-export interface Terminal {
+interface Terminal {
   isTTY?: boolean;
   write(text: string): unknown;
 }

@@ -6,3 +6,4 @@ export * from './schemas';
 export * from './application-rules';
 export * from './rate-limits';
 export * from './views';
+export * from './paging';

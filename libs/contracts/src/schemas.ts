@@ -200,7 +200,6 @@ export const userSchema = z
     permissions: userPermissionsSchema.default([]),
   })
   .strict();
-export type UserInput = z.infer<typeof userSchema>;
 
 export const bootstrapApplicationSchema = z
   .object({

@@ -1,179 +1,216 @@
-// Response shapes of the admin API: the server's views return them and the console reads them, so a
-// field renamed on one side fails the other's typecheck. Types only; dates travel as ISO strings.
-import type { PolicyInput } from './policy';
-import type { RateLimitsInput } from './rate-limits';
+// Response shapes of the admin API: the server's views return them, the OpenAPI document describes
+// them and the console's generated client reads them, so a field renamed on one side fails the
+// other's typecheck. Dates travel as ISO strings.
+import { z } from 'zod';
+import { policySchema } from './policy';
+import { rateLimitsSchema } from './rate-limits';
 
-export interface TenantView {
-  id: string;
-  slug: string;
-  name: string;
-  issuer: string;
-  signingAlg: string;
+const isoDate = z.string().describe('ISO 8601 date-time');
+
+export const tenantViewSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  issuer: z.string(),
+  signingAlg: z.string(),
   /** The tenant's defaults, every field present. */
-  policy: Required<PolicyInput>;
-  rateLimits: Required<RateLimitsInput>;
-  createdAt: string;
-  updatedAt: string;
-}
+  policy: policySchema.required(),
+  rateLimits: rateLimitsSchema.required(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type TenantView = z.infer<typeof tenantViewSchema>;
 
 /** What an application may ask of one resource server. */
-export interface GrantView {
-  resourceServer: string;
-  scopes: string[];
-  permissionGroups: string[];
-  flows: string[];
-}
+export const grantViewSchema = z.object({
+  resourceServer: z.string(),
+  scopes: z.array(z.string()),
+  permissionGroups: z.array(z.string()),
+  flows: z.array(z.string()),
+});
+export type GrantView = z.infer<typeof grantViewSchema>;
 
-export interface ApplicationView {
-  clientId: string;
-  name: string;
-  type: 'confidential' | 'public';
-  redirectUris: string[];
-  postLogoutRedirectUris: string[];
-  backchannelLogoutUri: string | null;
-  grantTypes: string[];
-  defaultResource: string | null;
+export const applicationViewSchema = z.object({
+  clientId: z.string(),
+  name: z.string(),
+  type: z.enum(['confidential', 'public']),
+  redirectUris: z.array(z.string()),
+  postLogoutRedirectUris: z.array(z.string()),
+  backchannelLogoutUri: z.string().nullable(),
+  grantTypes: z.array(z.string()),
+  defaultResource: z.string().nullable(),
   /** Only what this application overrides. */
-  policy: PolicyInput;
+  policy: policySchema,
   /** What applies: the overrides on the tenant's defaults. */
-  effectivePolicy: Required<PolicyInput>;
-  grants: GrantView[];
+  effectivePolicy: policySchema.required(),
+  grants: z.array(grantViewSchema),
   /** Authenticates nowhere and starts no sign-in. */
-  isDisabled: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+  isDisabled: z.boolean(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type ApplicationView = z.infer<typeof applicationViewSchema>;
 
 /** What revoking every token of an application (or disabling, or deleting it) ended. */
-export interface EndedSignInsView {
+export const endedSignInsViewSchema = z.object({
   /** Sessions the application was signed in to: its sign-in to each ended. */
-  sessions: number;
+  sessions: z.number().int(),
   /** Of those, the sessions that ended whole: it was the only application signed in to them. */
-  sessionsEnded: number;
+  sessionsEnded: z.number().int(),
   /** Refresh-token families revoked. */
-  families: number;
-}
+  families: z.number().int(),
+});
+export type EndedSignInsView = z.infer<typeof endedSignInsViewSchema>;
 
 /** The answer to creating an application: its secret is shown this once (confidential only). */
-export interface CreatedApplicationView {
-  application: ApplicationView;
-  clientSecret?: string;
-}
+export const createdApplicationViewSchema = z.object({
+  application: applicationViewSchema,
+  clientSecret: z.string().optional(),
+});
+export type CreatedApplicationView = z.infer<typeof createdApplicationViewSchema>;
 
-export interface ResourceServerView {
-  id: string;
-  identifier: string;
-  name: string;
-  baseUrls: string[];
-  scopes: Array<{ name: string; description: string }>;
-  permissionGroups: Array<{ name: string; scopes: string[] }>;
-  accessTokenTtl: string | null;
-  allowsOfflineAccess: boolean;
+/** A secret shown once: a regenerated client secret. */
+export const clientSecretViewSchema = z.object({ clientSecret: z.string() });
+
+/** Introspection credentials of a resource server; the secret is shown once. */
+export const credentialsViewSchema = z.object({ clientId: z.string(), clientSecret: z.string() });
+
+export const resourceServerViewSchema = z.object({
+  id: z.string(),
+  identifier: z.string(),
+  name: z.string(),
+  baseUrls: z.array(z.string()),
+  scopes: z.array(z.object({ name: z.string(), description: z.string() })),
+  permissionGroups: z.array(z.object({ name: z.string(), scopes: z.array(z.string()) })),
+  accessTokenTtl: z.string().nullable(),
+  allowsOfflineAccess: z.boolean(),
   /** Its introspection client id, once credentials were issued (never the secret). */
-  clientId: string | null;
-  isSystem: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+  clientId: z.string().nullable(),
+  isSystem: z.boolean(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type ResourceServerView = z.infer<typeof resourceServerViewSchema>;
 
-export interface UserView {
-  id: string;
-  email: string;
-  roles: string[];
-  isDisabled: boolean;
-  createdAt: string;
-}
+export const userViewSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  roles: z.array(z.string()),
+  isDisabled: z.boolean(),
+  createdAt: isoDate,
+});
+export type UserView = z.infer<typeof userViewSchema>;
 
-export interface UserPermissionView {
-  resourceServer: string;
-  permissionGroups: string[];
-  scopes: string[];
-}
+export const userPermissionViewSchema = z.object({
+  resourceServer: z.string(),
+  permissionGroups: z.array(z.string()),
+  scopes: z.array(z.string()),
+});
+export type UserPermissionView = z.infer<typeof userPermissionViewSchema>;
 
-export interface SessionView {
-  id: string;
-  userId: string;
-  applications: Array<{ clientId: string; firstSeenAt: string; lastSeenAt: string }>;
-  ip: string | null;
-  userAgent: string | null;
-  createdAt: string;
-  lastSeenAt: string;
-  authTime: string;
-  idleExpiresAt: string;
-  absoluteExpiresAt: string;
-}
+/** How many sessions signing a user out everywhere ended. */
+export const signedOutViewSchema = z.object({ ended: z.number().int() });
 
-export interface SessionPageView {
-  items: SessionView[];
-  nextCursor: string | null;
-}
+/** An administrator of a tenant: a user id, or the client id of a client_credentials application. */
+export const tenantAdminViewSchema = z.object({ subject: z.string(), createdAt: isoDate });
 
-export interface RefreshTokenView {
-  generation: number;
-  issuedAt: string;
-  usedAt: string | null;
-  idleExpiresAt: string;
-  graceReplays: number;
-}
+export const sessionViewSchema = z.object({
+  id: z.string(),
+  userId: z.string(),
+  applications: z.array(
+    z.object({ clientId: z.string(), firstSeenAt: isoDate, lastSeenAt: isoDate }),
+  ),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  createdAt: isoDate,
+  lastSeenAt: isoDate,
+  authTime: isoDate,
+  idleExpiresAt: isoDate,
+  absoluteExpiresAt: isoDate,
+});
+export type SessionView = z.infer<typeof sessionViewSchema>;
 
-export interface RefreshFamilyView {
-  id: string;
-  clientId: string;
-  createdAt: string;
-  absoluteExpiresAt: string;
-  revokedAt: string | null;
-  revocationReason: string | null;
-  scopes: string[];
-  resources: Array<{ identifier: string; scopes: string[] }>;
-  tokens: RefreshTokenView[];
-}
+export const sessionPageViewSchema = z.object({
+  items: z.array(sessionViewSchema),
+  nextCursor: z.string().nullable(),
+});
+export type SessionPageView = z.infer<typeof sessionPageViewSchema>;
 
-export interface SessionDetailView extends SessionView {
-  revokedAt: string | null;
-  revocationReason: string | null;
-  families: RefreshFamilyView[];
-}
+export const refreshTokenViewSchema = z.object({
+  generation: z.number().int(),
+  issuedAt: isoDate,
+  usedAt: isoDate.nullable(),
+  idleExpiresAt: isoDate,
+  graceReplays: z.number().int(),
+});
+export type RefreshTokenView = z.infer<typeof refreshTokenViewSchema>;
+
+export const refreshFamilyViewSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  createdAt: isoDate,
+  absoluteExpiresAt: isoDate,
+  revokedAt: isoDate.nullable(),
+  revocationReason: z.string().nullable(),
+  scopes: z.array(z.string()),
+  resources: z.array(z.object({ identifier: z.string(), scopes: z.array(z.string()) })),
+  tokens: z.array(refreshTokenViewSchema),
+});
+export type RefreshFamilyView = z.infer<typeof refreshFamilyViewSchema>;
+
+export const sessionDetailViewSchema = sessionViewSchema.extend({
+  revokedAt: isoDate.nullable(),
+  revocationReason: z.string().nullable(),
+  families: z.array(refreshFamilyViewSchema),
+});
+export type SessionDetailView = z.infer<typeof sessionDetailViewSchema>;
 
 /** One back-channel logout delivery in the outbox. */
-export interface DeliveryView {
-  id: string;
-  clientId: string;
-  sessionId: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-}
+export const deliveryViewSchema = z.object({
+  id: z.string(),
+  clientId: z.string(),
+  sessionId: z.string(),
+  status: z.string(),
+  attempts: z.number().int(),
+  nextAttemptAt: isoDate,
+  lastError: z.string().nullable(),
+  createdAt: isoDate,
+  deliveredAt: isoDate.nullable(),
+});
+export type DeliveryView = z.infer<typeof deliveryViewSchema>;
 
-export interface AuditView {
-  id: string;
-  type: string;
-  sessionId: string | null;
-  userId: string | null;
-  clientId: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  detail: Record<string, unknown>;
-  createdAt: string;
-}
+export const auditViewSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  sessionId: z.string().nullable(),
+  userId: z.string().nullable(),
+  clientId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  createdAt: isoDate,
+});
+export type AuditView = z.infer<typeof auditViewSchema>;
 
-export interface KeyView {
-  kid: string;
-  alg: string;
-  state: string;
-  createdAt: string;
-  activatedAt: string | null;
-  retiredAt: string | null;
-  publishUntil: string | null;
+export const keyViewSchema = z.object({
+  kid: z.string(),
+  alg: z.string(),
+  state: z.string(),
+  createdAt: isoDate,
+  activatedAt: isoDate.nullable(),
+  retiredAt: isoDate.nullable(),
+  publishUntil: isoDate.nullable(),
   /** When the key was withdrawn (it leaked): out of the JWKS, every token it signed refused. */
-  withdrawnAt: string | null;
-  isPublished: boolean;
-}
+  withdrawnAt: isoDate.nullable(),
+  isPublished: z.boolean(),
+});
+export type KeyView = z.infer<typeof keyViewSchema>;
 
-export interface OverviewView {
-  activeSessions: number;
+export const overviewViewSchema = z.object({
+  activeSessions: z.number().int(),
   /** 24 hourly buckets, oldest first; the last is the current hour so far. */
-  hours: Array<{ hour: string; signIns: number; refreshes: number }>;
-}
+  hours: z.array(
+    z.object({ hour: isoDate, signIns: z.number().int(), refreshes: z.number().int() }),
+  ),
+});
+export type OverviewView = z.infer<typeof overviewViewSchema>;

@@ -1,5 +1,7 @@
+import createClient from 'openapi-fetch';
 import { accessToken, refresh } from '../auth/oidc';
-import { parseEndpoint, type Endpoint, type Endpoints } from './endpoints';
+import { OPERATIONS } from './operations';
+import type { operations, paths } from './schema';
 import type { ProblemBody } from './types';
 
 /** An admin API refusal, with the problem body (and its field pointers) when there is one. */
@@ -17,56 +19,85 @@ export class ApiError extends Error {
   }
 }
 
-type Body<E extends Endpoint> = Endpoints[E] extends { body: infer B } ? B : never;
-
-export interface CallOptions<E extends Endpoint> {
-  params?: Record<string, string>;
-  query?: Record<string, string | number | undefined>;
-  body?: Body<E>;
-  signal?: AbortSignal;
+function withToken(req: Request, token: string | undefined): Request {
+  const headers = new Headers(req.headers);
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  return new Request(req, { headers });
 }
 
-function fill(template: string, params: Record<string, string> = {}): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const v = params[name];
-    if (v === undefined) throw new Error(`Missing path parameter ${name}`);
-    return encodeURIComponent(v);
-  });
+/** Sends with the access token; a 401 refreshes the tokens once (rotation) and retries. */
+async function authorizedFetch(req: Request): Promise<Response> {
+  const again = req.clone();
+  const res = await fetch(withToken(req, await accessToken()));
+  if (res.status !== 401) return res;
+  const renewed = await refresh().catch(() => undefined);
+  // refused: the tokens are gone, and the sign-in gate starts a new sign-in at the same tenant
+  if (!renewed) throw new ApiError(401, undefined);
+  return fetch(withToken(again, renewed.accessToken));
 }
 
-async function send<E extends Endpoint>(e: E, o: CallOptions<E>, token: string | undefined) {
-  const { method, path } = parseEndpoint(e);
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(o.query ?? {}))
-    if (v !== undefined && v !== '') q.set(k, String(v));
-  const url = fill(path, o.params) + (q.size ? `?${q}` : '');
-  return fetch(url, {
-    method: method.toUpperCase(),
-    signal: o.signal,
-    headers: {
-      accept: 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
+/** The admin API, typed from its OpenAPI document (schema.d.ts, generated). */
+export const client = createClient<paths>({
+  fetch: authorizedFetch,
+  headers: { accept: 'application/json' },
+});
+
+export type OperationId = keyof operations;
+type Operation<K extends OperationId> = operations[K];
+
+/** The path and query parameters of an operation, as `{ path, query }`. */
+export type Params<K extends OperationId> = (Operation<K>['parameters'] extends {
+  path: infer P;
+}
+  ? P extends Record<string, never> | undefined
+    ? { path?: never }
+    : { path: P }
+  : { path?: never }) &
+  (Operation<K>['parameters'] extends { query?: infer Q }
+    ? [Q] extends [undefined]
+      ? { query?: never }
+      : { query?: Q }
+    : { query?: never });
+
+type JsonBody<R> = [R] extends [never]
+  ? never
+  : R extends { content: { 'application/json': infer B } }
+    ? B
+    : never;
+/** The request body of an operation; never when it takes none. */
+export type Body<K extends OperationId> = JsonBody<NonNullable<Operation<K>['requestBody']>>;
+
+type Json<R> = R extends { content: { 'application/json': infer T } } ? T : undefined;
+/** What an operation answers on success. */
+export type Result<K extends OperationId> = Operation<K>['responses'] extends infer R
+  ? R extends { 200: infer A }
+    ? Json<A>
+    : R extends { 201: infer A }
+      ? Json<A>
+      : undefined
+  : never;
+
+/** The arguments of a call: its parameters, and its body when it takes one. */
+export type Args<K extends OperationId> = Params<K> &
+  ([Body<K>] extends [never] ? { body?: never } : { body: Body<K> });
+
+/** One call to the admin API by operationId; refusals throw ApiError with the problem body. */
+export async function call<K extends OperationId>(
+  operation: K,
+  args: Args<K>,
+  signal?: AbortSignal,
+): Promise<Result<K>> {
+  const { method, path } = OPERATIONS[operation];
+  // the operation table and the types come from one document: the path and method are this operation's
+  const { data, error, response } = await client.request(
+    method as 'get',
+    path as '/admin/api/tenants',
+    {
+      params: { path: args.path, query: args.query } as never,
+      body: args.body as never,
+      signal,
     },
-    body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
-  });
-}
-
-/** One call to the admin API; a 401 refreshes the tokens once (rotation) and retries. */
-export async function api<E extends Endpoint>(
-  endpoint: E,
-  options: CallOptions<E> = {},
-): Promise<Endpoints[E]['res']> {
-  let res = await send(endpoint, options, await accessToken());
-  if (res.status === 401) {
-    const renewed = await refresh().catch(() => undefined);
-    // refused: the tokens are gone, and the sign-in gate starts a new sign-in at the same tenant
-    if (!renewed) throw new ApiError(401, undefined);
-    res = await send(endpoint, options, renewed.accessToken);
-  }
-  if (res.status === 204) return undefined as Endpoints[E]['res'];
-  const text = await res.text();
-  const body: unknown = text ? JSON.parse(text) : undefined;
-  if (!res.ok) throw new ApiError(res.status, body as ProblemBody | undefined);
-  return body as Endpoints[E]['res'];
+  );
+  if (!response.ok) throw new ApiError(response.status, error as ProblemBody | undefined);
+  return data as Result<K>;
 }

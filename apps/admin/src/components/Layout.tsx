@@ -1,7 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
 import { NavLink, Navigate, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { tenantsQuery } from '../api/queries';
+import { useApiQuery } from '../api/hooks';
 import { identity, signOut, switchTo, SYSTEM_TENANT } from '../auth/oidc';
 import { ErrorState } from './ErrorState';
 import { Loading } from './Loading';
@@ -20,7 +19,7 @@ const PAGES = [
 /** Header (tenant switcher, who is signed in, sign out), navigation and the page. */
 export function Layout() {
   const { tenant } = useParams();
-  const tenants = useQuery(tenantsQuery());
+  const tenants = useApiQuery('listTenants', {}, { staleTime: 60_000 });
   const navigate = useNavigate();
   const location = useLocation();
   const me = identity();

@@ -1,4 +1,3 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import {
   Bar,
@@ -10,7 +9,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { overviewQuery } from '../api/queries';
+import { useApiQuery } from '../api/hooks';
 import { ErrorState } from '../components/ErrorState';
 import { Loading } from '../components/Loading';
 
@@ -19,7 +18,7 @@ const hourLabel = (iso: string) =>
 
 export default function OverviewPage() {
   const { tenant = '' } = useParams();
-  const overview = useQuery(overviewQuery(tenant));
+  const overview = useApiQuery('getOverview', { path: { tenant } }, { refetchInterval: 30_000 });
   if (overview.isPending) return <Loading what="the overview" />;
   if (overview.isError)
     return <ErrorState error={overview.error} retry={() => void overview.refetch()} />;

@@ -5,11 +5,11 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { TesseraPrincipal } from '@tessera/nest-guards';
-import { Problem, type HttpRequest } from '../http';
+import { NotFound, Unauthenticated } from '../errors';
+import type { HttpRequest } from '../http';
 import { TenantsService, type Tenant } from '../tenants';
 import { TenantAccessService, type AdminCaller } from './tenant-access.service';
 
-export { RequireScopes } from '@tessera/nest-guards';
 export type { AdminCaller };
 
 interface AdminRequest extends HttpRequest {
@@ -46,15 +46,14 @@ export class AdminTenantGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<AdminRequest>();
     const principal = req.tesseraPrincipal;
     const own = principal ? await this.tenants.byIssuer(String(principal.claims.iss)) : null;
-    if (!principal || !own)
-      throw new Problem('unauthenticated', 'An admin access token is required');
+    if (!principal || !own) throw new Unauthenticated('An admin access token is required');
     const caller: AdminCaller = { sub: principal.sub, tenant: own };
     req.adminCaller = caller;
     const slug = req.params?.tenant;
     if (typeof slug === 'string') {
       const tenant = await this.tenants.bySlug(slug);
       if (!tenant || !(await this.access.canAdminister(caller, tenant)))
-        throw Problem.notFound('Tenant');
+        throw new NotFound('Tenant');
       req.tenant = tenant;
     }
     return true;

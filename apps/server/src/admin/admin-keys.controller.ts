@@ -1,19 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { ApplicationsService } from '../applications';
 import { KeysService, RotationTooEarlyError } from '../keys';
-import { parseBody, Problem } from '../http';
+import { Conflict, NotFound } from '../errors';
 import { LOGOUT_TOKEN_TTL_SECONDS } from '../logout';
 import { ID_TOKEN_TTL_SECONDS } from '../tokens';
-import { rotateKeysSchema, type KeyView } from '@tessera/contracts';
+import { keyViewSchema, pageQuerySchema, rotateKeysSchema, type KeyView } from '@tessera/contracts';
+import { z } from 'zod';
 import type { Tenant } from '../tenants';
-import {
-  AdminTenantGuard,
-  Caller,
-  RequireScopes,
-  TenantParam,
-  type AdminCaller,
-} from './admin-auth.guard';
+import { AdminTenantGuard, Caller, TenantParam, type AdminCaller } from './admin-auth.guard';
+import { AdminBody, AdminRoute } from './admin-route';
+
+const keyList = z.array(keyViewSchema);
 
 // the kids this server makes (base64url, 16 characters), with room; anything else is no key of ours
 const KID_RE = /^[A-Za-z0-9_-]{1,100}$/;
@@ -27,7 +25,14 @@ export class AdminKeysController {
   ) {}
 
   @Get()
-  @RequireScopes('admin:keys:read')
+  @AdminRoute({
+    operationId: 'listKeys',
+    summary: 'Signing keys and their states',
+    scope: 'admin:keys:read',
+    query: pageQuerySchema,
+    response: keyList,
+    paging: { kind: 'keyset', key: (k: KeyView) => `${k.createdAt} ${k.kid}`, order: 'desc' },
+  })
   list(@TenantParam() tenant: Tenant): Promise<KeyView[]> {
     return this.keys.list(tenant.id);
   }
@@ -39,20 +44,27 @@ export class AdminKeysController {
    */
   @Post('rotate')
   @HttpCode(200)
-  @RequireScopes('admin:keys:write')
-  async rotate(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<KeyView[]> {
-    const { force } = parseBody(rotateKeysSchema, body);
+  @AdminRoute({
+    operationId: 'rotateKeys',
+    summary: 'Rotate signing keys: next → active → retired',
+    scope: 'admin:keys:write',
+    body: rotateKeysSchema,
+    response: keyList,
+  })
+  async rotate(
+    @TenantParam() tenant: Tenant,
+    @AdminBody() { force }: z.infer<typeof rotateKeysSchema>,
+  ): Promise<KeyView[]> {
     try {
       await this.keys.rotate(tenant.id, tenant.signingAlg, await this.longestSignedTtl(tenant), {
         force,
       });
     } catch (err) {
       if (!(err instanceof RotationTooEarlyError)) throw err;
-      throw new Problem(
-        'conflict',
+      throw new Conflict(
         `The next key was published too recently for validators to know it; retry in ${err.waitSeconds} s, or force the rotation`,
         [],
-        { 'Retry-After': String(err.waitSeconds) },
+        err.waitSeconds,
       );
     }
     return this.keys.list(tenant.id);
@@ -64,7 +76,13 @@ export class AdminKeysController {
    */
   @Post(':kid/withdraw')
   @HttpCode(200)
-  @RequireScopes('admin:keys:write')
+  @AdminRoute({
+    operationId: 'withdrawKey',
+    summary:
+      'Withdraw a leaked key: out of the JWKS at once, every token it signed refused (an active key is replaced first)',
+    scope: 'admin:keys:write',
+    response: keyList,
+  })
   async withdraw(
     @TenantParam() tenant: Tenant,
     @Param('kid') kid: string,
@@ -77,7 +95,7 @@ export class AdminKeysController {
         longestTokenTtl: await this.longestSignedTtl(tenant),
         by: caller.sub,
       }));
-    if (!found) throw Problem.notFound('Key');
+    if (!found) throw new NotFound('Key');
     return this.keys.list(tenant.id);
   }
 

@@ -1,10 +1,11 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
-import type { OverviewView } from '@tessera/contracts';
+import { overviewViewSchema, type OverviewView } from '@tessera/contracts';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import { Clock } from '../clock';
 import type { Tenant } from '../tenants';
-import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
-import { AdminStatsRepository, type HourCount } from './admin-stats.repository';
+import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
+import { AdminRoute } from './admin-route';
+import { AdminStats, type HourCount } from './admin-stats.service';
 
 const HOUR_MS = 3_600_000;
 
@@ -12,13 +13,18 @@ const HOUR_MS = 3_600_000;
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
 export class AdminOverviewController {
   constructor(
-    private readonly stats: AdminStatsRepository,
+    private readonly stats: AdminStats,
     private readonly clock: Clock,
   ) {}
 
   /** Active sessions now; sign-ins and refreshes per hour over the last 24 hours. */
   @Get()
-  @RequireScopes('admin:sessions:read')
+  @AdminRoute({
+    operationId: 'getOverview',
+    summary: 'Active sessions now; sign-ins and refreshes per hour over the last 24 hours',
+    scope: 'admin:sessions:read',
+    response: overviewViewSchema,
+  })
   async get(@TenantParam() tenant: Tenant): Promise<OverviewView> {
     const now = this.clock.now();
     const current = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;

@@ -1,20 +1,18 @@
 import { TesseraAuthGuard } from '@tessera/nest-guards';
+import { Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  UseGuards,
-} from '@nestjs/common';
-import { resourceServerSchema, type ResourceServerView } from '@tessera/contracts';
-import { parseBody } from '../http';
+  credentialsViewSchema,
+  pageQuerySchema,
+  resourceServerSchema,
+  resourceServerViewSchema,
+  type ResourceServerInput,
+  type ResourceServerView,
+} from '@tessera/contracts';
+import { z } from 'zod';
 import { ResourceServersService, resourceServerView } from '../resource-servers';
 import type { Tenant } from '../tenants';
-import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
+import { AdminBody, AdminRoute } from './admin-route';
 
 @Controller('admin/api/tenants/:tenant/resource-servers')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -22,41 +20,68 @@ export class AdminResourceServersController {
   constructor(private readonly resourceServers: ResourceServersService) {}
 
   @Get()
-  @RequireScopes('admin:resource-servers:read')
+  @AdminRoute({
+    operationId: 'listResourceServers',
+    summary: 'Resource servers of a tenant',
+    scope: 'admin:resource-servers:read',
+    query: pageQuerySchema,
+    response: z.array(resourceServerViewSchema),
+    paging: { kind: 'keyset', key: (r: ResourceServerView) => r.identifier, order: 'asc' },
+  })
   async list(@TenantParam() tenant: Tenant): Promise<ResourceServerView[]> {
     return (await this.resourceServers.list(tenant.id)).map(resourceServerView);
   }
 
   @Post()
-  @RequireScopes('admin:resource-servers:write')
-  async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<ResourceServerView> {
-    return resourceServerView(
-      await this.resourceServers.create(tenant.id, parseBody(resourceServerSchema, body)),
-    );
+  @AdminRoute({
+    operationId: 'createResourceServer',
+    summary: 'Register a resource server with its scopes and permission groups',
+    scope: 'admin:resource-servers:write',
+    body: resourceServerSchema,
+    response: resourceServerViewSchema,
+  })
+  async create(
+    @TenantParam() tenant: Tenant,
+    @AdminBody() input: ResourceServerInput,
+  ): Promise<ResourceServerView> {
+    return resourceServerView(await this.resourceServers.create(tenant.id, input));
   }
 
   @Get(':id')
-  @RequireScopes('admin:resource-servers:read')
+  @AdminRoute({
+    operationId: 'getResourceServer',
+    summary: 'A resource server',
+    scope: 'admin:resource-servers:read',
+    response: resourceServerViewSchema,
+  })
   async get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<ResourceServerView> {
     return resourceServerView(await this.resourceServers.require(tenant.id, id));
   }
 
   /** Replaces the definition; a scope removed here simply stops being issued. */
   @Put(':id')
-  @RequireScopes('admin:resource-servers:write')
+  @AdminRoute({
+    operationId: 'replaceResourceServer',
+    summary: 'Replace a resource server definition (the identifier stays)',
+    scope: 'admin:resource-servers:write',
+    body: resourceServerSchema,
+    response: resourceServerViewSchema,
+  })
   async replace(
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @AdminBody() input: ResourceServerInput,
   ): Promise<ResourceServerView> {
-    return resourceServerView(
-      await this.resourceServers.replace(tenant.id, id, parseBody(resourceServerSchema, body)),
-    );
+    return resourceServerView(await this.resourceServers.replace(tenant.id, id, input));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @RequireScopes('admin:resource-servers:write')
+  @AdminRoute({
+    operationId: 'deleteResourceServer',
+    summary: 'Delete a resource server',
+    scope: 'admin:resource-servers:write',
+  })
   remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
     return this.resourceServers.remove(tenant.id, id);
   }
@@ -64,7 +89,12 @@ export class AdminResourceServersController {
   /** Credentials for the introspection endpoint; the secret is in this response only. */
   @Post(':id/credentials')
   @HttpCode(200)
-  @RequireScopes('admin:resource-servers:write')
+  @AdminRoute({
+    operationId: 'issueResourceServerCredentials',
+    summary: 'Issue introspection credentials for a resource server (secret shown once)',
+    scope: 'admin:resource-servers:write',
+    response: credentialsViewSchema,
+  })
   credentials(
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,

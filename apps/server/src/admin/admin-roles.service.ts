@@ -4,7 +4,7 @@ import type { Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantBuiltIns } from './tenant-built-ins.service';
 
-export interface RoleHolder {
+interface RoleHolder {
   id: string;
   roles: string[];
   isDisabled?: boolean;

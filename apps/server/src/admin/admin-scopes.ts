@@ -26,4 +26,5 @@ export const ADMIN_SCOPES = [
   { name: 'admin:audit:read', description: 'Read the audit log' },
 ] as const;
 
+/** A scope the admin API checks: a route names one of these, nothing else. */
 export type AdminScope = (typeof ADMIN_SCOPES)[number]['name'];

@@ -1,22 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   revokeSessionSchema,
+  sessionDetailViewSchema,
+  sessionPageViewSchema,
   sessionQuerySchema,
   type SessionDetailView,
   type SessionPageView,
 } from '@tessera/contracts';
+import type { z } from 'zod';
 import { ApplicationsService } from '../applications';
-import { isUuid, parseBody, Problem } from '../http';
+import { NotFound } from '../errors';
+import { isUuid } from '../http';
 import { SessionsService } from '../sessions';
 import type { Tenant } from '../tenants';
-import {
-  AdminTenantGuard,
-  Caller,
-  RequireScopes,
-  TenantParam,
-  type AdminCaller,
-} from './admin-auth.guard';
+import { AdminTenantGuard, Caller, TenantParam, type AdminCaller } from './admin-auth.guard';
+import { AdminBody, AdminQuery, AdminRoute } from './admin-route';
 
 @Controller('admin/api/tenants/:tenant/sessions')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -28,9 +27,18 @@ export class AdminSessionsController {
 
   /** Live sessions, most recently seen first; filter by user id and by application (client id). */
   @Get()
-  @RequireScopes('admin:sessions:read')
-  async list(@TenantParam() tenant: Tenant, @Query() query: unknown): Promise<SessionPageView> {
-    const q = parseBody(sessionQuerySchema, query);
+  @AdminRoute({
+    operationId: 'listSessions',
+    summary: 'Live sessions, last seen first (?user=&application=&limit=&cursor=)',
+    scope: 'admin:sessions:read',
+    query: sessionQuerySchema,
+    response: sessionPageViewSchema,
+    paging: { kind: 'body' },
+  })
+  async list(
+    @TenantParam() tenant: Tenant,
+    @AdminQuery() q: z.output<typeof sessionQuerySchema>,
+  ): Promise<SessionPageView> {
     let applicationId: string | undefined;
     if (q.application) {
       const app = await this.applications.byClientId(tenant.id, q.application);
@@ -47,24 +55,33 @@ export class AdminSessionsController {
 
   /** One session with its surfaces and each refresh-token family's lineage. */
   @Get(':id')
-  @RequireScopes('admin:sessions:read')
+  @AdminRoute({
+    operationId: 'getSession',
+    summary: 'A session with its surfaces and refresh-token families',
+    scope: 'admin:sessions:read',
+    response: sessionDetailViewSchema,
+  })
   get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<SessionDetailView> {
-    if (!isUuid(id)) throw Problem.notFound('Session');
+    if (!isUuid(id)) throw new NotFound('Session');
     return this.sessions.detail(tenant.id, id);
   }
 
   /** Ends a session at once: its refresh-token families and access tokens die, its applications get back-channel logouts. */
   @Delete(':id')
   @HttpCode(204)
-  @RequireScopes('admin:sessions:write')
+  @AdminRoute({
+    operationId: 'revokeSession',
+    summary: 'End a session now (its tokens die; back-channel logouts go out)',
+    scope: 'admin:sessions:write',
+    body: revokeSessionSchema,
+  })
   async revoke(
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @AdminBody() { reason }: z.infer<typeof revokeSessionSchema>,
     @Caller() caller: AdminCaller,
   ): Promise<void> {
-    const { reason } = parseBody(revokeSessionSchema, body);
-    if (!isUuid(id)) throw Problem.notFound('Session');
+    if (!isUuid(id)) throw new NotFound('Session');
     await this.sessions.revokeByAdmin(tenant.id, id, { by: caller.sub, note: reason });
   }
 }

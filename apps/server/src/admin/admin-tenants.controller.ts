@@ -14,22 +14,23 @@ import {
 import {
   createTenantSchema,
   grantAdminSchema,
+  pageQuerySchema,
+  tenantAdminViewSchema,
+  tenantViewSchema,
   updateTenantSchema,
   type TenantView,
+  type UpdateTenantInput,
 } from '@tessera/contracts';
+import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Inject } from '@nestjs/common';
 import { ApplicationsService } from '../applications';
-import { isUuid, parseBody, Problem } from '../http';
+import { Forbidden, ValidationFailed } from '../errors';
+import { isUuid, parseBody } from '../http';
 import { TenantsService, tenantView, type Tenant } from '../tenants';
 import { UsersService } from '../users';
-import {
-  AdminTenantGuard,
-  Caller,
-  RequireScopes,
-  TenantParam,
-  type AdminCaller,
-} from './admin-auth.guard';
+import { AdminTenantGuard, Caller, TenantParam, type AdminCaller } from './admin-auth.guard';
+import { AdminBody, AdminRoute } from './admin-route';
 import { AdminRoles } from './admin-roles.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantBuiltIns } from './tenant-built-ins.service';
@@ -51,11 +52,18 @@ export class AdminTenantsController {
 
   private async requireSuperAdmin(caller: AdminCaller): Promise<void> {
     if (!(await this.access.isSuperAdmin(caller)))
-      throw new Problem('forbidden', 'Only administrators of the system tenant can do this');
+      throw new Forbidden('Only administrators of the system tenant can do this');
   }
 
   @Get()
-  @RequireScopes('admin:tenants:read')
+  @AdminRoute({
+    operationId: 'listTenants',
+    summary: 'Tenants the caller administers',
+    scope: 'admin:tenants:read',
+    query: pageQuerySchema,
+    response: z.array(tenantViewSchema),
+    paging: { kind: 'keyset', key: (t: TenantView) => t.slug, order: 'asc' },
+  })
   async list(@Caller() caller: AdminCaller): Promise<TenantView[]> {
     return (await this.access.administered(caller)).map((t) =>
       tenantView(t, this.config.publicUrl),
@@ -63,8 +71,15 @@ export class AdminTenantsController {
   }
 
   @Post()
-  @RequireScopes('admin:tenants:write')
+  @AdminRoute({
+    operationId: 'createTenant',
+    summary: 'Create a tenant (system administrators)',
+    scope: 'admin:tenants:write',
+    body: createTenantSchema,
+    response: tenantViewSchema,
+  })
   async create(@Caller() caller: AdminCaller, @Body() body: unknown): Promise<TenantView> {
+    // who may comes first: a caller who may not learns nothing from a field problem
     await this.requireSuperAdmin(caller);
     return tenantView(
       await this.builtIns.createTenant(parseBody(createTenantSchema, body)),
@@ -73,18 +88,29 @@ export class AdminTenantsController {
   }
 
   @Get(':tenant')
-  @RequireScopes('admin:tenants:read')
+  @AdminRoute({
+    operationId: 'getTenant',
+    summary: 'A tenant and its policy defaults',
+    scope: 'admin:tenants:read',
+    response: tenantViewSchema,
+  })
   get(@TenantParam() tenant: Tenant): TenantView {
     return tenantView(tenant, this.config.publicUrl);
   }
 
   @Patch(':tenant')
-  @RequireScopes('admin:tenants:write')
-  async update(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<TenantView> {
-    const { tenant: updated } = await this.tenants.update(
-      tenant,
-      parseBody(updateTenantSchema, body),
-    );
+  @AdminRoute({
+    operationId: 'updateTenant',
+    summary: 'Change a tenant name or policy defaults',
+    scope: 'admin:tenants:write',
+    body: updateTenantSchema,
+    response: tenantViewSchema,
+  })
+  async update(
+    @TenantParam() tenant: Tenant,
+    @AdminBody() input: UpdateTenantInput,
+  ): Promise<TenantView> {
+    const { tenant: updated } = await this.tenants.update(tenant, input);
     return tenantView(updated, this.config.publicUrl);
   }
 
@@ -94,14 +120,30 @@ export class AdminTenantsController {
    */
   @Delete(':tenant')
   @HttpCode(204)
-  @RequireScopes('admin:tenants:write')
+  @AdminRoute({
+    operationId: 'deleteTenant',
+    summary:
+      'Delete a tenant (system administrators): its issuer goes at once, everything it held ends',
+    scope: 'admin:tenants:write',
+  })
   async remove(@Caller() caller: AdminCaller, @TenantParam() tenant: Tenant): Promise<void> {
     await this.requireSuperAdmin(caller);
     await this.removal.remove(tenant, caller.sub);
   }
 
   @Get(':tenant/admins')
-  @RequireScopes('admin:tenants:read')
+  @AdminRoute({
+    operationId: 'listTenantAdmins',
+    summary: 'Administrators of a tenant',
+    scope: 'admin:tenants:read',
+    query: pageQuerySchema,
+    response: z.array(tenantAdminViewSchema),
+    paging: {
+      kind: 'keyset',
+      key: (a: { subject: string; createdAt: string }) => `${a.createdAt} ${a.subject}`,
+      order: 'asc',
+    },
+  })
   admins(@TenantParam() tenant: Tenant) {
     return this.access.list(tenant);
   }
@@ -112,14 +154,27 @@ export class AdminTenantsController {
    */
   @Put(':tenant/admins')
   @HttpCode(204)
-  @RequireScopes('admin:tenants:write')
-  async addAdmin(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<void> {
-    await this.setAdmin(tenant, parseBody(grantAdminSchema, body).subject, true);
+  @AdminRoute({
+    operationId: 'addTenantAdmin',
+    summary:
+      'Make a user, or a client_credentials application, of the tenant one of its administrators',
+    scope: 'admin:tenants:write',
+    body: grantAdminSchema,
+  })
+  async addAdmin(
+    @TenantParam() tenant: Tenant,
+    @AdminBody() body: z.infer<typeof grantAdminSchema>,
+  ): Promise<void> {
+    await this.setAdmin(tenant, body.subject, true);
   }
 
   @Delete(':tenant/admins/:subject')
   @HttpCode(204)
-  @RequireScopes('admin:tenants:write')
+  @AdminRoute({
+    operationId: 'removeTenantAdmin',
+    summary: 'Remove an administrator',
+    scope: 'admin:tenants:write',
+  })
   async removeAdmin(
     @TenantParam() tenant: Tenant,
     @Param('subject') subject: string,
@@ -148,9 +203,9 @@ export class AdminTenantsController {
     }
     // removing what is not there changes nothing; naming someone who is not of this tenant is refused
     if (!isAdmin) return this.access.revoke(tenant, subject);
-    throw Problem.validation([
+    throw new ValidationFailed([
       {
-        pointer: '/subject',
+        path: ['subject'],
         detail:
           'Name a user id, or the client id of a confidential application using client_credentials, of this tenant',
       },

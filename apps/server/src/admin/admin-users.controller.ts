@@ -1,6 +1,5 @@
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
-  Body,
   Controller,
   Delete,
   Get,
@@ -15,16 +14,23 @@ import {
 import {
   createUserSchema,
   revokeSessionSchema,
+  signedOutViewSchema,
   updateUserSchema,
+  userListQuerySchema,
   userPermissionsSchema,
+  userPermissionViewSchema,
+  userViewSchema,
+  type CreateUserInput,
+  type UpdateUserInput,
+  type UserPermissionInput,
   type UserPermissionView,
   type UserView,
 } from '@tessera/contracts';
-import { DataSource } from 'typeorm';
-import { parseBody } from '../http';
+import { z } from 'zod';
 import type { Tenant } from '../tenants';
 import { UsersService, userView } from '../users';
-import { AdminTenantGuard, RequireScopes, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
+import { AdminBody, AdminRoute } from './admin-route';
 import { AdminRoles } from './admin-roles.service';
 
 @Controller('admin/api/tenants/:tenant/users')
@@ -33,19 +39,33 @@ export class AdminUsersController {
   constructor(
     private readonly users: UsersService,
     private readonly roles: AdminRoles,
-    private readonly dataSource: DataSource,
   ) {}
 
   @Get()
-  @RequireScopes('admin:users:read')
+  @AdminRoute({
+    operationId: 'listUsers',
+    summary: 'Users of a tenant (filter: ?email=)',
+    scope: 'admin:users:read',
+    query: userListQuerySchema,
+    response: z.array(userViewSchema),
+    paging: { kind: 'keyset', key: (u: UserView) => u.email, order: 'asc' },
+  })
   async list(@TenantParam() tenant: Tenant, @Query('email') email?: string): Promise<UserView[]> {
     return (await this.users.list(tenant.id, email)).map(userView);
   }
 
   @Post()
-  @RequireScopes('admin:users:write')
-  async create(@TenantParam() tenant: Tenant, @Body() body: unknown): Promise<UserView> {
-    const input = parseBody(createUserSchema, body);
+  @AdminRoute({
+    operationId: 'createUser',
+    summary: 'Create a user',
+    scope: 'admin:users:write',
+    body: createUserSchema,
+    response: userViewSchema,
+  })
+  async create(
+    @TenantParam() tenant: Tenant,
+    @AdminBody() input: CreateUserInput,
+  ): Promise<UserView> {
     // `admin` makes them an administrator of this tenant: they sign in to the console here
     const user = await this.users.createOne(tenant.id, input, (em, created) =>
       this.roles.sync(em, tenant, created),
@@ -54,20 +74,30 @@ export class AdminUsersController {
   }
 
   @Get(':id')
-  @RequireScopes('admin:users:read')
+  @AdminRoute({
+    operationId: 'getUser',
+    summary: 'A user',
+    scope: 'admin:users:read',
+    response: userViewSchema,
+  })
   async get(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<UserView> {
     return userView(await this.users.require(tenant.id, id));
   }
 
   /** Disabling a user ends all their sessions in the same transaction. */
   @Patch(':id')
-  @RequireScopes('admin:users:write')
+  @AdminRoute({
+    operationId: 'updateUser',
+    summary: 'Disable (ends all sessions), reset the password, change roles',
+    scope: 'admin:users:write',
+    body: updateUserSchema,
+    response: userViewSchema,
+  })
   async update(
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @AdminBody() input: UpdateUserInput,
   ): Promise<UserView> {
-    const input = parseBody(updateUserSchema, body);
     return userView(
       await this.users.updateOne(tenant.id, id, input, (em, user) =>
         this.roles.sync(em, tenant, user),
@@ -81,18 +111,25 @@ export class AdminUsersController {
    */
   @Delete(':id')
   @HttpCode(204)
-  @RequireScopes('admin:users:write')
+  @AdminRoute({
+    operationId: 'deleteUser',
+    summary: 'Delete a user (every session ends first, with back-channel logouts)',
+    scope: 'admin:users:write',
+  })
   async remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
-    const user = await this.users.require(tenant.id, id);
-    await this.dataSource.transaction(async (em) => {
-      // they administer nothing any more, and a reused id inherits nothing
-      await this.roles.sync(em, tenant, { id: user.id, roles: [], isDisabled: true });
-      await this.users.removeIn(em, tenant.id, id);
-    });
+    // they administer nothing any more, and a reused id inherits nothing
+    await this.users.removeOne(tenant.id, id, (em, user) =>
+      this.roles.sync(em, tenant, { id: user.id, roles: [], isDisabled: true }),
+    );
   }
 
   @Get(':id/permissions')
-  @RequireScopes('admin:users:read')
+  @AdminRoute({
+    operationId: 'getUserPermissions',
+    summary: 'What a user holds per resource server',
+    scope: 'admin:users:read',
+    response: z.array(userPermissionViewSchema),
+  })
   permissions(
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
@@ -102,26 +139,37 @@ export class AdminUsersController {
 
   /** Replaces the permission groups and scopes the user holds, per resource server. */
   @Put(':id/permissions')
-  @RequireScopes('admin:users:write')
+  @AdminRoute({
+    operationId: 'setUserPermissions',
+    summary: 'Replace what a user holds (permission groups and scopes per resource server)',
+    scope: 'admin:users:write',
+    body: userPermissionsSchema,
+    response: z.array(userPermissionViewSchema),
+  })
   async setPermissions(
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @AdminBody() input: UserPermissionInput[],
   ): Promise<UserPermissionView[]> {
-    await this.users.setPermissions(tenant.id, id, parseBody(userPermissionsSchema, body));
+    await this.users.setPermissions(tenant.id, id, input);
     return this.users.permissions(tenant.id, id);
   }
 
   /** Sign-out-everywhere: every session of the user ends, and validators cut the subject off. */
   @Post(':id/sign-out')
   @HttpCode(200)
-  @RequireScopes('admin:sessions:write')
+  @AdminRoute({
+    operationId: 'signOutUser',
+    summary: 'Sign a user out everywhere',
+    scope: 'admin:sessions:write',
+    body: revokeSessionSchema,
+    response: signedOutViewSchema,
+  })
   async signOutEverywhere(
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
-    @Body() body: unknown,
+    @AdminBody() { reason }: z.infer<typeof revokeSessionSchema>,
   ): Promise<{ ended: number }> {
-    const { reason } = parseBody(revokeSessionSchema, body);
     return { ended: await this.users.signOutEverywhere(tenant.id, id, reason) };
   }
 }

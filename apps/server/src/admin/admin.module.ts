@@ -4,7 +4,6 @@ import { KeysModule } from '../keys';
 import { ResourceServersModule } from '../resource-servers';
 import { TenantsModule } from '../tenants';
 import { UsersModule } from '../users';
-import { AdminApplicationsController } from './admin-applications.controller';
 import { AdminTenantGuard } from './admin-auth.guard';
 import { TesseraAuthModule, VerifierUnavailableError } from '@tessera/nest-guards';
 import { isUnavailable } from '../database';
@@ -13,24 +12,23 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { IntrospectionModule, TokenInspector } from '../introspection';
 import { KeysService } from '../keys';
 import { SYSTEM_TENANT, TenantsService } from '../tenants';
-import { AdminKeysController } from './admin-keys.controller';
-import { AdminSessionsController } from './admin-sessions.controller';
-import { AdminUsersController } from './admin-users.controller';
 import { SessionsModule } from '../sessions';
-import { AdminResourceServersController } from './admin-resource-servers.controller';
-import { AdminTenantsController } from './admin-tenants.controller';
 import { AdminDocsController } from './docs.controller';
-import { AdminSecurityController } from './admin-security.controller';
+import { ADMIN_CONTROLLERS } from './admin-controllers';
 import { AuditModule } from '../audit';
-import { LogoutModule } from '../logout';
+import { RevocationModule } from '../revocation';
 import { SystemSetup } from './system-setup.service';
 import { AdminRoles } from './admin-roles.service';
-import { AdminOverviewController } from './admin-overview.controller';
-import { AdminStatsRepository } from './admin-stats.repository';
+import { AdminApplications } from './admin-applications.service';
+import { AdminStats } from './admin-stats.service';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantAdminsRepository } from './tenant-admins.repository';
 import { TenantBuiltIns } from './tenant-built-ins.service';
+import { TenantAdmin } from './tenant-admin.entity';
 import { TenantRemoval } from './tenant-removal.service';
+
+/** The tables this module owns; the composition root (src/entities.ts) registers them. */
+export const ADMIN_ENTITIES = [TenantAdmin];
 
 @Module({
   imports: [
@@ -41,7 +39,7 @@ import { TenantRemoval } from './tenant-removal.service';
     UsersModule,
     SessionsModule,
     AuditModule,
-    LogoutModule,
+    RevocationModule,
     // the admin API is protected by the same guard library services use, for every tenant's issuer:
     // a tenant's administrators are its own users and sign in there. Keys come from this process
     // (only the issuing tenant's keys verify its tokens) and revocation is checked against the
@@ -91,17 +89,7 @@ import { TenantRemoval } from './tenant-removal.service';
       },
     }),
   ],
-  controllers: [
-    AdminTenantsController,
-    AdminApplicationsController,
-    AdminResourceServersController,
-    AdminKeysController,
-    AdminUsersController,
-    AdminSessionsController,
-    AdminSecurityController,
-    AdminOverviewController,
-    AdminDocsController,
-  ],
+  controllers: [...ADMIN_CONTROLLERS, AdminDocsController],
   providers: [
     AdminTenantGuard,
     TenantAccessService,
@@ -109,7 +97,8 @@ import { TenantRemoval } from './tenant-removal.service';
     TenantRemoval,
     SystemSetup,
     AdminRoles,
-    AdminStatsRepository,
+    AdminApplications,
+    AdminStats,
     TenantBuiltIns,
   ],
   exports: [SystemSetup, TenantAccessService, AdminRoles, TenantBuiltIns],

@@ -1,15 +1,20 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config';
+import { ADMIN_CONTROLLERS } from './admin-controllers';
 import { openApiDocument } from './openapi';
 
 @Controller('admin/api/docs')
 export class AdminDocsController {
   private readonly document: Record<string, unknown>;
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.document = openApiDocument(config.publicUrl);
+    // the committed document plus where this server answers
+    this.document = {
+      ...openApiDocument(ADMIN_CONTROLLERS),
+      servers: [{ url: config.publicUrl }],
+    };
   }
 
-  /** The OpenAPI 3.1 document of the admin API. */
+  /** The OpenAPI 3.1 document of the admin API, generated from its controllers. */
   @Get()
   get(): Record<string, unknown> {
     return this.document;

@@ -1,4 +1,4 @@
-export { AdminModule } from './admin.module';
+export { AdminModule, ADMIN_ENTITIES } from './admin.module';
 export {
   SystemSetup,
   AUTOMATION_CLIENT_ID,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications';
 import { AuditService } from '../audit';
-import { Problem } from '../http';
+import { Forbidden, NotFound } from '../errors';
 import { SessionsService } from '../sessions';
 import { SYSTEM_TENANT, TenantsService, type Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
@@ -27,13 +27,12 @@ export class TenantRemoval {
   ) {}
 
   async remove(tenant: Tenant, by: string): Promise<void> {
-    if (tenant.slug === SYSTEM_TENANT)
-      throw new Problem('forbidden', 'The system tenant cannot be deleted');
+    if (tenant.slug === SYSTEM_TENANT) throw new Forbidden('The system tenant cannot be deleted');
     const system = await this.tenants.require(SYSTEM_TENANT);
     // read before the transaction, which may query through its own manager only
     const admins = await this.access.list(tenant);
     await this.dataSource.transaction(async (em) => {
-      if (!(await this.tenants.markDeleted(em, tenant))) throw Problem.notFound('Tenant');
+      if (!(await this.tenants.markDeleted(em, tenant))) throw new NotFound('Tenant');
       const sessionsEnded = await this.sessions.revokeAllOfTenant(em, tenant.id, 'tenant_deleted');
       await this.applications.endAllIn(em, tenant);
       for (const a of admins) await this.access.revoke(tenant, a.subject, em);

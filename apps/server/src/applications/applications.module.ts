@@ -5,6 +5,10 @@ import { RevocationModule } from '../revocation';
 import { SessionsModule } from '../sessions';
 import { ApplicationsRepository } from './applications.repository';
 import { ApplicationsService } from './applications.service';
+import { Application } from './application.entity';
+
+/** The tables this module owns; the composition root (src/entities.ts) registers them. */
+export const APPLICATIONS_ENTITIES = [Application];
 
 @Module({
   imports: [ResourceServersModule, SessionsModule, RevocationModule, AuditModule],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { configChanged } from '../database';
+import { configChanged, run } from '../database';
+import { STAMP_TOKENS_AFTER_CUT, TENANTS_LACKING } from './applications.sql';
 import { Application } from './application.entity';
 
 @Injectable()
@@ -51,12 +52,7 @@ export class ApplicationsRepository {
    * after it from now on. Read after the cut, and at least the cut's own floor, so never before it.
    */
   async stampTokensAfterCut(em: EntityManager, tenantId: string, id: string): Promise<void> {
-    await em.query(
-      `UPDATE applications SET tokens_issued_after =
-         GREATEST(clock_timestamp(), date_trunc('second', tokens_issued_after) + interval '1 second')
-       WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id],
-    );
+    await run(em, STAMP_TOKENS_AFTER_CUT, [tenantId, id]);
     await configChanged(em, tenantId);
   }
 
@@ -89,12 +85,11 @@ export class ApplicationsRepository {
     clientId: string,
     uris: { redirectUris: string[]; postLogoutRedirectUris: string[] },
   ): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT t.id FROM tenants t WHERE t.deleted_at IS NULL AND NOT EXISTS (
-         SELECT 1 FROM applications a WHERE a.tenant_id = t.id AND a.client_id = $1 AND a.type = 'public'
-           AND a.redirect_uris = $2::jsonb AND a.post_logout_redirect_uris = $3::jsonb)`,
-      [clientId, JSON.stringify(uris.redirectUris), JSON.stringify(uris.postLogoutRedirectUris)],
-    );
+    const rows = await run(this.dataSource.manager, TENANTS_LACKING, [
+      clientId,
+      JSON.stringify(uris.redirectUris),
+      JSON.stringify(uris.postLogoutRedirectUris),
+    ]);
     return rows.map((r) => r.id);
   }
 }

@@ -2,22 +2,26 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
+  applicationPolicyIssues,
+  applyPolicy,
   backchannelUriProblem,
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   type CreateApplicationInput,
   type ApplicationView,
+  type ClientType,
   type EffectivePolicy,
   type EndedSignInsView,
+  type PolicyInput,
   type UpdateApplicationInput,
 } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
-import { Problem } from '../http';
+import { Conflict, NotFound, ValidationFailed } from '../errors';
 import { ResourceServersService } from '../resource-servers';
 import { RevocationService } from '../revocation';
 import { randomToken, SecretsService } from '../secrets';
-import { GrantsService } from '../sessions';
+import { RefreshFamiliesService } from '../sessions';
 import { assertPolicyOrder, tenantPolicy, type Tenant } from '../tenants';
 import { Application } from './application.entity';
 import { effectivePolicy, overrideColumns } from './application-policy';
@@ -44,7 +48,7 @@ export class ApplicationsService {
     private readonly resourceServers: ResourceServersService,
     private readonly secrets: SecretsService,
     private readonly dataSource: DataSource,
-    private readonly grants: GrantsService,
+    private readonly families: RefreshFamiliesService,
     private readonly revocation: RevocationService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -55,6 +59,20 @@ export class ApplicationsService {
 
   policy(tenant: Tenant, app: Application): EffectivePolicy {
     return effectivePolicy(tenantPolicy(tenant), app);
+  }
+
+  /** Refuses settings that contradict each other on the tenant's defaults, naming each field. */
+  assertCoherent(
+    tenant: Tenant,
+    app: { type: ClientType; grantTypes: string[] },
+    policy: PolicyInput | undefined,
+  ): void {
+    const issues = applicationPolicyIssues(app, applyPolicy(tenantPolicy(tenant), policy));
+    if (issues.length)
+      throw new ValidationFailed(
+        issues.map((i) => ({ path: ['policy', i.path], detail: i.message })),
+        'The settings contradict each other',
+      );
   }
 
   /** Cached: the token endpoint reads it on every request. */
@@ -110,7 +128,7 @@ export class ApplicationsService {
 
   async require(tenant: Tenant, clientId: string, em?: EntityManager): Promise<Application> {
     const app = await this.repo.byClientId(tenant.id, clientId, em);
-    if (!app) throw Problem.notFound('Application');
+    if (!app) throw new NotFound('Application');
     return app;
   }
 
@@ -141,7 +159,7 @@ export class ApplicationsService {
   private checkBackchannel(uri: string | null | undefined): void {
     if (!uri) return;
     const problem = backchannelUriProblem(uri, this.config.allowPrivateUris);
-    if (problem) throw Problem.validation([{ pointer: '/backchannelLogoutUri', detail: problem }]);
+    if (problem) throw new ValidationFailed([{ path: ['backchannelLogoutUri'], detail: problem }]);
   }
 
   private async defaultResourceId(
@@ -152,8 +170,8 @@ export class ApplicationsService {
     if (!identifier) return null;
     const rs = await this.resourceServers.byIdentifier(tenant.id, identifier, em);
     if (!rs)
-      throw Problem.validation([
-        { pointer: '/defaultResource', detail: `No resource server ${identifier} in this tenant` },
+      throw new ValidationFailed([
+        { path: ['defaultResource'], detail: `No resource server ${identifier} in this tenant` },
       ]);
     return rs.id;
   }
@@ -197,8 +215,8 @@ export class ApplicationsService {
       return { application: app, clientSecret: input.clientSecret ? undefined : secret };
     } catch (err) {
       if (isUniqueViolation(err))
-        throw new Problem('conflict', 'An application with this client id exists', [
-          { pointer: '/clientId', detail: 'Already taken' },
+        throw new Conflict('An application with this client id exists', [
+          { path: ['clientId'], detail: 'Already taken' },
         ]);
       throw err;
     }
@@ -213,7 +231,7 @@ export class ApplicationsService {
   ): Promise<boolean> {
     const run = async (m: EntityManager) => {
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
-      if (!app) throw Problem.notFound('Application');
+      if (!app) throw new NotFound('Application');
       const changes: Partial<Application> = {};
       if (input.name !== undefined) changes.name = input.name;
       if (input.redirectUris !== undefined) changes.redirectUris = input.redirectUris;
@@ -226,8 +244,8 @@ export class ApplicationsService {
       if (input.grantTypes !== undefined) {
         const grantTypes = [...new Set(input.grantTypes)].sort();
         if (app.type === 'public' && grantTypes.includes('client_credentials')) {
-          throw Problem.validation([
-            { pointer: '/grantTypes', detail: 'A public client cannot use client_credentials' },
+          throw new ValidationFailed([
+            { path: ['grantTypes'], detail: 'A public client cannot use client_credentials' },
           ]);
         }
         changes.grantTypes = grantTypes;
@@ -253,9 +271,9 @@ export class ApplicationsService {
       const effectiveGrantTypes = changes.grantTypes ?? app.grantTypes;
       const effectiveRedirects = changes.redirectUris ?? app.redirectUris;
       if (effectiveGrantTypes.includes('authorization_code') && effectiveRedirects.length === 0) {
-        throw Problem.validation([
+        throw new ValidationFailed([
           {
-            pointer: '/redirectUris',
+            path: ['redirectUris'],
             detail: 'authorization_code needs at least one redirect URI',
           },
         ]);
@@ -281,8 +299,7 @@ export class ApplicationsService {
   async regenerateSecret(tenant: Tenant, clientId: string): Promise<string> {
     const secret = await this.dataSource.transaction(async (m) => {
       const app = await this.require(tenant, clientId, m);
-      if (app.type !== 'confidential')
-        throw new Problem('conflict', 'A public client has no secret');
+      if (app.type !== 'confidential') throw new Conflict('A public client has no secret');
       const secret = randomToken();
       await this.repo.update(m, tenant.id, app.id, { secretHash: this.secrets.tokenHash(secret) });
       return secret;
@@ -293,7 +310,7 @@ export class ApplicationsService {
 
   /**
    * Deletes an application and ends everything it held first, in one transaction: its sign-ins to
-   * sessions, its families and tokens (GrantsService.endApplicationIn). It gets no back-channel
+   * sessions, its families and tokens (RefreshFamiliesService.endApplicationIn). It gets no back-channel
    * logout: its URI goes with it.
    */
   /** `then` runs in the same transaction, once the application is gone (what it meant elsewhere). */
@@ -304,7 +321,7 @@ export class ApplicationsService {
   ): Promise<void> {
     await this.dataSource.transaction(async (m) => {
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
-      if (!app) throw Problem.notFound('Application');
+      if (!app) throw new NotFound('Application');
       await this.end(m, tenant, app, 'application_deleted');
       await this.repo.remove(m, tenant.id, app.id);
       await then?.(m);
@@ -322,7 +339,7 @@ export class ApplicationsService {
     const ended = await this.dataSource.transaction(async (m) => {
       // locked: a concurrent disable or delete waits, and nothing is ended twice
       const app = await this.repo.lockByClientId(m, tenant.id, clientId);
-      if (!app) throw Problem.notFound('Application');
+      if (!app) throw new NotFound('Application');
       return this.end(m, tenant, app, 'tokens_revoked');
     });
     // this instance mints after the cut at once, without waiting for its own NOTIFY: a token
@@ -338,7 +355,7 @@ export class ApplicationsService {
   async endAllIn(m: EntityManager, tenant: Tenant): Promise<void> {
     for (const app of await this.repo.lockAll(m, tenant.id)) {
       await this.repo.update(m, tenant.id, app.id, { isDisabled: true });
-      await this.grants.endApplicationIn(m, tenant.id, app, 'tenant_deleted');
+      await this.families.endApplicationIn(m, tenant.id, app, 'tenant_deleted');
     }
     this.cache.invalidate(tenant.id);
   }
@@ -349,7 +366,7 @@ export class ApplicationsService {
     app: Application,
     reason: 'application_deleted' | 'application_disabled' | 'tokens_revoked',
   ): Promise<EndedSignInsView> {
-    const ended = await this.grants.endApplicationIn(m, tenant.id, app, reason);
+    const ended = await this.families.endApplicationIn(m, tenant.id, app, reason);
     if (reason !== 'application_deleted') await this.repo.stampTokensAfterCut(m, tenant.id, app.id);
     await this.audit.record(m, {
       tenantId: tenant.id,

@@ -81,4 +81,17 @@ export class AuditService {
       createdAt: e.createdAt.toISOString(),
     }));
   }
+
+  /** Events of one type per hour since `since`; `hour` counts hours since the epoch (no time zone). */
+  countByHour(
+    tenantId: string,
+    type: AuditType,
+    since: Date,
+  ): Promise<Array<{ hour: number; count: number }>> {
+    return this.dataSource.query(
+      `SELECT floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS count FROM audit_events
+       WHERE tenant_id = $1 AND type = $2 AND created_at >= $3 GROUP BY 1`,
+      [tenantId, type, since],
+    );
+  }
 }

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { BootstrapFile } from '@tessera/contracts';
 import { AdminRoles, TenantBuiltIns } from '../admin';
 import { ApplicationsService } from '../applications';
-import { Problem } from '../http';
+import { DomainError, ValidationFailed } from '../errors';
 import { ResourceServersService } from '../resource-servers';
 import { TenantsService } from '../tenants';
 import { UsersService } from '../users';
@@ -82,9 +82,9 @@ export class BootstrapService {
               continue;
             }
             if (existing.type !== a.type)
-              throw Problem.validation([
+              throw new ValidationFailed([
                 {
-                  pointer: '/type',
+                  path: ['type'],
                   detail: `Cannot change an existing application from ${existing.type} to ${a.type}`,
                 },
               ]);
@@ -113,9 +113,10 @@ export class BootstrapService {
         }
       });
     } catch (err) {
-      if (err instanceof Problem) {
-        const fields = err.errors.length
-          ? err.errors.map((e) => `${where}${e.pointer.replace(/\//g, '.')}: ${e.detail}`)
+      // a refusal names the field in the entry it was applying: tenants[0].applications[1].policy.rotation
+      if (err instanceof DomainError) {
+        const fields = err.fields.length
+          ? err.fields.map((f) => `${where}${f.path.map((p) => `.${p}`).join('')}: ${f.detail}`)
           : [`${where}: ${err.detail}`];
         throw new Error(
           `TESSERA_BOOTSTRAP: the file cannot be applied:\n  ${fields.join('\n  ')}`,

@@ -3,7 +3,7 @@ import { DATABASE_POOL_DEFAULTS, type AppConfig } from '../config';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { SnakeNamingStrategy } from './naming-strategy';
 import { boundedPg, queryGuardMs, type PoolSettings } from './pool';
-import { ENTITIES, MIGRATIONS } from './schema';
+import { MIGRATIONS } from './migrations';
 
 export interface ResolvedDatabase {
   /** Where the pool connects: the server, or a transaction-mode pooler in front of it. */
@@ -64,11 +64,18 @@ export async function resolveDatabase(config: AppConfig): Promise<ResolvedDataba
 /** The session settings that bound waiting (DATABASE_LOCK_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS). */
 export const SESSION_TIMEOUTS = ['lock_timeout', 'statement_timeout'] as const;
 
+/**
+ * The tables are the features' own: each module lists its entities and the composition root
+ * (src/entities.ts) hands them over, so this kit imports no feature. A data source that only runs
+ * migrations needs none (they are SQL).
+ */
+export type Entities = NonNullable<DataSourceOptions['entities']>;
+
 export function dataSourceOptions(
   url: string,
   pool: number | PoolSettings,
   onConnect?: (client: never) => void,
-  o: { isPooled?: boolean } = {},
+  o: { isPooled?: boolean; entities?: Entities } = {},
 ): DataSourceOptions {
   const p: PoolSettings =
     typeof pool === 'number' ? { ...DATABASE_POOL_DEFAULTS, max: pool } : pool;
@@ -81,7 +88,7 @@ export function dataSourceOptions(
   return {
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: o.entities ?? [],
     migrations: MIGRATIONS,
     migrationsRun: false, // run by migrateUnderLock, under an advisory lock
     synchronize: false,
@@ -107,8 +114,8 @@ export function dataSourceOptions(
   };
 }
 
-export function createDataSource(url: string, poolMax: number): DataSource {
-  return new DataSource(dataSourceOptions(url, poolMax));
+export function createDataSource(url: string, poolMax: number, entities?: Entities): DataSource {
+  return new DataSource(dataSourceOptions(url, poolMax, undefined, { entities }));
 }
 
 /**

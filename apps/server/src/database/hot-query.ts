@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import type { Statement } from './sql';
 
 /**
  * A statement of a hot path (a refresh, an introspection), outside any transaction. With
@@ -16,8 +17,7 @@ import type { DataSource } from 'typeorm';
 export async function hotQuery<T>(
   dataSource: DataSource,
   isNamed: boolean,
-  name: string,
-  text: string,
+  { name, text }: Statement<T>,
   values: unknown[],
 ): Promise<T[]> {
   if (!isNamed) return dataSource.manager.query(text, values);

@@ -12,6 +12,7 @@ export {
   createDataSource,
   dataSourceOptions,
   missingSessionTimeouts,
+  type Entities,
   type ResolvedDatabase,
 } from './database';
 export {
@@ -23,6 +24,7 @@ export {
 } from './pool';
 export { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 export { migrateUnderLock } from './migrate';
+export { MIGRATIONS } from './migrations';
 export {
   isUniqueViolation,
   isUnavailable,
@@ -31,4 +33,5 @@ export {
   retryOnConflict,
 } from './errors';
 export { hotQuery, namedStatementsAllowed } from './hot-query';
+export { sql, run, selectList, Params, type Statement } from './sql';
 export { ReadRouter, REPLICA_MAX_LAG_MS } from './read-router';

@@ -1,11 +1,113 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { isInvalidInput, isUnavailable } from '../database';
+import {
+  Conflict,
+  DomainError,
+  OAuthError,
+  TemporarilyUnavailable,
+  type AnyOAuthError,
+} from '../errors';
 import { noStore } from './form';
-import { OAuthError } from './oauth-errors';
 import { pathOf, type HttpRequest, type HttpResponse } from './platform';
 import { isAnsweredAtDeadline } from './request-deadline';
-import { Problem, statusOf, type ProblemCode } from './problem';
+import { pointerOf, problemBody, statusOf, type ProblemCode } from './problem';
+
+/** What goes on the wire for an error: status, JSON body, extra headers. */
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+}
+
+const RETRY_AFTER = { 'Retry-After': '5' };
+const UNAVAILABLE = 'The service is temporarily unavailable; retry later';
+
+/**
+ * RFC 6749 §5.2 for the token, introspection (RFC 7662 §2.3) and revocation endpoints, RFC 6750
+ * §3 for bearer-protected ones: the public description only; the detail was logged.
+ */
+export function oauthAnswer(e: OAuthError): Answer {
+  // every class is in the union; the switch then reads each one's own fields
+  const err = e as AnyOAuthError;
+  const body = (error: string) => ({ error, error_description: err.description });
+  switch (err.code) {
+    case 'invalid_request':
+    case 'invalid_grant':
+    case 'unauthorized_client':
+    case 'unsupported_grant_type':
+    case 'invalid_scope':
+    case 'invalid_target':
+      return { status: 400, body: body(err.code), headers: {} };
+    case 'invalid_client':
+      return {
+        status: 401,
+        body: body(err.code),
+        headers: err.usedBasic
+          ? { 'WWW-Authenticate': 'Basic realm="tessera", charset="UTF-8"' }
+          : {},
+      };
+    case 'temporarily_unavailable':
+      return { status: 503, body: body(err.code), headers: RETRY_AFTER };
+    case 'too_many_requests':
+      return {
+        status: 429,
+        body: body('temporarily_unavailable'),
+        headers: {
+          'Retry-After': String(Math.max(1, err.waitSeconds)),
+        },
+      };
+    case 'invalid_token':
+      return {
+        status: 401,
+        body: body(err.code),
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      };
+    case 'insufficient_scope':
+      return {
+        status: 403,
+        body: body(err.code),
+        headers: {
+          'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${err.scope}"`,
+        },
+      };
+    case 'missing_token':
+      return {
+        status: 401,
+        body: body('invalid_request'),
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      };
+    case 'unknown_issuer':
+      return { status: 404, body: body('invalid_request'), headers: {} };
+    case 'method_not_allowed':
+      return {
+        status: 405,
+        body: body('invalid_request'),
+        headers: { Allow: err.allow },
+      };
+  }
+}
+
+/** RFC 9457 for the admin API (and the account API's resources): a stable `code`, field pointers. */
+export function problemAnswer(err: DomainError): Answer {
+  const errors = err.fields.map((f) => ({ pointer: pointerOf(f.path), detail: f.detail }));
+  const answer = (code: ProblemCode, headers: Record<string, string> = {}): Answer => ({
+    status: statusOf(code),
+    body: problemBody(code, err.detail, errors),
+    headers,
+  });
+  switch (err.code) {
+    case 'validation_failed':
+    case 'unauthenticated':
+    case 'forbidden':
+    case 'not_found':
+      return answer(err.code);
+    case 'conflict': {
+      const wait = err instanceof Conflict ? err.retryAfterSeconds : undefined;
+      return answer(err.code, wait === undefined ? {} : { 'Retry-After': String(wait) });
+    }
+  }
+}
 
 /**
  * The two error surfaces: RFC 9457 problems under /admin/api, RFC 6749 §5.2 JSON elsewhere.
@@ -36,43 +138,31 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const isAdmin = path.startsWith('/admin/api');
 
     if (err instanceof OAuthError) {
-      this.logger.info({ reqId, error: err.error, detail: err.detail }, 'oauth error');
-      this.send(
-        res,
-        err.status,
-        { error: err.error, error_description: err.description },
-        err.headers,
-        'application/json',
-      );
+      const a = oauthAnswer(err);
+      this.logger.info({ reqId, error: a.body.error, detail: err.detail }, 'oauth error');
+      this.send(res, a.status, a.body, a.headers, 'application/json');
       return;
     }
-    if (err instanceof Problem) {
+    if (err instanceof DomainError) {
+      const a = problemAnswer(err);
       this.logger.info({ reqId, problemCode: err.code, detail: err.detail }, 'admin api problem');
-      this.send(res, statusOf(err.code), err.body(), err.headers, 'application/problem+json');
+      this.send(res, a.status, a.body, a.headers, 'application/problem+json');
       return;
     }
     if (isUnavailable(err)) {
       this.logger.warn({ reqId, err: describe(err) }, 'database unavailable');
-      const headers = { 'Retry-After': '5' };
       if (isAdmin)
         this.send(
           res,
           503,
-          new Problem('unavailable', 'The service is temporarily unavailable; retry later').body(),
-          headers,
+          problemBody('unavailable', UNAVAILABLE),
+          RETRY_AFTER,
           'application/problem+json',
         );
-      else
-        this.send(
-          res,
-          503,
-          {
-            error: 'temporarily_unavailable',
-            error_description: 'The service is temporarily unavailable; retry later',
-          },
-          headers,
-          'application/json',
-        );
+      else {
+        const a = oauthAnswer(new TemporarilyUnavailable());
+        this.send(res, a.status, a.body, a.headers, 'application/json');
+      }
       return;
     }
     // a 503 the server chose (readiness, a validator that cannot validate): its own body, no stack
@@ -83,7 +173,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         res,
         503,
         isAdmin
-          ? new Problem('unavailable', 'The service is temporarily unavailable; retry later').body()
+          ? problemBody('unavailable', UNAVAILABLE)
           : typeof own === 'object'
             ? own
             : { error: 'temporarily_unavailable' },
@@ -133,7 +223,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.send(
         res,
         status,
-        { ...new Problem(code, detail).body(), status },
+        { ...problemBody(code, detail), status },
         {},
         'application/problem+json',
       );

@@ -1,4 +1,4 @@
-import { InvalidRequest } from './oauth-errors';
+import { InvalidRequest } from '../errors';
 import type { HttpRequest, HttpResponse } from './platform';
 
 const HASHED_ONLY = new Set([

@@ -1,4 +1,4 @@
-export * from './oauth-errors';
+// deprecated: services throw the domain errors of ../errors
 export { Problem, type ProblemCode, type FieldProblem } from './problem';
 export { parseBody, isUuid } from './validation';
 export { parseForm, noStore, Form } from './form';

@@ -1,16 +1,13 @@
 import type { z } from 'zod';
-import { Problem } from './problem';
+import { ValidationFailed } from '../errors';
 
-const pointer = (path: PropertyKey[]) =>
-  '/' + path.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
-
-/** Parses an admin request body with its contract schema; failures name each field by JSON pointer. */
+/** Parses an admin request body with its contract schema; failures name each field by its path. */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
-  throw Problem.validation(
+  throw new ValidationFailed(
     result.error.issues.map((i) => ({
-      pointer: pointer(i.path),
+      path: i.path.map((p) => (typeof p === 'number' ? p : String(p))),
       detail: i.code === 'unrecognized_keys' ? `Unknown field(s): ${i.keys.join(', ')}` : i.message,
     })),
   );

@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { InvalidRequest, noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
+import { InvalidRequest } from '../errors';
+import { noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
 import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from '../tokens';

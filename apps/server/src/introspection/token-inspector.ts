@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { JWTPayload } from 'jose';
 import { Clock } from '../clock';
 import { KeysService } from '../keys';
-import { GrantsService, SessionsService, type RefreshTokenState } from '../sessions';
+import { RefreshFamiliesService, SessionsService, type RefreshTokenState } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 
 export interface ActiveAccessToken {
@@ -20,11 +20,6 @@ export interface ActiveAccessToken {
   };
 }
 
-export interface ActiveRefreshToken {
-  kind: 'refresh_token';
-  state: RefreshTokenState;
-}
-
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -37,7 +32,7 @@ export class TokenInspector {
     private readonly keys: KeysService,
     private readonly tenants: TenantsService,
     private readonly sessions: SessionsService,
-    private readonly grants: GrantsService,
+    private readonly families: RefreshFamiliesService,
     private readonly clock: Clock,
   ) {}
 
@@ -92,6 +87,6 @@ export class TokenInspector {
   /** A refresh token of this tenant (active or not), or undefined when unknown. */
   refreshToken(tenant: Tenant, token: string): Promise<RefreshTokenState | undefined> {
     if (token.length > 512) return Promise.resolve(undefined);
-    return this.grants.refreshTokenState(tenant.id, token);
+    return this.families.refreshTokenState(tenant.id, token);
   }
 }

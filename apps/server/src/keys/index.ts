@@ -1,4 +1,4 @@
-export { KeysModule } from './keys.module';
+export { KeysModule, KEYS_ENTITIES } from './keys.module';
 export {
   KeysService,
   RotationTooEarlyError,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { KEYS_CHANNEL, ReadRouter } from '../database';
+import { KEYS_CHANNEL, ReadRouter, run } from '../database';
+import { ANNOUNCE_KEYS, LOCK_TENANT_KEYS } from './keys.sql';
 import { SigningKey, type KeyState } from './signing-key.entity';
 
 @Injectable()
@@ -20,7 +21,7 @@ export class KeysRepository {
 
   /** Serialises rotations of one tenant for the rest of the transaction. */
   async lockTenantKeys(em: EntityManager, tenantId: string): Promise<void> {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext('signing_keys:' || $1))`, [tenantId]);
+    await run(em, LOCK_TENANT_KEYS, [tenantId]);
   }
 
   byState(
@@ -37,7 +38,7 @@ export class KeysRepository {
 
   /** Every instance drops its cached keys of the tenant when the transaction commits. */
   async announce(em: EntityManager, tenantId: string): Promise<void> {
-    await em.query(`SELECT pg_notify($1, $2)`, [KEYS_CHANNEL, tenantId]);
+    await run(em, ANNOUNCE_KEYS, [KEYS_CHANNEL, tenantId]);
   }
 
   async setState(em: EntityManager, id: string, changes: Partial<SigningKey>): Promise<void> {

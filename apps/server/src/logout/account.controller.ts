@@ -1,15 +1,10 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, Req, Res } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { isUuid, OAuthError, type HttpRequest, type HttpResponse } from '../http';
+import { InsufficientScope, InvalidRequest, InvalidToken, MissingToken } from '../errors';
+import type { HttpRequest, HttpResponse } from '../http';
 import { TokenInspector, type ActiveAccessToken } from '../introspection';
 import { SessionsService, type SessionView } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from './account-api';
-
-const invalidToken = () =>
-  new OAuthError(401, 'invalid_token', 'The access token is invalid', undefined, {
-    'WWW-Authenticate': 'Bearer error="invalid_token"',
-  });
 
 type AccountScope = (typeof ACCOUNT_SCOPES)[number]['name'];
 
@@ -25,7 +20,6 @@ export class AccountController {
     private readonly tenants: TenantsService,
     private readonly inspector: TokenInspector,
     private readonly sessions: SessionsService,
-    private readonly dataSource: DataSource,
   ) {}
 
   /** RFC 6750 §2.1: the header only; a missing token is a bare challenge. */
@@ -36,19 +30,13 @@ export class AccountController {
   ): Promise<{ tenant: Tenant; at: ActiveAccessToken; sid: string }> {
     const tenant = await this.tenants.forIssuer(slug);
     const header = req.headers.authorization;
-    if (!header)
-      throw new OAuthError(401, 'invalid_request', 'An access token is required', undefined, {
-        'WWW-Authenticate': 'Bearer',
-      });
+    if (!header) throw new MissingToken();
     const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header); // RFC 9110 §11.1: the scheme is case-insensitive
     const at = m ? await this.inspector.accessToken(tenant, m[1]) : undefined;
     const aud = at ? [at.claims.aud].flat() : [];
-    if (!at?.claims.sid || !aud.includes(ACCOUNT_API_AUDIENCE)) throw invalidToken();
+    if (!at?.claims.sid || !aud.includes(ACCOUNT_API_AUDIENCE)) throw new InvalidToken();
     // RFC 6750 §3.1
-    if (!(at.claims.scope ?? '').split(' ').includes(scope))
-      throw new OAuthError(403, 'insufficient_scope', 'The access token lacks a scope', undefined, {
-        'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
-      });
+    if (!(at.claims.scope ?? '').split(' ').includes(scope)) throw new InsufficientScope(scope);
     return { tenant, at, sid: at.claims.sid };
   }
 
@@ -74,16 +62,14 @@ export class AccountController {
   ): Promise<void> {
     const { tenant, at, sid } = await this.caller(slug, req, 'account:sessions:write');
     if (others !== 'true')
-      throw new OAuthError(400, 'invalid_request', 'Use ?others=true to end every other session');
-    const page = await this.sessions.list(tenant.id, { userId: at.claims.sub, limit: 200 });
-    await this.dataSource.transaction(async (em) => {
-      for (const s of page.items)
-        if (s.id !== sid)
-          await this.sessions.revokeIn(em, tenant.id, s.id, 'logout', { userId: at.claims.sub });
-    });
+      throw new InvalidRequest({ description: 'Use ?others=true to end every other session' });
+    await this.sessions.endOthersOwn(tenant.id, at.claims.sub, sid);
   }
 
-  /** Ends one of the user's sessions; another user's session is not found (404). */
+  /**
+   * Ends one of the user's sessions; another user's session is not found: 404 as an RFC 9457
+   * problem (`code: not_found`), the token being good (RFC 6750 has no code for a missing resource).
+   */
   @Delete(':id')
   @HttpCode(204)
   async end(
@@ -92,10 +78,6 @@ export class AccountController {
     @Req() req: HttpRequest,
   ): Promise<void> {
     const { tenant, at } = await this.caller(slug, req, 'account:sessions:write');
-    const s = isUuid(id) ? await this.sessions.ownedBy(tenant.id, id, at.claims.sub) : false;
-    if (!s) throw new OAuthError(404, 'not_found', 'Session not found');
-    await this.dataSource.transaction((em) =>
-      this.sessions.revokeIn(em, tenant.id, id, 'logout', { userId: at.claims.sub }),
-    );
+    await this.sessions.endOwn(tenant.id, at.claims.sub, id);
   }
 }

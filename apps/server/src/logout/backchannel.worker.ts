@@ -12,10 +12,9 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { NotifyBus, OUTBOX_CHANNEL } from '../database';
 import { KeysService } from '../keys';
 import { Metrics } from '../metrics';
-import { RevocationService } from '../revocation';
+import { BackchannelOutbox, RevocationService, type ClaimedDelivery } from '../revocation';
 import { SessionsService } from '../sessions';
 import { TenantsService } from '../tenants';
-import { BackchannelRepository, type ClaimedDelivery } from './backchannel.repository';
 import { postForm, type SendOutcome } from './backchannel.sender';
 
 const MAX_ATTEMPTS = 12;
@@ -64,7 +63,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
   private readonly onNotify = () => this.kick();
 
   constructor(
-    private readonly repo: BackchannelRepository,
+    private readonly outbox: BackchannelOutbox,
     private readonly keys: KeysService,
     private readonly tenants: TenantsService,
     private readonly sessions: SessionsService,
@@ -78,7 +77,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     this.bus.on(OUTBOX_CHANNEL, this.onNotify);
-    this.metrics.watchOutboxDepth(() => this.repo.pendingCount());
+    this.metrics.watchOutboxDepth(() => this.outbox.pendingCount());
     this.timer = setInterval(() => this.kick(), 1000);
     this.sweepTimer = setInterval(() => void this.sweep(), 5000);
     this.timer.unref();
@@ -116,7 +115,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     while (!this.stopped) {
       const room = IN_FLIGHT - this.sending.size;
       if (room <= 0) return;
-      const batch = await this.repo.claimDue(room, {
+      const batch = await this.outbox.claimDue(room, {
         byTenant: this.byTenant,
         byHost: this.byHost,
         perTenant: PER_TENANT,
@@ -179,7 +178,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     );
     // §2.8: 200 is success (204 too: some relying parties answer no content)
     if (sent.kind === 'answered' && (sent.status === 200 || sent.status === 204)) {
-      await this.repo.delivered(d.id);
+      await this.outbox.delivered(d.id);
       this.metrics.backchannelDeliveries.inc({ outcome: 'delivered' });
       return;
     }
@@ -196,7 +195,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     this.logger.warn(
       `delivery ${d.id} to ${d.clientId} failed (${detail}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
     );
-    await this.repo.failed(d.id, shownError(sent), retry);
+    await this.outbox.failed(d.id, shownError(sent), retry);
   }
 
   /** Ends sessions past their expiry (and so sends their logouts): other products skip this. */
@@ -204,9 +203,7 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     if (this.stopped) return 0;
     try {
       return await this.dataSource.transaction(async (em) => {
-        const expired: Array<{ id: string; tenantId: string }> = await em.query(
-          this.repo.expiredSessionsQuery(),
-        );
+        const expired = await this.sessions.lockExpired(em);
         // the rows are locked already: a tenant's sessions are ended only when its revocation lock
         // is free (RevocationService.tryLockTenant); the others wait for the next sweep
         const free = new Map<string, boolean>();

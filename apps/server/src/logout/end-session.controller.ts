@@ -1,5 +1,4 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications';
 import { Clock } from '../clock';
 import { APP_CONFIG, type AppConfig } from '../config';
@@ -7,8 +6,7 @@ import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http'
 import { KeysService } from '../keys';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsService } from '../sessions';
-import { clearCookie, readCookie, setCookie, tenantCookies } from '../sign-in/cookies';
-import { errorPage, page } from '../sign-in/sign-in.page';
+import { clearCookie, errorPage, page, readCookie, setCookie, tenantCookies } from '../sign-in';
 import { TenantsService, type Tenant } from '../tenants';
 
 const one = (p: URLSearchParams, k: string) => {
@@ -31,7 +29,6 @@ export class EndSessionController {
     private readonly keys: KeysService,
     private readonly sessions: SessionsService,
     private readonly secrets: SecretsService,
-    private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -41,10 +38,7 @@ export class EndSessionController {
   }
 
   private async end(res: HttpResponse, tenant: Tenant, sessionIds: string[]): Promise<void> {
-    await this.dataSource.transaction(async (em) => {
-      for (const id of new Set(sessionIds))
-        await this.sessions.revokeIn(em, tenant.id, id, 'logout');
-    });
+    await this.sessions.endByLogout(tenant.id, sessionIds);
     const cookies = this.cookies(tenant);
     clearCookie(res, cookies.session, cookies);
   }

@@ -1,5 +1,4 @@
 export { LogoutModule } from './logout.module';
-export { BackchannelRepository } from './backchannel.repository';
 export {
   BackchannelWorker,
   BACKCHANNEL_EVENT,

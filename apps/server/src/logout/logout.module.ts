@@ -6,7 +6,6 @@ import { RevocationModule } from '../revocation';
 import { SessionsModule } from '../sessions';
 import { TenantsModule } from '../tenants';
 import { AccountController } from './account.controller';
-import { BackchannelRepository } from './backchannel.repository';
 import { BackchannelWorker } from './backchannel.worker';
 import { EndSessionController } from './end-session.controller';
 
@@ -20,7 +19,7 @@ import { EndSessionController } from './end-session.controller';
     RevocationModule,
   ],
   controllers: [EndSessionController, AccountController],
-  providers: [BackchannelRepository, BackchannelWorker],
-  exports: [BackchannelRepository, BackchannelWorker],
+  providers: [BackchannelWorker],
+  exports: [BackchannelWorker],
 })
 export class LogoutModule {}

@@ -1,5 +1,5 @@
-export { RateLimitModule } from './rate-limit.module';
-export { RateLimitService, TooManyRequests } from './rate-limit.service';
+export { RateLimitModule, RATE_LIMIT_ENTITIES } from './rate-limit.module';
+export { RateLimitService } from './rate-limit.service';
 export {
   RateLimit,
   RateLimitGuard,

@@ -1,17 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { RateLimitName } from '@tessera/contracts';
-import { OAuthError } from '../http';
+import { TooManyRequests } from '../errors';
 import { tenantRateLimits, type Tenant } from '../tenants';
 import { RateLimitStore, type CounterRule, type Hit } from './rate-limit.store';
-
-/** RFC 6585 §4: 429 with Retry-After, in the RFC 6749 §5.2 error shape. */
-export class TooManyRequests extends OAuthError {
-  constructor(waitSeconds: number, detail: string) {
-    super(429, 'temporarily_unavailable', 'Too many requests; retry later', detail, {
-      'Retry-After': String(Math.max(1, waitSeconds)),
-    });
-  }
-}
 
 const SWEEP_MS = 60_000;
 /** Pending hits of a key are sent to the store at least this often. */

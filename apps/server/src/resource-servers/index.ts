@@ -1,12 +1,12 @@
-export { ResourceServersModule } from './resource-servers.module';
+export { ResourceServersModule, RESOURCE_SERVERS_ENTITIES } from './resource-servers.module';
 export {
   ResourceServersService,
-  type GrantedResource,
+  type ResourceAccess,
   type GrantView,
 } from './resource-servers.service';
 export {
   ResourceServer,
-  ApplicationGrant,
+  ApplicationAccess,
   type ScopeDef,
   type PermissionGroupDef,
 } from './resource-server.entity';

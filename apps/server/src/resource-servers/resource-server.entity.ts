@@ -34,13 +34,18 @@ export class ResourceServer {
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
 }
 
+/**
+ * An application's access to one resource server: which of its scopes and groups the application
+ * may ask for, in which flows. The table keeps its first name, `application_grants`, as does the
+ * admin API's `grants` field; in the code "grant" means an OAuth grant type only.
+ */
 @Entity('application_grants')
 @Index(
   'application_grants__application_id__resource_server_id',
   ['applicationId', 'resourceServerId'],
   { unique: true },
 )
-export class ApplicationGrant {
+export class ApplicationAccess {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;
   @Column('uuid') applicationId: string;

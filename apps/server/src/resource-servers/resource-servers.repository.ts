@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { configChanged } from '../database';
 import {
-  ApplicationGrant,
+  ApplicationAccess,
   ResourceServer,
   UserPermission,
   type ScopeDef,
@@ -15,8 +15,8 @@ export class ResourceServersRepository {
   private rs(em?: EntityManager) {
     return (em ?? this.dataSource.manager).getRepository(ResourceServer);
   }
-  private grants(em?: EntityManager) {
-    return (em ?? this.dataSource.manager).getRepository(ApplicationGrant);
+  private access(em?: EntityManager) {
+    return (em ?? this.dataSource.manager).getRepository(ApplicationAccess);
   }
 
   byIdentifier(
@@ -27,8 +27,24 @@ export class ResourceServersRepository {
     return this.rs(em).findOneBy({ tenantId, identifier });
   }
 
+  /** Those of the identifiers the tenant has, in one query. */
+  byIdentifiers(
+    tenantId: string,
+    identifiers: string[],
+    em?: EntityManager,
+  ): Promise<ResourceServer[]> {
+    if (!identifiers.length) return Promise.resolve([]);
+    return this.rs(em).findBy({ tenantId, identifier: In(identifiers) });
+  }
+
   byId(tenantId: string, id: string, em?: EntityManager): Promise<ResourceServer | null> {
     return this.rs(em).findOneBy({ tenantId, id });
+  }
+
+  /** Those of the ids the tenant has, in one query. */
+  byIds(tenantId: string, ids: string[], em?: EntityManager): Promise<ResourceServer[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.rs(em).findBy({ tenantId, id: In(ids) });
   }
 
   list(tenantId: string): Promise<ResourceServer[]> {
@@ -56,22 +72,22 @@ export class ResourceServersRepository {
     await configChanged(em, tenantId);
   }
 
-  grantsOf(
+  accessOf(
     tenantId: string,
     applicationId: string,
     em?: EntityManager,
-  ): Promise<ApplicationGrant[]> {
-    return this.grants(em).findBy({ tenantId, applicationId });
+  ): Promise<ApplicationAccess[]> {
+    return this.access(em).findBy({ tenantId, applicationId });
   }
 
-  async replaceGrants(
+  async replaceAccess(
     em: EntityManager,
     tenantId: string,
     applicationId: string,
-    rows: ApplicationGrant[],
+    rows: ApplicationAccess[],
   ): Promise<void> {
-    await this.grants(em).delete({ tenantId, applicationId });
-    if (rows.length) await this.grants(em).insert(rows);
+    await this.access(em).delete({ tenantId, applicationId });
+    if (rows.length) await this.access(em).insert(rows);
     await configChanged(em, tenantId);
   }
 
@@ -120,12 +136,12 @@ export class ResourceServersRepository {
     return this.rs().findOneBy({ tenantId, clientId });
   }
 
-  /** An application's grants with their resource servers, in one query (the token endpoint's hot path). */
-  async grantsWithServers(
+  /** An application's access rows with their resource servers, in one query (the token endpoint's hot path). */
+  async accessWithServers(
     tenantId: string,
     applicationId: string,
-  ): Promise<Array<{ grant: ApplicationGrant; resourceServer: ResourceServer }>> {
-    const rows = await this.grants()
+  ): Promise<Array<{ access: ApplicationAccess; resourceServer: ResourceServer }>> {
+    const rows = await this.access()
       .createQueryBuilder('g')
       .innerJoinAndMapOne(
         'g.resourceServer',
@@ -138,9 +154,9 @@ export class ResourceServersRepository {
         applicationId,
       })
       .getMany();
-    return rows.map((g) => ({
-      grant: g,
-      resourceServer: (g as ApplicationGrant & { resourceServer: ResourceServer }).resourceServer,
+    return rows.map((a) => ({
+      access: a,
+      resourceServer: (a as ApplicationAccess & { resourceServer: ResourceServer }).resourceServer,
     }));
   }
 }

@@ -11,59 +11,67 @@ import {
 } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { randomToken, SecretsService } from '../secrets';
-import { GrantsService } from '../sessions';
+import { RefreshFamiliesService } from '../sessions';
 import { Problem, type FieldProblem, isUuid } from '../http';
 import { ConfigCache, isUniqueViolation, NotifyBus } from '../database';
 import {
-  ApplicationGrant,
+  ApplicationAccess,
   ResourceServer,
   UserPermission,
   type ScopeDef,
 } from './resource-server.entity';
 import { ResourceServersRepository } from './resource-servers.repository';
+import { resolveScopes, unknownNames, userScopes } from './scope-resolution';
 
 /** What an application may ask of one resource server in one flow. */
-export interface GrantedResource {
+export interface ResourceAccess {
   resourceServer: ResourceServer;
   scopes: Set<string>;
+}
+
+/** One entry of an application's `grants` or of a user's `permissions`, as the admin API takes it. */
+interface NamedEntry {
+  resourceServer: string;
+  scopes?: string[];
+  permissionGroups?: string[];
 }
 
 export type { GrantView };
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-type GrantRow = { grant: ApplicationGrant; resourceServer: ResourceServer };
+type AccessRow = { access: ApplicationAccess; resourceServer: ResourceServer };
 
 @Injectable()
 export class ResourceServersService {
   // what the token and introspection endpoints read on every request (invalidated on commit, by NOTIFY)
-  private readonly grantsCache: ConfigCache<GrantRow[]>;
+  private readonly accessCache: ConfigCache<AccessRow[]>;
   private readonly credentialsCache: ConfigCache<ResourceServer>;
 
   constructor(
     private readonly repo: ResourceServersRepository,
     private readonly dataSource: DataSource,
     private readonly secrets: SecretsService,
-    private readonly grants: GrantsService,
+    private readonly grants: RefreshFamiliesService,
     private readonly audit: AuditService,
     bus: NotifyBus,
   ) {
-    this.grantsCache = new ConfigCache(bus);
+    this.accessCache = new ConfigCache(bus);
     this.credentialsCache = new ConfigCache(bus);
   }
 
-  /** An application's grants with their resource servers, cached. */
-  private async grantRows(tenantId: string, applicationId: string): Promise<GrantRow[]> {
+  /** An application's access rows with their resource servers, cached. */
+  private async accessRows(tenantId: string, applicationId: string): Promise<AccessRow[]> {
     return (
-      (await this.grantsCache.get(tenantId, applicationId, () =>
-        this.repo.grantsWithServers(tenantId, applicationId),
+      (await this.accessCache.get(tenantId, applicationId, () =>
+        this.repo.accessWithServers(tenantId, applicationId),
       )) ?? []
     );
   }
 
-  /** This instance forgets a tenant's cached grants and credentials at once (others on the NOTIFY). */
+  /** This instance forgets a tenant's cached access rows and credentials at once (others on the NOTIFY). */
   private forget(tenantId: string): void {
-    this.grantsCache.invalidate(tenantId);
+    this.accessCache.invalidate(tenantId);
     this.credentialsCache.invalidate(tenantId);
   }
 
@@ -131,7 +139,7 @@ export class ResourceServersService {
 
   /**
    * Deletes a resource server and, in the same transaction, ends every grant of it: the families
-   * granted it, and every token for its identifier issued until now (GrantsService.endResourceServerIn).
+   * granted it, and every token for its identifier issued until now (RefreshFamiliesService.endResourceServerIn).
    */
   async remove(tenantId: string, id: string): Promise<void> {
     await this.dataSource.transaction(async (em) => {
@@ -210,52 +218,37 @@ export class ResourceServersService {
     };
   }
 
-  /** Scopes a grant gives: its scopes and its groups' scopes, limited to the scopes the server still has. */
-  private grantScopes(grant: ApplicationGrant, rs: ResourceServer): Set<string> {
-    const known = new Set(rs.scopes.map((s) => s.name));
-    const out = new Set<string>();
-    for (const s of grant.scopes) if (known.has(s)) out.add(s);
-    for (const g of grant.permissionGroups) {
-      for (const s of rs.permissionGroups.find((p) => p.name === g)?.scopes ?? [])
-        if (known.has(s)) out.add(s);
-    }
-    return out;
-  }
-
-  /** The resources (and their scopes) an application is granted for a flow. */
+  /** The resources (and their scopes) an application may ask for in a flow. */
   async granted(
     tenantId: string,
     applicationId: string,
     flow: GrantFlow,
-  ): Promise<GrantedResource[]> {
-    const rows = await this.grantRows(tenantId, applicationId);
-    const out: GrantedResource[] = [];
-    for (const { grant, resourceServer } of rows) {
-      if (grant.flows.includes(flow))
-        out.push({ resourceServer, scopes: this.grantScopes(grant, resourceServer) });
+  ): Promise<ResourceAccess[]> {
+    const rows = await this.accessRows(tenantId, applicationId);
+    const out: ResourceAccess[] = [];
+    for (const { access, resourceServer } of rows) {
+      if (access.flows.includes(flow))
+        out.push({ resourceServer, scopes: resolveScopes(resourceServer, access) });
     }
     return out;
   }
 
+  /** An application's access as the admin API shows it (its `grants` field), in one query. */
   async grantViews(tenantId: string, applicationId: string): Promise<GrantView[]> {
-    const grants = await this.repo.grantsOf(tenantId, applicationId);
-    const views: GrantView[] = [];
-    for (const g of grants) {
-      const rs = await this.repo.byId(tenantId, g.resourceServerId);
-      if (rs)
-        views.push({
-          resourceServer: rs.identifier,
-          scopes: g.scopes,
-          permissionGroups: g.permissionGroups,
-          flows: g.flows,
-        });
-    }
-    return views.sort((a, b) => a.resourceServer.localeCompare(b.resourceServer));
+    const rows = await this.repo.accessWithServers(tenantId, applicationId);
+    return rows
+      .map(({ access, resourceServer }) => ({
+        resourceServer: resourceServer.identifier,
+        scopes: access.scopes,
+        permissionGroups: access.permissionGroups,
+        flows: access.flows,
+      }))
+      .sort((a, b) => a.resourceServer.localeCompare(b.resourceServer));
   }
 
   /**
-   * Replaces an application's grants, checking every resource server, scope and group exists.
-   * Returns whether anything changed.
+   * Replaces an application's access (its `grants` field), checking every resource server, scope
+   * and group exists. Returns whether anything changed.
    */
   async setGrants(
     em: EntityManager,
@@ -264,69 +257,74 @@ export class ResourceServersService {
     grants: ApplicationGrantInput[],
     pointer = '/grants',
   ): Promise<boolean> {
-    const problems: FieldProblem[] = [];
-    const rows: ApplicationGrant[] = [];
-    const seen = new Set<string>();
-    for (const [i, g] of grants.entries()) {
-      const rs = await this.repo.byIdentifier(tenantId, g.resourceServer, em);
-      if (!rs) {
-        problems.push({
-          pointer: `${pointer}/${i}/resourceServer`,
-          detail: `No resource server ${g.resourceServer} in this tenant`,
-        });
-        continue;
-      }
-      if (seen.has(rs.id))
-        problems.push({
-          pointer: `${pointer}/${i}/resourceServer`,
-          detail: 'Granted twice; merge the two grants',
-        });
-      seen.add(rs.id);
-      const known = new Set(rs.scopes.map((s) => s.name));
-      (g.scopes ?? []).forEach(
-        (s, j) =>
-          known.has(s) ||
-          problems.push({ pointer: `${pointer}/${i}/scopes/${j}`, detail: `Unknown scope ${s}` }),
-      );
-      (g.permissionGroups ?? []).forEach(
-        (p, j) =>
-          rs.permissionGroups.some((x) => x.name === p) ||
-          problems.push({
-            pointer: `${pointer}/${i}/permissionGroups/${j}`,
-            detail: `Unknown permission group ${p}`,
-          }),
-      );
-      rows.push(
-        Object.assign(new ApplicationGrant(), {
-          id: randomUUID(),
-          tenantId,
-          applicationId,
-          resourceServerId: rs.id,
-          scopes: [...new Set(g.scopes ?? [])].sort(),
-          permissionGroups: [...new Set(g.permissionGroups ?? [])].sort(),
-          flows: [...new Set(g.flows)].sort(),
-        }),
-      );
-    }
-    if (problems.length) throw Problem.validation(problems);
-    const current = await this.repo.grantsOf(tenantId, applicationId, em);
-    const key = (r: ApplicationGrant[]) =>
+    const checked = await this.checkEntries(em, tenantId, grants, pointer, {
+      twice: 'Granted twice; merge the two grants',
+    });
+    const rows = checked.map(({ entry, rs }) =>
+      Object.assign(new ApplicationAccess(), {
+        id: randomUUID(),
+        tenantId,
+        applicationId,
+        resourceServerId: rs.id,
+        scopes: [...new Set(entry.scopes ?? [])].sort(),
+        permissionGroups: [...new Set(entry.permissionGroups ?? [])].sort(),
+        flows: [...new Set(entry.flows)].sort(),
+      }),
+    );
+    const current = await this.repo.accessOf(tenantId, applicationId, em);
+    const key = (r: ApplicationAccess[]) =>
       JSON.stringify(
-        r.map((g) => [g.resourceServerId, g.scopes, g.permissionGroups, g.flows]).sort(),
+        r.map((a) => [a.resourceServerId, a.scopes, a.permissionGroups, a.flows]).sort(),
       );
     if (key(current) === key(rows)) return false;
-    await this.repo.replaceGrants(em, tenantId, applicationId, rows);
+    await this.repo.replaceAccess(em, tenantId, applicationId, rows);
     return true;
   }
 
-  /** Scopes of a server named by its groups and single scopes, limited to what the server still defines. */
-  private resolve(rs: ResourceServer, scopes: string[], groups: string[]): Set<string> {
-    const known = new Set(rs.scopes.map((s) => s.name));
-    const out = new Set<string>();
-    for (const s of scopes) if (known.has(s)) out.add(s);
-    for (const g of groups)
-      for (const s of rs.permissionGroups.find((p) => p.name === g)?.scopes ?? [])
-        if (known.has(s)) out.add(s);
+  /**
+   * The resource servers an application's `grants` or a user's `permissions` name, looked up in
+   * one query; refuses (400, a pointer per problem) an unknown server, scope or group, a server
+   * named twice and, with `builtIn`, a built-in server.
+   */
+  private async checkEntries<E extends NamedEntry>(
+    em: EntityManager,
+    tenantId: string,
+    entries: E[],
+    pointer: string,
+    o: { twice: string; builtIn?: (identifier: string) => string },
+  ): Promise<Array<{ entry: E; rs: ResourceServer }>> {
+    const servers = new Map(
+      (
+        await this.repo.byIdentifiers(
+          tenantId,
+          [...new Set(entries.map((e) => e.resourceServer))],
+          em,
+        )
+      ).map((rs) => [rs.identifier, rs]),
+    );
+    const problems: FieldProblem[] = [];
+    const out: Array<{ entry: E; rs: ResourceServer }> = [];
+    const seen = new Set<string>();
+    for (const [i, entry] of entries.entries()) {
+      const at = `${pointer}/${i}`;
+      const rs = servers.get(entry.resourceServer);
+      if (!rs) {
+        problems.push({
+          pointer: `${at}/resourceServer`,
+          detail: `No resource server ${entry.resourceServer} in this tenant`,
+        });
+        continue;
+      }
+      if (rs.isSystem && o.builtIn) {
+        problems.push({ pointer: `${at}/resourceServer`, detail: o.builtIn(entry.resourceServer) });
+        continue;
+      }
+      if (seen.has(rs.id)) problems.push({ pointer: `${at}/resourceServer`, detail: o.twice });
+      seen.add(rs.id);
+      problems.push(...unknownNames(rs, entry, at));
+      out.push({ entry, rs });
+    }
+    if (problems.length) throw Problem.validation(problems);
     return out;
   }
 
@@ -334,7 +332,7 @@ export class ResourceServersService {
    * The scopes a user token may carry for one resource server now: what the application is granted
    * for user flows ∩ what the user holds. Evaluated at every mint, so changes apply at the next refresh.
    */
-  async currentUserGrant(
+  async currentUserAccess(
     tenantId: string,
     applicationId: string,
     userId: string,
@@ -342,26 +340,21 @@ export class ResourceServersService {
     /** The user's permission on this server when the caller has read it already (null: none). */
     prefetched?: Pick<UserPermission, 'scopes' | 'permissionGroups'> | null,
   ): Promise<{ scopes: Set<string>; accessTokenTtl: number | null }> {
-    // the application's grants come from the cache; the user's permission is read every time
-    const row = (await this.grantRows(tenantId, applicationId)).find(
+    // the application's access comes from the cache; the user's permission is read every time
+    const row = (await this.accessRows(tenantId, applicationId)).find(
       (r) => r.resourceServer.id === resourceServerId,
     );
     const rs = row?.resourceServer ?? (await this.repo.byId(tenantId, resourceServerId));
     if (!rs) return { scopes: new Set(), accessTokenTtl: null };
-    const grant = row?.grant.flows.includes('user') ? row.grant : undefined;
-    if (!grant) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
+    const access = row?.access.flows.includes('user') ? row.access : undefined;
+    if (!access) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
     const held = rs.heldByEveryUser
       ? { scopes: rs.scopes.map((s) => s.name), permissionGroups: [] }
       : prefetched !== undefined
         ? prefetched
         : await this.repo.permissionOf(tenantId, userId, rs.id);
     if (!held) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
-    const granted = this.resolve(rs, grant.scopes, grant.permissionGroups);
-    const holds = this.resolve(rs, held.scopes, held.permissionGroups);
-    return {
-      scopes: new Set([...granted].filter((s) => holds.has(s))),
-      accessTokenTtl: rs.accessTokenTtl,
-    };
+    return { scopes: userScopes(rs, access, held), accessTokenTtl: rs.accessTokenTtl };
   }
 
   async permissionViews(
@@ -369,9 +362,19 @@ export class ResourceServersService {
     userId: string,
     em?: EntityManager,
   ): Promise<Array<{ resourceServer: string; permissionGroups: string[]; scopes: string[] }>> {
+    const permissions = await this.repo.permissionsOf(tenantId, userId, em);
+    const servers = new Map(
+      (
+        await this.repo.byIds(
+          tenantId,
+          permissions.map((p) => p.resourceServerId),
+          em,
+        )
+      ).map((rs) => [rs.id, rs]),
+    );
     const views = [];
-    for (const p of await this.repo.permissionsOf(tenantId, userId, em)) {
-      const rs = await this.repo.byId(tenantId, p.resourceServerId, em);
+    for (const p of permissions) {
+      const rs = servers.get(p.resourceServerId);
       if (rs)
         views.push({
           resourceServer: rs.identifier,
@@ -429,56 +432,20 @@ export class ResourceServersService {
     perms: UserPermissionInput[],
     pointer = '/permissions',
   ): Promise<boolean> {
-    const problems: FieldProblem[] = [];
-    const rows: UserPermission[] = [];
-    const seen = new Set<string>();
-    for (const [i, p] of perms.entries()) {
-      const rs = await this.repo.byIdentifier(tenantId, p.resourceServer, em);
-      if (!rs) {
-        problems.push({
-          pointer: `${pointer}/${i}/resourceServer`,
-          detail: `No resource server ${p.resourceServer} in this tenant`,
-        });
-        continue;
-      }
-      if (rs.isSystem) {
-        problems.push({
-          pointer: `${pointer}/${i}/resourceServer`,
-          detail: `${p.resourceServer} is built in: who holds its scopes follows from the user's roles`,
-        });
-        continue;
-      }
-      if (seen.has(rs.id))
-        problems.push({
-          pointer: `${pointer}/${i}/resourceServer`,
-          detail: 'Named twice; merge the two entries',
-        });
-      seen.add(rs.id);
-      const known = new Set(rs.scopes.map((s) => s.name));
-      (p.scopes ?? []).forEach(
-        (s, j) =>
-          known.has(s) ||
-          problems.push({ pointer: `${pointer}/${i}/scopes/${j}`, detail: `Unknown scope ${s}` }),
-      );
-      (p.permissionGroups ?? []).forEach(
-        (g, j) =>
-          rs.permissionGroups.some((x) => x.name === g) ||
-          problems.push({
-            pointer: `${pointer}/${i}/permissionGroups/${j}`,
-            detail: `Unknown permission group ${g}`,
-          }),
-      );
-      rows.push(
-        Object.assign(new UserPermission(), {
-          tenantId,
-          userId,
-          resourceServerId: rs.id,
-          scopes: [...new Set(p.scopes ?? [])].sort(),
-          permissionGroups: [...new Set(p.permissionGroups ?? [])].sort(),
-        }),
-      );
-    }
-    if (problems.length) throw Problem.validation(problems);
+    const checked = await this.checkEntries(em, tenantId, perms, pointer, {
+      twice: 'Named twice; merge the two entries',
+      builtIn: (identifier) =>
+        `${identifier} is built in: who holds its scopes follows from the user's roles`,
+    });
+    const rows = checked.map(({ entry, rs }) =>
+      Object.assign(new UserPermission(), {
+        tenantId,
+        userId,
+        resourceServerId: rs.id,
+        scopes: [...new Set(entry.scopes ?? [])].sort(),
+        permissionGroups: [...new Set(entry.permissionGroups ?? [])].sort(),
+      }),
+    );
     const key = (r: UserPermission[]) =>
       JSON.stringify(r.map((p) => [p.resourceServerId, p.scopes, p.permissionGroups]).sort());
     const current = await this.repo.permissionsOf(tenantId, userId, em);

@@ -26,10 +26,10 @@ export type BatchOutcome = { kind: 'done'; counts: PruneCounts; full: boolean } 
  * each batch is a plain index range scan that stops at its LIMIT; an OR of both would build a
  * bitmap of every match for every batch.
  */
-export type EndedBy = 'absolute_expires_at' | 'revoked_at';
+type EndedBy = 'absolute_expires_at' | 'revoked_at';
 
 /** A redeemed or expired authorization code is kept this long, so a replay is still recognised. */
-export const CODE_KEPT_SECONDS = 86_400;
+const CODE_KEPT_SECONDS = 86_400;
 /** Rate-limit windows are at most a day (the contracts' rule schema). */
 const COUNTER_KEPT_SECONDS = 86_400;
 

@@ -1,10 +1,12 @@
-export { RevocationModule } from './revocation.module';
+export { RevocationModule, REVOCATION_ENTITIES } from './revocation.module';
 export { RevocationService } from './revocation.service';
+export { RevocationRepository } from './revocation.repository';
 export {
-  RevocationRepository,
-  accessTokenRevokedSql,
+  ACCESS_TOKEN_REVOKED,
   longestAccessTokenSql,
   EVENT_MARGIN_SECONDS,
   type FeedRow,
-} from './revocation.repository';
-export { RevocationEvent, BackchannelDelivery, type RevocationType } from './revocation.entity';
+} from './revocation.sql';
+export type { RevocationType } from './revocation.entity';
+export { BackchannelOutbox } from './backchannel-outbox.service';
+export type { ClaimedDelivery, InFlight } from './backchannel.repository';

@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 export type RevocationType = 'session' | 'family' | 'access_token' | 'user' | 'key' | 'audience';
 
@@ -36,24 +36,4 @@ export class RevocationEvent {
   /** After this no token it names can still be valid: validators may forget it. */
   @Column('timestamptz') expiresAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
-}
-
-/** The back-channel logout outbox: written with the revocation, sent with retries. */
-@Entity('backchannel_deliveries')
-@Index('backchannel_deliveries__status__next_attempt_at', ['status', 'nextAttemptAt'])
-@Index('backchannel_deliveries__session_id', ['sessionId'])
-@Index('backchannel_deliveries__created_at', ['createdAt'])
-@Check('backchannel_deliveries__status', `status IN ('pending', 'delivered', 'failed')`)
-export class BackchannelDelivery {
-  @PrimaryColumn('uuid') id: string;
-  @Column('uuid') tenantId: string;
-  @Column('uuid') applicationId: string;
-  @Column('uuid') sessionId: string;
-  @Column('text') sub: string;
-  @Column('text') status: 'pending' | 'delivered' | 'failed';
-  @Column('integer', { default: 0 }) attempts: number;
-  @Column('timestamptz', { default: () => 'now()' }) nextAttemptAt: Date;
-  @Column('text', { nullable: true }) lastError: string | null;
-  @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
-  @Column('timestamptz', { nullable: true }) deliveredAt: Date | null;
 }

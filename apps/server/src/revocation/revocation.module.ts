@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
+import { BackchannelDelivery } from './backchannel-delivery.entity';
+import { BackchannelOutbox } from './backchannel-outbox.service';
+import { BackchannelRepository } from './backchannel.repository';
+import { RevocationEvent } from './revocation.entity';
 import { RevocationRepository } from './revocation.repository';
 import { RevocationService } from './revocation.service';
 
+/** The tables this module owns; the composition root (src/entities.ts) registers them. */
+export const REVOCATION_ENTITIES = [RevocationEvent, BackchannelDelivery];
+
 @Module({
-  providers: [RevocationRepository, RevocationService],
-  exports: [RevocationService, RevocationRepository],
+  providers: [RevocationRepository, RevocationService, BackchannelRepository, BackchannelOutbox],
+  exports: [RevocationService, RevocationRepository, BackchannelOutbox],
 })
 export class RevocationModule {}

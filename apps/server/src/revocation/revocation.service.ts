@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { BackchannelRepository } from './backchannel.repository';
 import { RevocationRepository } from './revocation.repository';
 
 /**
@@ -8,7 +9,10 @@ import { RevocationRepository } from './revocation.repository';
  */
 @Injectable()
 export class RevocationService {
-  constructor(private readonly repo: RevocationRepository) {}
+  constructor(
+    private readonly repo: RevocationRepository,
+    private readonly outbox: BackchannelRepository,
+  ) {}
 
   /**
    * The tenant's revocation lock, as the first statement of a transaction that revokes: before any
@@ -44,7 +48,7 @@ export class RevocationService {
       reason: s.reason,
       notBefore: true,
     });
-    await this.repo.enqueueBackchannel(em, s.sid);
+    await this.outbox.enqueue(em, s.sid);
   }
 
   /**
@@ -108,7 +112,7 @@ export class RevocationService {
    * the events of its families, which the caller writes in the same transaction.
    */
   async surfaceEnded(em: EntityManager, s: { sid: string; applicationId: string }): Promise<void> {
-    await this.repo.enqueueBackchannel(em, s.sid, s.applicationId);
+    await this.outbox.enqueue(em, s.sid, s.applicationId);
   }
 
   /**

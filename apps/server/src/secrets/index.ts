@@ -1,3 +1,3 @@
 export { SecretsService } from './secrets.service';
 export { randomToken, digestsEqual } from './crypto';
-export { SecretsModule } from './secrets.module';
+export { SecretsModule, SECRETS_ENTITIES } from './secrets.module';

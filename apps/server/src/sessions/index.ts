@@ -1,4 +1,4 @@
-export { SessionsModule } from './sessions.module';
+export { SessionsModule, SESSIONS_ENTITIES } from './sessions.module';
 export {
   SessionsService,
   type ClientContext,
@@ -6,13 +6,12 @@ export {
   type RevocationReason,
 } from './sessions.service';
 export {
-  GrantsService,
+  RefreshFamiliesService,
   CODE_TTL_SECONDS,
-  type GrantedFamily,
-  type CodeRequest,
+  type RedeemedFamily,
   type EndedSignIns,
-} from './grants.service';
+} from './refresh-families.service';
 export { S256_CHALLENGE_RE, CODE_VERIFIER_RE } from './pkce';
 export type { FamilyResource } from './session.entity';
-export type { LockedRefreshToken, RefreshTokenState } from './sessions.repository';
+export type { CodeRequest, LockedRefreshToken, RefreshTokenState } from './sessions.repository';
 export type { SessionView, SessionDetailView } from './session.view';

@@ -5,7 +5,8 @@ import type { EffectivePolicy } from '@tessera/contracts';
 import { AuditService } from '../audit';
 import { ReadRouter, retryOnConflict } from '../database';
 import { RevocationService } from '../revocation';
-import { Problem, isUuid } from '../http';
+import { NotFound, ValidationFailed } from '../errors';
+import { isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsRepository, type AccessTokenFacts, type SessionRow } from './sessions.repository';
 import { sessionView, type SessionDetailView, type SessionView } from './session.view';
@@ -91,7 +92,7 @@ export class SessionsService {
   }
 
   /** Whether a live session belongs to this user. */
-  async ownedBy(tenantId: string, sessionId: string, userId: string): Promise<boolean> {
+  private async ownedBy(tenantId: string, sessionId: string, userId: string): Promise<boolean> {
     const s = await this.repo.sessionById(tenantId, sessionId);
     return !!s && s.userId === userId && !s.revokedAt && (await this.isLive(tenantId, sessionId));
   }
@@ -143,6 +144,35 @@ export class SessionsService {
     return true;
   }
 
+  /** The user signs out (RP-initiated logout): these sessions end, in one transaction. */
+  async endByLogout(tenantId: string, sessionIds: string[]): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      for (const id of new Set(sessionIds)) await this.revokeIn(em, tenantId, id, 'logout');
+    });
+  }
+
+  /**
+   * A user ends one of their own sessions; another user's session, or one no longer live, is not
+   * found (as if it never existed).
+   */
+  async endOwn(tenantId: string, userId: string, sessionId: string): Promise<void> {
+    if (!(isUuid(sessionId) && (await this.ownedBy(tenantId, sessionId, userId))))
+      throw new NotFound('Session');
+    await this.dataSource.transaction((em) =>
+      this.revokeIn(em, tenantId, sessionId, 'logout', { userId }),
+    );
+  }
+
+  /** A user ends every session of theirs but the one they are using, in one transaction. */
+  async endOthersOwn(tenantId: string, userId: string, currentSessionId: string): Promise<void> {
+    const page = await this.list(tenantId, { userId, limit: 200 });
+    await this.dataSource.transaction(async (em) => {
+      for (const s of page.items)
+        if (s.id !== currentSessionId)
+          await this.revokeIn(em, tenantId, s.id, 'logout', { userId });
+    });
+  }
+
   /** An administrator ends a session; their note goes to the audit log. */
   async revokeByAdmin(
     tenantId: string,
@@ -150,7 +180,7 @@ export class SessionsService {
     o: { by: string; note?: string },
   ): Promise<void> {
     const s = await this.repo.sessionById(tenantId, sessionId);
-    if (!s) throw Problem.notFound('Session');
+    if (!s) throw new NotFound('Session');
     await retryOnConflict(() =>
       this.dataSource.transaction((em) =>
         this.revokeIn(em, tenantId, sessionId, 'admin', { admin: o.by, note: o.note }),
@@ -160,7 +190,7 @@ export class SessionsService {
 
   async revoke(tenantId: string, sessionId: string, reason: RevocationReason): Promise<void> {
     const s = await this.repo.sessionById(tenantId, sessionId);
-    if (!s) throw Problem.notFound('Session');
+    if (!s) throw new NotFound('Session');
     await retryOnConflict(() =>
       this.dataSource.transaction((em) => this.revokeIn(em, tenantId, sessionId, reason)),
     );
@@ -218,8 +248,8 @@ export class SessionsService {
         after = { lastSeenAt: new Date(t), id };
         if (Number.isNaN(after.lastSeenAt.getTime()) || !isUuid(id)) throw new Error('bad cursor');
       } catch {
-        throw Problem.validation([
-          { pointer: '/cursor', detail: 'Not a cursor this API returned' },
+        throw new ValidationFailed([
+          { path: ['cursor'], detail: 'Not a cursor this API returned' },
         ]);
       }
     }
@@ -257,7 +287,7 @@ export class SessionsService {
 
   async detail(tenantId: string, id: string): Promise<SessionDetailView> {
     const s = isUuid(id) ? await this.repo.sessionById(tenantId, id) : undefined;
-    if (!s) throw Problem.notFound('Session');
+    if (!s) throw new NotFound('Session');
     const families = await this.repo.familiesOf(s.id);
     const tokens = await this.repo.tokensOf(families.map((f) => f.id));
     return {
@@ -284,5 +314,23 @@ export class SessionsService {
           })),
       })),
     };
+  }
+
+  /** How many of the tenant's sessions are alive now. */
+  countAlive(tenantId: string): Promise<number> {
+    return this.repo.countAlive(tenantId);
+  }
+
+  /** Refreshes (rotations) per hour since `since`; `hour` counts hours since the epoch. */
+  rotationsByHour(tenantId: string, since: Date): Promise<Array<{ hour: number; count: number }>> {
+    return this.repo.rotationsByHour(tenantId, since);
+  }
+
+  /**
+   * Sessions past their expiry and not yet ended, locked in the caller's transaction so that one
+   * instance ends each (the back-channel worker's sweep then ends them with revokeIn).
+   */
+  lockExpired(em: EntityManager): Promise<Array<{ id: string; tenantId: string }>> {
+    return this.repo.lockExpired(em);
   }
 }

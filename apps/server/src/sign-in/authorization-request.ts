@@ -1,6 +1,6 @@
 import { resourceIndicatorProblem } from '@tessera/contracts';
 import type { Application } from '../applications';
-import type { GrantedResource } from '../resource-servers';
+import type { ResourceAccess } from '../resource-servers';
 import { S256_CHALLENGE_RE, type FamilyResource } from '../sessions';
 import { OIDC_SCOPES } from '../tokens';
 
@@ -70,7 +70,7 @@ export function trustedRedirect(
 export function validateRequest(
   p: Params,
   trusted: { app: Application; redirectUri: string; state?: string },
-  granted: GrantedResource[],
+  granted: ResourceAccess[],
 ): ValidRequest {
   const { app } = trusted;
   for (const [k, v] of p)
@@ -132,7 +132,7 @@ export function validateRequest(
     );
 
   const resources: FamilyResource[] = [];
-  for (const g of targets as GrantedResource[]) {
+  for (const g of targets as ResourceAccess[]) {
     const scopes = [...g.scopes].filter((s) => !requested || requested.includes(s)).sort();
     if (scopes.length || resourceParams.length)
       resources.push({

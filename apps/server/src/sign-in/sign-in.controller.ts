@@ -1,16 +1,12 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ApplicationsService } from '../applications';
-import { AuditService } from '../audit';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http';
-import { RateLimitService } from '../rate-limit';
 import { ResourceServersService } from '../resource-servers';
 import { SecretsService, randomToken } from '../secrets';
-import { GrantsService, SessionsService } from '../sessions';
+import { SessionsService } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { clientContext } from '../tokens';
-import { HasherBusyError, PasswordHasher, UsersService } from '../users';
 import {
   AuthorizationError,
   paramsOf,
@@ -23,6 +19,7 @@ import {
 } from './authorization-request';
 import { readCookie, setCookie, tenantCookies } from './cookies';
 import { errorPage, signInPage } from './sign-in.page';
+import { SignInService, type SignedInSession } from './sign-in.service';
 
 const GENERIC_FAILURE = 'The email or password is incorrect.';
 // the OAuth parameters carried through the sign-in form
@@ -46,14 +43,9 @@ export class SignInController {
     private readonly tenants: TenantsService,
     private readonly applications: ApplicationsService,
     private readonly resourceServers: ResourceServersService,
-    private readonly users: UsersService,
-    private readonly hasher: PasswordHasher,
     private readonly sessions: SessionsService,
-    private readonly grants: GrantsService,
-    private readonly limits: RateLimitService,
-    private readonly audit: AuditService,
+    private readonly signIns: SignInService,
     private readonly secrets: SecretsService,
-    private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -148,28 +140,10 @@ export class SignInController {
     res: HttpResponse,
     tenant: Tenant,
     r: ValidRequest,
-    session: { id: string; userId: string; authTime: Date },
+    session: SignedInSession,
     status: 302 | 303,
   ) {
-    const policy = this.applications.policy(tenant, r.app);
-    // the grant keeps requested ∩ granted to the application; each minted token is further narrowed
-    // to what the user holds at that moment, so a change of permissions applies at the next refresh
-    const resources = r.resources;
-    const code = await this.dataSource.transaction(async (em) => {
-      await this.sessions.use(em, tenant.id, session.id, r.app.id, policy);
-      return this.grants.issueCode(em, {
-        tenantId: tenant.id,
-        applicationId: r.app.id,
-        sessionId: session.id,
-        userId: session.userId,
-        redirectUri: r.redirectUri,
-        scopes: r.scopes,
-        resources,
-        nonce: r.nonce ?? null,
-        codeChallenge: r.codeChallenge ?? null,
-        authTime: session.authTime,
-      });
-    });
+    const code = await this.signIns.issueCode(tenant, r, session);
     res.header('Cache-Control', 'no-store');
     res.redirect(
       redirectTo(r.redirectUri, { code, state: r.state, iss: this.tenants.issuer(tenant) }),
@@ -243,81 +217,30 @@ export class SignInController {
     }
     const email = field('email').trim().toLowerCase().slice(0, 320);
     const password = field('password').slice(0, 1024);
-    const client = clientContext(req);
-    // per account (known or not: a lockout must not tell which) and per client address
-    const account = { name: 'signInAccount', subject: email } as const;
-    const address = { name: 'signInAddress', subject: client.ip ?? 'unknown' } as const;
-    const wait = await this.limits.lockedFor(tenant, [account, address]);
-    if (wait > 0) {
-      await this.audit.record(undefined, {
-        tenantId: tenant.id,
-        type: 'sign_in_throttled',
-        ...client,
-        detail: {},
-      });
-      res.header('Retry-After', String(wait));
-      this.showForm(res, req, tenant, p, r, 429, {
-        email,
-        error: `Too many attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`,
-      });
-      return;
+    const outcome = await this.signIns.signIn(tenant, r, { email, password }, clientContext(req));
+    switch (outcome.kind) {
+      case 'locked':
+        res.header('Retry-After', String(outcome.waitSeconds));
+        return this.showForm(res, req, tenant, p, r, 429, {
+          email,
+          error: `Too many attempts. Try again in ${Math.ceil(outcome.waitSeconds / 60)} minute(s).`,
+        });
+      case 'busy':
+        res.header('Retry-After', String(outcome.waitSeconds));
+        return this.showForm(res, req, tenant, p, r, 429, {
+          email,
+          error: 'Too many sign-ins right now. Try again in a few seconds.',
+        });
+      case 'refused':
+        return this.showForm(res, req, tenant, p, r, 401, { email, error: GENERIC_FAILURE });
+      case 'signed-in': {
+        const cookies = this.cookies(tenant);
+        setCookie(res, cookies.session, outcome.cookie, {
+          ...cookies,
+          maxAgeSeconds: outcome.policy.sessionAbsoluteTtl,
+        });
+        return this.complete(res, tenant, r, outcome.session, 303);
+      }
     }
-
-    let user;
-    try {
-      // a NUL cannot be in a stored email (and PostgreSQL refuses it in text): no such user
-      const found =
-        email && !email.includes('\u0000') ? await this.users.byEmail(tenant.id, email) : null;
-      // an unknown email costs the same argon2 work as a wrong password (no enumeration)
-      const ok = await this.hasher.verify(found?.passwordHash, password);
-      user = ok && found && !found.isDisabled ? found : undefined;
-    } catch (err) {
-      if (!(err instanceof HasherBusyError)) throw err;
-      res.header('Retry-After', String(err.retryAfterSeconds));
-      this.showForm(res, req, tenant, p, r, 429, {
-        email,
-        error: 'Too many sign-ins right now. Try again in a few seconds.',
-      });
-      return;
-    }
-    if (!user) {
-      await this.limits.fail(tenant, account.name, account.subject);
-      await this.limits.fail(tenant, address.name, address.subject);
-      await this.audit.record(undefined, {
-        tenantId: tenant.id,
-        type: 'sign_in_failed',
-        clientId: r.app.clientId,
-        ...client,
-        detail: {},
-      });
-      this.showForm(res, req, tenant, p, r, 401, { email, error: GENERIC_FAILURE });
-      return;
-    }
-    await this.limits.reset(tenant, account.name, account.subject);
-    const policy = this.applications.policy(tenant, r.app);
-    const created = await this.dataSource.transaction(async (em) => {
-      const s = await this.sessions.create(em, tenant.id, user.id, policy, client);
-      await this.audit.record(em, {
-        tenantId: tenant.id,
-        type: 'sign_in_succeeded',
-        sessionId: s.sessionId,
-        userId: user.id,
-        clientId: r.app.clientId,
-        ...client,
-      });
-      return s;
-    });
-    const cookies = this.cookies(tenant);
-    setCookie(res, cookies.session, created.cookie, {
-      ...cookies,
-      maxAgeSeconds: policy.sessionAbsoluteTtl,
-    });
-    await this.complete(
-      res,
-      tenant,
-      r,
-      { id: created.sessionId, userId: user.id, authTime: new Date() },
-      303,
-    );
   }
 }

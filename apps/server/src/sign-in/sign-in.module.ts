@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions';
 import { TenantsModule } from '../tenants';
 import { UsersModule } from '../users';
 import { SignInController } from './sign-in.controller';
+import { SignInService } from './sign-in.service';
 import { RateLimitModule } from '../rate-limit';
 
 @Module({
@@ -19,5 +20,6 @@ import { RateLimitModule } from '../rate-limit';
     RateLimitModule,
   ],
   controllers: [SignInController],
+  providers: [SignInService],
 })
 export class SignInModule {}

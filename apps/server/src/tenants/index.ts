@@ -1,4 +1,4 @@
-export { TenantsModule } from './tenants.module';
+export { TenantsModule, TENANTS_ENTITIES } from './tenants.module';
 export { TenantsService, SYSTEM_TENANT } from './tenants.service';
 export { Tenant } from './tenant.entity';
 export { tenantView, issuerOf } from './tenant.view';

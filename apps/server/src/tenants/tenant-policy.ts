@@ -113,14 +113,14 @@ export function policyView(p: EffectivePolicy): Required<PolicyInput> {
 export { applyPolicy };
 
 import { checkPolicyOrder } from '@tessera/contracts';
-import { Problem } from '../http';
+import { ValidationFailed, type FieldPath } from '../errors';
 
 /** Refuses a policy whose lifetimes contradict each other, naming each field (400). */
-export function assertPolicyOrder(p: EffectivePolicy, pointerPrefix = '/policy'): void {
+export function assertPolicyOrder(p: EffectivePolicy, at: FieldPath = ['policy']): void {
   const issues = checkPolicyOrder(p);
   if (issues.length) {
-    throw Problem.validation(
-      issues.map((i) => ({ pointer: `${pointerPrefix}/${i.path}`, detail: i.message })),
+    throw new ValidationFailed(
+      issues.map((i) => ({ path: [...at, i.path], detail: i.message })),
       'The policy contradicts itself',
     );
   }

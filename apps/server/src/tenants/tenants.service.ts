@@ -16,7 +16,7 @@ import {
   NotifyBus,
   ReadRouter,
 } from '../database';
-import { OAuthError, Problem } from '../http';
+import { Conflict, NotFound, UnknownIssuer } from '../errors';
 import { KeysService } from '../keys';
 import { Tenant } from './tenant.entity';
 import {
@@ -101,7 +101,7 @@ export class TenantsService {
 
   async require(slug: string): Promise<Tenant> {
     const t = await this.bySlug(slug);
-    if (!t) throw Problem.notFound('Tenant');
+    if (!t) throw new NotFound('Tenant');
     return t;
   }
 
@@ -118,7 +118,7 @@ export class TenantsService {
   /** For OAuth endpoints: an unknown tenant is an unknown issuer (404, RFC 6749 error shape). */
   async forIssuer(slug: string): Promise<Tenant> {
     const t = await this.bySlug(slug);
-    if (!t) throw new OAuthError(404, 'invalid_request', 'Unknown issuer');
+    if (!t) throw new UnknownIssuer();
     return t;
   }
 
@@ -135,9 +135,7 @@ export class TenantsService {
     const policy = applyPolicy(DEFAULT_POLICY, input.policy);
     assertPolicyOrder(policy);
     const taken = (detail: string) =>
-      new Problem('conflict', `A tenant with slug ${input.slug} exists`, [
-        { pointer: '/slug', detail },
-      ]);
+      new Conflict(`A tenant with slug ${input.slug} exists`, [{ path: ['slug'], detail }]);
     const run = async (m: EntityManager) => {
       // asked inside the transaction: the caller's may hold the only connection (embedded database)
       if (await this.repo.isSlugOfDeleted(input.slug, m))

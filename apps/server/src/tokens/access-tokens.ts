@@ -5,7 +5,7 @@ import { Clock } from '../clock';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
 
-export interface AccessTokenClaims {
+interface AccessTokenClaims {
   sub: string;
   clientId: string;
   aud: string;
@@ -14,7 +14,7 @@ export interface AccessTokenClaims {
   sid?: string;
   /** The refresh-token family the token is minted from (user tokens): its `family_id` claim. */
   familyId?: string;
-  /** `iat` from the database's clock (session tokens: see GrantedFamily.issuedAt); else this instance's. */
+  /** `iat` from the database's clock (session tokens: see RedeemedFamily.issuedAt); else this instance's. */
   issuedAt?: number;
 }
 

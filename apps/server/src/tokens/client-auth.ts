@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService, type Application } from '../applications';
-import { InvalidClient, InvalidRequest, type Form, type HttpRequest } from '../http';
+import { InvalidClient, InvalidRequest } from '../errors';
+import type { Form, HttpRequest } from '../http';
 import type { Tenant } from '../tenants';
 import { ResourceServersService, type ResourceServer } from '../resource-servers';
 

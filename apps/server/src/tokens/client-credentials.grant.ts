@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { resourceIndicatorProblem } from '@tessera/contracts';
 import { ApplicationsService, type Application } from '../applications';
 import { Clock } from '../clock';
-import { InvalidScope, InvalidTarget, type Form } from '../http';
-import { ResourceServersService, type GrantedResource } from '../resource-servers';
+import { InvalidScope, InvalidTarget } from '../errors';
+import type { Form } from '../http';
+import { ResourceServersService, type ResourceAccess } from '../resource-servers';
 import type { Tenant } from '../tenants';
 import { AccessTokens } from './access-tokens';
 import { narrowScopes, parseScope } from './scopes';
@@ -13,11 +14,11 @@ import type { TokenResponse } from './token-response';
  * RFC 8707 §2: at most one resource per token here; each must be absolute without a fragment and
  * among the granted ones. Without one, the application's default resource, or its only one.
  */
-export function chooseResource(
+function chooseResource(
   form: Form,
-  granted: GrantedResource[],
+  granted: ResourceAccess[],
   defaultResourceServerId: string | null,
-): GrantedResource {
+): ResourceAccess {
   const resources = form.all('resource');
   if (resources.length > 1)
     throw new InvalidTarget({

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ipBytes } from '@tessera/contracts';
-import { OAuthError, parseForm, type HttpRequest } from '../http';
+import { OAuthError } from '../errors';
+import { parseForm, type HttpRequest } from '../http';
 import type { RateLimitSubjects, RequestLimit } from '../rate-limit';
 import { TenantsService, type Tenant } from '../tenants';
 import { ClientAuthenticator } from './client-auth';

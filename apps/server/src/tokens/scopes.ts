@@ -1,4 +1,4 @@
-import { InvalidScope } from '../http';
+import { InvalidScope } from '../errors';
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 

@@ -1,14 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
-  noStore,
-  OAuthError,
-  parseForm,
+  InvalidRequest,
+  MethodNotAllowed,
   UnauthorizedClient,
   UnsupportedGrantType,
-  InvalidRequest,
-  type HttpRequest,
-  type HttpResponse,
-} from '../http';
+} from '../errors';
+import { noStore, parseForm, type HttpRequest, type HttpResponse } from '../http';
 import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from './client-auth';
@@ -63,6 +60,6 @@ export class TokenController {
 
   @Get()
   wrongMethod(): never {
-    throw new OAuthError(405, 'invalid_request', 'Use POST', undefined, { Allow: 'POST' });
+    throw new MethodNotAllowed('POST');
   }
 }

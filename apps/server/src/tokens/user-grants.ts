@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationsService, type Application } from '../applications';
-import { InvalidRequest, type Form, type HttpRequest } from '../http';
-import { GrantsService, type ClientContext } from '../sessions';
+import { InvalidRequest } from '../errors';
+import type { Form, HttpRequest } from '../http';
+import { RefreshFamiliesService, type ClientContext } from '../sessions';
 import type { Tenant } from '../tenants';
 import type { TokenResponse } from './token-response';
 import { ResourceServersService } from '../resource-servers';
-import { selectFromGrant, UserTokens, type Selection } from './user-tokens';
+import { selectFromSignIn, UserTokens, type Selection } from './user-tokens';
 
 export function clientContext(req: HttpRequest): ClientContext {
   const ua = req.headers['user-agent'];
@@ -16,7 +17,7 @@ export function clientContext(req: HttpRequest): ClientContext {
 @Injectable()
 export class UserGrants {
   constructor(
-    private readonly grants: GrantsService,
+    private readonly families: RefreshFamiliesService,
     private readonly applications: ApplicationsService,
     private readonly userTokens: UserTokens,
     private readonly resourceServers: ResourceServersService,
@@ -36,7 +37,7 @@ export class UserGrants {
         .filter((r) => !r.allowsOfflineAccess)
         .map((r) => r.id),
     );
-    const { family, selection } = await this.grants.redeemCode<Selection>(tenant.id, app, {
+    const { family, selection } = await this.families.redeemCode<Selection>(tenant.id, app, {
       code,
       redirectUri: form.get('redirect_uri'),
       codeVerifier: form.get('code_verifier'),
@@ -46,7 +47,7 @@ export class UserGrants {
         app.grantTypes.includes('refresh_token') &&
         !(s.resource && noOffline.has(s.resource.resourceServerId)),
       client: clientContext(req),
-      select: (granted) => selectFromGrant(form, granted, app.defaultResourceServerId),
+      select: (granted) => selectFromSignIn(form, granted, app.defaultResourceServerId),
     });
     return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {
       nonce: family.nonce,
@@ -66,11 +67,11 @@ export class UserGrants {
         detail: 'no refresh_token',
       });
     const policy = this.applications.policy(tenant, app);
-    const { family, selection } = await this.grants.refresh(tenant.id, app, {
+    const { family, selection } = await this.families.refresh(tenant.id, app, {
       refreshToken,
       policy,
       client: clientContext(req),
-      select: (t) => selectFromGrant(form, t, app.defaultResourceServerId),
+      select: (t) => selectFromSignIn(form, t, app.defaultResourceServerId),
       narrowsNothing: form.get('scope') === undefined && form.all('resource').length === 0,
     });
     return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {});

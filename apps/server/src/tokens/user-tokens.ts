@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { resourceIndicatorProblem } from '@tessera/contracts';
 import type { Application } from '../applications';
 import { Clock } from '../clock';
-import { InvalidScope, InvalidTarget, type Form, type OAuthError } from '../http';
+import { InvalidScope, InvalidTarget, type OAuthError } from '../errors';
+import type { Form } from '../http';
 import { KeysService } from '../keys';
-import type { FamilyResource, GrantedFamily } from '../sessions';
+import type { FamilyResource, RedeemedFamily } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { UsersService } from '../users';
 import { ResourceServersService } from '../resource-servers';
@@ -17,7 +18,7 @@ export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_acces
 /** A signing key stays published at least this long after it last signed (KeysService.rotate). */
 export const ID_TOKEN_TTL_SECONDS = 600;
 
-/** The audience and scopes of one access token minted from a family's grant. */
+/** The audience and scopes of one access token minted from what a sign-in was granted. */
 export interface Selection {
   resource: FamilyResource | null;
   scopes: string[];
@@ -27,7 +28,7 @@ export interface Selection {
  * RFC 8707 §2.2 on the code and refresh grants: one resource per access token, among those the
  * sign-in granted; scopes may narrow (down-scoping), never widen (RFC 6749 §6).
  */
-export function selectFromGrant(
+export function selectFromSignIn(
   form: Form,
   granted: { resources: FamilyResource[]; scopes: string[] },
   defaultResourceServerId: string | null,
@@ -92,7 +93,7 @@ export class UserTokens {
   async respond(
     tenant: Tenant,
     app: Application,
-    family: GrantedFamily,
+    family: RedeemedFamily,
     selection: Selection,
     accessTtl: number,
     o: { nonce?: string | null },
@@ -101,7 +102,7 @@ export class UserTokens {
     let scopes = selection.scopes;
     let ttl = accessTtl;
     if (selection.resource) {
-      const now = await this.resourceServers.currentUserGrant(
+      const now = await this.resourceServers.currentUserAccess(
         tenant.id,
         app.id,
         family.userId,
@@ -138,7 +139,7 @@ export class UserTokens {
   private async idToken(
     tenant: Tenant,
     app: Application,
-    family: GrantedFamily,
+    family: RedeemedFamily,
     nonce: string | null,
   ): Promise<string> {
     const iat = this.clock.epochSeconds();

@@ -5,6 +5,10 @@ import { ResourceServersModule } from '../resource-servers';
 import { PasswordHasher } from './password-hasher';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
+import { User } from './user.entity';
+
+/** The tables this module owns; the composition root (src/entities.ts) registers them. */
+export const USERS_ENTITIES = [User];
 
 @Module({
   imports: [SessionsModule, AuditModule, ResourceServersModule],

@@ -10,7 +10,8 @@ import type {
 import { ResourceServersService } from '../resource-servers';
 import { AuditService } from '../audit';
 import { isUniqueViolation } from '../database';
-import { Problem, isUuid } from '../http';
+import { Conflict, NotFound } from '../errors';
+import { isUuid } from '../http';
 import { SessionsService } from '../sessions';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
@@ -59,7 +60,7 @@ export class UsersService {
 
   async require(tenantId: string, id: string): Promise<User> {
     const user = isUuid(id) ? await this.repo.byId(tenantId, id) : null;
-    if (!user) throw Problem.notFound('User');
+    if (!user) throw new NotFound('User');
     return user;
   }
 
@@ -79,8 +80,8 @@ export class UsersService {
       });
     } catch (err) {
       if (isUniqueViolation(err))
-        throw new Problem('conflict', 'A user with this email exists', [
-          { pointer: '/email', detail: 'Already registered in this tenant' },
+        throw new Conflict('A user with this email exists', [
+          { path: ['email'], detail: 'Already registered in this tenant' },
         ]);
       throw err;
     }
@@ -119,7 +120,7 @@ export class UsersService {
       input.password !== undefined ? await this.hasher.hash(input.password) : undefined;
     await this.dataSource.transaction(async (em) => {
       const user = await this.repo.lockById(em, tenantId, id);
-      if (!user) throw Problem.notFound('User'); // deleted meanwhile
+      if (!user) throw new NotFound('User'); // deleted meanwhile
       const changes: Partial<User> = {};
       if (passwordHash) changes.passwordHash = passwordHash;
       if (input.roles) changes.roles = [...new Set(input.roles)].sort();
@@ -136,11 +137,27 @@ export class UsersService {
   }
 
   /**
+   * Deletes a user after ending what they held, in one transaction. `first` runs in it before the
+   * user goes, with the user as found (what their roles meant elsewhere ends with them).
+   */
+  async removeOne(
+    tenantId: string,
+    id: string,
+    first: (em: EntityManager, user: User) => Promise<void>,
+  ): Promise<void> {
+    const user = await this.require(tenantId, id);
+    await this.dataSource.transaction(async (em) => {
+      await first(em, user);
+      await this.removeIn(em, tenantId, id);
+    });
+  }
+
+  /**
    * Deletes a user, in the caller's transaction, after ending what they held: every session (its
    * event, its back-channel logouts) and the subject on the feed, as for a disabled user. The
    * back-channel logouts outlive the user's rows: the outbox keeps what it sends.
    */
-  async removeIn(em: EntityManager, tenantId: string, id: string): Promise<void> {
+  private async removeIn(em: EntityManager, tenantId: string, id: string): Promise<void> {
     const ended = await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_deleted');
     await this.audit.record(em, {
       tenantId,

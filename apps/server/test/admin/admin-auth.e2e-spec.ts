@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KeysService } from '../../src/keys';
 import { consoleSignIn, send, useTestServer } from '../support/harness';
 
@@ -267,6 +269,11 @@ describe('admin API protection', () => {
       expect(path).toMatch(/^\/admin\/api\//);
       for (const op of Object.values(methods)) expect(op.summary).toEqual(expect.any(String));
     }
+    // what it serves is the committed document (the console's client is generated from that one)
+    const committed = JSON.parse(
+      readFileSync(join(__dirname, '../../openapi/admin-api.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(res.body).toEqual({ ...committed, servers: [{ url: expect.any(String) }] });
   });
 
   it('marks admin answers no-store: they can carry secrets shown once', async () => {

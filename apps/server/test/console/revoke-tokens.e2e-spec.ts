@@ -10,7 +10,7 @@ import {
   type TestServer,
 } from '../support/harness';
 import { LogoutReceiver } from '../support/receiver';
-import { CB } from '../security/world';
+import { CB } from '../support/world';
 import {
   ARTIFACTS,
   CHROMIUM_PATH,

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ReadRouter } from '../../src/database';
-import { describeOnServer } from '../faults/fixture';
+import { describeOnServer } from '../support/faults';
 import { eventually, freePort, send, useTestServer } from '../support/harness';
-import { world, type World } from '../security/world';
+import { world, type World } from '../support/world';
 
 /**
  * DATABASE_READ_URL on a real streaming replica: the test starts a primary (initdb, wal_level

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '../../src/config';
-import { MIGRATIONS } from '../../src/database/schema';
+import { MIGRATIONS } from '../../src/database';
 import { createTestDatabase, isServerMode } from '../../../../test-setup/test-database';
 import { basic, form, send, startTestServer } from '../support/harness';
 

@@ -11,7 +11,7 @@ import {
   startTestServer,
   useTestServer,
 } from '../support/harness';
-import { world as securityWorld } from '../security/world';
+import { world as securityWorld } from '../support/world';
 
 describe('signing keys: ES256 by default, next → active → retired', () => {
   const t = useTestServer();

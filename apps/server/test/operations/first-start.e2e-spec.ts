@@ -8,7 +8,7 @@ import {
 import { EMBEDDED_POOL_MAX } from '../../src/database';
 import { authorize } from '../support/harness';
 import { ServerProcess } from '../support/processes';
-import { via } from '../cluster/support';
+import { via } from '../support/cluster';
 
 /**
  * Issue 16 §8: the first-start credentials (a generated administrator password, the automation

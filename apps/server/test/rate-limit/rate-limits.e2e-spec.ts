@@ -11,7 +11,7 @@ import {
   type StartedTestServer,
   type TestServer,
 } from '../support/harness';
-import { CB, expectClean, world, type World } from '../security/world';
+import { CB, expectClean, world, type World } from '../support/world';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -5,7 +5,7 @@ import {
   type TestServer,
   useTestServer,
 } from '../support/harness';
-import { world, type World } from '../security/world';
+import { world, type World } from '../support/world';
 
 /** Two sessions of `w`, both revoked, one `goneAgo` and one `keptAgo` (SQL intervals) ago. */
 async function twoEnded(t: TestServer, w: World, goneAgo: string, keptAgo: string) {

@@ -11,7 +11,7 @@ import {
   type SignedInTokens,
 } from '../support/harness';
 import { LogoutReceiver } from '../support/receiver';
-import { CB, world, type Credentials, type World } from '../security/world';
+import { CB, world, type Credentials, type World } from '../support/world';
 
 /**
  * Issue 16 §3: deleting or disabling an application, deleting a resource server, a user or a

@@ -10,7 +10,7 @@ import {
   type SignedInTokens,
   type TestServer,
 } from '../support/harness';
-import { world as securityWorld } from '../security/world';
+import { world as securityWorld } from '../support/world';
 
 /** Same-second attempts before giving up: each lands in one wall-clock second most of the time. */
 const ATTEMPTS = 20;

@@ -10,7 +10,7 @@ import {
   type TestServer,
 } from '../support/harness';
 import { sample } from '../support/metrics';
-import { world, type Credentials, type World } from '../security/world';
+import { world, type Credentials, type World } from '../support/world';
 
 const feedUrl = (w: World) => `${w.issuer}/revocations`;
 

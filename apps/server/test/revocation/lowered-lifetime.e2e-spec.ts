@@ -1,5 +1,5 @@
 import { claims, useTestServer } from '../support/harness';
-import { world as securityWorld, type World } from '../security/world';
+import { world as securityWorld, type World } from '../support/world';
 
 /**
  * A revocation event is kept (on the feed, and by introspection) until its `exp`. An administrator

@@ -70,12 +70,17 @@ describe('admin API: live sessions', () => {
     expect(byApp.body.items.map((s: { id: string }) => s.id)).toEqual([sids[1]]);
     const page1 = await t.get(`/admin/api/tenants/${slug}/sessions?limit=2`, token);
     expect(page1.body.items).toHaveLength(2);
+    // the next page is also in Link, as on every admin list
+    expect(page1.headers.get('link')).toBe(
+      `</admin/api/tenants/${slug}/sessions?limit=2&cursor=${page1.body.nextCursor}>; rel="next"`,
+    );
     const page2 = await t.get(
       `/admin/api/tenants/${slug}/sessions?limit=2&cursor=${page1.body.nextCursor}`,
       token,
     );
     expect(page2.body.items.map((s: { id: string }) => s.id)).toEqual([sids[0]]);
     expect(page2.body.nextCursor).toBeNull();
+    expect(page2.headers.get('link')).toBeNull();
     const bad = await t.get(`/admin/api/tenants/${slug}/sessions?cursor=garbage&limit=0`, token);
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('/limit');

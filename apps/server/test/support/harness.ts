@@ -47,13 +47,16 @@ export interface StartedTestServer {
   logs: LogSink;
 }
 
-/** Starts a real server (real HTTP, real database) with a config object, as main.ts would. */
-export async function startTestServer(
+/**
+ * The config a test server (or a test's services, support/services.ts) gets: the test database,
+ * a short-lived admin, no timers the test did not ask for.
+ */
+export function testConfig(
   databaseUrl: string | undefined,
   env: Record<string, string> = {},
-): Promise<StartedTestServer> {
-  const port = await freePort();
-  const config = loadConfig({
+  port = 0,
+): AppConfig {
+  return loadConfig({
     NODE_ENV: 'test', // what allows CLOCK_OFFSET_MS, as a server process's environment does
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -77,6 +80,15 @@ export async function startTestServer(
       : {}),
     ...env,
   });
+}
+
+/** Starts a real server (real HTTP, real database) with a config object, as main.ts would. */
+export async function startTestServer(
+  databaseUrl: string | undefined,
+  env: Record<string, string> = {},
+): Promise<StartedTestServer> {
+  const port = await freePort();
+  const config = testConfig(databaseUrl, env, port);
   const logs = new LogSink();
   const server = await startServer(config, { logDestination: logs });
   // an https PUBLIC_URL stands for a TLS-terminating proxy the test does not run: reach the server itself

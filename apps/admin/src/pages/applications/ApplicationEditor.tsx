@@ -1,10 +1,11 @@
 import { useMemo, useState } from 'react';
 import { useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { GRANT_TYPES } from '@tessera/contracts';
-import { api } from '../../api/client';
+import { call } from '../../api/client';
+import { useApiMutation, useApiQueryClient } from '../../api/hooks';
 import type { Application, EndedSignIns, ResourceServer, Tenant } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { applyApiErrors } from '../../components/form-errors';
@@ -44,7 +45,7 @@ export function ApplicationEditor(p: {
   const { tenant, servers, app } = p;
   const isNew = !app;
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   const schema = useMemo(() => applicationFormSchema(tenant.policy), [tenant.policy]);
   const form = useForm<ApplicationForm>({
     resolver: zodResolver(schema),
@@ -60,20 +61,18 @@ export function ApplicationEditor(p: {
   const [revoked, setRevoked] = useState<EndedSignIns>();
 
   const invalidate = () =>
-    queryClient.invalidateQueries({
-      queryKey: ['get /admin/api/tenants/{tenant}/applications', tenant.slug],
-    });
+    invalidateEndpoint('listApplications', { path: { tenant: tenant.slug } });
 
   const save = useMutation({
     mutationFn: async (f: ApplicationForm) => {
       if (isNew)
-        return api('post /admin/api/tenants/{tenant}/applications', {
-          params: { tenant: tenant.slug },
+        return call('createApplication', {
+          path: { tenant: tenant.slug },
           body: toCreateInput(f),
         });
       return {
-        application: await api('patch /admin/api/tenants/{tenant}/applications/{clientId}', {
-          params: { tenant: tenant.slug, clientId: app.clientId },
+        application: await call('updateApplication', {
+          path: { tenant: tenant.slug, clientId: app.clientId },
           body: toUpdateInput(f),
         }),
       };
@@ -81,12 +80,8 @@ export function ApplicationEditor(p: {
     onSuccess: async (r) => {
       setFormError(undefined);
       await invalidate();
-      await queryClient.invalidateQueries({
-        queryKey: [
-          'get /admin/api/tenants/{tenant}/applications/{clientId}',
-          tenant.slug,
-          r.application.clientId,
-        ],
+      await invalidateEndpoint('getApplication', {
+        path: { tenant: tenant.slug, clientId: r.application.clientId },
       });
       if ('clientSecret' in r && r.clientSecret)
         setSecret({ clientId: r.application.clientId, value: r.clientSecret });
@@ -95,22 +90,16 @@ export function ApplicationEditor(p: {
     onError: (err) => setFormError(applyApiErrors(err, setError, fieldOfPointer)),
   });
 
-  const regenerate = useMutation({
-    mutationFn: () =>
-      api('post /admin/api/tenants/{tenant}/applications/{clientId}/secret', {
-        params: { tenant: tenant.slug, clientId: app!.clientId }, // only offered when editing
-      }),
+  // only offered when editing
+  const existing = { path: { tenant: tenant.slug, clientId: app?.clientId ?? '' } };
+  const regenerate = useApiMutation('regenerateApplicationSecret', {
     onSuccess: (r) => {
       setConfirmRegenerate(false);
       setSecret({ clientId: app!.clientId, value: r.clientSecret });
     },
   });
 
-  const remove = useMutation({
-    mutationFn: () =>
-      api('delete /admin/api/tenants/{tenant}/applications/{clientId}', {
-        params: { tenant: tenant.slug, clientId: app!.clientId },
-      }),
+  const remove = useApiMutation('deleteApplication', {
     onSuccess: async () => {
       await invalidate();
       void navigate(`/t/${tenant.slug}/applications`);
@@ -262,7 +251,7 @@ export function ApplicationEditor(p: {
         onOpenChange={setConfirmRegenerate}
         title="Regenerate the client secret?"
         confirmLabel="Regenerate secret"
-        onConfirm={() => regenerate.mutate()}
+        onConfirm={() => regenerate.mutate(existing)}
         isPending={regenerate.isPending}
         error={regenerate.error?.message}
       >
@@ -274,7 +263,7 @@ export function ApplicationEditor(p: {
         onOpenChange={setConfirmDelete}
         title={`Delete ${app?.name ?? 'the application'}?`}
         confirmLabel="Delete application"
-        onConfirm={() => remove.mutate()}
+        onConfirm={() => remove.mutate(existing)}
         isPending={remove.isPending}
         error={remove.error?.message}
       >

@@ -1,15 +1,18 @@
-import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router';
-import { applicationQuery, resourceServersQuery, tenantsQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
 import { ApplicationEditor } from './ApplicationEditor';
 
 export default function ApplicationFormPage() {
   const { tenant = '', clientId } = useParams();
-  const tenants = useQuery(tenantsQuery());
-  const servers = useQuery(resourceServersQuery(tenant));
-  const app = useQuery({ ...applicationQuery(tenant, clientId ?? ''), enabled: !!clientId });
+  const tenants = useApiQuery('listTenants', {}, { staleTime: 60_000 });
+  const servers = useApiQuery('listResourceServers', { path: { tenant } });
+  const app = useApiQuery(
+    'getApplication',
+    { path: { tenant, clientId: clientId ?? '' } },
+    { enabled: !!clientId },
+  );
   const current = tenants.data?.find((t) => t.slug === tenant);
 
   const failed = tenants.error ?? servers.error ?? app.error;

@@ -1,7 +1,6 @@
 import { useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { applicationsQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import type { Application } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { ErrorState } from '../../components/ErrorState';
@@ -44,7 +43,7 @@ const columns = (tenant: string): ColumnSpec<Application>[] => [
 export default function ApplicationsPage() {
   const { tenant = '' } = useParams();
   const navigate = useNavigate();
-  const apps = useQuery(applicationsQuery(tenant));
+  const apps = useApiQuery('listApplications', { path: { tenant } });
   const cols = useMemo(() => columns(tenant), [tenant]);
   return (
     <section aria-labelledby="apps-title">

@@ -1,6 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
-import { sessionsQuery } from '../../api/queries';
+import { useApiMutation, useApiQuery, useApiQueryClient } from '../../api/hooks';
 import type { Application, EndedSignIns } from '../../api/types';
 import { counted } from '../../components/format';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -16,21 +14,16 @@ export function RevokeTokensDialog(p: {
   onClose: () => void;
   onRevoked: (ended: EndedSignIns) => void;
 }) {
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   // the live sessions it is signed in to, as Live sessions lists them (up to 200)
-  const sessions = useQuery({
-    ...sessionsQuery(p.tenant, { application: p.app.clientId }),
-    enabled: p.isOpen,
-  });
-  const revoke = useMutation({
-    mutationFn: () =>
-      api('post /admin/api/tenants/{tenant}/applications/{clientId}/revoke-tokens', {
-        params: { tenant: p.tenant, clientId: p.app.clientId },
-      }),
+  const sessions = useApiQuery(
+    'listSessions',
+    { path: { tenant: p.tenant }, query: { application: p.app.clientId, limit: '200' } },
+    { enabled: p.isOpen, refetchInterval: 2000 },
+  );
+  const revoke = useApiMutation('revokeApplicationTokens', {
     onSuccess: async (ended) => {
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/sessions', p.tenant],
-      });
+      await invalidateEndpoint('listSessions', { path: { tenant: p.tenant } });
       p.onRevoked(ended);
     },
   });
@@ -48,7 +41,7 @@ export function RevokeTokensDialog(p: {
       }}
       title={`Revoke every token of ${p.app.name}?`}
       confirmLabel="Revoke every token"
-      onConfirm={() => revoke.mutate()}
+      onConfirm={() => revoke.mutate({ path: { tenant: p.tenant, clientId: p.app.clientId } })}
       isPending={revoke.isPending}
       error={revoke.error?.message}
     >

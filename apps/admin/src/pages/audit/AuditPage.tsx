@@ -1,7 +1,6 @@
 import { useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { auditQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import type { AuditEvent } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { dateTime, shortUserAgent } from '../../components/format';
@@ -74,7 +73,10 @@ export default function AuditPage() {
   const [search, setSearch] = useSearchParams();
   const type = search.get('type') ?? '';
   const before = search.get('before') ?? undefined;
-  const events = useQuery(auditQuery(tenant, { type: type || undefined, before }));
+  const events = useApiQuery('listAuditEvents', {
+    path: { tenant },
+    query: { type: type || undefined, before, limit: '100' },
+  });
   const cols = useMemo(() => columns(tenant), [tenant]);
   const oldest = events.data?.at(-1)?.createdAt;
   return (

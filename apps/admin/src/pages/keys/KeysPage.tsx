@@ -1,8 +1,7 @@
 import { useMemo, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useParams } from 'react-router';
-import { api, ApiError } from '../../api/client';
-import { keysQuery } from '../../api/queries';
+import { ApiError } from '../../api/client';
+import { useApiMutation, useApiQuery, useApiQueryClient } from '../../api/hooks';
 import type { SigningKey } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { dateTime } from '../../components/format';
@@ -64,23 +63,19 @@ const baseColumns: ColumnSpec<SigningKey>[] = [
 
 export default function KeysPage() {
   const { tenant = '' } = useParams();
-  const keys = useQuery(keysQuery(tenant));
-  const queryClient = useQueryClient();
+  const keys = useApiQuery('listKeys', { path: { tenant } });
+  const { setQueryData } = useApiQueryClient();
   const [confirm, setConfirm] = useState<'rotate' | 'force'>();
   const [withdrawing, setWithdrawing] = useState<SigningKey>();
-  const rotate = useMutation({
-    mutationFn: (force: boolean) =>
-      api('post /admin/api/tenants/{tenant}/keys/rotate', { params: { tenant }, body: { force } }),
+  const rotate = useApiMutation('rotateKeys', {
     onSuccess: (data) => {
-      queryClient.setQueryData(keysQuery(tenant).queryKey, data);
+      setQueryData('listKeys', { path: { tenant } }, data);
       setConfirm(undefined);
     },
   });
-  const withdraw = useMutation({
-    mutationFn: (kid: string) =>
-      api('post /admin/api/tenants/{tenant}/keys/{kid}/withdraw', { params: { tenant, kid } }),
+  const withdraw = useApiMutation('withdrawKey', {
     onSuccess: (data) => {
-      queryClient.setQueryData(keysQuery(tenant).queryKey, data);
+      setQueryData('listKeys', { path: { tenant } }, data);
       setWithdrawing(undefined);
     },
   });
@@ -144,7 +139,7 @@ export default function KeysPage() {
         }}
         title={confirm === 'force' ? 'Force the rotation?' : 'Rotate the signing keys?'}
         confirmLabel={confirm === 'force' ? 'Force rotation' : 'Rotate keys'}
-        onConfirm={() => rotate.mutate(confirm === 'force')}
+        onConfirm={() => rotate.mutate({ path: { tenant }, body: { force: confirm === 'force' } })}
         isPending={rotate.isPending}
         error={rotate.error?.message}
       >
@@ -182,7 +177,7 @@ export default function KeysPage() {
         title="Withdraw this key?"
         confirmLabel="Withdraw key"
         onConfirm={() => {
-          if (withdrawing) withdraw.mutate(withdrawing.kid);
+          if (withdrawing) withdraw.mutate({ path: { tenant, kid: withdrawing.kid } });
         }}
         isPending={withdraw.isPending}
         error={withdraw.error?.message}

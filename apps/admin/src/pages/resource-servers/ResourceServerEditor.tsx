@@ -1,9 +1,10 @@
 import { useMemo, useState } from 'react';
 import { useFieldArray, useForm, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
-import { api } from '../../api/client';
+import { call } from '../../api/client';
+import { useApiQueryClient } from '../../api/hooks';
 import type { ResourceServer } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { DurationField } from '../../components/DurationField';
@@ -24,7 +25,7 @@ export function ResourceServerEditor({
   server?: ResourceServer;
 }) {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   const [formError, setFormError] = useState<string>();
   const defaults = useMemo<Form>(
     () => ({
@@ -50,22 +51,18 @@ export function ResourceServerEditor({
   const save = useMutation({
     mutationFn: (f: Form) =>
       server
-        ? api('put /admin/api/tenants/{tenant}/resource-servers/{id}', {
-            params: { tenant, id: server.id },
+        ? call('replaceResourceServer', {
+            path: { tenant, id: server.id },
             body: toInput(f),
           })
-        : api('post /admin/api/tenants/{tenant}/resource-servers', {
-            params: { tenant },
+        : call('createResourceServer', {
+            path: { tenant },
             body: toInput(f),
           }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/resource-servers', tenant],
-      });
+      await invalidateEndpoint('listResourceServers', { path: { tenant } });
       if (server)
-        await queryClient.invalidateQueries({
-          queryKey: ['get /admin/api/tenants/{tenant}/resource-servers/{id}', tenant, server.id],
-        });
+        await invalidateEndpoint('getResourceServer', { path: { tenant, id: server.id } });
       void navigate(`/t/${tenant}/resource-servers`);
     },
     onError: (err) => setFormError(applyApiErrors(err, setError)),

@@ -1,7 +1,6 @@
 import { useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { resourceServersQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import type { ResourceServer } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { ErrorState } from '../../components/ErrorState';
@@ -39,7 +38,7 @@ const columns = (tenant: string): ColumnSpec<ResourceServer>[] => [
 export default function ResourceServersPage() {
   const { tenant = '' } = useParams();
   const navigate = useNavigate();
-  const servers = useQuery(resourceServersQuery(tenant));
+  const servers = useApiQuery('listResourceServers', { path: { tenant } });
   const cols = useMemo(() => columns(tenant), [tenant]);
   return (
     <section aria-labelledby="rs-title">

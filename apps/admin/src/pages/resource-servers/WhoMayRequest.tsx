@@ -1,13 +1,12 @@
-import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { applicationsQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import type { ResourceServer } from '../../api/types';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
 
 /** Which applications may request what from this API (granted on each application's page). */
 export function WhoMayRequest({ tenant, server }: { tenant: string; server: ResourceServer }) {
-  const apps = useQuery(applicationsQuery(tenant));
+  const apps = useApiQuery('listApplications', { path: { tenant } });
   const granted = (apps.data ?? []).flatMap((a) =>
     a.grants
       .filter((g) => g.resourceServer === server.identifier)

@@ -1,5 +1,6 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
+import { useMutation } from '@tanstack/react-query';
+import { call } from '../../api/client';
+import { useApiQueryClient } from '../../api/hooks';
 import type { Session } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 
@@ -12,26 +13,24 @@ export function RevokeSessionDialog(p: {
   target?: { session: Session; userLabel: string; everywhere: boolean };
   onClose: () => void;
 }) {
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   const t = p.target;
   const revoke = useMutation({
     mutationFn: async () => {
       if (!t) return;
       if (t.everywhere)
-        await api('post /admin/api/tenants/{tenant}/users/{id}/sign-out', {
-          params: { tenant: p.tenant, id: t.session.userId },
+        await call('signOutUser', {
+          path: { tenant: p.tenant, id: t.session.userId },
           body: { reason: 'signed out everywhere from the admin console' },
         });
       else
-        await api('delete /admin/api/tenants/{tenant}/sessions/{id}', {
-          params: { tenant: p.tenant, id: t.session.id },
+        await call('revokeSession', {
+          path: { tenant: p.tenant, id: t.session.id },
           body: { reason: 'revoked from the admin console' },
         });
     },
     onSuccess: async () => {
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/sessions', p.tenant],
-      });
+      await invalidateEndpoint('listSessions', { path: { tenant: p.tenant } });
       p.onClose();
     },
   });

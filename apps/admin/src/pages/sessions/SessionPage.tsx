@@ -1,15 +1,7 @@
 import { useMemo, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { durationToSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
-import {
-  applicationsQuery,
-  auditQuery,
-  deliveriesQuery,
-  resourceServersQuery,
-  sessionQuery,
-  usersQuery,
-} from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import { dateTime, relative, shortUserAgent } from '../../components/format';
 import { Empty } from '../../components/Empty';
 import { ErrorState } from '../../components/ErrorState';
@@ -20,12 +12,20 @@ import { RevokeSessionDialog } from './RevokeSessionDialog';
 
 export default function SessionPage() {
   const { tenant = '', id = '' } = useParams();
-  const session = useQuery(sessionQuery(tenant, id));
-  const deliveries = useQuery(deliveriesQuery(tenant, id));
-  const reuse = useQuery(auditQuery(tenant, { type: 'refresh_token_reuse' }));
-  const apps = useQuery(applicationsQuery(tenant));
-  const servers = useQuery(resourceServersQuery(tenant));
-  const users = useQuery(usersQuery(tenant));
+  const live = { refetchInterval: 2000 };
+  const session = useApiQuery('getSession', { path: { tenant, id } }, live);
+  const deliveries = useApiQuery(
+    'listDeliveries',
+    { path: { tenant }, query: { session: id } },
+    live,
+  );
+  const reuse = useApiQuery('listAuditEvents', {
+    path: { tenant },
+    query: { type: 'refresh_token_reuse', limit: '100' },
+  });
+  const apps = useApiQuery('listApplications', { path: { tenant } });
+  const servers = useApiQuery('listResourceServers', { path: { tenant } });
+  const users = useApiQuery('listUsers', { path: { tenant } });
   const [revoking, setRevoking] = useState(false);
 
   const lastAccessExpiry = useMemo(() => {

@@ -1,7 +1,6 @@
 import { useMemo } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { useParams, useSearchParams } from 'react-router';
-import { applicationsQuery, sessionsQuery, usersQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
@@ -17,9 +16,13 @@ export default function SessionsPage() {
     application: search.get('application') ?? undefined,
     cursor: search.get('cursor') ?? undefined,
   };
-  const sessions = useQuery(sessionsQuery(tenant, filters));
-  const users = useQuery(usersQuery(tenant));
-  const apps = useQuery(applicationsQuery(tenant));
+  const sessions = useApiQuery(
+    'listSessions',
+    { path: { tenant }, query: { ...filters, limit: '200' } },
+    { refetchInterval: 2000 }, // live: new sessions appear and ended ones leave
+  );
+  const users = useApiQuery('listUsers', { path: { tenant } });
+  const apps = useApiQuery('listApplications', { path: { tenant } });
   const byId = useMemo(
     () => new Map<string, User>((users.data ?? []).map((u) => [u.id, u])),
     [users.data],

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { z } from 'zod';
 import { createUserSchema } from '@tessera/contracts';
-import { api } from '../../api/client';
+import { call } from '../../api/client';
+import { useApiQueryClient } from '../../api/hooks';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormCheckbox } from '../../components/FormCheckbox';
 import { FormError } from '../../components/FormError';
@@ -23,7 +24,7 @@ export function NewUserDialog(p: {
   isOpen: boolean;
   onOpenChange: (o: boolean) => void;
 }) {
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   const [formError, setFormError] = useState<string>();
   const { control, handleSubmit, setError, reset } = useForm<NewUser>({
     resolver: zodResolver(newUserSchema),
@@ -32,14 +33,12 @@ export function NewUserDialog(p: {
   });
   const create = useMutation({
     mutationFn: (f: NewUser) =>
-      api('post /admin/api/tenants/{tenant}/users', {
-        params: { tenant: p.tenant },
+      call('createUser', {
+        path: { tenant: p.tenant },
         body: { email: f.email, password: f.password, roles: f.isAdmin ? ['admin'] : [] },
       }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users', p.tenant],
-      });
+      await invalidateEndpoint('listUsers', { path: { tenant: p.tenant } });
       reset();
       setFormError(undefined);
       p.onOpenChange(false);

@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../api/client';
+import { useMutation } from '@tanstack/react-query';
+import { call } from '../../api/client';
+import { useApiQueryClient } from '../../api/hooks';
 import type { ResourceServer, User, UserPermission } from '../../api/types';
 import { Empty } from '../../components/Empty';
 import { Button, CheckGroup } from '../../components/ui';
@@ -12,7 +13,7 @@ export function PermissionsEditor(p: {
   servers: ResourceServer[];
   held: UserPermission[];
 }) {
-  const queryClient = useQueryClient();
+  const { invalidateEndpoint } = useApiQueryClient();
   // built-in APIs (admin, account) follow the user's role, not this editor
   const editable = p.servers.filter((rs) => !rs.isSystem);
   const [draft, setDraft] = useState(() =>
@@ -26,8 +27,8 @@ export function PermissionsEditor(p: {
   const [saved, setSaved] = useState(false);
   const save = useMutation({
     mutationFn: () =>
-      api('put /admin/api/tenants/{tenant}/users/{id}/permissions', {
-        params: { tenant: p.tenant, id: p.user.id },
+      call('setUserPermissions', {
+        path: { tenant: p.tenant, id: p.user.id },
         body: Object.entries(draft)
           .filter(([, v]) => v.groups.length || v.scopes.length)
           .map(([resourceServer, v]) => ({
@@ -38,8 +39,8 @@ export function PermissionsEditor(p: {
       }),
     onSuccess: async () => {
       setSaved(true);
-      await queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users/{id}/permissions', p.tenant, p.user.id],
+      await invalidateEndpoint('getUserPermissions', {
+        path: { tenant: p.tenant, id: p.user.id },
       });
     },
   });

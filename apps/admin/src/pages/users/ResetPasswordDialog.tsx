@@ -4,7 +4,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
 import { updateUserSchema } from '@tessera/contracts';
 import { z } from 'zod';
-import { api } from '../../api/client';
+import { call } from '../../api/client';
 import type { User } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormError } from '../../components/FormError';
@@ -28,8 +28,8 @@ export function ResetPasswordDialog(p: {
   const [formError, setFormError] = useState<string>();
   const save = useMutation({
     mutationFn: (f: { password: string }) =>
-      api('patch /admin/api/tenants/{tenant}/users/{id}', {
-        params: { tenant: p.tenant, id: p.user.id },
+      call('updateUser', {
+        path: { tenant: p.tenant, id: p.user.id },
         body: { password: f.password },
       }),
     onSuccess: () => {

@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { api } from '../../api/client';
-import { sessionsQuery, userQuery } from '../../api/queries';
+import { call } from '../../api/client';
+import { useApiQuery, useApiQueryClient } from '../../api/hooks';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorState } from '../../components/ErrorState';
 import { dateTime } from '../../components/format';
@@ -16,35 +16,33 @@ type Action = 'disable' | 'enable' | 'signout' | 'promote' | 'demote';
 
 export default function UserPage() {
   const { tenant = '', id = '' } = useParams();
-  const user = useQuery(userQuery(tenant, id));
-  const sessions = useQuery(sessionsQuery(tenant, { user: id }));
-  const queryClient = useQueryClient();
+  const user = useApiQuery('getUser', { path: { tenant, id } });
+  const sessions = useApiQuery(
+    'listSessions',
+    { path: { tenant }, query: { user: id, limit: '200' } },
+    { refetchInterval: 2000 },
+  );
+  const { invalidateEndpoint } = useApiQueryClient();
   const [confirm, setConfirm] = useState<Action>();
   const [isResetting, setResetting] = useState(false);
   const users = useMemo(() => new Map(user.data ? [[user.data.id, user.data]] : []), [user.data]);
 
   const refresh = () =>
     Promise.all([
-      queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users', tenant],
-      }),
-      queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/users/{id}', tenant, id],
-      }),
-      queryClient.invalidateQueries({
-        queryKey: ['get /admin/api/tenants/{tenant}/sessions', tenant],
-      }),
+      invalidateEndpoint('listUsers', { path: { tenant } }),
+      invalidateEndpoint('getUser', { path: { tenant, id } }),
+      invalidateEndpoint('listSessions', { path: { tenant } }),
     ]);
   const act = useMutation({
     mutationFn: async (what: Action) => {
       if (what === 'signout')
-        await api('post /admin/api/tenants/{tenant}/users/{id}/sign-out', {
-          params: { tenant, id },
+        await call('signOutUser', {
+          path: { tenant, id },
           body: { reason: 'signed out everywhere from the admin console' },
         });
       else
-        await api('patch /admin/api/tenants/{tenant}/users/{id}', {
-          params: { tenant, id },
+        await call('updateUser', {
+          path: { tenant, id },
           body:
             what === 'promote' || what === 'demote'
               ? { roles: what === 'promote' ? ['admin'] : [] }

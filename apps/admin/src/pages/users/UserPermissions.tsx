@@ -1,5 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
-import { resourceServersQuery, userPermissionsQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
@@ -7,8 +6,8 @@ import { PermissionsEditor } from './PermissionsEditor';
 
 /** What the user holds per resource server: permission groups (and single scopes). */
 export function UserPermissions({ tenant, user }: { tenant: string; user: User }) {
-  const servers = useQuery(resourceServersQuery(tenant));
-  const held = useQuery(userPermissionsQuery(tenant, user.id));
+  const servers = useApiQuery('listResourceServers', { path: { tenant } });
+  const held = useApiQuery('getUserPermissions', { path: { tenant, id: user.id } });
   if (servers.isPending || held.isPending) return <Loading what="permissions" />;
   if (servers.isError || held.isError)
     return (

@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { usersQuery } from '../../api/queries';
+import { useApiQuery } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { ErrorState } from '../../components/ErrorState';
@@ -43,7 +42,7 @@ export default function UsersPage() {
   const navigate = useNavigate();
   const [search, setSearch] = useSearchParams();
   const q = search.get('q') ?? '';
-  const users = useQuery(usersQuery(tenant));
+  const users = useApiQuery('listUsers', { path: { tenant } });
   const cols = useMemo(() => columns(tenant), [tenant]);
   const [isCreating, setCreating] = useState(false);
   const rows = useMemo(

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { DeliveryView } from '@tessera/contracts';
+import {
+  BackchannelRepository,
+  type ClaimedDelivery,
+  type InFlight,
+} from './backchannel.repository';
+
+/**
+ * The back-channel logout outbox, for the ones who read it: logout's worker claims and settles
+ * rows, the admin API lists them. Rows are queued by RevocationService, in the transaction that
+ * ends a session, which is why the outbox lives here and not with its sender.
+ */
+@Injectable()
+export class BackchannelOutbox {
+  constructor(private readonly repo: BackchannelRepository) {}
+
+  claimDue(limit: number, inFlight: InFlight): Promise<ClaimedDelivery[]> {
+    return this.repo.claimDue(limit, inFlight);
+  }
+
+  /** Logouts not yet sent (due or waiting for a retry): the outbox depth. */
+  pendingCount(): Promise<number> {
+    return this.repo.pendingCount();
+  }
+
+  delivered(id: string): Promise<void> {
+    return this.repo.delivered(id);
+  }
+
+  /** `retryInSeconds` null: given up, the row stays `failed` for the admin to see. */
+  failed(id: string, error: string, retryInSeconds: number | null): Promise<void> {
+    return this.repo.failed(id, error, retryInSeconds);
+  }
+
+  list(
+    tenantId: string,
+    f: { status?: string; sessionId?: string; limit: number },
+  ): Promise<DeliveryView[]> {
+    return this.repo.list(tenantId, f);
+  }
+}

@@ -1,0 +1,1 @@
+export { TokenRevocationModule } from './token-revocation.module';
