@@ -14,8 +14,6 @@ export default defineConfig({
     alias: {
       // the shared zod schemas, from source (the console reuses them in its forms)
       '@tessera/contracts': here('../../libs/contracts/src/index.ts'),
-      // contracts' URI checks import node:net for isIP; the browser gets a small equivalent
-      'node:net': here('./src/shims/node-net.ts'),
     },
   },
   build: {

@@ -1,7 +1,8 @@
 import type { RouteObject } from 'react-router';
 import { AuthGate } from './auth/AuthGate';
 import CallbackPage from './auth/CallbackPage';
-import { Layout, NotFound } from './components/Layout';
+import { Layout } from './components/Layout';
+import { NotFound } from './components/NotFound';
 
 /** Pages load lazily; each module's default export is its page. */
 const page = (load: () => Promise<{ default: React.ComponentType }>) => async () => ({

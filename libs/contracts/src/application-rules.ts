@@ -1,5 +1,27 @@
 import { checkPolicyOrder, type EffectivePolicy, type PolicyIssue } from './policy';
-import type { ClientType } from './schemas';
+import type { ClientType, GrantType } from './schemas';
+
+/**
+ * An application's type, grant types and redirect URIs that cannot go together: a public client
+ * has no secret to authenticate client_credentials with, and authorization_code returns to a
+ * registered redirect URI (RFC 6749 §3.1.2). Redirect URIs are checked only when given (an update
+ * that leaves them alone). The admin API refuses these; the console shows them as the form is filled.
+ */
+export function applicationIssues(app: {
+  type?: ClientType;
+  grantTypes?: readonly GrantType[];
+  redirectUris?: readonly string[];
+}): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  if (app.type === 'public' && app.grantTypes?.includes('client_credentials'))
+    issues.push({ path: 'grantTypes', message: 'A public client cannot use client_credentials' });
+  if (app.grantTypes?.includes('authorization_code') && app.redirectUris?.length === 0)
+    issues.push({
+      path: 'redirectUris',
+      message: 'authorization_code needs at least one redirect URI',
+    });
+  return issues;
+}
 
 /**
  * Settings of an application that contradict each other once applied on the tenant's defaults:

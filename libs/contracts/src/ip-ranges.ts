@@ -1,29 +1,77 @@
-import { isIP } from 'node:net';
+// Pure parsing, no node:net: the console runs these same checks in the browser, so server and
+// console can never disagree on an address (ip-ranges.spec.ts holds it to node:net's isIP).
+
+/** A dotted quad, each part 0–255 in decimal without leading zeros (node:net's and WHATWG's form). */
+function parseV4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const bytes: number[] = [];
+  for (const part of parts) {
+    // "010" would be octal to inet_aton and decimal to others: refused rather than guessed
+    if (!/^(0|[1-9]\d{0,2})$/.test(part) || Number(part) > 255) return undefined;
+    bytes.push(Number(part));
+  }
+  return bytes;
+}
+
+/** One to four hex digits (RFC 4291 §2.2: leading zeros may be dropped, or kept). */
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/** The 16-bit groups of one side of `::`, a dotted IPv4 tail counting as two; undefined if malformed. */
+function groupsOf(side: string, mayEndInV4: boolean): number[] | undefined {
+  if (side === '') return [];
+  const parts = side.split(':');
+  const groups: number[] = [];
+  for (const [i, part] of parts.entries()) {
+    if (mayEndInV4 && i === parts.length - 1 && part.includes('.')) {
+      const v4 = parseV4(part);
+      if (!v4) return undefined;
+      groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+    } else if (HEX_GROUP.test(part)) {
+      groups.push(parseInt(part, 16));
+    } else {
+      return undefined; // an empty group outside `::`, or not hex
+    }
+  }
+  return groups;
+}
+
+/**
+ * RFC 4291 §2.2 text: eight groups, or fewer around one `::` that stands for at least one zero
+ * group, the last 32 bits optionally as a dotted quad. No zone, no brackets.
+ */
+function parseV6(text: string): number[] | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  let groups: number[];
+  if (halves.length === 1) {
+    const all = groupsOf(text, true);
+    if (!all || all.length !== 8) return undefined;
+    groups = all;
+  } else {
+    const head = groupsOf(halves[0], false);
+    const tail = groupsOf(halves[1], true);
+    if (!head || !tail || head.length + tail.length > 7) return undefined;
+    groups = [...head, ...Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+  }
+  return groups.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+/** A zone index after `%` (RFC 4007 §11): an interface name or number, as node:net accepts it. */
+const ZONE = /^[0-9a-zA-Z.:-]+$/;
 
 /**
  * The bytes of an IP address (4 for IPv4, 16 for IPv6), or undefined when the text is not one.
- * Accepts the URL form `[::1]` and drops an IPv6 zone (`fe80::1%eth0`).
+ * Reads exactly what node:net's `isIP` accepts — IPv4 parts without leading zeros, an IPv6 zone
+ * (`fe80::1%eth0`, dropped) — and also the URL form `[::1]`.
  */
 export function ipBytes(text: string): number[] | undefined {
-  let a = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
-  const zone = a.indexOf('%');
-  if (zone >= 0) a = a.slice(0, zone);
-  const family = isIP(a);
-  if (family === 4) return a.split('.').map(Number);
-  if (family !== 6) return undefined;
-  // a dotted IPv4 tail (::ffff:127.0.0.1) is the last two groups
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  if (dotted) {
-    const [b0, b1, b2, b3] = dotted.slice(1).map(Number);
-    a = `${a.slice(0, dotted.index)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
-  }
-  const [head, tail] = a.split('::') as [string, string | undefined];
-  const groups = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const all =
-    tail === undefined ? h : [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
-  return all.flatMap((g) => [g >> 8, g & 0xff]);
+  const literal = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  const v4 = parseV4(literal);
+  if (v4) return v4;
+  const zone = literal.indexOf('%');
+  if (zone < 0) return parseV6(literal);
+  return ZONE.test(literal.slice(zone + 1)) ? parseV6(literal.slice(0, zone)) : undefined;
 }
 
 interface Range {

@@ -16,6 +16,16 @@ export const accessTokenTtlSchema = durationSchema.refine(
   'At most 1d',
 );
 
+/** The longest a just-rotated refresh token may come back without counting as reuse. */
+export const MAX_REUSE_GRACE_SECONDS = 300;
+
+/** The reuse grace window, in whole seconds (a second tab refreshing at the same moment). */
+export const reuseGraceSecondsSchema = z
+  .number()
+  .int('Must be a whole number of seconds')
+  .min(0)
+  .max(MAX_REUSE_GRACE_SECONDS, `At most ${MAX_REUSE_GRACE_SECONDS} seconds`);
+
 /** Token and session policy; every field optional so an application can override some of the tenant's. */
 export const policyFields = {
   accessTokenTtl: accessTokenTtlSchema.optional(),
@@ -25,12 +35,7 @@ export const policyFields = {
   sessionAbsoluteTtl: durationSchema.optional(),
   sliding: z.boolean().optional(),
   rotation: z.boolean().optional(),
-  reuseGraceSeconds: z
-    .number()
-    .int('Must be a whole number of seconds')
-    .min(0)
-    .max(300, 'At most 300 seconds')
-    .optional(),
+  reuseGraceSeconds: reuseGraceSecondsSchema.optional(),
   onReuse: z.enum(ON_REUSE).optional(),
 };
 export const policySchema = z.object(policyFields).strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { applicationIssues } from './application-rules';
 import { accessTokenTtlSchema, policySchema } from './policy';
 import { rateLimitsSchema } from './rate-limits';
 import { redirectUriProblem, resourceIndicatorProblem } from './uris';
@@ -82,24 +83,8 @@ function checkApplication(
   a: { type?: ClientType; grantTypes?: GrantType[]; redirectUris?: string[] },
   ctx: z.RefinementCtx,
 ) {
-  if (a.type === 'public' && a.grantTypes?.includes('client_credentials')) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['grantTypes'],
-      message: 'A public client cannot use client_credentials',
-    });
-  }
-  if (
-    a.grantTypes?.includes('authorization_code') &&
-    a.redirectUris &&
-    a.redirectUris.length === 0
-  ) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['redirectUris'],
-      message: 'authorization_code needs at least one redirect URI',
-    });
-  }
+  for (const issue of applicationIssues(a))
+    ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
 }
 
 export const createApplicationSchema = z

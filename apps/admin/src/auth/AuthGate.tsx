@@ -1,7 +1,6 @@
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useLocation } from 'react-router';
 import {
-  basePath,
   forgetRealm,
   isSignedIn,
   isSlug,
@@ -11,7 +10,7 @@ import {
   SYSTEM_TENANT,
   wasSignedOut,
 } from './oidc';
-import { Button, Field } from '../components/ui';
+import { ChooseTenant } from './ChooseTenant';
 
 /**
  * Where to sign in for this page: a tenant's administrators are its own users and sign in at its
@@ -51,59 +50,6 @@ export function AuthGate({ children }: { children: ReactNode }) {
   return (
     <main className="center" id="main">
       <p role="status">Signing in at {realm}…</p>
-    </main>
-  );
-}
-
-/** `/admin` asks which tenant the administrator belongs to; they sign in there. */
-function ChooseTenant(p: { realm?: string; signedOut: boolean; problem?: string }) {
-  const [slug, setSlug] = useState(p.realm ?? '');
-  const [error, setError] = useState<string | undefined>(p.problem);
-  const go = (to: string) => {
-    if (!isSlug(to)) {
-      setError('Use the tenant’s short name: lower-case letters, digits and hyphens, e.g. acme');
-      return;
-    }
-    signIn(to, `${basePath}/t/${to}/overview`).catch((err: Error) => setError(err.message));
-  };
-  return (
-    <main className="center" id="main">
-      <h1>Tessera admin</h1>
-      {p.signedOut ? <p>You are signed out.</p> : null}
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          go(slug.trim());
-        }}
-      >
-        <Field
-          label="Tenant"
-          name="tenant"
-          value={slug}
-          onChange={(v) => {
-            setSlug(v);
-            setError(undefined);
-          }}
-          error={error}
-          description="You sign in with your account in the tenant you administer."
-          autoComplete="organization"
-        />
-        <Button type="submit" variant="primary">
-          Sign in
-        </Button>
-      </form>
-      <p>
-        <Button
-          variant="link"
-          onPress={() => {
-            forgetRealm();
-            go(SYSTEM_TENANT);
-          }}
-        >
-          Sign in as a Tessera administrator (system)
-        </Button>
-      </p>
     </main>
   );
 }

@@ -2,7 +2,9 @@ import { NavLink, Navigate, Outlet, useLocation, useNavigate, useParams } from '
 import { ApiError } from '../api/client';
 import { useApiQuery } from '../api/hooks';
 import { identity, signOut, switchTo, SYSTEM_TENANT } from '../auth/oidc';
-import { Button, ErrorState, Loading } from './ui';
+import { ErrorState } from './ErrorState';
+import { Loading } from './Loading';
+import { Button } from './ui';
 
 const PAGES = [
   ['overview', 'Overview'],
@@ -75,7 +77,7 @@ export function Layout() {
             <span>Tenant</span>
             <select
               value={tenant}
-              onChange={(e) => navigate(`/t/${e.target.value}/${section}`)}
+              onChange={(e) => void navigate(`/t/${e.target.value}/${section}`)}
               aria-label="Tenant"
             >
               {list.map((t) => (
@@ -104,14 +106,5 @@ export function Layout() {
         <Outlet />
       </main>
     </div>
-  );
-}
-
-export function NotFound() {
-  return (
-    <section>
-      <h1>Not found</h1>
-      <p>There is no page here.</p>
-    </section>
   );
 }

@@ -10,7 +10,8 @@ import {
   YAxis,
 } from 'recharts';
 import { useApiQuery } from '../api/hooks';
-import { ErrorState, Loading } from '../components/ui';
+import { ErrorState } from '../components/ErrorState';
+import { Loading } from '../components/Loading';
 
 const hourLabel = (iso: string) =>
   new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

@@ -3,7 +3,8 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useApiQuery } from '../../api/hooks';
 import type { Application } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
-import { ErrorState, Loading } from '../../components/ui';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
 
 const columns = (tenant: string): ColumnSpec<Application>[] => [
   {
@@ -62,7 +63,7 @@ export default function ApplicationsPage() {
           rows={apps.data}
           columns={cols}
           onRowAction={(a) =>
-            navigate(`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`)
+            void navigate(`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`)
           }
           rowId={(a) => a.clientId}
           initialSort={{ id: 'name', desc: false }}

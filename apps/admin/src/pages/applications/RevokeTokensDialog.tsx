@@ -1,7 +1,7 @@
 import { useApiMutation, useApiQuery, useApiQueryClient } from '../../api/hooks';
 import type { Application, EndedSignIns } from '../../api/types';
 import { counted } from '../../components/format';
-import { ConfirmDialog } from '../../components/ui';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 
 /**
  * Revokes every token of an application (a leaked client secret is the common case), after saying

@@ -4,10 +4,14 @@ import {
   GRANT_FLOWS,
   GRANT_TYPES,
   ON_REUSE,
+  POLICY_DURATION_FIELDS,
+  applicationIssues,
   clientIdSchema,
   durationSchema,
   policyFields,
+  policySchema,
   redirectUriSchema,
+  reuseGraceSecondsSchema,
   type CreateApplicationInput,
   type GrantFlow,
   type GrantType,
@@ -37,6 +41,18 @@ const uriLines = z.string().superRefine((v, ctx) => {
 
 const optionalDuration = z.union([z.literal(''), durationSchema]);
 
+/** Seconds as typed; empty follows the tenant. The contracts' rule judges the number. */
+const optionalGraceSeconds = z.string().superRefine((v, ctx) => {
+  if (v.trim() === '') return;
+  const seconds = Number(v);
+  if (Number.isNaN(seconds)) {
+    ctx.addIssue({ code: 'custom', message: 'Write a number of seconds, e.g. 5' });
+    return;
+  }
+  const r = reuseGraceSecondsSchema.safeParse(seconds);
+  if (!r.success) ctx.addIssue({ code: 'custom', message: r.error.issues[0].message });
+});
+
 export const grantRowSchema = z.object({
   resourceServer: z.string(),
   isEnabled: z.boolean(),
@@ -63,27 +79,16 @@ export function applicationFormSchema(tenantDefaults: WirePolicy) {
         sessionAbsoluteTtl: optionalDuration,
         sliding: tri,
         rotation: tri,
-        reuseGraceSeconds: z
-          .string()
-          .regex(/^(\d{1,3})?$/, 'A whole number of seconds, 0–300')
-          .refine((v) => v === '' || Number(v) <= 300, 'At most 300 seconds'),
+        reuseGraceSeconds: optionalGraceSeconds,
         onReuse: z.enum(['default', ...ON_REUSE]),
       }),
       grants: z.array(grantRowSchema),
     })
     .superRefine((f, ctx) => {
-      if (f.type === 'public' && f.grantTypes.includes('client_credentials'))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['grantTypes'],
-          message: 'A public client has no secret, so it cannot use client_credentials',
-        });
-      if (f.grantTypes.includes('authorization_code') && lines(f.redirectUris).length === 0)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['redirectUris'],
-          message: 'Sign-in (authorization_code) needs at least one redirect URI',
-        });
+      // the rules the admin API applies, from the contracts
+      const app = { type: f.type, grantTypes: f.grantTypes, redirectUris: lines(f.redirectUris) };
+      for (const issue of applicationIssues(app))
+        ctx.addIssue({ code: 'custom', path: [issue.path], message: issue.message });
       f.grants.forEach((g, i) => {
         if (g.isEnabled && g.flows.length === 0)
           ctx.addIssue({
@@ -109,29 +114,15 @@ const toTri = (b: boolean | undefined): Tri => (b === undefined ? 'default' : b 
 /** The form's policy strings → the overrides the API takes (empty = the tenant default); undefined while a field is malformed. */
 export function toPolicyInput(p: PolicyForm): PolicyInput | undefined {
   const out: PolicyInput = {};
-  for (const k of [
-    'accessTokenTtl',
-    'refreshIdleTtl',
-    'refreshAbsoluteTtl',
-    'sessionIdleTtl',
-    'sessionAbsoluteTtl',
-  ] as const) {
-    const v = p[k];
-    if (v === '') continue;
-    if (!durationSchema.safeParse(v).success) return undefined;
-    out[k] = v;
-  }
+  for (const k of POLICY_DURATION_FIELDS) if (p[k] !== '') out[k] = p[k];
   const sliding = triValue(p.sliding);
   if (sliding !== undefined) out.sliding = sliding;
   const rotation = triValue(p.rotation);
   if (rotation !== undefined) out.rotation = rotation;
-  if (p.reuseGraceSeconds !== '') {
-    const n = Number(p.reuseGraceSeconds);
-    if (!Number.isInteger(n) || n < 0 || n > 300) return undefined;
-    out.reuseGraceSeconds = n;
-  }
+  if (p.reuseGraceSeconds.trim() !== '') out.reuseGraceSeconds = Number(p.reuseGraceSeconds);
   if (p.onReuse !== 'default') out.onReuse = p.onReuse;
-  return out;
+  // the contracts' policy schema decides what the API would take
+  return policySchema.safeParse(out).success ? out : undefined;
 }
 
 export function emptyForm(servers: ResourceServer[]): ApplicationForm {

@@ -1,7 +1,6 @@
 import {
   applicationPolicyIssues,
   applyPolicy,
-  durationToSeconds,
   type ClientType,
   type EffectivePolicy,
   type PolicyInput,
@@ -75,12 +74,4 @@ export function previewSentences(p: EffectivePolicy, now = Date.now()): string[]
     `An access token lives ${h(p.accessTokenTtl)}. A revoked session's access tokens are refused by feed-following APIs within ~1 s, by others after at most ${h(p.accessTokenTtl)}.`,
   );
   return out;
-}
-
-export function secondsOr(d: string | undefined, fallback: number): number {
-  try {
-    return d ? durationToSeconds(d) : fallback;
-  } catch {
-    return fallback;
-  }
 }

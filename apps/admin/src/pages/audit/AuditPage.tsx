@@ -4,7 +4,9 @@ import { useApiQuery } from '../../api/hooks';
 import type { AuditEvent } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { dateTime, shortUserAgent } from '../../components/format';
-import { Button, ErrorState, Loading, Select } from '../../components/ui';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
+import { Button, Select } from '../../components/ui';
 
 const TYPES = [
   ['', 'All security events'],

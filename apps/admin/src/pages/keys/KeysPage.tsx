@@ -5,7 +5,11 @@ import { useApiMutation, useApiQuery, useApiQueryClient } from '../../api/hooks'
 import type { SigningKey } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { dateTime } from '../../components/format';
-import { Button, ConfirmDialog, ErrorState, Loading } from '../../components/ui';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
+import { Button } from '../../components/ui';
+import { WithdrawConsequences } from './WithdrawConsequences';
 
 const STATE_ORDER: Record<string, number> = { active: 0, next: 1, retired: 2, withdrawn: 3 };
 
@@ -56,29 +60,6 @@ const baseColumns: ColumnSpec<SigningKey>[] = [
           : 'no',
   },
 ];
-
-/** What withdrawing this key does, in words, before it is done. */
-function WithdrawConsequences({ target }: { target: SigningKey }) {
-  return (
-    <>
-      <p>
-        Key <code>{target.kid}</code> leaves the published keys at once. Every token it signed stops
-        working: introspection refuses its access tokens now, APIs following the revocation feed
-        within about a second, others once they refetch the keys; its ID tokens no longer verify.
-      </p>
-      <p>
-        Sessions stay signed in: applications get tokens signed by another key at their next
-        refresh.
-      </p>
-      {target.state === 'active' ? (
-        <p>
-          The next key becomes active now, as a forced rotation: validators that have not fetched it
-          yet refuse new tokens until they do. Do this for a leaked key.
-        </p>
-      ) : null}
-    </>
-  );
-}
 
 export default function KeysPage() {
   const { tenant = '' } = useParams();

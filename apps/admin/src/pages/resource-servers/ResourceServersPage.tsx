@@ -3,7 +3,8 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { useApiQuery } from '../../api/hooks';
 import type { ResourceServer } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
-import { ErrorState, Loading } from '../../components/ui';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
 
 const columns = (tenant: string): ColumnSpec<ResourceServer>[] => [
   {
@@ -60,7 +61,7 @@ export default function ResourceServersPage() {
           label="Resource servers"
           rows={servers.data}
           columns={cols}
-          onRowAction={(r) => navigate(`/t/${tenant}/resource-servers/${r.id}`)}
+          onRowAction={(r) => void navigate(`/t/${tenant}/resource-servers/${r.id}`)}
           rowId={(r) => r.id}
           initialSort={{ id: 'name', desc: false }}
           empty="No resource servers yet. Register the APIs your applications call."

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { call } from '../../api/client';
 import { useApiQueryClient } from '../../api/hooks';
 import type { Session } from '../../api/types';
-import { ConfirmDialog } from '../../components/ui';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 
 const list = (xs: string[]) =>
   xs.length <= 1 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;

@@ -2,9 +2,12 @@ import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { durationToSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
 import { useApiQuery } from '../../api/hooks';
-import type { AuditEvent, RefreshFamily, SessionDetail } from '../../api/types';
 import { dateTime, relative, shortUserAgent } from '../../components/format';
-import { Button, Empty, ErrorState, Loading } from '../../components/ui';
+import { Empty } from '../../components/Empty';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
+import { Button } from '../../components/ui';
+import { FamilyLineage } from './FamilyLineage';
 import { RevokeSessionDialog } from './RevokeSessionDialog';
 
 export default function SessionPage() {
@@ -119,7 +122,7 @@ export default function SessionPage() {
         <Empty>No refresh tokens were issued in this session.</Empty>
       ) : (
         s.families.map((f) => (
-          <Family
+          <FamilyLineage
             key={f.id}
             family={f}
             session={s}
@@ -175,46 +178,5 @@ export default function SessionPage() {
         onClose={() => setRevoking(false)}
       />
     </section>
-  );
-}
-
-function Family(p: { family: RefreshFamily; session: SessionDetail; incidents: AuditEvent[] }) {
-  const f = p.family;
-  return (
-    <article className="family" aria-label={`Refresh token family for ${f.clientId}`}>
-      <h3>
-        <code>{f.clientId}</code>{' '}
-        {f.revokedAt ? (
-          <span className="badge danger">revoked: {f.revocationReason ?? 'revoked'}</span>
-        ) : (
-          <span className="badge">live</span>
-        )}
-      </h3>
-      <p className="hint">
-        Issued {dateTime(f.createdAt)} · ends at the latest {dateTime(f.absoluteExpiresAt)} · scopes{' '}
-        {[...f.scopes, ...f.resources.flatMap((r) => r.scopes)].join(' ') || '—'}
-      </p>
-      <ol className="lineage">
-        {f.tokens.map((t) => (
-          <li key={t.generation}>
-            <strong>{t.generation === 0 ? 'Issued' : `Rotation ${t.generation}`}</strong>{' '}
-            {dateTime(t.issuedAt)}
-            {t.usedAt ? ` · used ${dateTime(t.usedAt)}` : ' · current, not used yet'}
-            {t.graceReplays
-              ? ` · ${t.graceReplays} grace replay${t.graceReplays === 1 ? '' : 's'}`
-              : ''}
-            {!t.usedAt ? ` · idle expiry ${dateTime(t.idleExpiresAt)}` : ''}
-          </li>
-        ))}
-      </ol>
-      {p.incidents.map((e) => (
-        <div key={e.id} className="incident" role="note">
-          <strong>Reuse detected {dateTime(e.createdAt)}</strong> (generation{' '}
-          {String(e.detail.generation)}, action {String(e.detail.action)}). Replayed from{' '}
-          {e.ip ?? '—'} · {shortUserAgent(e.userAgent)}; the session&apos;s own client:{' '}
-          {p.session.ip ?? '—'} · {shortUserAgent(p.session.userAgent)}.
-        </div>
-      ))}
-    </article>
   );
 }

@@ -2,7 +2,9 @@ import { useMemo } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { useApiQuery } from '../../api/hooks';
 import type { User } from '../../api/types';
-import { Button, ErrorState, Loading, Select } from '../../components/ui';
+import { ErrorState } from '../../components/ErrorState';
+import { Loading } from '../../components/Loading';
+import { Button, Select } from '../../components/ui';
 import { SessionsTable } from './SessionsTable';
 
 /** Live sessions: filters and the page cursor live in the URL, so a view can be linked. */

@@ -96,7 +96,7 @@ export function SessionsTable(p: {
         label="Live sessions"
         rows={p.sessions}
         columns={columns}
-        onRowAction={(s) => navigate(`/t/${tenant}/sessions/${s.id}`)}
+        onRowAction={(s) => void navigate(`/t/${tenant}/sessions/${s.id}`)}
         rowId={(s) => s.id}
         initialSort={{ id: 'lastSeenAt', desc: true }}
         empty={p.empty}

@@ -1,26 +1,13 @@
 import { useMemo, useState } from 'react';
-import { Controller, useForm } from 'react-hook-form';
-import { zodResolver } from '@hookform/resolvers/zod';
-import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { z } from 'zod';
-import { createUserSchema } from '@tessera/contracts';
-import { call } from '../../api/client';
-import { useApiQuery, useApiQueryClient } from '../../api/hooks';
+import { useApiQuery } from '../../api/hooks';
 import type { User } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
-import { applyApiErrors } from '../../components/form-errors';
-import { FormField } from '../../components/FormField';
+import { ErrorState } from '../../components/ErrorState';
 import { dateTime } from '../../components/format';
-import {
-  Button,
-  Checkbox,
-  ErrorState,
-  Field,
-  FormError,
-  Loading,
-  ModalDialog,
-} from '../../components/ui';
+import { Loading } from '../../components/Loading';
+import { Button, Field } from '../../components/ui';
+import { NewUserDialog } from './NewUserDialog';
 
 const columns = (tenant: string): ColumnSpec<User>[] => [
   {
@@ -49,12 +36,6 @@ const columns = (tenant: string): ColumnSpec<User>[] => [
     cell: (u) => dateTime(u.createdAt),
   },
 ];
-
-// the contract's schema, with the admin role as a checkbox
-const newUserSchema = createUserSchema
-  .pick({ email: true, password: true })
-  .extend({ isAdmin: z.boolean() });
-type NewUser = z.infer<typeof newUserSchema>;
 
 export default function UsersPage() {
   const { tenant = '' } = useParams();
@@ -92,7 +73,7 @@ export default function UsersPage() {
           label="Users"
           rows={rows}
           columns={cols}
-          onRowAction={(u) => navigate(`/t/${tenant}/users/${u.id}`)}
+          onRowAction={(u) => void navigate(`/t/${tenant}/users/${u.id}`)}
           rowId={(u) => u.id}
           initialSort={{ id: 'email', desc: false }}
           empty={q ? 'No user matches this filter.' : 'No users yet.'}
@@ -100,73 +81,5 @@ export default function UsersPage() {
       )}
       <NewUserDialog tenant={tenant} isOpen={isCreating} onOpenChange={setCreating} />
     </section>
-  );
-}
-
-function NewUserDialog(p: { tenant: string; isOpen: boolean; onOpenChange: (o: boolean) => void }) {
-  const { invalidateEndpoint } = useApiQueryClient();
-  const [formError, setFormError] = useState<string>();
-  const { control, handleSubmit, setError, reset } = useForm<NewUser>({
-    resolver: zodResolver(newUserSchema),
-    defaultValues: { email: '', password: '', isAdmin: false },
-    mode: 'onTouched',
-  });
-  const create = useMutation({
-    mutationFn: (f: NewUser) =>
-      call('createUser', {
-        path: { tenant: p.tenant },
-        body: { email: f.email, password: f.password, roles: f.isAdmin ? ['admin'] : [] },
-      }),
-    onSuccess: async () => {
-      await invalidateEndpoint('listUsers', { path: { tenant: p.tenant } });
-      reset();
-      setFormError(undefined);
-      p.onOpenChange(false);
-    },
-    onError: (err) => setFormError(applyApiErrors(err, setError)),
-  });
-  return (
-    <ModalDialog isOpen={p.isOpen} onOpenChange={p.onOpenChange} title="New user">
-      <form
-        className="form"
-        noValidate
-        onSubmit={(e) => void handleSubmit((f) => create.mutate(f))(e)}
-      >
-        <FormError message={formError} />
-        <FormField
-          control={control}
-          name="email"
-          label="Email"
-          type="email"
-          isRequired
-          autoComplete="off"
-        />
-        <FormField
-          control={control}
-          name="password"
-          label="Initial password"
-          type="password"
-          isRequired
-          autoComplete="new-password"
-          description="At least 8 characters. Tell the user through another channel."
-        />
-        <Controller
-          control={control}
-          name="isAdmin"
-          render={({ field }) => (
-            <Checkbox isSelected={field.value} onChange={field.onChange}>
-              Administrator of this tenant (signs in to the admin console at this tenant with this
-              email and password)
-            </Checkbox>
-          )}
-        />
-        <div className="actions">
-          <Button slot="close">Cancel</Button>
-          <Button type="submit" variant="primary" isDisabled={create.isPending}>
-            {create.isPending ? 'Creating…' : 'Create user'}
-          </Button>
-        </div>
-      </form>
-    </ModalDialog>
   );
 }

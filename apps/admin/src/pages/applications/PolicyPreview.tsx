@@ -1,0 +1,29 @@
+import { useWatch, type Control } from 'react-hook-form';
+import type { Tenant } from '../../api/types';
+import { toPolicyInput, type ApplicationForm } from './application-form';
+import { effective, previewSentences } from './policy-preview';
+
+/** What the policy being edited means, in words, as the fields change. */
+export function PolicyPreview(p: {
+  control: Control<ApplicationForm>;
+  tenant: Tenant;
+  type: ApplicationForm['type'];
+  grantTypes: string[];
+}) {
+  const policy = useWatch({ control: p.control, name: 'policy' });
+  const overrides = toPolicyInput(policy);
+  return (
+    <section className="preview" aria-labelledby="preview-title" aria-live="polite">
+      <h2 id="preview-title">What this policy means</h2>
+      {overrides ? (
+        <ul>
+          {previewSentences(effective(p.tenant.policy, overrides)).map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ul>
+      ) : (
+        <p className="hint">Fix the lifetimes above to see what they mean.</p>
+      )}
+    </section>
+  );
+}
