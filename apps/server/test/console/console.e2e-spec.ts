@@ -306,7 +306,9 @@ describeWithBrowser(
       });
       expect(list.status).toBe(200);
 
-      const row = admin.getByRole('row', { name: new RegExp(CLERK.email) });
+      // the session row may first show from a poll between the sign-in's two commits (the session,
+      // then its surface); the row that names the application is the one to wait for
+      const row = admin.getByRole('row', { name: new RegExp(`${CLERK.email}.*orders-web`) });
       await row.waitFor({ timeout: 15_000 });
       expect(await row.textContent()).toContain('orders-web');
       expect(
