@@ -7,27 +7,11 @@ import {
   type PolicyInput,
 } from '@tessera/contracts';
 import { effectivePolicy, overrideColumns, overridesView } from './application-policy';
+import { anyEffectivePolicy, lifetimeSeconds } from '../../test/support/arbitraries';
 
-/**
- * Lifetimes an administrator can set: up to 400 days, written in seconds (at most 7 digits) or in
- * a larger unit. Every stored lifetime came from one, so it has a duration to be shown as.
- */
-const seconds = fc.oneof(
-  fc.integer({ min: 1, max: 9_999_999 }),
-  fc.integer({ min: 1, max: 400 * 1440 }).map((minutes) => minutes * 60),
-);
+const seconds = lifetimeSeconds;
 const duration = seconds.map(secondsToDuration);
-const tenantDefaults = fc.record<EffectivePolicy>({
-  accessTokenTtl: seconds,
-  refreshIdleTtl: seconds,
-  refreshAbsoluteTtl: seconds,
-  sessionIdleTtl: seconds,
-  sessionAbsoluteTtl: seconds,
-  sliding: fc.boolean(),
-  rotation: fc.boolean(),
-  reuseGraceSeconds: fc.integer({ min: 0, max: 300 }),
-  onReuse: fc.constantFrom(...ON_REUSE),
-});
+const tenantDefaults = anyEffectivePolicy;
 /** What an application may send: any subset of the fields. */
 const overrides = fc.record<PolicyInput>(
   {

@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import {
   applyRateLimits,
   checkPolicyOrder,
-  ON_REUSE,
   RATE_LIMIT_NAMES,
-  type EffectivePolicy,
   type EffectiveRateLimits,
 } from '@tessera/contracts';
 import type { Tenant } from './tenant.entity';
@@ -21,26 +19,9 @@ import {
   tenantPolicy,
   tenantRateLimits,
 } from './tenant-policy';
+import { anyEffectivePolicy } from '../../test/support/arbitraries';
 
-/**
- * Lifetimes an administrator can set: up to 400 days, written in seconds (at most 7 digits) or in
- * a larger unit. Every stored lifetime came from one, so it has a duration to be shown as.
- */
-const seconds = fc.oneof(
-  fc.integer({ min: 1, max: 9_999_999 }),
-  fc.integer({ min: 1, max: 400 * 1440 }).map((minutes) => minutes * 60),
-);
-const anyPolicy = fc.record<EffectivePolicy>({
-  accessTokenTtl: seconds,
-  refreshIdleTtl: seconds,
-  refreshAbsoluteTtl: seconds,
-  sessionIdleTtl: seconds,
-  sessionAbsoluteTtl: seconds,
-  sliding: fc.boolean(),
-  rotation: fc.boolean(),
-  reuseGraceSeconds: fc.integer({ min: 0, max: 300 }),
-  onReuse: fc.constantFrom(...ON_REUSE),
-});
+const anyPolicy = anyEffectivePolicy;
 const rule = fc.record({
   limit: fc.integer({ min: 1, max: 1_000_000 }),
   windowSeconds: fc.integer({ min: 1, max: 86400 }),
