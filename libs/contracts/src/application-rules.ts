@@ -1,5 +1,9 @@
 import { checkPolicyOrder, type EffectivePolicy, type PolicyIssue } from './policy';
-import type { ClientType, GrantType } from './schemas';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export type GrantType = (typeof GRANT_TYPES)[number];
+export const CLIENT_TYPES = ['confidential', 'public'] as const;
+export type ClientType = (typeof CLIENT_TYPES)[number];
 
 /**
  * An application's type, grant types and redirect URIs that cannot go together: a public client

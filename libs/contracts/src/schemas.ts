@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { applicationIssues } from './application-rules';
+import {
+  applicationIssues,
+  CLIENT_TYPES,
+  GRANT_TYPES,
+  type ClientType,
+  type GrantType,
+} from './application-rules';
 import { accessTokenTtlSchema, policySchema } from './policy';
 import { rateLimitsSchema } from './rate-limits';
 import { redirectUriProblem, resourceIndicatorProblem } from './uris';
@@ -39,10 +45,6 @@ const uriWith = (problem: (v: string) => string | undefined) =>
 export const redirectUriSchema = uriWith(redirectUriProblem);
 export const resourceIndicatorSchema = uriWith(resourceIndicatorProblem);
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export type GrantType = (typeof GRANT_TYPES)[number];
-export const CLIENT_TYPES = ['confidential', 'public'] as const;
-export type ClientType = (typeof CLIENT_TYPES)[number];
 export const GRANT_FLOWS = ['user', 'client_credentials'] as const;
 export type GrantFlow = (typeof GRANT_FLOWS)[number];
 
