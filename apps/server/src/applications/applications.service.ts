@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
+  applicationIssues,
   applicationPolicyIssues,
   applyPolicy,
   backchannelUriProblem,
@@ -11,7 +12,9 @@ import {
   type ClientType,
   type EffectivePolicy,
   type EndedSignInsView,
+  type GrantType,
   type PolicyInput,
+  type PolicyIssue,
   type UpdateApplicationInput,
 } from '@tessera/contracts';
 import { AuditService } from '../audit';
@@ -243,11 +246,7 @@ export class ApplicationsService {
       }
       if (input.grantTypes !== undefined) {
         const grantTypes = [...new Set(input.grantTypes)].sort();
-        if (app.type === 'public' && grantTypes.includes('client_credentials')) {
-          throw new ValidationFailed([
-            { path: ['grantTypes'], detail: 'A public client cannot use client_credentials' },
-          ]);
-        }
+        refuseIssues(applicationIssues({ type: app.type as ClientType, grantTypes }));
         changes.grantTypes = grantTypes;
       }
       if (input.policy !== undefined) {
@@ -268,16 +267,13 @@ export class ApplicationsService {
       ) {
         changes.secretHash = this.secrets.tokenHash(input.clientSecret);
       }
-      const effectiveGrantTypes = changes.grantTypes ?? app.grantTypes;
-      const effectiveRedirects = changes.redirectUris ?? app.redirectUris;
-      if (effectiveGrantTypes.includes('authorization_code') && effectiveRedirects.length === 0) {
-        throw new ValidationFailed([
-          {
-            path: ['redirectUris'],
-            detail: 'authorization_code needs at least one redirect URI',
-          },
-        ]);
-      }
+      // the contract's rules on what the application will be once changed (its type never changes)
+      refuseIssues(
+        applicationIssues({
+          grantTypes: (changes.grantTypes ?? app.grantTypes) as GrantType[],
+          redirectUris: changes.redirectUris ?? app.redirectUris,
+        }),
+      );
       if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
       const real = Object.fromEntries(
         Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)),
@@ -376,4 +372,10 @@ export class ApplicationsService {
     });
     return ended;
   }
+}
+
+/** The contract's application rules, refused as the admin API refuses a body: a path per issue. */
+function refuseIssues(issues: PolicyIssue[]): void {
+  if (issues.length)
+    throw new ValidationFailed(issues.map((i) => ({ path: [i.path], detail: i.message })));
 }
