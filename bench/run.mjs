@@ -1,11 +1,13 @@
-// npm run bench -- [--scenario NAME[,NAME]] [--duration SECONDS] [--connections N[,N]] [--vs-peer]
+// npm run bench -- [--scenario NAME[,NAME]] [--duration SECONDS] [--connections N[,N]] [--sessions N]
+//                  [--vs-peer]
 // Against DATABASE_URL (a real PostgreSQL): prints a table and writes bench/results/latest.json.
 // With --vs-peer, oidc-provider (bench/peer) runs each comparable scenario right after Tessera, on
-// another database of the same server, and pgbench measures the bare refresh transaction.
+// another database of the same server, and pgbench measures two ceilings of refresh: the bare
+// refresh-shaped transaction, and Tessera's own rotation statement on the run's data set.
 import { execFile } from 'node:child_process';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -27,6 +29,7 @@ import {
   adminToken,
   BENCH_POOL_MAX,
   CC,
+  DEFAULT_SESSIONS,
   generateData,
   generatePeerData,
   resourceServerCredentials,
@@ -57,18 +60,22 @@ function args(argv) {
     duration: undefined,
     connections: [10, 50, 100],
     vsPeer: false,
+    sessions: DEFAULT_SESSIONS,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--scenario') o.scenarios = argv[++i].split(',');
     else if (a === '--duration') o.duration = Number(argv[++i]);
     else if (a === '--connections') o.connections = argv[++i].split(',').map(Number);
+    else if (a === '--sessions') o.sessions = Number(argv[++i]);
     else if (a === '--vs-peer') o.vsPeer = true;
     else throw new Error(`unknown argument ${a}`);
   }
   for (const s of o.scenarios)
     if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIOS.join(', ')})`);
   if (o.duration !== undefined && !(o.duration > 0)) throw new Error('--duration: seconds > 0');
+  if (!(Number.isInteger(o.sessions) && o.sessions >= 3000))
+    throw new Error('--sessions: an integer, at least 3 000 (1 000 per tenant)');
   if (!o.connections.every((c) => Number.isInteger(c) && c > 0))
     throw new Error('--connections: positive integers');
   // the mixed blend runs a minute unless told otherwise
@@ -78,12 +85,20 @@ function args(argv) {
 }
 
 const results = [];
+/** The generated data set's live sessions (`--sessions N`): every row says which size it ran on. */
+const dataSet = { sessions: DEFAULT_SESSIONS };
 /** Rows of `npm run cluster -- 2` (--vs-peer): extra information, kept out of latest.json's rows. */
 const clusterResults = [];
 const CLUSTER = 'cluster-2';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 const row = (scenario, target, connections, { cpuMsPerRequest, total, ...r }) => {
-  (target === CLUSTER ? clusterResults : results).push({ scenario, target, connections, ...r });
+  (target === CLUSTER ? clusterResults : results).push({
+    scenario,
+    target,
+    connections,
+    sessions: dataSet.sessions,
+    ...r,
+  });
   const errors =
     Object.entries(r.errors ?? {})
       .map(([k, v]) => `${k}:${v}`)
@@ -544,6 +559,134 @@ async function ceiling(serverUrl, o) {
   }
 }
 
+async function tokensOf(databaseUrl, tenantId) {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      'SELECT count(*)::int AS n FROM refresh_tokens WHERE tenant_id = $1',
+      [tenantId],
+    );
+    return rows[0].n;
+  } finally {
+    await c.end();
+  }
+}
+
+/** The `-- tessera_rotate` section of the reviewed SQL snapshot: the statement as the server sends it. */
+function rotationStatement() {
+  const file = join(HERE, '../apps/server/src/queries/sessions.repository.sql');
+  const text = readFileSync(file, 'utf8');
+  // sections are separated by blank lines, each opening with its statement's name
+  const section = text
+    .split(/\n\s*\n/)
+    .find((block) => block.startsWith('-- tessera_rotate\n'))
+    ?.slice('-- tessera_rotate\n'.length);
+  if (!section) throw new Error(`no "-- tessera_rotate" section in ${file}`);
+  return section.trim();
+}
+
+/**
+ * The rotation statement's own ceiling: pgbench -M prepared sending Tessera's rotation statement,
+ * exactly as the server does (the same text, the same seven parameters), against the run's data
+ * set (`--sessions N`) on the server's own database. Each pgbench client walks its own share of the
+ * `bench` tenant's generated tokens and, once through, their successors, so every rotation is a
+ * successful one (a consumed token would take the statement's refusal, a cheaper path). pgbench
+ * cannot compute a uuid or a hash, so one table-free SELECT before each rotation makes the
+ * successor's id and the two hashes (`\gset`); at c = 50 it costs a round trip against the
+ * rotation's commit wait, and it counts against the ceiling, never for Tessera.
+ */
+async function statementCeiling(databaseUrl, server, admin, o) {
+  const headers = { authorization: `Bearer ${await admin()}` };
+  const app = await http(`${server.url}/admin/api/tenants/bench/applications/bench-web`, {
+    headers,
+  });
+  if (app.status !== 200) throw new Error(`bench-web: ${app.status}`);
+  const { durationToSeconds } = await import('../libs/contracts/dist/index.js');
+  const policy = app.body.effectivePolicy;
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  let ids;
+  try {
+    ({
+      rows: [ids],
+    } = await c.query(
+      `SELECT t.id AS tenant, a.id AS app, (SELECT count(*) FROM refresh_token_families f
+         WHERE f.tenant_id = t.id AND f.application_id = a.id)::int AS tokens
+       FROM tenants t JOIN applications a ON a.tenant_id = t.id AND a.client_id = 'bench-web'
+       WHERE t.slug = 'bench'`,
+    ));
+  } finally {
+    await c.end();
+  }
+  const clients = o.connections.includes(CEILING_CONNECTIONS)
+    ? CEILING_CONNECTIONS
+    : Math.min(CEILING_CONNECTIONS, Math.max(...o.connections));
+  // the bench tenant's generated tokens are k = 1 … ids.tokens (it comes first): a block each
+  const block = Math.floor(ids.tokens / clients);
+  const statement = rotationStatement().replace(
+    /\$([1-7])\b/g,
+    (_, n) => `:${['old', 'tenant', 'app', 'nid', 'new', 'ttl', 'slide'][n - 1]}`,
+  );
+  const script = [
+    '\\set i :i + 1',
+    '\\set k 1 + :client_id * :block + ((:i - 1) % :block)',
+    '\\set g (:i - 1) / :block',
+    `SELECT gen_random_uuid() AS nid, sha256(int8send(:k) || int4send(:g)) AS old, sha256(int8send(:k) || int4send(:g + 1)) AS new \\gset`,
+    `${statement};`,
+    '',
+  ].join('\n');
+  if (!policy.sliding) throw new Error('the bench application does not slide sessions');
+  const before = await tokensOf(databaseUrl, ids.tenant);
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-statement-'));
+  try {
+    writeFileSync(join(dir, 'rotate.pgbench'), script);
+    const { stdout } = await promisify(execFile)(
+      process.env.PGBENCH ?? '/usr/bin/pgbench',
+      [
+        '-n',
+        '-M',
+        'prepared',
+        '-c',
+        String(clients),
+        '-j',
+        String(Math.min(clients, cpus().length)),
+        '-T',
+        String(o.duration),
+        '-D',
+        'i=0',
+        '-D',
+        `block=${block}`,
+        '-D',
+        `tenant=${ids.tenant}`,
+        '-D',
+        `app=${ids.app}`,
+        '-D',
+        `ttl=${durationToSeconds(policy.refreshIdleTtl)}`,
+        '-D',
+        `slide=${durationToSeconds(policy.sessionIdleTtl)}`,
+        '-f',
+        join(dir, 'rotate.pgbench'),
+        databaseUrl,
+      ],
+      { maxBuffer: 1 << 20 },
+    );
+    const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+    if (!tps) throw new Error(`pgbench: no tps in ${stdout}`);
+    // every transaction must have rotated (one successor each): a refused presentation would
+    // take the statement's cheaper path and flatter the ceiling
+    const transactions = Number(/actually processed: (\d+)/.exec(stdout)?.[1]);
+    const issued = (await tokensOf(databaseUrl, ids.tenant)) - before;
+    if (issued !== transactions)
+      throw new Error(
+        `refresh-statement: ${transactions} transactions issued ${issued} successors`,
+      );
+    return { clients, tps: Math.round(tps), transactions };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const o = args(process.argv.slice(2));
   const serverUrl = process.env.DATABASE_URL;
@@ -561,9 +704,12 @@ async function main() {
     dbs.push(db);
     const server = await startServer(db.url);
     stops.push(() => server.stop());
-    process.stdout.write('generating the data set (3 tenants, 10 000 users, 100 000 sessions)… ');
+    dataSet.sessions = o.sessions;
+    process.stdout.write(
+      `generating the data set (3 tenants, 10 000 users, ${o.sessions.toLocaleString('en')} sessions)… `,
+    );
     let t0 = performance.now();
-    await generateData(db.url);
+    await generateData(db.url, o.sessions);
     console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // admin access tokens live minutes: a fresh one for each scenario that needs one
     const admin = () => adminToken(server);
@@ -580,9 +726,11 @@ async function main() {
         'peer (oidc-provider)',
       );
       stops.push(() => peer.stop());
-      process.stdout.write('peer: oidc-provider with 100 000 grants and refresh tokens… ');
+      process.stdout.write(
+        `peer: oidc-provider with ${o.sessions.toLocaleString('en')} grants and refresh tokens… `,
+      );
       t0 = performance.now();
-      await generatePeerData(peerDb.url);
+      await generatePeerData(peerDb.url, o.sessions);
       console.log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       targets.push(peerTarget({ ...peer, url: `http://127.0.0.1:${port}` }));
     }
@@ -590,20 +738,27 @@ async function main() {
       if (s === 'refresh') {
         await refresh(targets, o);
         if (o.vsPeer) {
-          const ceil = await ceiling(serverUrl, o);
-          const ours = results.find(
-            (r) =>
-              r.scenario === 'refresh' && r.target === 'tessera' && r.connections === ceil.clients,
-          );
-          const ratio = ours ? Math.round((ours.rps / ceil.tps) * 100) / 100 : 0;
-          ceilings.push({
-            name: 'refresh-transaction',
-            tps: ceil.tps,
-            tessera_over_ceiling: ratio,
-          });
-          console.log(
-            `${'refresh-transaction'.padEnd(20)} pgbench    c=${String(ceil.clients).padEnd(4)} ${String(ceil.tps).padStart(7)} tx/s   (-M prepared; Tessera refresh at c=${ceil.clients} = ${ratio} of it)`,
-          );
+          const ours = (clients) =>
+            results.find(
+              (r) =>
+                r.scenario === 'refresh' && r.target === 'tessera' && r.connections === clients,
+            );
+          for (const [name, measure, how] of [
+            ['refresh-transaction', () => ceiling(serverUrl, o), 'the bare refresh transaction'],
+            [
+              'refresh-statement',
+              () => statementCeiling(db.url, server, admin, o),
+              'Tessera’s rotation statement',
+            ],
+          ]) {
+            const ceil = await measure();
+            const mine = ours(ceil.clients);
+            const ratio = mine ? Math.round((mine.rps / ceil.tps) * 100) / 100 : 0;
+            ceilings.push({ name, tps: ceil.tps, tessera_over_ceiling: ratio });
+            console.log(
+              `${name.padEnd(20)} pgbench    c=${String(ceil.clients).padEnd(4)} ${String(ceil.tps).padStart(7)} tx/s   (-M prepared, ${how}; Tessera refresh at c=${ceil.clients} = ${ratio} of it)`,
+            );
+          }
         }
       } else if (s === 'client-credentials') await clientCredentials(targets, o);
       else if (s === 'introspection') await introspection(targets, o);
@@ -650,7 +805,7 @@ async function main() {
     }
     for (const c of ceilings)
       console.log(
-        `${'refresh vs ceiling'.padEnd(20)} ${c.tessera_over_ceiling.toFixed(2)} of pgbench's ${c.tps} tx/s`,
+        `${`refresh / ${c.name.replace('refresh-', '')}`.padEnd(20)} ${c.tessera_over_ceiling.toFixed(2)} of pgbench's ${c.tps} tx/s`,
       );
   }
   for (const c of o.connections) {
@@ -666,6 +821,7 @@ async function main() {
   const report = {
     machine: { cpus: cpus().length, node: process.version },
     startedAt,
+    sessions: o.sessions,
     results,
     ratios,
     ceilings,

@@ -12,6 +12,8 @@ export const SERVER = join(ROOT, 'dist/apps/server/main.js');
 export const ORDERS = join(ROOT, 'dist/apps/example-orders/main.js');
 export const CB = 'http://127.0.0.1:9/cb';
 const PASSWORD = 'benchmark password 1';
+/** Live sessions of the generated data set unless `--sessions N` says otherwise. */
+export const DEFAULT_SESSIONS = 100_000;
 
 /**
  * The bench tenants. `backchannelLogoutUri` (the load cases' receiver) is registered for the web
@@ -140,12 +142,14 @@ export async function startServer(
 }
 
 /**
- * 10 000 users (one argon2 hash, copied) and 100 000 live sessions across the three tenants, each
- * session with a refresh-token family of the web application and its live token: bulk SQL, a few
- * seconds. Every run starts from a fresh database (a reused one would carry the previous run's
- * rotations and dead rows).
+ * 10 000 users (one argon2 hash, copied) and `sessions` live sessions (100 000 by default) across
+ * the three tenants, each session with a refresh-token family of the web application and its live
+ * token: bulk SQL, a few seconds per 100 000. Every run starts from a fresh database (a reused one
+ * would carry the previous run's rotations and dead rows). The generated tokens' hashes are
+ * `sha256(int8send(k) || int4send(0))`, k counting from 1 across the tenants in their order (the
+ * `bench` tenant first): the refresh-statement ceiling presents them to the rotation statement.
  */
-export async function generateData(databaseUrl) {
+export async function generateData(databaseUrl, sessions = DEFAULT_SESSIONS) {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
@@ -153,9 +157,13 @@ export async function generateData(databaseUrl) {
       `SELECT u.password_hash, u.tenant_id, a.id AS application_id
        FROM users u JOIN tenants t ON t.id = u.tenant_id
        JOIN applications a ON a.tenant_id = t.id AND a.client_id = 'bench-web'
-       WHERE u.email = 'seed@bench.test'`,
+       WHERE u.email = 'seed@bench.test'
+       ORDER BY t.slug`,
     );
-    for (const r of rows) {
+    let offset = 0;
+    for (const [i, r] of rows.entries()) {
+      // the sessions split evenly across the tenants, the first taking the remainder
+      const perTenant = Math.floor(sessions / rows.length) + (i === 0 ? sessions % rows.length : 0);
       const n = 3334; // × 3 tenants ≈ 10 000 users
       await c.query(
         `INSERT INTO users (id, tenant_id, email, password_hash, roles) SELECT gen_random_uuid(), $1, 'u' || g || '@bench.test', $2, '[]' FROM generate_series(1, $3) g`,
@@ -166,12 +174,15 @@ export async function generateData(databaseUrl) {
          SELECT u.tenant_id, u.id, rs.id, '["orders:read","orders:write"]', '[]' FROM users u JOIN resource_servers rs ON rs.tenant_id = u.tenant_id WHERE u.tenant_id = $1 AND u.email LIKE 'u%@bench.test'`,
         [r.tenant_id],
       );
+      // the users take the tenant's sessions in turn (10 each at the default size)
       await c.query(
         `INSERT INTO sessions (id, tenant_id, user_id, cookie_hash, auth_time, idle_expires_at, absolute_expires_at, ip, user_agent)
          SELECT gen_random_uuid(), u.tenant_id, u.id, sha256(uuid_send(gen_random_uuid())),
                 now(), now() + interval '7 days', now() + interval '30 days', '10.0.0.1', 'bench'
-         FROM generate_series(1, 10) g CROSS JOIN (SELECT * FROM users WHERE tenant_id = $1 AND email LIKE 'u%@bench.test') u`,
-        [r.tenant_id],
+         FROM generate_series(0, $2 - 1) g
+         JOIN (SELECT id, tenant_id, row_number() OVER (ORDER BY id) - 1 AS n, count(*) OVER () AS total
+               FROM users WHERE tenant_id = $1 AND email LIKE 'u%@bench.test') u ON u.n = g % u.total`,
+        [r.tenant_id, perTenant],
       );
       await c.query(
         `INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at)
@@ -184,10 +195,11 @@ export async function generateData(databaseUrl) {
       );
       await c.query(
         `INSERT INTO refresh_tokens (id, tenant_id, family_id, token_hash, generation, idle_expires_at)
-         SELECT gen_random_uuid(), f.tenant_id, f.id, sha256(uuid_send(gen_random_uuid())), 0, now() + interval '14 days'
+         SELECT gen_random_uuid(), f.tenant_id, f.id, sha256(int8send($2 + row_number() OVER (ORDER BY f.id)) || int4send(0)), 0, now() + interval '14 days'
          FROM refresh_token_families f WHERE f.tenant_id = $1`,
-        [r.tenant_id],
+        [r.tenant_id, offset],
       );
+      offset += perTenant;
       await c.query(
         `INSERT INTO session_surfaces (session_id, application_id, tenant_id)
          SELECT s.id, $2, s.tenant_id FROM sessions s WHERE s.tenant_id = $1`,
@@ -200,8 +212,8 @@ export async function generateData(databaseUrl) {
   }
 }
 
-/** The peer's store at the same size: 100 000 grants, each with a live refresh token. */
-export async function generatePeerData(databaseUrl) {
+/** The peer's store at the same size: `sessions` grants, each with a live refresh token. */
+export async function generatePeerData(databaseUrl, sessions = DEFAULT_SESSIONS) {
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
@@ -212,7 +224,8 @@ export async function generatePeerData(databaseUrl) {
                 'openid', jsonb_build_object('scope', 'offline_access'),
                 'resources', jsonb_build_object('https://orders.bench.test', 'orders:read')),
               NULL, now() + interval '30 days'
-       FROM generate_series(1, 100000) g`,
+       FROM generate_series(1, $1::int) g`,
+      [sessions],
     );
     await c.query(
       `INSERT INTO oidc_payloads (model, id, payload, grant_id, expires_at)
@@ -220,7 +233,8 @@ export async function generatePeerData(databaseUrl) {
                 'accountId', 'user-' || g, 'clientId', 'bench-web', 'kind', 'RefreshToken', 'jti', t, 'grantId', 'g' || g,
                 'gty', 'authorization_code', 'scope', 'offline_access orders:read', 'resource', 'https://orders.bench.test'),
               'g' || g, now() + interval '14 days'
-       FROM generate_series(1, 100000) g, encode(sha256(int8send(g)), 'base64') t`,
+       FROM generate_series(1, $1::int) g, encode(sha256(int8send(g)), 'base64') t`,
+      [sessions],
     );
     await c.query('VACUUM ANALYZE oidc_payloads');
   } finally {
