@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useApiMutation, useApiQueryClient } from '../../api/hooks';
 import type { Tenant } from '../../api/types';
 import { FormError } from '../../components/FormError';
@@ -14,6 +14,7 @@ export function DeleteTenantDialog(p: {
   const { invalidateEndpoint } = useApiQueryClient();
   const [typed, setTyped] = useState('');
   const [mismatch, setMismatch] = useState<string>();
+  const field = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const remove = useApiMutation('deleteTenant', {
     onSuccess: async () => {
       await invalidateEndpoint('listTenants');
@@ -23,6 +24,7 @@ export function DeleteTenantDialog(p: {
   const confirm = () => {
     if (typed.trim() !== tenant.slug) {
       setMismatch(`Type the slug, ${tenant.slug}, to delete this tenant`);
+      field.current?.focus();
       return;
     }
     remove.mutate({ path: { tenant: tenant.slug } });
@@ -69,6 +71,7 @@ export function DeleteTenantDialog(p: {
           }}
           autoComplete="off"
           error={mismatch}
+          ref={field}
         />
         <FormError message={remove.error?.message} />
         <div className="actions">
