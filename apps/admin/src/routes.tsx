@@ -20,6 +20,8 @@ export const routes: RouteObject[] = [
     ),
     children: [
       { index: true, element: null },
+      { path: 'tenants', lazy: page(() => import('./pages/tenants/TenantsPage')) },
+      { path: 'tenants/new', lazy: page(() => import('./pages/tenants/NewTenantPage')) },
       {
         path: 't/:tenant',
         children: [
@@ -55,6 +57,7 @@ export const routes: RouteObject[] = [
           { path: 'users/:id', lazy: page(() => import('./pages/users/UserPage')) },
           { path: 'keys', lazy: page(() => import('./pages/keys/KeysPage')) },
           { path: 'audit', lazy: page(() => import('./pages/audit/AuditPage')) },
+          { path: 'settings', lazy: page(() => import('./pages/settings/TenantSettingsPage')) },
           { path: '*', Component: NotFound },
         ],
       },

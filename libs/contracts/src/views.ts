@@ -112,7 +112,14 @@ export type UserPermissionView = z.infer<typeof userPermissionViewSchema>;
 export const signedOutViewSchema = z.object({ ended: z.number().int() });
 
 /** An administrator of a tenant: a user id, or the client id of a client_credentials application. */
-export const tenantAdminViewSchema = z.object({ subject: z.string(), createdAt: isoDate });
+export const tenantAdminViewSchema = z.object({
+  subject: z.string(),
+  kind: z.enum(['user', 'application']),
+  /** The user's email or the application's name, as the console shows them; null once gone. */
+  name: z.string().nullable(),
+  createdAt: isoDate,
+});
+export type TenantAdminView = z.infer<typeof tenantAdminViewSchema>;
 
 export const sessionViewSchema = z.object({
   id: z.string(),

@@ -69,7 +69,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an administrator */
+        /** Remove an administrator; removing yourself is refused (409) while no other user administers the tenant */
         delete: operations["removeTenantAdmin"];
         options?: never;
         head?: never;
@@ -996,6 +996,9 @@ export interface operations {
                 content: {
                     "application/json": {
                         subject: string;
+                        /** @enum {string} */
+                        kind: "user" | "application";
+                        name: string | null;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                     }[];

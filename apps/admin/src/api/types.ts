@@ -18,6 +18,7 @@ export type {
   SessionDetailView as SessionDetail,
   SessionPageView as SessionPage,
   SessionView as Session,
+  TenantAdminView as TenantAdmin,
   TenantView as Tenant,
   UserPermissionView as UserPermission,
   UserView as User,

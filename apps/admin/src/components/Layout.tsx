@@ -14,6 +14,7 @@ const PAGES = [
   ['users', 'Users'],
   ['keys', 'Signing keys'],
   ['audit', 'Audit log'],
+  ['settings', 'Settings'],
 ] as const;
 
 /** Header (tenant switcher, who is signed in, sign out), navigation and the page. */
@@ -31,6 +32,8 @@ export function Layout() {
     return <ErrorState error={tenants.error} retry={() => void tenants.refetch()} />;
   const list = tenants.data ?? [];
   const who = me ? `${me.email ?? me.sub} (${me.realm})` : '';
+  const isSystemAdmin = me?.realm === SYSTEM_TENANT;
+  const isTenantsPage = location.pathname.split('/')[1] === 'tenants';
   if (list.length === 0)
     return (
       <main className="center" id="main">
@@ -43,12 +46,20 @@ export function Layout() {
     );
   // the system tenant is every tenant's parent: start in a customer tenant when there is one
   const first = list.find((t) => t.slug !== SYSTEM_TENANT) ?? list[0];
-  if (!tenant) return <Navigate to={`/t/${first.slug}/overview`} replace />;
-  if (!list.some((t) => t.slug === tenant))
+  if (!tenant && !isTenantsPage) return <Navigate to={`/t/${first.slug}/overview`} replace />;
+  if (tenant && !list.some((t) => t.slug === tenant))
     return (
       <main className="center" id="main">
-        {me?.realm === SYSTEM_TENANT ? (
-          <p role="alert">There is no tenant called “{tenant}”.</p>
+        {isSystemAdmin ? (
+          <>
+            <p role="alert">There is no tenant called “{tenant}”.</p>
+            <Button
+              variant="primary"
+              onPress={() => void navigate(`/tenants/new?slug=${encodeURIComponent(tenant)}`)}
+            >
+              Create tenant “{tenant}”
+            </Button>
+          </>
         ) : (
           <>
             <p role="alert">
@@ -64,6 +75,7 @@ export function Layout() {
       </main>
     );
   const section = location.pathname.split('/')[3] || 'overview';
+  const current = tenant ?? first.slug; // the Tenants page belongs to no one tenant
 
   return (
     <div className="shell">
@@ -76,7 +88,7 @@ export function Layout() {
           <label className="switcher">
             <span>Tenant</span>
             <select
-              value={tenant}
+              value={current}
               onChange={(e) => void navigate(`/t/${e.target.value}/${section}`)}
               aria-label="Tenant"
             >
@@ -97,9 +109,14 @@ export function Layout() {
         <ul>
           {PAGES.map(([path, label]) => (
             <li key={path}>
-              <NavLink to={`/t/${tenant}/${path}`}>{label}</NavLink>
+              <NavLink to={`/t/${current}/${path}`}>{label}</NavLink>
             </li>
           ))}
+          {isSystemAdmin ? (
+            <li>
+              <NavLink to="/tenants">Tenants</NavLink>
+            </li>
+          ) : null}
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>

@@ -18,6 +18,7 @@ import {
   tenantAdminViewSchema,
   tenantViewSchema,
   updateTenantSchema,
+  type TenantAdminView,
   type TenantView,
   type UpdateTenantInput,
 } from '@tessera/contracts';
@@ -25,7 +26,7 @@ import { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { Inject } from '@nestjs/common';
 import { ApplicationsService } from '../applications';
-import { Forbidden, ValidationFailed } from '../errors';
+import { Conflict, Forbidden, ValidationFailed } from '../errors';
 import { isUuid, parseBody } from '../http';
 import { TenantsService, tenantView, type Tenant } from '../tenants';
 import { UsersService } from '../users';
@@ -144,8 +145,18 @@ export class AdminTenantsController {
       order: 'asc',
     },
   })
-  admins(@TenantParam() tenant: Tenant) {
-    return this.access.list(tenant);
+  async admins(@TenantParam() tenant: Tenant): Promise<TenantAdminView[]> {
+    const admins = await this.access.list(tenant);
+    return Promise.all(
+      admins.map(async (a) => {
+        if (isUuid(a.subject)) {
+          const user = await this.users.byId(tenant.id, a.subject);
+          return { ...a, kind: 'user' as const, name: user?.email ?? null };
+        }
+        const app = await this.applications.byClientId(tenant.id, a.subject);
+        return { ...a, kind: 'application' as const, name: app?.name ?? null };
+      }),
+    );
   }
 
   /**
@@ -172,13 +183,23 @@ export class AdminTenantsController {
   @HttpCode(204)
   @AdminRoute({
     operationId: 'removeTenantAdmin',
-    summary: 'Remove an administrator',
+    summary:
+      'Remove an administrator; removing yourself is refused (409) while no other user administers the tenant',
     scope: 'admin:tenants:write',
   })
   async removeAdmin(
+    @Caller() caller: AdminCaller,
     @TenantParam() tenant: Tenant,
     @Param('subject') subject: string,
   ): Promise<void> {
+    // nobody locks themselves out of a tenant that nobody else administers
+    if (subject === caller.sub && caller.tenant.id === tenant.id) {
+      const others = (await this.access.list(tenant)).filter((a) => a.subject !== subject);
+      if (!others.some((a) => isUuid(a.subject)))
+        throw new Conflict(
+          'You are the only administrator of this tenant: make someone else an administrator before removing yourself',
+        );
+    }
     await this.setAdmin(tenant, subject, false);
   }
 

@@ -107,7 +107,6 @@ export function ApplicationEditor(p: {
   });
 
   const type = useWatch({ control, name: 'type' });
-  const grantTypes = useWatch({ control, name: 'grantTypes' });
 
   return (
     <section aria-labelledby="app-title">
@@ -186,7 +185,7 @@ export function ApplicationEditor(p: {
         </fieldset>
 
         <PolicyFields control={control} tenant={tenant} />
-        <PolicyPreview control={control} tenant={tenant} type={type} grantTypes={grantTypes} />
+        <PolicyPreview control={control} tenant={tenant} />
 
         <GrantFields control={control} servers={servers} />
 

@@ -1,9 +1,9 @@
-import type { Control } from 'react-hook-form';
+import type { Control, FieldPathByValue } from 'react-hook-form';
 import type { Tenant } from '../../api/types';
 import { DurationField } from '../../components/DurationField';
 import { FormField } from '../../components/FormField';
 import { FormSelect } from '../../components/FormSelect';
-import type { ApplicationForm } from './application-form';
+import type { PolicyForm } from './application-form';
 
 const DURATIONS = [
   ['accessTokenTtl', 'Access token lifetime'],
@@ -13,73 +13,88 @@ const DURATIONS = [
   ['sessionAbsoluteTtl', 'Session absolute lifetime'],
 ] as const;
 
-/** An on/off override that may also follow the tenant (whose setting it names). */
-const onOffOptions = (tenantDefault: boolean) => [
-  { value: 'default' as const, label: `Tenant default (${tenantDefault ? 'on' : 'off'})` },
+/** An on/off setting; an application's may also follow the tenant (whose setting it names). */
+const onOffOptions = (tenantDefault: boolean | undefined) => [
+  ...(tenantDefault === undefined
+    ? []
+    : [{ value: 'default' as const, label: `Tenant default (${tenantDefault ? 'on' : 'off'})` }]),
   { value: 'on' as const, label: 'On' },
   { value: 'off' as const, label: 'Off' },
 ];
 
-/** An application's lifetimes and rotation, each empty or set to the tenant's default. */
-export function PolicyFields({
+/**
+ * Lifetimes and rotation. For an application (`editing="application"`) each field may be left
+ * empty or set to the tenant's default; for the tenant's own defaults every field holds a value.
+ */
+export function PolicyFields<T extends { policy: PolicyForm }>({
   control,
   tenant,
+  editing = 'application',
 }: {
-  control: Control<ApplicationForm>;
+  control: Control<T>;
   tenant: Tenant;
+  editing?: 'application' | 'tenant';
 }) {
   const d = tenant.policy;
+  const isApp = editing === 'application';
+  // the fields of `policy`, wherever the form keeps it
+  const at = <V,>(field: keyof PolicyForm) => `policy.${field}` as FieldPathByValue<T, V>;
   return (
     <fieldset>
       <legend>Lifetimes and rotation</legend>
       <p className="hint">
         Write a number and a unit: <code>30s</code>, <code>15m</code>, <code>12h</code>,{' '}
-        <code>14d</code>. Leave a field empty to use the tenant default shown beside it.
+        <code>14d</code>.{' '}
+        {isApp
+          ? 'Leave a field empty to use the tenant default shown beside it.'
+          : 'Applications that set none of their own use these.'}
       </p>
       <div className="grid-2">
         {DURATIONS.map(([name, label]) => (
           <DurationField
             key={name}
             control={control}
-            name={`policy.${name}`}
+            name={at<string>(name)}
             label={label}
-            owner="this app"
-            fallback={{ label: 'Tenant default', value: d[name] }}
+            owner={isApp ? 'this app' : 'this tenant'}
+            fallback={isApp ? { label: 'Tenant default', value: d[name] } : undefined}
           />
         ))}
         <FormSelect
           control={control}
-          name="policy.rotation"
+          name={at<PolicyForm['rotation']>('rotation')}
           id="policy-rotation"
           label="Refresh token rotation"
           description="Each refresh returns a new refresh token; the old one becomes a tripwire."
-          options={onOffOptions(d.rotation)}
+          options={onOffOptions(isApp ? d.rotation : undefined)}
         />
         <FormField
           control={control}
-          name="policy.reuseGraceSeconds"
+          name={at<string>('reuseGraceSeconds')}
           label="Reuse grace (seconds)"
-          placeholder={String(d.reuseGraceSeconds)}
-          description={`Tenant default: ${d.reuseGraceSeconds} s. A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
+          placeholder={isApp ? String(d.reuseGraceSeconds) : undefined}
+          description={`${isApp ? `Tenant default: ${d.reuseGraceSeconds} s. ` : ''}A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
         />
         <FormSelect
           control={control}
-          name="policy.onReuse"
+          name={at<PolicyForm['onReuse']>('onReuse')}
           id="policy-on-reuse"
           label="When a used refresh token comes back"
           options={[
-            { value: 'default', label: `Tenant default (${d.onReuse})` },
+            ...(isApp
+              ? [{ value: 'default' as const, label: `Tenant default (${d.onReuse})` }]
+              : []),
             { value: 'revoke-session', label: 'Sign the whole session out' },
             { value: 'revoke-family', label: 'Revoke only this sign-in’s tokens' },
           ]}
         />
         <FormSelect
           control={control}
-          name="policy.sliding"
+          name={at<PolicyForm['sliding']>('sliding')}
           id="policy-sliding"
           label="Sliding sessions"
           description="On: each use extends the session's idle expiry."
-          options={onOffOptions(d.sliding)}
+          options={onOffOptions(isApp ? d.sliding : undefined)}
         />
       </div>
     </fieldset>

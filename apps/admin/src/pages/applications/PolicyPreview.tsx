@@ -1,16 +1,21 @@
 import { useWatch, type Control } from 'react-hook-form';
 import type { Tenant } from '../../api/types';
-import { toPolicyInput, type ApplicationForm } from './application-form';
+import { toPolicyInput, type PolicyForm } from './application-form';
 import { effective, previewSentences } from './policy-preview';
 
-/** What the policy being edited means, in words, as the fields change. */
-export function PolicyPreview(p: {
-  control: Control<ApplicationForm>;
+/**
+ * What the policy being edited means, in words, as the fields change: an application's overrides
+ * on its tenant's defaults, or the tenant's defaults being edited.
+ */
+export function PolicyPreview<T extends { policy: PolicyForm }>(p: {
+  control: Control<T>;
   tenant: Tenant;
-  type: ApplicationForm['type'];
-  grantTypes: string[];
 }) {
-  const policy = useWatch({ control: p.control, name: 'policy' });
+  // every form that shows this keeps its policy under `policy`
+  const policy = useWatch({
+    control: p.control as unknown as Control<{ policy: PolicyForm }>,
+    name: 'policy',
+  });
   const overrides = toPolicyInput(policy);
   return (
     <section className="preview" aria-labelledby="preview-title" aria-live="polite">

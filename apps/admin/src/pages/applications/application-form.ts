@@ -106,7 +106,7 @@ export function applicationFormSchema(tenantDefaults: WirePolicy) {
 }
 
 export type ApplicationForm = z.infer<ReturnType<typeof applicationFormSchema>>;
-type PolicyForm = ApplicationForm['policy'];
+export type PolicyForm = ApplicationForm['policy'];
 
 const triValue = (t: Tri) => (t === 'default' ? undefined : t === 'on');
 const toTri = (b: boolean | undefined): Tri => (b === undefined ? 'default' : b ? 'on' : 'off');
