@@ -77,6 +77,7 @@ export class AdminTenantsController {
     scope: 'admin:tenants:write',
     body: createTenantSchema,
     response: tenantViewSchema,
+    audit: { type: 'admin.tenant_created', target: 'tenant', id: { response: 'slug' } },
   })
   async create(@Caller() caller: AdminCaller, @Body() body: unknown): Promise<TenantView> {
     // who may comes first: a caller who may not learns nothing from a field problem
@@ -105,6 +106,7 @@ export class AdminTenantsController {
     scope: 'admin:tenants:write',
     body: updateTenantSchema,
     response: tenantViewSchema,
+    audit: { type: 'admin.tenant_updated', target: 'tenant' },
   })
   async update(
     @TenantParam() tenant: Tenant,
@@ -125,6 +127,7 @@ export class AdminTenantsController {
     summary:
       'Delete a tenant (system administrators): its issuer goes at once, everything it held ends',
     scope: 'admin:tenants:write',
+    audit: { type: 'admin.tenant_deleted', target: 'tenant', log: 'actor' },
   })
   async remove(@Caller() caller: AdminCaller, @TenantParam() tenant: Tenant): Promise<void> {
     await this.requireSuperAdmin(caller);
@@ -160,6 +163,7 @@ export class AdminTenantsController {
       'Make a user, or a client_credentials application, of the tenant one of its administrators',
     scope: 'admin:tenants:write',
     body: grantAdminSchema,
+    audit: { type: 'admin.tenant_admin_added', target: 'administrator', id: { body: 'subject' } },
   })
   async addAdmin(
     @TenantParam() tenant: Tenant,
@@ -174,6 +178,7 @@ export class AdminTenantsController {
     operationId: 'removeTenantAdmin',
     summary: 'Remove an administrator',
     scope: 'admin:tenants:write',
+    audit: { type: 'admin.tenant_admin_removed', target: 'administrator' },
   })
   async removeAdmin(
     @TenantParam() tenant: Tenant,
