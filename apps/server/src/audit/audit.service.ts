@@ -92,6 +92,8 @@ interface AuditRow {
   user_agent: string | null;
   detail: Record<string, unknown> | string;
   created_at: Date | string;
+  /** The time to the microsecond, for a keyset that skips nothing. */
+  created_at_key: string;
   actor_sub: string | null;
   actor_name: string | null;
   actor_is_user: boolean;
@@ -106,7 +108,7 @@ interface AuditRow {
 // One query: the actor and the subject are named by joins, never by a query per row.
 const LIST_SQL = `
   SELECT e.id, e.type, e.session_id, e.user_id, e.client_id, e.ip, e.user_agent, e.detail,
-         e.created_at, e.actor_sub, e.target_kind, e.target_id,
+         e.created_at, e.created_at::text AS created_at_key, e.actor_sub, e.target_kind, e.target_id,
          COALESCE(au.email, e.actor_name) AS actor_name, au.id IS NOT NULL AS actor_is_user,
          at.slug AS actor_tenant,
          COALESCE(tu.email, ta.name, e.target_name) AS target_name,
@@ -168,7 +170,9 @@ export class AuditService {
       const where = ['e.tenant_id = $1', ...this.conditions(f, params)];
       if (after) {
         params.push(after.createdAt, after.id);
-        where.push(`(e.created_at, e.id) < ($${params.length - 1}, $${params.length})`);
+        where.push(
+          `(e.created_at, e.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+        );
       }
       params.push(Math.min(EXPORT_BATCH, AUDIT_EXPORT_LIMIT - sent));
       const rows: AuditRow[] = await this.dataSource.query(
@@ -179,7 +183,7 @@ export class AuditService {
       sent += rows.length;
       if (rows.length < EXPORT_BATCH) return;
       const last = rows[rows.length - 1];
-      after = { createdAt: new Date(last.created_at).toISOString(), id: last.id };
+      after = { createdAt: last.created_at_key, id: last.id };
     }
   }
 
@@ -199,7 +203,8 @@ export class AuditService {
       out.push(`(e.target_id = ${p} OR e.client_id = ${p}${byUser})`);
     }
     if (f.from) add((p) => `e.created_at >= ${p}`, f.from);
-    if (f.to) add((p) => `e.created_at <= ${p}`, f.to);
+    // times come to the millisecond, the column holds microseconds: `to` takes its whole millisecond
+    if (f.to) add((p) => `e.created_at < ${p}::timestamptz + interval '1 millisecond'`, f.to);
     if (f.before) add((p) => `e.created_at < ${p}`, f.before);
     return out;
   }

@@ -423,4 +423,29 @@ describe('the audit log of administrative changes', () => {
     expect(all).not.toContain(admin.token);
     expect(all).not.toMatch(/"(client_?secret|password)":\s*"/i);
   });
+
+  it('exports every event of a long filtered view once, across batches and equal times', async () => {
+    const [{ id: tenantId }] = await t.sql<{ id: string }>(
+      'SELECT id FROM tenants WHERE slug = $1',
+      [slug],
+    );
+    // 1 203 events in three instants: batches end inside runs of equal times
+    await t.sql(
+      `INSERT INTO audit_events (id, tenant_id, type, detail, created_at)
+       SELECT gen_random_uuid(), $1, 'test_bulk', '{}'::jsonb,
+              now() - (i % 3) * interval '1 second'
+       FROM generate_series(1, 1203) AS i`,
+      [tenantId],
+    );
+    const file = await download(
+      `${t.url}${base()}/audit/export?format=jsonl&type=test_bulk`,
+      admin.token,
+    );
+    const ids = file.text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as Event).id);
+    expect(ids).toHaveLength(1203);
+    expect(new Set(ids).size).toBe(1203);
+  });
 });
