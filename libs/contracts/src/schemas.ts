@@ -296,12 +296,27 @@ const limitParam = z
   .pipe(z.number().int().min(1).max(500))
   .default(100);
 
+const auditFilters = {
+  type: z.string().max(64).optional(),
+  /** Who acted: a user id or a client id (of the tenant that issued their token). */
+  actor: z.string().max(200).optional(),
+  /** What an event is about: its target, or the user or application it concerns. */
+  subject: z.string().max(200).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+};
+
 export const auditQuerySchema = z
   .object({
-    type: z.string().max(64).optional(),
+    ...auditFilters,
     before: z.iso.datetime({ offset: true }).optional(),
     limit: limitParam,
   })
+  .strict();
+
+/** The audit log's filtered view as a file: JSON Lines or CSV, newest first, at most 10 000 rows. */
+export const auditExportQuerySchema = z
+  .object({ ...auditFilters, format: z.enum(['jsonl', 'csv']).default('jsonl') })
   .strict();
 
 export const deliveryQuerySchema = z

@@ -186,9 +186,34 @@ export const deliveryViewSchema = z.object({
 });
 export type DeliveryView = z.infer<typeof deliveryViewSchema>;
 
+/** Who or what an audit event names, with the name to show (an email, a client id, a name). */
+export const auditPartySchema = z.object({
+  kind: z.string(),
+  id: z.string(),
+  name: z.string().nullable(),
+  /** An actor's tenant (slug): the tenant that issued their token, not always this one. */
+  tenant: z.string().nullable().optional(),
+});
+export type AuditParty = z.infer<typeof auditPartySchema>;
+
+/** One field an administrative change changed; a secret's values are never recorded. */
+export const auditChangeSchema = z.object({
+  field: z.string(),
+  from: z.unknown().optional(),
+  to: z.unknown().optional(),
+  isSecret: z.boolean().optional(),
+});
+export type AuditChange = z.infer<typeof auditChangeSchema>;
+
 export const auditViewSchema = z.object({
   id: z.string(),
   type: z.string(),
+  /** The administrator who made the change; none for what a user or the server did. */
+  actor: auditPartySchema.nullable(),
+  /** What the event is about: the target of a change, else its user, else its application. */
+  subject: auditPartySchema.nullable(),
+  /** The fields an administrative change changed, old → new. */
+  changes: z.array(auditChangeSchema),
   sessionId: z.string().nullable(),
   userId: z.string().nullable(),
   clientId: z.string().nullable(),

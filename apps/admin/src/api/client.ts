@@ -101,3 +101,19 @@ export async function call<K extends OperationId>(
   if (!response.ok) throw new ApiError(response.status, error as ProblemBody | undefined);
   return data as Result<K>;
 }
+
+/** A file an operation answers (an export): its content, and the name the server gives it. */
+export async function callFile<K extends OperationId>(
+  operation: K,
+  args: Args<K>,
+): Promise<{ blob: Blob; filename: string }> {
+  const { method, path } = OPERATIONS[operation];
+  const { data, error, response } = await client.request(
+    method as 'get',
+    path as '/admin/api/tenants',
+    { params: { path: args.path, query: args.query } as never, parseAs: 'blob' },
+  );
+  if (!response.ok) throw new ApiError(response.status, error as ProblemBody | undefined);
+  const named = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '');
+  return { blob: data as unknown as Blob, filename: named?.[1] ?? operation };
+}

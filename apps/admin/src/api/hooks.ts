@@ -9,7 +9,15 @@ import {
   type UseMutationOptions,
   type UseQueryOptions,
 } from '@tanstack/react-query';
-import { ApiError, call, type Args, type OperationId, type Params, type Result } from './client';
+import {
+  ApiError,
+  call,
+  callFile,
+  type Args,
+  type OperationId,
+  type Params,
+  type Result,
+} from './client';
 
 /** Operations that read: the ones a query may run. */
 export type QueryId = {
@@ -47,6 +55,27 @@ export function useApiMutation<K extends OperationId, C = unknown>(
   options?: Omit<UseMutationOptions<Result<K>, ApiError, Args<K>, C>, 'mutationFn'>,
 ) {
   return useMutation({ mutationFn: (args: Args<K>) => call(operation, args), ...options });
+}
+
+/**
+ * `useApiDownload('exportAuditEvents')`, then `mutate({ path, query })`: the browser saves the file
+ * the operation answers under the server's file name, as it saves a link's target.
+ */
+export function useApiDownload<K extends OperationId>(operation: K) {
+  return useMutation<void, ApiError, Args<K>>({
+    mutationFn: async (args) => {
+      const { blob, filename } = await callFile(operation, args);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      // the save has started from the URL by then
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    },
+  });
 }
 
 type DeepPartial<T> = { [P in keyof T]?: T[P] extends object ? DeepPartial<T[P]> : T[P] };

@@ -9,6 +9,7 @@ export const OPERATIONS = {
   deleteResourceServer: { method: 'delete', path: '/admin/api/tenants/{tenant}/resource-servers/{id}' },
   deleteTenant: { method: 'delete', path: '/admin/api/tenants/{tenant}' },
   deleteUser: { method: 'delete', path: '/admin/api/tenants/{tenant}/users/{id}' },
+  exportAuditEvents: { method: 'get', path: '/admin/api/tenants/{tenant}/audit/export' },
   getApplication: { method: 'get', path: '/admin/api/tenants/{tenant}/applications/{clientId}' },
   getOverview: { method: 'get', path: '/admin/api/tenants/{tenant}/overview' },
   getResourceServer: { method: 'get', path: '/admin/api/tenants/{tenant}/resource-servers/{id}' },

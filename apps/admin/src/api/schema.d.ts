@@ -154,8 +154,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Security events, newest first (?type=&before=&limit=) */
+        /** Audit events, newest first (?type=&actor=&subject=&from=&to=&before=&limit=), actor and subject named */
         get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/tenants/{tenant}/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the filtered audit log as JSON Lines or CSV (?format=jsonl|csv&type=&actor=&subject=&from=&to=), at most 10 000 events */
+        get: operations["exportAuditEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1845,6 +1862,10 @@ export interface operations {
         parameters: {
             query?: {
                 type?: string;
+                actor?: string;
+                subject?: string;
+                from?: string;
+                to?: string;
                 before?: string;
                 limit?: string;
             };
@@ -1865,6 +1886,24 @@ export interface operations {
                     "application/json": {
                         id: string;
                         type: string;
+                        actor: {
+                            kind: string;
+                            id: string;
+                            name: string | null;
+                            tenant?: string | null;
+                        } | null;
+                        subject: {
+                            kind: string;
+                            id: string;
+                            name: string | null;
+                            tenant?: string | null;
+                        } | null;
+                        changes: {
+                            field: string;
+                            from?: unknown;
+                            to?: unknown;
+                            isSecret?: boolean;
+                        }[];
                         sessionId: string | null;
                         userId: string | null;
                         clientId: string | null;
@@ -1876,6 +1915,72 @@ export interface operations {
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                     }[];
+                };
+            };
+            /** @description Invalid body or query; each field problem names its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or a tenant the caller does not administer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportAuditEvents: {
+        parameters: {
+            query?: {
+                type?: string;
+                actor?: string;
+                subject?: string;
+                from?: string;
+                to?: string;
+                format?: "jsonl" | "csv";
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jsonl": string;
+                    "text/csv": string;
                 };
             };
             /** @description Invalid body or query; each field problem names its JSON pointer */

@@ -50,6 +50,12 @@ export class AdminApplicationsController {
     scope: 'admin:applications:write',
     body: createApplicationSchema,
     response: createdApplicationViewSchema,
+    audit: {
+      type: 'admin.application_created',
+      target: 'application',
+      id: { response: 'application.clientId' },
+      secrets: ['clientSecret'],
+    },
   })
   async create(
     @TenantParam() tenant: Tenant,
@@ -79,6 +85,7 @@ export class AdminApplicationsController {
     scope: 'admin:applications:write',
     body: updateApplicationSchema,
     response: applicationViewSchema,
+    audit: { type: 'admin.application_updated', target: 'application' },
   })
   async update(
     @TenantParam() tenant: Tenant,
@@ -95,6 +102,7 @@ export class AdminApplicationsController {
     operationId: 'deleteApplication',
     summary: 'Delete an application (everything it held ends first: sign-ins, families, tokens)',
     scope: 'admin:applications:write',
+    audit: { type: 'admin.application_deleted', target: 'application' },
   })
   async remove(@TenantParam() tenant: Tenant, @Param('clientId') clientId: string): Promise<void> {
     await this.admin.remove(tenant, clientId);
@@ -112,6 +120,7 @@ export class AdminApplicationsController {
       'Revoke every token of an application (its sign-ins end, with back-channel logouts); answers what ended',
     scope: 'admin:applications:write',
     response: endedSignInsViewSchema,
+    audit: { type: 'admin.application_tokens_revoked', target: 'application' },
   })
   revokeTokens(
     @TenantParam() tenant: Tenant,
@@ -128,6 +137,11 @@ export class AdminApplicationsController {
     summary: 'Regenerate the client secret (shown once)',
     scope: 'admin:applications:write',
     response: clientSecretViewSchema,
+    audit: {
+      type: 'admin.application_secret_regenerated',
+      target: 'application',
+      secrets: ['clientSecret'],
+    },
   })
   async regenerate(
     @TenantParam() tenant: Tenant,

@@ -50,6 +50,7 @@ export class AdminKeysController {
     scope: 'admin:keys:write',
     body: rotateKeysSchema,
     response: keyList,
+    audit: { type: 'admin.keys_rotated', target: 'keys' },
   })
   async rotate(
     @TenantParam() tenant: Tenant,
@@ -82,6 +83,7 @@ export class AdminKeysController {
       'Withdraw a leaked key: out of the JWKS at once, every token it signed refused (an active key is replaced first)',
     scope: 'admin:keys:write',
     response: keyList,
+    audit: { type: 'admin.key_withdrawn', target: 'key' },
   })
   async withdraw(
     @TenantParam() tenant: Tenant,

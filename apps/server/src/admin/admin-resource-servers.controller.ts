@@ -39,6 +39,11 @@ export class AdminResourceServersController {
     scope: 'admin:resource-servers:write',
     body: resourceServerSchema,
     response: resourceServerViewSchema,
+    audit: {
+      type: 'admin.resource_server_created',
+      target: 'resource_server',
+      id: { response: 'id' },
+    },
   })
   async create(
     @TenantParam() tenant: Tenant,
@@ -66,6 +71,7 @@ export class AdminResourceServersController {
     scope: 'admin:resource-servers:write',
     body: resourceServerSchema,
     response: resourceServerViewSchema,
+    audit: { type: 'admin.resource_server_replaced', target: 'resource_server' },
   })
   async replace(
     @TenantParam() tenant: Tenant,
@@ -81,6 +87,7 @@ export class AdminResourceServersController {
     operationId: 'deleteResourceServer',
     summary: 'Delete a resource server',
     scope: 'admin:resource-servers:write',
+    audit: { type: 'admin.resource_server_deleted', target: 'resource_server' },
   })
   remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
     return this.resourceServers.remove(tenant.id, id);
@@ -94,6 +101,11 @@ export class AdminResourceServersController {
     summary: 'Issue introspection credentials for a resource server (secret shown once)',
     scope: 'admin:resource-servers:write',
     response: credentialsViewSchema,
+    audit: {
+      type: 'admin.resource_server_credentials_issued',
+      target: 'resource_server',
+      secrets: ['clientSecret'],
+    },
   })
   credentials(
     @TenantParam() tenant: Tenant,

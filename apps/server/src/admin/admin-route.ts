@@ -9,10 +9,11 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { RequireScopes } from '@tessera/nest-guards';
-import { map, type Observable } from 'rxjs';
+import { concatMap, from, map, switchMap, type Observable } from 'rxjs';
 import type { z } from 'zod';
 import { ValidationFailed } from '../errors';
 import { parseBody, pathOf, type HttpRequest, type HttpResponse } from '../http';
+import { AdminAudit, type AdminAuditSpec } from './admin-audit.service';
 import type { AdminScope } from './admin-scopes';
 
 /**
@@ -35,8 +36,15 @@ export interface AdminRouteSpec {
   query?: z.ZodType;
   /** The success answer; none means no content. */
   response?: z.ZodType;
+  /** A file answer instead: its media types (the `format` query parameter chooses). */
+  produces?: string[];
   // the items are the handler's type; the route reads only their key
   paging?: AdminPaging<any>;
+  /**
+   * The administrative change the route makes, recorded after it succeeded with the caller, the
+   * target and the fields changed. Every route that changes something declares one.
+   */
+  audit?: AdminAuditSpec;
 }
 
 export const ADMIN_ROUTE = 'tessera:admin-route';
@@ -81,12 +89,36 @@ function nextLink(req: HttpRequest, cursor: string): string {
  */
 @Injectable()
 export class AdminRouteInterceptor implements NestInterceptor {
+  constructor(private readonly auditor: AdminAudit) {}
+
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const spec = adminRouteOf(ctx.getHandler());
     const req = ctx.switchToHttp().getRequest<AdminRequest>();
-    const res = ctx.switchToHttp().getResponse<HttpResponse>();
     const query: unknown = spec?.query ? parseBody(spec.query, req.query) : undefined;
     req.adminQuery = query;
+    const audit = spec?.audit;
+    if (!audit) return this.handle(spec, ctx, next);
+    // the target is read before the change and after it; the event is written once it succeeded
+    return from(this.auditor.before(audit, req)).pipe(
+      switchMap((pending) =>
+        this.handle(spec, ctx, next).pipe(
+          concatMap(async (result) => {
+            await this.auditor.after(pending, req, result);
+            return result;
+          }),
+        ),
+      ),
+    );
+  }
+
+  private handle(
+    spec: AdminRouteSpec | undefined,
+    ctx: ExecutionContext,
+    next: CallHandler,
+  ): Observable<unknown> {
+    const req = ctx.switchToHttp().getRequest<AdminRequest>();
+    const res = ctx.switchToHttp().getResponse<HttpResponse>();
+    const query = req.adminQuery;
     const paging = spec?.paging;
     if (!paging) return next.handle();
     const { limit, cursor } = query as { limit: number; cursor?: string };

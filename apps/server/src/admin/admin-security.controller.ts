@@ -1,6 +1,7 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Controller, Get, StreamableFile, UseGuards } from '@nestjs/common';
 import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
+  auditExportQuerySchema,
   auditQuerySchema,
   auditViewSchema,
   deliveryQuerySchema,
@@ -8,12 +9,14 @@ import {
   type AuditView,
   type DeliveryView,
 } from '@tessera/contracts';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { AuditService } from '../audit';
+import { AuditService, type AuditFilters } from '../audit';
 import { BackchannelOutbox } from '../revocation';
 import type { Tenant } from '../tenants';
 import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
 import { AdminQuery, AdminRoute } from './admin-route';
+import { auditCsvHeader, auditCsvLine } from './audit-export';
 
 @Controller('admin/api/tenants/:tenant')
 @UseGuards(TesseraAuthGuard, AdminTenantGuard)
@@ -23,11 +26,15 @@ export class AdminSecurityController {
     private readonly deliveries: BackchannelOutbox,
   ) {}
 
-  /** Security events: reuse detected, revocations, failed sign-ins; newest first. */
+  /**
+   * Security events and administrative changes, newest first: filtered by type, actor, subject
+   * (the target, user or application an event is about) and time; the actor and subject named.
+   */
   @Get('audit')
   @AdminRoute({
     operationId: 'listAuditEvents',
-    summary: 'Security events, newest first (?type=&before=&limit=)',
+    summary:
+      'Audit events, newest first (?type=&actor=&subject=&from=&to=&before=&limit=), actor and subject named',
     scope: 'admin:audit:read',
     query: auditQuerySchema,
     response: z.array(auditViewSchema),
@@ -37,9 +44,36 @@ export class AdminSecurityController {
     @AdminQuery() q: z.output<typeof auditQuerySchema>,
   ): Promise<AuditView[]> {
     return this.audit.list(tenant.id, {
-      type: q.type,
+      ...filtersOf(q),
       limit: q.limit,
       before: q.before ? new Date(q.before) : undefined,
+    });
+  }
+
+  /** The filtered view as a file, newest first: JSON Lines (one event a line) or CSV. */
+  @Get('audit/export')
+  @AdminRoute({
+    operationId: 'exportAuditEvents',
+    summary:
+      'Export the filtered audit log as JSON Lines or CSV (?format=jsonl|csv&type=&actor=&subject=&from=&to=), at most 10 000 events',
+    scope: 'admin:audit:read',
+    query: auditExportQuerySchema,
+    produces: ['application/jsonl', 'text/csv'],
+  })
+  export(
+    @TenantParam() tenant: Tenant,
+    @AdminQuery() q: z.output<typeof auditExportQuerySchema>,
+  ): StreamableFile {
+    const events = this.audit.export(tenant.id, filtersOf(q));
+    const isCsv = q.format === 'csv';
+    async function* lines(): AsyncGenerator<string> {
+      if (isCsv) yield auditCsvHeader();
+      for await (const e of events) yield isCsv ? auditCsvLine(e) : `${JSON.stringify(e)}\n`;
+    }
+    const name = `audit-${tenant.slug}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    return new StreamableFile(Readable.from(lines()), {
+      type: isCsv ? 'text/csv; charset=utf-8' : 'application/jsonl; charset=utf-8',
+      disposition: `attachment; filename="${name}.${isCsv ? 'csv' : 'jsonl'}"`,
     });
   }
 
@@ -62,4 +96,16 @@ export class AdminSecurityController {
       limit: q.limit,
     });
   }
+}
+
+function filtersOf(
+  q: z.output<typeof auditExportQuerySchema> | z.output<typeof auditQuerySchema>,
+): AuditFilters {
+  return {
+    type: q.type,
+    actor: q.actor,
+    subject: q.subject,
+    from: q.from ? new Date(q.from) : undefined,
+    to: q.to ? new Date(q.to) : undefined,
+  };
 }

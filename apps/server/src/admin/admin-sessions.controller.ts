@@ -74,6 +74,7 @@ export class AdminSessionsController {
     summary: 'End a session now (its tokens die; back-channel logouts go out)',
     scope: 'admin:sessions:write',
     body: revokeSessionSchema,
+    audit: { type: 'admin.session_revoked', target: 'session' },
   })
   async revoke(
     @TenantParam() tenant: Tenant,

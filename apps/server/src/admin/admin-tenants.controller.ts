@@ -78,6 +78,7 @@ export class AdminTenantsController {
     scope: 'admin:tenants:write',
     body: createTenantSchema,
     response: tenantViewSchema,
+    audit: { type: 'admin.tenant_created', target: 'tenant', id: { response: 'slug' } },
   })
   async create(@Caller() caller: AdminCaller, @Body() body: unknown): Promise<TenantView> {
     // who may comes first: a caller who may not learns nothing from a field problem
@@ -106,6 +107,7 @@ export class AdminTenantsController {
     scope: 'admin:tenants:write',
     body: updateTenantSchema,
     response: tenantViewSchema,
+    audit: { type: 'admin.tenant_updated', target: 'tenant' },
   })
   async update(
     @TenantParam() tenant: Tenant,
@@ -126,6 +128,7 @@ export class AdminTenantsController {
     summary:
       'Delete a tenant (system administrators): its issuer goes at once, everything it held ends',
     scope: 'admin:tenants:write',
+    audit: { type: 'admin.tenant_deleted', target: 'tenant', log: 'actor' },
   })
   async remove(@Caller() caller: AdminCaller, @TenantParam() tenant: Tenant): Promise<void> {
     await this.requireSuperAdmin(caller);
@@ -171,6 +174,7 @@ export class AdminTenantsController {
       'Make a user, or a client_credentials application, of the tenant one of its administrators',
     scope: 'admin:tenants:write',
     body: grantAdminSchema,
+    audit: { type: 'admin.tenant_admin_added', target: 'administrator', id: { body: 'subject' } },
   })
   async addAdmin(
     @TenantParam() tenant: Tenant,
@@ -186,6 +190,7 @@ export class AdminTenantsController {
     summary:
       'Remove an administrator; removing yourself is refused (409) while no other user administers the tenant',
     scope: 'admin:tenants:write',
+    audit: { type: 'admin.tenant_admin_removed', target: 'administrator' },
   })
   async removeAdmin(
     @Caller() caller: AdminCaller,

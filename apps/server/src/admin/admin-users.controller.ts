@@ -61,6 +61,7 @@ export class AdminUsersController {
     scope: 'admin:users:write',
     body: createUserSchema,
     response: userViewSchema,
+    audit: { type: 'admin.user_created', target: 'user', id: { response: 'id' } },
   })
   async create(
     @TenantParam() tenant: Tenant,
@@ -92,6 +93,7 @@ export class AdminUsersController {
     scope: 'admin:users:write',
     body: updateUserSchema,
     response: userViewSchema,
+    audit: { type: 'admin.user_updated', target: 'user' },
   })
   async update(
     @TenantParam() tenant: Tenant,
@@ -115,6 +117,7 @@ export class AdminUsersController {
     operationId: 'deleteUser',
     summary: 'Delete a user (every session ends first, with back-channel logouts)',
     scope: 'admin:users:write',
+    audit: { type: 'admin.user_deleted', target: 'user' },
   })
   async remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
     // they administer nothing any more, and a reused id inherits nothing
@@ -145,6 +148,7 @@ export class AdminUsersController {
     scope: 'admin:users:write',
     body: userPermissionsSchema,
     response: z.array(userPermissionViewSchema),
+    audit: { type: 'admin.user_permissions_set', target: 'user' },
   })
   async setPermissions(
     @TenantParam() tenant: Tenant,
@@ -164,6 +168,7 @@ export class AdminUsersController {
     scope: 'admin:sessions:write',
     body: revokeSessionSchema,
     response: signedOutViewSchema,
+    audit: { type: 'admin.user_signed_out', target: 'user' },
   })
   async signOutEverywhere(
     @TenantParam() tenant: Tenant,

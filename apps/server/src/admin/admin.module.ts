@@ -26,6 +26,7 @@ import { TenantAdminsRepository } from './tenant-admins.repository';
 import { TenantBuiltIns } from './tenant-built-ins.service';
 import { TenantAdmin } from './tenant-admin.entity';
 import { TenantRemoval } from './tenant-removal.service';
+import { AdminAudit } from './admin-audit.service';
 
 /** The tables this module owns; the composition root (src/entities.ts) registers them. */
 export const ADMIN_ENTITIES = [TenantAdmin];
@@ -100,6 +101,7 @@ export const ADMIN_ENTITIES = [TenantAdmin];
     AdminApplications,
     AdminStats,
     TenantBuiltIns,
+    AdminAudit,
   ],
   exports: [SystemSetup, TenantAccessService, AdminRoles, TenantBuiltIns],
 })

@@ -101,6 +101,13 @@ function operation(r: AdminRouteEntry): Record<string, unknown> {
     ...(spec.response
       ? { content: { 'application/json': { schema: jsonSchema(spec.response, 'output') } } }
       : {}),
+    ...(spec.produces
+      ? {
+          content: Object.fromEntries(
+            spec.produces.map((type) => [type, { schema: { type: 'string' } }]),
+          ),
+        }
+      : {}),
   };
   return {
     operationId: spec.operationId,

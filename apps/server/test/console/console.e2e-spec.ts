@@ -388,7 +388,7 @@ describeWithBrowser(
       await nav('Audit log');
       await heading('Audit log');
       await admin.getByLabel('Event type').selectOption('session_revoked');
-      await admin.getByRole('gridcell', { name: 'session_revoked' }).first().waitFor();
+      await admin.getByRole('gridcell', { name: 'Session ended', exact: true }).first().waitFor();
       await shot('14-audit');
     });
 

@@ -10,7 +10,7 @@ export async function send(url: string, init: RequestInit = {}): Promise<Reply> 
   const res = await fetch(url, { redirect: 'manual', ...init });
   const text = await res.text();
   let body: unknown = text;
-  if (/json/.test(res.headers.get('content-type') ?? '') && text) body = JSON.parse(text);
+  if (/json(;|$)/.test(res.headers.get('content-type') ?? '') && text) body = JSON.parse(text);
   return { status: res.status, headers: res.headers, body, text };
 }
 
