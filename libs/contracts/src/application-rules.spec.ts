@@ -5,7 +5,11 @@ import { createApplicationSchema, updateApplicationSchema } from './schemas';
 describe('what an application cannot combine', () => {
   it('refuses client_credentials for a public client, which has no secret', () => {
     expect(applicationIssues({ type: 'public', grantTypes: ['client_credentials'] })).toEqual([
-      { path: 'grantTypes', message: 'A public client cannot use client_credentials' },
+      {
+        path: 'grantTypes',
+        message:
+          'A public client has no secret, so it cannot use machine to machine (client_credentials)',
+      },
     ]);
     expect(applicationIssues({ type: 'confidential', grantTypes: ['client_credentials'] })).toEqual(
       [],
@@ -15,7 +19,7 @@ describe('what an application cannot combine', () => {
   it('asks authorization_code for a redirect URI, but only when the URIs are given', () => {
     const grantTypes = ['authorization_code'] as const;
     expect(applicationIssues({ grantTypes: [...grantTypes], redirectUris: [] })).toEqual([
-      { path: 'redirectUris', message: 'authorization_code needs at least one redirect URI' },
+      { path: 'redirectUris', message: 'Sign-in needs at least one redirect URI' },
     ]);
     expect(applicationIssues({ grantTypes: [...grantTypes] })).toEqual([]); // an update without them
     expect(

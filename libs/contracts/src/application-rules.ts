@@ -18,11 +18,15 @@ export function applicationIssues(app: {
 }): PolicyIssue[] {
   const issues: PolicyIssue[] = [];
   if (app.type === 'public' && app.grantTypes?.includes('client_credentials'))
-    issues.push({ path: 'grantTypes', message: 'A public client cannot use client_credentials' });
+    issues.push({
+      path: 'grantTypes',
+      message:
+        'A public client has no secret, so it cannot use machine to machine (client_credentials)',
+    });
   if (app.grantTypes?.includes('authorization_code') && app.redirectUris?.length === 0)
     issues.push({
       path: 'redirectUris',
-      message: 'authorization_code needs at least one redirect URI',
+      message: 'Sign-in needs at least one redirect URI',
     });
   return issues;
 }
@@ -42,7 +46,7 @@ export function applicationPolicyIssues(
     issues.push({
       path: 'rotation',
       message:
-        'A public client cannot keep a refresh token unrotated (it has no secret to bind it): turn rotation on, or drop the refresh_token grant',
+        'A public client cannot keep a refresh token unrotated (it has no secret to bind it): turn rotation on, or untick refresh tokens',
     });
   return issues;
 }

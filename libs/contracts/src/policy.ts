@@ -23,7 +23,7 @@ export const MAX_REUSE_GRACE_SECONDS = 300;
 export const reuseGraceSecondsSchema = z
   .number()
   .int('Must be a whole number of seconds')
-  .min(0)
+  .min(0, 'Must not be negative')
   .max(MAX_REUSE_GRACE_SECONDS, `At most ${MAX_REUSE_GRACE_SECONDS} seconds`);
 
 /** Token and session policy; every field optional so an application can override some of the tenant's. */
@@ -77,22 +77,22 @@ export function checkPolicyOrder(p: EffectivePolicy): PolicyIssue[] {
   rule(
     p.accessTokenTtl <= p.refreshAbsoluteTtl,
     'accessTokenTtl',
-    'Must not be longer than the refresh token absolute lifetime (refreshAbsoluteTtl)',
+    'Must not be longer than the refresh token absolute lifetime',
   );
   rule(
     p.refreshIdleTtl <= p.refreshAbsoluteTtl,
     'refreshIdleTtl',
-    'Must not be longer than the refresh token absolute lifetime (refreshAbsoluteTtl)',
+    'Must not be longer than the refresh token absolute lifetime',
   );
   rule(
     p.refreshAbsoluteTtl <= p.sessionAbsoluteTtl,
     'refreshAbsoluteTtl',
-    'Must not be longer than the session absolute lifetime (sessionAbsoluteTtl): a refresh token dies with its session',
+    'Must not be longer than the session absolute lifetime: a refresh token dies with its session',
   );
   rule(
     p.sessionIdleTtl <= p.sessionAbsoluteTtl,
     'sessionIdleTtl',
-    'Must not be longer than the session absolute lifetime (sessionAbsoluteTtl)',
+    'Must not be longer than the session absolute lifetime',
   );
   return issues;
 }

@@ -7,7 +7,11 @@ const atMostOneDay = (v: string) => !DURATION_RE.test(v) || durationToSeconds(v)
 /** Requests allowed per window: the next one in the same window is answered 429. */
 export const rateLimitRuleSchema = z
   .object({
-    limit: z.number().int('Must be a whole number').min(1).max(100_000_000),
+    limit: z
+      .number()
+      .int('Must be a whole number')
+      .min(1, 'At least 1')
+      .max(100_000_000, 'At most 100000000'),
     window: durationSchema.refine(atMostOneDay, 'At most 1d'),
   })
   .strict();
@@ -15,7 +19,11 @@ export const rateLimitRuleSchema = z
 /** Failures allowed per window; the failure that reaches the limit locks for `lockout`. */
 export const lockoutRuleSchema = z
   .object({
-    limit: z.number().int('Must be a whole number').min(1).max(10_000),
+    limit: z
+      .number()
+      .int('Must be a whole number')
+      .min(1, 'At least 1')
+      .max(10_000, 'At most 10000'),
     window: durationSchema.refine(atMostOneDay, 'At most 1d'),
     lockout: durationSchema.refine(atMostOneDay, 'At most 1d'),
   })

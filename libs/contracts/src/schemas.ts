@@ -51,31 +51,36 @@ export type GrantFlow = (typeof GRANT_FLOWS)[number];
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` or `\`. */
 export const scopeNameSchema = z
   .string()
+  .min(1, 'Required')
+  .max(128, 'At most 128 characters')
   .regex(
-    /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/,
+    /^[\x21\x23-\x5B\x5D-\x7E]*$/,
     'Use printable characters without spaces, quotes or backslashes',
   );
+
+/** A permission group's name, as users are given it. */
+const groupNameSchema = z.string().min(1, 'Required').max(128, 'At most 128 characters');
 
 export const applicationGrantSchema = z
   .object({
     resourceServer: resourceIndicatorSchema,
     scopes: z.array(scopeNameSchema).max(200).optional(),
-    permissionGroups: z.array(z.string().min(1).max(128)).max(100).optional(),
+    permissionGroups: z.array(groupNameSchema).max(100).optional(),
     flows: z
       .array(z.enum(GRANT_FLOWS))
-      .min(1, 'Name at least one flow')
+      .min(1, 'Choose at least one flow')
       .default(['user', 'client_credentials']),
   })
   .strict();
 export type ApplicationGrantInput = z.infer<typeof applicationGrantSchema>;
 
 const applicationShape = {
-  name: z.string().trim().min(1, 'Required').max(200),
+  name: z.string().trim().min(1, 'Required').max(200, 'At most 200 characters'),
   type: z.enum(CLIENT_TYPES),
   redirectUris: z.array(redirectUriSchema).max(50).default([]),
   postLogoutRedirectUris: z.array(redirectUriSchema).max(50).default([]),
   backchannelLogoutUri: z.string().max(2000).nullable().optional(),
-  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1, 'Name at least one grant type'),
+  grantTypes: z.array(z.enum(GRANT_TYPES)).min(1, 'Choose at least one grant type'),
   policy: policySchema.optional(),
   grants: z.array(applicationGrantSchema).max(100).optional(),
   defaultResource: resourceIndicatorSchema.nullable().optional(),
@@ -114,7 +119,7 @@ export const updateApplicationSchema = z
     redirectUris: z.array(redirectUriSchema).max(50).optional(),
     postLogoutRedirectUris: z.array(redirectUriSchema).max(50).optional(),
     backchannelLogoutUri: applicationShape.backchannelLogoutUri,
-    grantTypes: z.array(z.enum(GRANT_TYPES)).min(1, 'Name at least one grant type').optional(),
+    grantTypes: z.array(z.enum(GRANT_TYPES)).min(1, 'Choose at least one grant type').optional(),
     policy: policySchema.optional(),
     grants: applicationShape.grants,
     defaultResource: applicationShape.defaultResource,
@@ -130,7 +135,7 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 export const createTenantSchema = z
   .object({
     slug: slugSchema,
-    name: z.string().trim().min(1, 'Required').max(200),
+    name: z.string().trim().min(1, 'Required').max(200, 'At most 200 characters'),
     signingAlg: z.enum(SIGNING_ALGS).default('ES256'),
     policy: policySchema.optional(),
     rateLimits: rateLimitsSchema.optional(),
@@ -148,16 +153,19 @@ export const updateTenantSchema = z
 export type UpdateTenantInput = z.infer<typeof updateTenantSchema>;
 
 export const scopeSchema = z
-  .object({ name: scopeNameSchema, description: z.string().max(500).default('') })
+  .object({
+    name: scopeNameSchema,
+    description: z.string().max(500, 'At most 500 characters').default(''),
+  })
   .strict();
 export const permissionGroupSchema = z
-  .object({ name: z.string().min(1).max(128), scopes: z.array(scopeNameSchema).max(200) })
+  .object({ name: groupNameSchema, scopes: z.array(scopeNameSchema).max(200) })
   .strict();
 
 export const resourceServerSchema = z
   .object({
     identifier: resourceIndicatorSchema,
-    name: z.string().trim().min(1, 'Required').max(200),
+    name: z.string().trim().min(1, 'Required').max(200, 'At most 200 characters'),
     baseUrls: z.array(z.url('Must be an absolute URL')).max(50).default([]),
     scopes: z.array(scopeSchema).max(500).default([]),
     permissionGroups: z.array(permissionGroupSchema).max(200).default([]),
@@ -187,7 +195,7 @@ export type ResourceServerInput = z.infer<typeof resourceServerSchema>;
 export const userPermissionSchema = z
   .object({
     resourceServer: resourceIndicatorSchema,
-    permissionGroups: z.array(z.string().min(1).max(128)).max(100).optional(),
+    permissionGroups: z.array(groupNameSchema).max(100).optional(),
     scopes: z.array(scopeNameSchema).max(200).optional(),
   })
   .strict();
@@ -196,8 +204,8 @@ export const userPermissionsSchema = z.array(userPermissionSchema).max(200);
 
 export const userSchema = z
   .object({
-    email: z.email('Must be an e-mail address').max(320),
-    password: z.string().min(8, 'Use at least 8 characters').max(1024),
+    email: z.email('Must be an e-mail address').max(320, 'At most 320 characters'),
+    password: z.string().min(8, 'Use at least 8 characters').max(1024, 'At most 1024 characters'),
     roles: z.array(z.enum(['admin'])).default([]),
     permissions: userPermissionsSchema.default([]),
   })
@@ -254,8 +262,8 @@ export const grantAdminSchema = z.object({ subject: z.string().min(1).max(200) }
 
 export const createUserSchema = z
   .object({
-    email: z.email('Must be an e-mail address').max(320),
-    password: z.string().min(8, 'Use at least 8 characters').max(1024),
+    email: z.email('Must be an e-mail address').max(320, 'At most 320 characters'),
+    password: z.string().min(8, 'Use at least 8 characters').max(1024, 'At most 1024 characters'),
     roles: z.array(z.enum(['admin'])).default([]),
     permissions: userPermissionsSchema.optional(),
   })
@@ -264,7 +272,11 @@ export type CreateUserInput = z.infer<typeof createUserSchema>;
 
 export const updateUserSchema = z
   .object({
-    password: z.string().min(8, 'Use at least 8 characters').max(1024).optional(),
+    password: z
+      .string()
+      .min(8, 'Use at least 8 characters')
+      .max(1024, 'At most 1024 characters')
+      .optional(),
     isDisabled: z.boolean().optional(),
     roles: z.array(z.enum(['admin'])).optional(),
   })

@@ -1,8 +1,9 @@
-// A group of checkboxes bound to a react-hook-form list field: ticking adds the option's value,
-// unticking removes it, and the schema's or the API's message for the list shows beneath it.
+// A group of checkboxes bound to a console form's list field: ticking adds the option's value,
+// unticking removes it, and the error for the list (or one of its items) shows beneath it.
 import type { ReactNode } from 'react';
-import { Controller, type Control, type FieldPathByValue, type FieldValues } from 'react-hook-form';
+import type { Control, FieldPathByValue, FieldValues } from 'react-hook-form';
 import { CheckGroup } from './ui';
+import { useFormControl } from './use-console-form';
 
 export function FormCheckGroup<T extends FieldValues, V extends string>(p: {
   control: Control<T>;
@@ -15,27 +16,18 @@ export function FormCheckGroup<T extends FieldValues, V extends string>(p: {
   empty?: ReactNode;
   className?: string;
 }) {
+  const { field, error } = useFormControl(p.control, p.name, { isChoice: true });
+  const selected = field.value as V[];
   return (
-    <Controller
-      control={p.control}
-      name={p.name}
-      render={({ field, fieldState }) => {
-        const selected = field.value as V[];
-        return (
-          <CheckGroup
-            label={p.label}
-            name={p.groupName}
-            options={p.options}
-            selected={selected}
-            onToggle={(v, on) =>
-              field.onChange(on ? [...selected, v] : selected.filter((x) => x !== v))
-            }
-            empty={p.empty}
-            error={fieldState.error?.message}
-            className={p.className}
-          />
-        );
-      }}
+    <CheckGroup
+      label={p.label}
+      name={p.groupName}
+      options={p.options}
+      selected={selected}
+      onToggle={(v, on) => field.onChange(on ? [...selected, v] : selected.filter((x) => x !== v))}
+      empty={p.empty}
+      error={error}
+      className={p.className}
     />
   );
 }

@@ -1,22 +1,23 @@
-// A checkbox bound to a react-hook-form boolean field.
+// A checkbox bound to a console form's boolean field.
 import type { ReactNode } from 'react';
-import { Controller, type Control, type FieldPathByValue, type FieldValues } from 'react-hook-form';
+import type { Control, FieldPathByValue, FieldValues } from 'react-hook-form';
 import { Checkbox } from './ui';
+import { useFormControl } from './use-console-form';
 
 export function FormCheckbox<T extends FieldValues>(p: {
   control: Control<T>;
   name: FieldPathByValue<T, boolean>;
   children: ReactNode;
+  isDisabled?: boolean;
 }) {
+  const { field } = useFormControl(p.control, p.name, { isChoice: true });
   return (
-    <Controller
-      control={p.control}
-      name={p.name}
-      render={({ field }) => (
-        <Checkbox isSelected={field.value} onChange={field.onChange}>
-          {p.children}
-        </Checkbox>
-      )}
-    />
+    <Checkbox
+      isSelected={field.value as boolean}
+      onChange={field.onChange}
+      isDisabled={p.isDisabled}
+    >
+      {p.children}
+    </Checkbox>
   );
 }

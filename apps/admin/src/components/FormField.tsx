@@ -1,7 +1,8 @@
-// A text field bound to a react-hook-form field: its value, change, blur and focus-on-error ref
-// come from the form, and the schema's or the API's message for it shows beneath it.
-import { Controller, type Control, type FieldPathByValue, type FieldValues } from 'react-hook-form';
+// A text field bound to a console form (useConsoleForm): its value, change, blur and
+// focus-on-error ref come from the form, and its error shows beneath it once it should.
+import type { Control, FieldPathByValue, FieldValues } from 'react-hook-form';
 import { Field, type FieldProps } from './ui';
+import { useFormControl } from './use-console-form';
 
 type BoundProps = 'value' | 'onChange' | 'onBlur' | 'name' | 'ref' | 'disabled' | 'error';
 
@@ -13,13 +14,16 @@ export function FormField<T extends FieldValues>({
   control: Control<T>;
   name: FieldPathByValue<T, string>;
 }) {
+  const { field, error } = useFormControl(control, name);
   return (
-    <Controller
-      control={control}
-      name={name}
-      render={({ field, fieldState }) => (
-        <Field {...props} {...field} error={fieldState.error?.message} />
-      )}
+    <Field
+      {...props}
+      name={field.name}
+      value={field.value as string}
+      onChange={field.onChange}
+      onBlur={field.onBlur}
+      ref={field.ref}
+      error={error}
     />
   );
 }

@@ -1,7 +1,8 @@
-// A select bound to a react-hook-form field: its value and change come from the form, and the
-// schema's or the API's message for it shows beneath it.
-import { Controller, type Control, type FieldPathByValue, type FieldValues } from 'react-hook-form';
+// A select bound to a console form: its value and change come from the form, and its error shows
+// beneath it once it should.
+import type { Control, FieldPathByValue, FieldValues } from 'react-hook-form';
 import { Select, type SelectProps } from './ui';
+import { useFormControl } from './use-console-form';
 
 export function FormSelect<T extends FieldValues, V extends string>({
   control,
@@ -11,18 +12,6 @@ export function FormSelect<T extends FieldValues, V extends string>({
   control: Control<T>;
   name: FieldPathByValue<T, V>;
 }) {
-  return (
-    <Controller
-      control={control}
-      name={name}
-      render={({ field, fieldState }) => (
-        <Select
-          {...props}
-          value={field.value}
-          onChange={field.onChange}
-          error={fieldState.error?.message}
-        />
-      )}
-    />
-  );
+  const { field, error } = useFormControl(control, name, { isChoice: true });
+  return <Select {...props} value={field.value as V} onChange={field.onChange} error={error} />;
 }

@@ -4,6 +4,7 @@ import { useApiQuery } from '../api/hooks';
 import { identity, signOut, switchTo, SYSTEM_TENANT } from '../auth/oidc';
 import { ErrorState } from './ErrorState';
 import { Loading } from './Loading';
+import { SaveConfirmation } from './SaveConfirmation';
 import { Button } from './ui';
 
 const PAGES = [
@@ -120,6 +121,7 @@ export function Layout() {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
+        <SaveConfirmation />
         <Outlet />
       </main>
     </div>

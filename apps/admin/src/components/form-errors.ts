@@ -3,7 +3,8 @@ import { ApiError } from '../api/client';
 
 /**
  * Puts the API's field problems next to their fields: `/policy/accessTokenTtl` →
- * `policy.accessTokenTtl`. Returns the message for the form when a problem names no known field.
+ * `policy.accessTokenTtl`. Returns the message for the form, if any: the API's, with the problems
+ * no shown field can hold.
  */
 export function applyApiErrors<T extends FieldValues>(
   err: unknown,
@@ -15,8 +16,10 @@ export function applyApiErrors<T extends FieldValues>(
   for (const e of err.fieldErrors()) {
     const field = fieldOf(e.pointer);
     if (field) setError(field as Path<T>, { type: 'server', message: e.detail });
+    // its words, never its pointer
     else unplaced.push(e.detail);
   }
-  if (!err.fieldErrors().length || unplaced.length) return [err.message, ...unplaced].join(' — ');
-  return err.message;
+  // every problem sits by its field: the form's summary says so, and clears with them
+  if (err.fieldErrors().length && !unplaced.length) return undefined;
+  return [err.message, ...unplaced].join(' — ');
 }

@@ -218,7 +218,7 @@ describeWithBrowser(
       await heading('Orders');
       await admin
         .getByRole('group', { name: 'Applications that may request from it' })
-        .getByText(/orders:read, orders:write \(user\)/)
+        .getByText(/orders:read, orders:write \(signed-in users\)/)
         .waitFor();
       await shot('07-resource-server-grants');
     });

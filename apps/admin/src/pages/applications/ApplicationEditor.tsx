@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useForm, useWatch } from 'react-hook-form';
+import { useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
@@ -10,12 +10,14 @@ import type { Application, EndedSignIns, ResourceServer, Tenant } from '../../ap
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormCheckGroup } from '../../components/FormCheckGroup';
-import { FormError } from '../../components/FormError';
 import { FormField } from '../../components/FormField';
 import { FormSelect } from '../../components/FormSelect';
+import { FormSummary } from '../../components/FormSummary';
 import { counted } from '../../components/format';
+import { confirmSaved } from '../../components/save-confirmation';
 import { SecretOnce } from '../../components/SecretOnce';
 import { Button, ModalDialog } from '../../components/ui';
+import { useConsoleForm } from '../../components/use-console-form';
 import {
   applicationFormSchema,
   emptyForm,
@@ -47,14 +49,13 @@ export function ApplicationEditor(p: {
   const navigate = useNavigate();
   const { invalidateEndpoint } = useApiQueryClient();
   const schema = useMemo(() => applicationFormSchema(tenant.policy), [tenant.policy]);
-  const form = useForm<ApplicationForm>({
+  const form = useConsoleForm<ApplicationForm>({
     resolver: zodResolver(schema),
     defaultValues: app ? formOf(app, servers) : emptyForm(servers),
-    mode: 'onTouched',
   });
-  const { control, handleSubmit, setError, formState } = form;
+  const { control, handleSubmit, setError } = form;
   const [formError, setFormError] = useState<string>();
-  const [secret, setSecret] = useState<{ clientId: string; value: string }>();
+  const [secret, setSecret] = useState<{ clientId: string; name: string; value: string }>();
   const [confirmRegenerate, setConfirmRegenerate] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [confirmRevoke, setConfirmRevoke] = useState(false);
@@ -83,11 +84,14 @@ export function ApplicationEditor(p: {
       await invalidateEndpoint('getApplication', {
         path: { tenant: tenant.slug, clientId: r.application.clientId },
       });
+      const { clientId, name } = r.application;
+      // the secret is shown first; its dialog confirms the creation when it closes
       if ('clientSecret' in r && r.clientSecret)
-        setSecret({ clientId: r.application.clientId, value: r.clientSecret });
-      else void navigate(`/t/${tenant.slug}/applications`);
+        return setSecret({ clientId, name, value: r.clientSecret });
+      confirmSaved(isNew ? `Created “${name}”` : `Saved “${name}”`);
+      void navigate(`/t/${tenant.slug}/applications`);
     },
-    onError: (err) => setFormError(applyApiErrors(err, setError, fieldOfPointer)),
+    onError: (err, f) => setFormError(applyApiErrors(err, setError, fieldOfPointer(f))),
   });
 
   // only offered when editing
@@ -95,7 +99,7 @@ export function ApplicationEditor(p: {
   const regenerate = useApiMutation('regenerateApplicationSecret', {
     onSuccess: (r) => {
       setConfirmRegenerate(false);
-      setSecret({ clientId: app!.clientId, value: r.clientSecret });
+      setSecret({ clientId: app!.clientId, name: app!.name, value: r.clientSecret });
     },
   });
 
@@ -114,12 +118,14 @@ export function ApplicationEditor(p: {
         <Link to={`/t/${tenant.slug}/applications`}>Applications</Link> /
       </p>
       <h1 id="app-title">{isNew ? 'New application' : app.name}</h1>
-      <FormError id="form-error" message={formError} />
       <form
         className="form"
         noValidate
-        onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
-        aria-describedby={formError ? 'form-error' : undefined}
+        onSubmit={(e) => {
+          setFormError(undefined);
+          void handleSubmit((f) => save.mutate(f))(e);
+        }}
+        aria-describedby="form-summary"
       >
         <fieldset>
           <legend>Application</legend>
@@ -213,11 +219,7 @@ export function ApplicationEditor(p: {
               {counted(revoked.families, 'refresh-token family', 'refresh-token families')}.
             </span>
           ) : null}
-          {formState.isSubmitted && !formState.isValid ? (
-            <span className="hint" role="status">
-              Fix the fields marked above to save.
-            </span>
-          ) : null}
+          <FormSummary id="form-summary" control={control} message={formError} />
         </div>
       </form>
 
@@ -225,6 +227,10 @@ export function ApplicationEditor(p: {
         isOpen={!!secret}
         onOpenChange={(open) => {
           if (!open) {
+            if (secret)
+              confirmSaved(
+                isNew ? `Created “${secret.name}”` : `Replaced the secret of “${secret.name}”`,
+              );
             setSecret(undefined);
             void navigate(`/t/${tenant.slug}/applications/${secret?.clientId ?? ''}`);
           }
@@ -234,7 +240,7 @@ export function ApplicationEditor(p: {
         {secret ? (
           <>
             <p>
-              Client ID: <code>{secret.clientId}</code>
+              {isNew ? `Created “${secret.name}”. ` : null}Client ID: <code>{secret.clientId}</code>
             </p>
             <SecretOnce label="Client secret" value={secret.value} />
             <div className="actions">

@@ -1,4 +1,5 @@
-import type { Control, FieldPathByValue } from 'react-hook-form';
+import { useWatch, type Control, type FieldPathByValue } from 'react-hook-form';
+import type { OnReuse } from '@tessera/contracts';
 import type { Tenant } from '../../api/types';
 import { DurationField } from '../../components/DurationField';
 import { FormField } from '../../components/FormField';
@@ -12,6 +13,12 @@ const DURATIONS = [
   ['sessionIdleTtl', 'Session idle lifetime'],
   ['sessionAbsoluteTtl', 'Session absolute lifetime'],
 ] as const;
+
+/** What happens when a used refresh token comes back, in the administrator's words. */
+export const ON_REUSE_LABELS: Record<OnReuse, string> = {
+  'revoke-session': 'Sign the whole session out',
+  'revoke-family': 'Revoke only this sign-in’s tokens',
+};
 
 /** An on/off setting; an application's may also follow the tenant (whose setting it names). */
 const onOffOptions = (tenantDefault: boolean | undefined) => [
@@ -39,6 +46,11 @@ export function PolicyFields<T extends { policy: PolicyForm }>({
   const isApp = editing === 'application';
   // the fields of `policy`, wherever the form keeps it
   const at = <V,>(field: keyof PolicyForm) => `policy.${field}` as FieldPathByValue<T, V>;
+  const rotation = useWatch({ control, name: at<PolicyForm['rotation']>('rotation') }) as
+    PolicyForm['rotation'] | undefined;
+  const isRotating = rotation === 'default' ? d.rotation : rotation === 'on';
+  // the grace and the answer to reuse belong to rotation: without it nothing is detected
+  const offReason = isRotating ? undefined : 'Applies only while refresh token rotation is on.';
   return (
     <fieldset>
       <legend>Lifetimes and rotation</legend>
@@ -73,19 +85,30 @@ export function PolicyFields<T extends { policy: PolicyForm }>({
           name={at<string>('reuseGraceSeconds')}
           label="Reuse grace (seconds)"
           placeholder={isApp ? String(d.reuseGraceSeconds) : undefined}
-          description={`${isApp ? `Tenant default: ${d.reuseGraceSeconds} s. ` : ''}A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`}
+          isDisabled={!isRotating}
+          description={
+            offReason ??
+            `${isApp ? `Tenant default: ${d.reuseGraceSeconds} s. ` : ''}A just-rotated token presented again within this window gets the same successor instead of tripping reuse detection (two tabs refreshing at once).`
+          }
         />
         <FormSelect
           control={control}
           name={at<PolicyForm['onReuse']>('onReuse')}
           id="policy-on-reuse"
           label="When a used refresh token comes back"
+          isDisabled={!isRotating}
+          description={offReason}
           options={[
             ...(isApp
-              ? [{ value: 'default' as const, label: `Tenant default (${d.onReuse})` }]
+              ? [
+                  {
+                    value: 'default' as const,
+                    label: `Tenant default (${ON_REUSE_LABELS[d.onReuse].toLowerCase()})`,
+                  },
+                ]
               : []),
-            { value: 'revoke-session', label: 'Sign the whole session out' },
-            { value: 'revoke-family', label: 'Revoke only this sign-in’s tokens' },
+            { value: 'revoke-session', label: ON_REUSE_LABELS['revoke-session'] },
+            { value: 'revoke-family', label: ON_REUSE_LABELS['revoke-family'] },
           ]}
         />
         <FormSelect

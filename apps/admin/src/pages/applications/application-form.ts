@@ -220,11 +220,20 @@ export function toUpdateInput(f: ApplicationForm): UpdateApplicationInput {
   return common(f);
 }
 
-/** API pointers → form fields: `/redirectUris/0` → redirectUris, `/grants/0/scopes/1` → grants. */
-export function fieldOfPointer(pointer: string): string | undefined {
-  const parts = pointer.split('/').slice(1);
-  if (!parts.length) return undefined;
-  if (parts[0] === 'policy' && parts[1]) return `policy.${parts[1]}`;
-  if (parts[0] === 'grants') return undefined; // shown above the form, with its pointer's words
-  return parts[0];
+/**
+ * API pointers → form fields: `/redirectUris/0` → redirectUris, `/grants/1/scopes/0` → the row of
+ * the second granted resource server (the API numbers only the ticked ones).
+ */
+export function fieldOfPointer(f: ApplicationForm) {
+  const ticked = f.grants.flatMap((g, i) => (g.isEnabled ? [i] : []));
+  return (pointer: string): string | undefined => {
+    const parts = pointer.split('/').slice(1);
+    if (!parts.length) return undefined;
+    if (parts[0] === 'policy' && parts[1]) return `policy.${parts[1]}`;
+    if (parts[0] === 'grants') {
+      const row = ticked[Number(parts[1])];
+      return row === undefined ? undefined : `grants.${row}`;
+    }
+    return parts[0];
+  };
 }

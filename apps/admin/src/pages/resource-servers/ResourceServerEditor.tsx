@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useFieldArray, useForm, useWatch } from 'react-hook-form';
+import { useFieldArray, useWatch } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
@@ -10,9 +10,11 @@ import { applyApiErrors } from '../../components/form-errors';
 import { DurationField } from '../../components/DurationField';
 import { FormCheckbox } from '../../components/FormCheckbox';
 import { FormCheckGroup } from '../../components/FormCheckGroup';
-import { FormError } from '../../components/FormError';
 import { FormField } from '../../components/FormField';
+import { FormSummary } from '../../components/FormSummary';
+import { confirmSaved } from '../../components/save-confirmation';
 import { Button } from '../../components/ui';
+import { useConsoleForm } from '../../components/use-console-form';
 import { schema, toInput, type ResourceServerForm as Form } from './resource-server-form';
 import { WhoMayRequest } from './WhoMayRequest';
 
@@ -39,10 +41,9 @@ export function ResourceServerEditor({
     }),
     [server],
   );
-  const { control, handleSubmit, setError } = useForm<Form>({
+  const { control, handleSubmit, setError } = useConsoleForm<Form>({
     resolver: zodResolver(schema),
     defaultValues: defaults,
-    mode: 'onTouched',
   });
   const scopes = useFieldArray({ control, name: 'scopes' });
   const groups = useFieldArray({ control, name: 'permissionGroups' });
@@ -59,7 +60,8 @@ export function ResourceServerEditor({
             path: { tenant },
             body: toInput(f),
           }),
-    onSuccess: async () => {
+    onSuccess: async (saved) => {
+      confirmSaved(server ? `Saved “${saved.name}”` : `Created “${saved.name}”`);
       await invalidateEndpoint('listResourceServers', { path: { tenant } });
       if (server)
         await invalidateEndpoint('getResourceServer', { path: { tenant, id: server.id } });
@@ -77,11 +79,14 @@ export function ResourceServerEditor({
       {server?.isSystem ? (
         <p className="hint">This is Tessera&apos;s own admin API; its scopes come with Tessera.</p>
       ) : null}
-      <FormError message={formError} />
       <form
         className="form"
         noValidate
-        onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
+        onSubmit={(e) => {
+          setFormError(undefined);
+          void handleSubmit((f) => save.mutate(f))(e);
+        }}
+        aria-describedby="rs-form-summary"
       >
         <fieldset>
           <legend>Resource server</legend>
@@ -183,6 +188,7 @@ export function ResourceServerEditor({
           <Button type="submit" variant="primary" isDisabled={save.isPending}>
             {save.isPending ? 'Saving…' : server ? 'Save changes' : 'Create resource server'}
           </Button>
+          <FormSummary id="rs-form-summary" control={control} message={formError} />
         </div>
       </form>
     </section>

@@ -4,6 +4,12 @@ import type { ResourceServer } from '../../api/types';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
 
+/** A grant's flows as the application's page names them. */
+const FLOW_LABELS: Record<string, string> = {
+  user: 'signed-in users',
+  client_credentials: 'client credentials',
+};
+
 /** Which applications may request what from this API (granted on each application's page). */
 export function WhoMayRequest({ tenant, server }: { tenant: string; server: ResourceServer }) {
   const apps = useApiQuery('listApplications', { path: { tenant } });
@@ -31,7 +37,7 @@ export function WhoMayRequest({ tenant, server }: { tenant: string; server: Reso
               :{' '}
               {[...grant.scopes, ...grant.permissionGroups.map((g) => `group ${g}`)].join(', ') ||
                 'no scopes'}{' '}
-              ({grant.flows.join(', ')})
+              ({grant.flows.map((f) => FLOW_LABELS[f] ?? f).join(', ')})
             </li>
           ))}
         </ul>

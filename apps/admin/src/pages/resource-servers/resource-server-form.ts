@@ -21,7 +21,7 @@ const lines = (v: string) =>
 export const schema = z
   .object({
     identifier: resourceIndicatorSchema,
-    name: z.string().trim().min(1, 'Give it a name'),
+    name: resourceServerSchema.shape.name,
     baseUrls: z.string().superRefine((v, ctx) =>
       lines(v).forEach((l, i) => {
         const r = baseUrlSchema.safeParse(l);
@@ -39,7 +39,7 @@ export const schema = z
     ),
     permissionGroups: z.array(
       z.object({
-        name: z.string().trim().min(1, 'Name the group').max(128),
+        name: z.string().trim().min(1, 'Required').max(128, 'At most 128 characters'),
         scopes: z.array(z.string()),
       }),
     ),
@@ -60,7 +60,7 @@ export const schema = z
         ctx.addIssue({
           code: 'custom',
           path: ['permissionGroups', i, 'scopes'],
-          message: 'A group grants at least one scope',
+          message: 'Tick at least one scope for the group',
         });
     });
   });

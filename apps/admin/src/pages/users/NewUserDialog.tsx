@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
 import { z } from 'zod';
@@ -8,9 +7,11 @@ import { call } from '../../api/client';
 import { useApiQueryClient } from '../../api/hooks';
 import { applyApiErrors } from '../../components/form-errors';
 import { FormCheckbox } from '../../components/FormCheckbox';
-import { FormError } from '../../components/FormError';
 import { FormField } from '../../components/FormField';
+import { FormSummary } from '../../components/FormSummary';
+import { confirmSaved } from '../../components/save-confirmation';
 import { Button, ModalDialog } from '../../components/ui';
+import { useConsoleForm } from '../../components/use-console-form';
 
 // the contract's schema, with the admin role as a checkbox
 const newUserSchema = createUserSchema
@@ -26,10 +27,9 @@ export function NewUserDialog(p: {
 }) {
   const { invalidateEndpoint } = useApiQueryClient();
   const [formError, setFormError] = useState<string>();
-  const { control, handleSubmit, setError, reset } = useForm<NewUser>({
+  const { control, handleSubmit, setError, reset } = useConsoleForm<NewUser>({
     resolver: zodResolver(newUserSchema),
     defaultValues: { email: '', password: '', isAdmin: false },
-    mode: 'onTouched',
   });
   const create = useMutation({
     mutationFn: (f: NewUser) =>
@@ -37,7 +37,8 @@ export function NewUserDialog(p: {
         path: { tenant: p.tenant },
         body: { email: f.email, password: f.password, roles: f.isAdmin ? ['admin'] : [] },
       }),
-    onSuccess: async () => {
+    onSuccess: async (_, f) => {
+      confirmSaved(`Created ${f.email}${f.isAdmin ? ', an administrator of this tenant' : ''}`);
       await invalidateEndpoint('listUsers', { path: { tenant: p.tenant } });
       reset();
       setFormError(undefined);
@@ -50,9 +51,12 @@ export function NewUserDialog(p: {
       <form
         className="form"
         noValidate
-        onSubmit={(e) => void handleSubmit((f) => create.mutate(f))(e)}
+        onSubmit={(e) => {
+          setFormError(undefined);
+          void handleSubmit((f) => create.mutate(f))(e);
+        }}
+        aria-describedby="new-user-summary"
       >
-        <FormError message={formError} />
         <FormField
           control={control}
           name="email"
@@ -79,6 +83,7 @@ export function NewUserDialog(p: {
           <Button type="submit" variant="primary" isDisabled={create.isPending}>
             {create.isPending ? 'Creating…' : 'Create user'}
           </Button>
+          <FormSummary id="new-user-summary" control={control} message={formError} />
         </div>
       </form>
     </ModalDialog>

@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useMutation } from '@tanstack/react-query';
 import { updateUserSchema } from '@tessera/contracts';
@@ -7,9 +6,10 @@ import { z } from 'zod';
 import { call } from '../../api/client';
 import type { User } from '../../api/types';
 import { applyApiErrors } from '../../components/form-errors';
-import { FormError } from '../../components/FormError';
 import { FormField } from '../../components/FormField';
+import { FormSummary } from '../../components/FormSummary';
 import { Button, ModalDialog } from '../../components/ui';
+import { useConsoleForm } from '../../components/use-console-form';
 
 const resetSchema = z.object({ password: updateUserSchema.shape.password.unwrap() });
 
@@ -21,7 +21,7 @@ export function ResetPasswordDialog(p: {
   onOpenChange: (o: boolean) => void;
 }) {
   const [done, setDone] = useState(false);
-  const { control, handleSubmit, setError, reset } = useForm<{ password: string }>({
+  const { control, handleSubmit, setError, reset } = useConsoleForm<{ password: string }>({
     resolver: zodResolver(resetSchema),
     defaultValues: { password: '' },
   });
@@ -34,6 +34,7 @@ export function ResetPasswordDialog(p: {
       }),
     onSuccess: () => {
       reset();
+      setFormError(undefined);
       setDone(true);
     },
     onError: (err) => setFormError(applyApiErrors(err, setError)),
@@ -60,9 +61,12 @@ export function ResetPasswordDialog(p: {
         <form
           className="form"
           noValidate
-          onSubmit={(e) => void handleSubmit((f) => save.mutate(f))(e)}
+          onSubmit={(e) => {
+            setFormError(undefined);
+            void handleSubmit((f) => save.mutate(f))(e);
+          }}
+          aria-describedby="reset-password-summary"
         >
-          <FormError message={formError} />
           <FormField
             control={control}
             name="password"
@@ -77,6 +81,7 @@ export function ResetPasswordDialog(p: {
             <Button type="submit" variant="primary" isDisabled={save.isPending}>
               Set password
             </Button>
+            <FormSummary id="reset-password-summary" control={control} message={formError} />
           </div>
         </form>
       )}
