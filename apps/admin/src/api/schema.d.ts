@@ -1221,6 +1221,7 @@ export interface operations {
                             flows: string[];
                         }[];
                         isDisabled: boolean;
+                        isSystem: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1366,6 +1367,7 @@ export interface operations {
                                 flows: string[];
                             }[];
                             isDisabled: boolean;
+                            isSystem: boolean;
                             /** @description ISO 8601 date-time */
                             createdAt: string;
                             /** @description ISO 8601 date-time */
@@ -1472,6 +1474,7 @@ export interface operations {
                             flows: string[];
                         }[];
                         isDisabled: boolean;
+                        isSystem: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1669,6 +1672,7 @@ export interface operations {
                             flows: string[];
                         }[];
                         isDisabled: boolean;
+                        isSystem: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
