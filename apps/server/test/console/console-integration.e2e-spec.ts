@@ -58,7 +58,7 @@ describeWithBrowser(
       await admin.getByRole('link', { name, exact: true }).click();
       await admin.getByRole('heading', { level: 1, name }).waitFor();
     };
-    const clipboard = () => admin.evaluate(() => navigator.clipboard.readText());
+    const clipboard = () => admin.evaluate<string>('navigator.clipboard.readText()');
 
     beforeAll(async () => {
       ({ slug } = await t.given.tenant({ name: 'Umbrella' }));
@@ -271,14 +271,14 @@ describeWithBrowser(
       const code = panel().getByRole('group', { name: 'openid-client (Node): code' });
       const c = await code.evaluate((el) => ({
         right: el.getBoundingClientRect().right,
-        overflowX: getComputedStyle(el).overflowX,
+        overflowX: el.ownerDocument.defaultView!.getComputedStyle(el).overflowX,
       }));
       expect(c.right).toBeLessThanOrEqual(390);
       expect(c.overflowX).toBe('auto');
       await panel().screenshot({ path: join(ARTIFACTS, '32-application-integration-390.png') });
-      expect(
-        await admin.evaluate(() => document.scrollingElement!.scrollWidth),
-      ).toBeLessThanOrEqual(390);
+      expect(await admin.evaluate('document.scrollingElement.scrollWidth')).toBeLessThanOrEqual(
+        390,
+      );
     });
   },
 );
