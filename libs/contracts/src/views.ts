@@ -46,6 +46,8 @@ export const applicationViewSchema = z.object({
   grants: z.array(grantViewSchema),
   /** Authenticates nowhere and starts no sign-in. */
   isDisabled: z.boolean(),
+  /** Built in, used by Tessera itself (the console's client, the automation client): never deleted. */
+  isSystem: z.boolean(),
   createdAt: isoDate,
   updatedAt: isoDate,
 });

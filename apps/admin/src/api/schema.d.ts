@@ -1241,6 +1241,7 @@ export interface operations {
                             flows: string[];
                         }[];
                         isDisabled: boolean;
+                        isSystem: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1386,6 +1387,7 @@ export interface operations {
                                 flows: string[];
                             }[];
                             isDisabled: boolean;
+                            isSystem: boolean;
                             /** @description ISO 8601 date-time */
                             createdAt: string;
                             /** @description ISO 8601 date-time */
@@ -1492,6 +1494,7 @@ export interface operations {
                             flows: string[];
                         }[];
                         isDisabled: boolean;
+                        isSystem: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1689,6 +1692,7 @@ export interface operations {
                             flows: string[];
                         }[];
                         isDisabled: boolean;
+                        isSystem: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */

@@ -101,6 +101,11 @@ function discover(realm: string): Promise<oauth.AuthorizationServer> {
   return hit;
 }
 
+/** The tenant's discovery document, as the console itself read it (same origin, issuer checked). */
+export function tenantMetadata(realm: string): Promise<oauth.AuthorizationServer> {
+  return discover(realm);
+}
+
 export function subscribe(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);

@@ -6,26 +6,33 @@ import type {
   CreatedApplicationView,
   UpdateApplicationInput,
 } from '@tessera/contracts';
-import { ApplicationsService } from '../applications';
-import { Forbidden } from '../errors';
+import { ApplicationsService, builtInClientUse, type Application } from '../applications';
+import { Conflict } from '../errors';
 import type { Tenant } from '../tenants';
 import { TenantAccessService } from './tenant-access.service';
-import { CONSOLE_CLIENT_ID } from './tenant-built-ins.service';
 
 /**
- * The console's built-in client is how the tenant's administrators sign in: without it they are
- * locked out of their tenant (its tokens may still be revoked, its policy tuned).
+ * A built-in client is how Tessera itself is administered: the console's client signs the tenant's
+ * administrators in (without it they are locked out of their tenant), the automation client calls
+ * the admin API for scripts and deployments. Neither is deleted by mistake; the console's is never
+ * disabled either (its tokens may still be revoked, its policy tuned; the automation client may be
+ * disabled, or its secret regenerated).
  */
-function refuseForConsole(clientId: string, what: 'deleted' | 'disabled'): void {
-  if (clientId === CONSOLE_CLIENT_ID)
-    throw new Forbidden(
-      `${CONSOLE_CLIENT_ID} is the admin console's own client, built in: it cannot be ${what}, or this tenant's administrators could not sign in`,
+function refuseForBuiltIn(tenant: Tenant, app: Application, what: 'deleted' | 'disabled'): void {
+  const use = builtInClientUse(tenant.slug, app);
+  if (use === 'console')
+    throw new Conflict(
+      `${app.clientId} is a system client: the admin console signs this tenant's administrators in with it. It cannot be ${what}, or the administrators could not sign in; revoke its tokens instead`,
+    );
+  if (use === 'automation' && what === 'deleted')
+    throw new Conflict(
+      `${app.clientId} is a system client: scripts and deployments call the admin API with it. It cannot be deleted; regenerate its secret, revoke its tokens or disable it instead`,
     );
 }
 
 /**
  * What an administrator does to a tenant's applications: the rules an administrator's change must
- * pass on top of the applications' own (coherent settings, the console's client kept), and what an
+ * pass on top of the applications' own (coherent settings, the built-in clients kept), and what an
  * application meant to the admin API (its tenant access) going with it.
  */
 @Injectable()
@@ -50,11 +57,9 @@ export class AdminApplications {
     clientId: string,
     input: UpdateApplicationInput,
   ): Promise<ApplicationView> {
-    if (input.isDisabled === true) refuseForConsole(clientId, 'disabled');
-    const current = await this.applications.view(
-      tenant,
-      await this.applications.require(tenant, clientId),
-    );
+    const app = await this.applications.require(tenant, clientId);
+    if (input.isDisabled === true) refuseForBuiltIn(tenant, app, 'disabled');
+    const current = await this.applications.view(tenant, app);
     // PATCH replaces the overrides when it names a policy, so check what will apply
     this.applications.assertCoherent(
       tenant,
@@ -70,7 +75,7 @@ export class AdminApplications {
 
   /** Ends everything it held first: its sign-ins to sessions, its families and tokens. */
   async remove(tenant: Tenant, clientId: string): Promise<void> {
-    refuseForConsole(clientId, 'deleted');
+    refuseForBuiltIn(tenant, await this.applications.require(tenant, clientId), 'deleted');
     // with it: a later application with the same client id inherits nothing
     await this.applications.remove(tenant, clientId, (em) =>
       this.access.revoke(tenant, clientId, em),

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { ApplicationsService } from '../applications';
+import { AUTOMATION_CLIENT_ID, ApplicationsService } from '../applications';
 import { randomToken } from '../secrets';
 import { SYSTEM_TENANT, TenantsService } from '../tenants';
 import { UsersService } from '../users';
@@ -9,7 +9,7 @@ import { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
 import { TenantAccessService } from './tenant-access.service';
 import { TenantBuiltIns } from './tenant-built-ins.service';
 
-export const AUTOMATION_CLIENT_ID = 'tessera-automation';
+export { AUTOMATION_CLIENT_ID };
 export { CONSOLE_CLIENT_ID } from './tenant-built-ins.service';
 const SETUP_LOCK_KEY = 7_238_016_453;
 

@@ -5,7 +5,7 @@ import {
   type CreateApplicationInput,
   type CreateTenantInput,
 } from '@tessera/contracts';
-import { ApplicationsService } from '../applications';
+import { ApplicationsService, CONSOLE_CLIENT_ID } from '../applications';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { isUuid } from '../http';
 import { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from '../logout';
@@ -14,8 +14,7 @@ import { TenantsService, type Tenant } from '../tenants';
 import { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
 import { TenantAccessService } from './tenant-access.service';
 
-/** The admin console: a public client (code + PKCE, rotating refresh tokens) of every tenant. */
-export const CONSOLE_CLIENT_ID = 'tessera-console';
+export { CONSOLE_CLIENT_ID };
 
 const ADMIN_SCOPE_DEFS = ADMIN_SCOPES.map((s) => ({ ...s }));
 const ADMIN_SCOPE_NAMES = ADMIN_SCOPES.map((s) => s.name);

@@ -8,6 +8,7 @@ export function applicationView(
   tenantDefaults: EffectivePolicy,
   defaultResource: string | null,
   grants: GrantView[],
+  isSystem: boolean,
 ): ApplicationView {
   return {
     clientId: a.clientId,
@@ -22,6 +23,7 @@ export function applicationView(
     effectivePolicy: policyView(effectivePolicy(tenantDefaults, a)),
     grants,
     isDisabled: a.isDisabled,
+    isSystem,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };

@@ -30,6 +30,7 @@ import { Application } from './application.entity';
 import { effectivePolicy, overrideColumns } from './application-policy';
 import { ApplicationsRepository } from './applications.repository';
 import { applicationView } from './application.view';
+import { builtInClientUse } from './built-in-clients';
 
 export interface CreatedApplication {
   application: Application;
@@ -122,6 +123,7 @@ export class ApplicationsService {
       tenantPolicy(tenant),
       rs?.identifier ?? null,
       await this.resourceServers.grantViews(tenant.id, app.id),
+      builtInClientUse(tenant.slug, app) !== undefined,
     );
   }
 

@@ -69,9 +69,9 @@ describe('the admin console: its client, its API calls and its files', () => {
     const path = `/admin/api/tenants/${slug}/applications/${CONSOLE_CLIENT_ID}`;
     for (const token of [admin.tokens.access_token, await t.adminToken()]) {
       const deleted = await t.json('DELETE', path, undefined, token);
-      expect(deleted.status).toBe(403);
+      expect(deleted.status).toBe(409);
       expect(deleted.body.detail).toContain('administrators could not sign in');
-      expect((await t.json('PATCH', path, { isDisabled: true }, token)).status).toBe(403);
+      expect((await t.json('PATCH', path, { isDisabled: true }, token)).status).toBe(409);
     }
     expect((await t.get(path, await t.adminToken())).body.isDisabled).toBe(false);
     // the administrators still sign in

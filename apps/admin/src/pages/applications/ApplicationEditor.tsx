@@ -28,9 +28,12 @@ import {
   type ApplicationForm,
 } from './application-form';
 import { GrantFields } from './GrantFields';
+import { IntegrationPanel } from './IntegrationPanel';
 import { PolicyFields } from './PolicyFields';
 import { PolicyPreview } from './PolicyPreview';
 import { RevokeTokensDialog } from './RevokeTokensDialog';
+import { systemClientReason } from './system-client';
+import { SystemClientBadge } from './SystemClientBadge';
 
 const GRANT_TYPE_LABELS: Record<(typeof GRANT_TYPES)[number], string> = {
   authorization_code: 'Sign-in (authorization_code)',
@@ -118,6 +121,11 @@ export function ApplicationEditor(p: {
         <Link to={`/t/${tenant.slug}/applications`}>Applications</Link> /
       </p>
       <h1 id="app-title">{isNew ? 'New application' : app.name}</h1>
+      {app?.isSystem ? (
+        <p>
+          <SystemClientBadge />
+        </p>
+      ) : null}
       <form
         className="form"
         noValidate
@@ -207,11 +215,13 @@ export function ApplicationEditor(p: {
               Revoke every token
             </Button>
           ) : null}
-          {!isNew ? (
+          {isNew ? null : app.isSystem ? (
+            <span className="hint">{systemClientReason(app)}</span>
+          ) : (
             <Button variant="danger" onPress={() => setConfirmDelete(true)}>
               Delete application
             </Button>
-          ) : null}
+          )}
           {revoked ? (
             <span role="status">
               Revoked: {counted(revoked.sessions, 'session’s sign-in', 'sessions’ sign-ins')} ended
@@ -222,6 +232,8 @@ export function ApplicationEditor(p: {
           <FormSummary id="form-summary" control={control} message={formError} />
         </div>
       </form>
+
+      {app ? <IntegrationPanel tenant={tenant} app={app} /> : null}
 
       <ModalDialog
         isOpen={!!secret}

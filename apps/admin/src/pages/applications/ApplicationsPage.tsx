@@ -1,10 +1,15 @@
 import { useMemo } from 'react';
+import { durationToSeconds } from '@tessera/contracts';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useApiQuery } from '../../api/hooks';
 import type { Application } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
+import { SystemClientBadge } from './SystemClientBadge';
+
+/** "idle 30m · absolute 14d": which lifetime is which, in the cell itself. */
+const idleAbsolute = (idle: string, absolute: string) => `idle ${idle} · absolute ${absolute}`;
 
 const columns = (tenant: string): ColumnSpec<Application>[] => [
   {
@@ -13,7 +18,10 @@ const columns = (tenant: string): ColumnSpec<Application>[] => [
     isRowHeader: true,
     sortValue: (a) => a.name,
     cell: (a) => (
-      <Link to={`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`}>{a.name}</Link>
+      <>
+        <Link to={`/t/${tenant}/applications/${encodeURIComponent(a.clientId)}`}>{a.name}</Link>
+        {a.isSystem ? <SystemClientBadge /> : null}
+      </>
     ),
   },
   {
@@ -24,10 +32,22 @@ const columns = (tenant: string): ColumnSpec<Application>[] => [
   },
   { id: 'type', header: 'Type', sortValue: (a) => a.type, cell: (a) => a.type },
   {
-    id: 'lifetimes',
-    header: 'Access / refresh / session',
+    id: 'access',
+    header: 'Access token',
+    sortValue: (a) => durationToSeconds(a.effectivePolicy.accessTokenTtl),
+    cell: (a) => a.effectivePolicy.accessTokenTtl,
+  },
+  {
+    id: 'refresh',
+    header: 'Refresh token',
     cell: (a) =>
-      `${a.effectivePolicy.accessTokenTtl} / ${a.effectivePolicy.refreshAbsoluteTtl} / ${a.effectivePolicy.sessionAbsoluteTtl}`,
+      idleAbsolute(a.effectivePolicy.refreshIdleTtl, a.effectivePolicy.refreshAbsoluteTtl),
+  },
+  {
+    id: 'session',
+    header: 'Session',
+    cell: (a) =>
+      idleAbsolute(a.effectivePolicy.sessionIdleTtl, a.effectivePolicy.sessionAbsoluteTtl),
   },
   {
     id: 'rotation',
