@@ -4,7 +4,7 @@ import { useApiQuery } from '../api/hooks';
 import { identity, signOut, switchTo, SYSTEM_TENANT } from '../auth/oidc';
 import { ErrorState } from './ErrorState';
 import { Loading } from './Loading';
-import { Button } from './ui';
+import { Button } from './ui/Button';
 
 const PAGES = [
   ['overview', 'Overview'],
