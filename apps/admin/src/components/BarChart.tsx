@@ -95,7 +95,13 @@ export function BarChart({
   const barW = Math.max(1, slot * 0.7);
   // a label every `every` rows, so that they do not overlap (about 48 px each)
   const every = Math.max(1, Math.ceil((rows.length * 48) / Math.max(plotW, 1)));
-  const ticks = top <= 4 ? Array.from({ length: top + 1 }, (_, i) => i) : [0, top / 2, top];
+  // counts are whole: a middle line only where it is a whole number
+  const ticks =
+    top <= 4
+      ? Array.from({ length: top + 1 }, (_, i) => i)
+      : top % 2
+        ? [0, top]
+        : [0, top / 2, top];
 
   return (
     <figure className="bar-chart" aria-labelledby={labelledBy} aria-describedby={descId}>
