@@ -331,6 +331,11 @@ export const auditExportQuerySchema = z
   .object({ ...auditFilters, format: z.enum(['jsonl', 'csv']).default('jsonl') })
   .strict();
 
+/** The overview's window: the last 24 hours by the hour, or the last 7 days by the day. */
+export const overviewQuerySchema = z
+  .object({ window: z.enum(['24h', '7d']).default('24h') })
+  .strict();
+
 export const deliveryQuerySchema = z
   .object({
     status: z.enum(['pending', 'delivered', 'failed']).optional(),

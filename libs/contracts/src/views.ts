@@ -240,11 +240,41 @@ export const keyViewSchema = z.object({
 });
 export type KeyView = z.infer<typeof keyViewSchema>;
 
+/** The security signals of the overview, in the order it shows them. */
+export const OVERVIEW_SIGNALS = [
+  'reuse',
+  'failedSignIns',
+  'throttledSignIns',
+  'revokedSessions',
+  'revokedFamilies',
+  'backchannelFailures',
+] as const;
+export type OverviewSignal = (typeof OVERVIEW_SIGNALS)[number];
+
+const signalCounts = z.object(
+  Object.fromEntries(OVERVIEW_SIGNALS.map((k) => [k, z.number().int()])) as Record<
+    OverviewSignal,
+    z.ZodNumber
+  >,
+);
+
 export const overviewViewSchema = z.object({
   activeSessions: z.number().int(),
   /** 24 hourly buckets, oldest first; the last is the current hour so far. */
   hours: z.array(
     z.object({ hour: isoDate, signIns: z.number().int(), refreshes: z.number().int() }),
   ),
+  /** The window the security signals cover: `[from, to)`. */
+  window: z.object({
+    name: z.enum(['24h', '7d']),
+    from: isoDate,
+    to: isoDate,
+    /** The length of one bucket: an hour (24h) or a day (7d). */
+    bucketSeconds: z.number().int(),
+  }),
+  /** Each signal's total over the window. */
+  totals: signalCounts,
+  /** Each signal per bucket, oldest first; the last bucket is the current one so far. */
+  buckets: z.array(signalCounts.extend({ start: isoDate })),
 });
 export type OverviewView = z.infer<typeof overviewViewSchema>;

@@ -256,7 +256,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active sessions now; sign-ins and refreshes per hour over the last 24 hours */
+        /** Active sessions now; sign-ins and refreshes per hour over the last 24 hours; security signals over the window (?window=24h|7d) */
         get: operations["getOverview"];
         put?: never;
         post?: never;
@@ -2321,7 +2321,9 @@ export interface operations {
     };
     getOverview: {
         parameters: {
-            query?: never;
+            query?: {
+                window?: "24h" | "7d";
+            };
             header?: never;
             path: {
                 tenant: string;
@@ -2343,6 +2345,33 @@ export interface operations {
                             hour: string;
                             signIns: number;
                             refreshes: number;
+                        }[];
+                        window: {
+                            /** @enum {string} */
+                            name: "24h" | "7d";
+                            /** @description ISO 8601 date-time */
+                            from: string;
+                            /** @description ISO 8601 date-time */
+                            to: string;
+                            bucketSeconds: number;
+                        };
+                        totals: {
+                            reuse: number;
+                            failedSignIns: number;
+                            throttledSignIns: number;
+                            revokedSessions: number;
+                            revokedFamilies: number;
+                            backchannelFailures: number;
+                        };
+                        buckets: {
+                            reuse: number;
+                            failedSignIns: number;
+                            throttledSignIns: number;
+                            revokedSessions: number;
+                            revokedFamilies: number;
+                            backchannelFailures: number;
+                            /** @description ISO 8601 date-time */
+                            start: string;
                         }[];
                     };
                 };

@@ -1,5 +1,6 @@
-import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useLocation } from 'react-router';
+import { Loading } from '../components/Loading';
 import {
   forgetRealm,
   isSignedIn,
@@ -10,7 +11,11 @@ import {
   SYSTEM_TENANT,
   wasSignedOut,
 } from './oidc';
-import { ChooseTenant } from './ChooseTenant';
+
+// signed-in pages never show it: it loads (with its form field) only when asked for
+const ChooseTenant = lazy(() =>
+  import('./ChooseTenant').then((m) => ({ default: m.ChooseTenant })),
+);
 
 /**
  * Where to sign in for this page: a tenant's administrators are its own users and sign in at its
@@ -41,11 +46,13 @@ export function AuthGate({ children }: { children: ReactNode }) {
   if (signedIn) return <>{children}</>;
   if (signedOut || !realm || hasFailed)
     return (
-      <ChooseTenant
-        realm={realm}
-        signedOut={signedOut}
-        problem={hasFailed ? failed?.message : undefined}
-      />
+      <Suspense fallback={<Loading what="the sign-in page" />}>
+        <ChooseTenant
+          realm={realm}
+          signedOut={signedOut}
+          problem={hasFailed ? failed?.message : undefined}
+        />
+      </Suspense>
     );
   return (
     <main className="center" id="main">

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { basePath, completeSignIn, forgetRealm } from './oidc';
-import { Button } from '../components/ui';
+import { Button } from '../components/ui/Button';
 
 // the code is single-use: one exchange per page load, even when React runs effects twice
 let exchange: Promise<string> | undefined;

@@ -1,4 +1,4 @@
-import { Button } from './ui';
+import { Button } from './ui/Button';
 
 /** A page's or section's error state, with a retry when the caller has one. */
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {

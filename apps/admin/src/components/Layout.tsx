@@ -5,7 +5,7 @@ import { identity, signOut, switchTo, SYSTEM_TENANT } from '../auth/oidc';
 import { ErrorState } from './ErrorState';
 import { Loading } from './Loading';
 import { SaveConfirmation } from './SaveConfirmation';
-import { Button } from './ui';
+import { Button } from './ui/Button';
 
 const PAGES = [
   ['overview', 'Overview'],

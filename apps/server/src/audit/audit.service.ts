@@ -209,16 +209,19 @@ export class AuditService {
     return out;
   }
 
-  /** Events of one type per hour since `since`; `hour` counts hours since the epoch (no time zone). */
+  /**
+   * Events of the given types per type and hour since `since`; `hour` counts hours since the epoch
+   * (no time zone). Bounded by the tenant's (tenant_id, created_at) index.
+   */
   countByHour(
     tenantId: string,
-    type: AuditType,
+    types: readonly AuditType[],
     since: Date,
-  ): Promise<Array<{ hour: number; count: number }>> {
+  ): Promise<Array<{ type: AuditType; hour: number; count: number }>> {
     return this.dataSource.query(
-      `SELECT floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS count FROM audit_events
-       WHERE tenant_id = $1 AND type = $2 AND created_at >= $3 GROUP BY 1`,
-      [tenantId, type, since],
+      `SELECT type, floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS count
+       FROM audit_events WHERE tenant_id = $1 AND created_at >= $3 AND type = ANY($2::text[]) GROUP BY 1, 2`,
+      [tenantId, types, since],
     );
   }
 }

@@ -8,6 +8,9 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('backchannel_deliveries__status__next_attempt_at', ['status', 'nextAttemptAt'])
 @Index('backchannel_deliveries__session_id', ['sessionId'])
 @Index('backchannel_deliveries__created_at', ['createdAt'])
+@Index('backchannel_deliveries__tenant_id__created_at__failed', ['tenantId', 'createdAt'], {
+  where: `status = 'failed'`,
+})
 @Check('backchannel_deliveries__status', `status IN ('pending', 'delivered', 'failed')`)
 export class BackchannelDelivery {
   @PrimaryColumn('uuid') id: string;

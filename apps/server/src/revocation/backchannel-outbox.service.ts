@@ -24,6 +24,11 @@ export class BackchannelOutbox {
     return this.repo.pendingCount();
   }
 
+  /** Logouts given up on per hour they were queued (hours since the epoch), since `since`. */
+  failedByHour(tenantId: string, since: Date): Promise<Array<{ hour: number; count: number }>> {
+    return this.repo.failedByHour(tenantId, since);
+  }
+
   delivered(id: string): Promise<void> {
     return this.repo.delivered(id);
   }

@@ -107,6 +107,18 @@ export class BackchannelRepository {
     return rows[0].n;
   }
 
+  /**
+   * Logouts of the tenant given up on (`failed`) per hour they were queued, since `since`; `hour`
+   * counts hours since the epoch. Bounded by the partial index on failed rows.
+   */
+  failedByHour(tenantId: string, since: Date): Promise<Array<{ hour: number; count: number }>> {
+    return this.dataSource.query(
+      `SELECT floor(extract(epoch FROM created_at) / 3600)::int AS hour, count(*)::int AS count
+       FROM backchannel_deliveries WHERE tenant_id = $1 AND status = 'failed' AND created_at >= $2 GROUP BY 1`,
+      [tenantId, since],
+    );
+  }
+
   async delivered(id: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE backchannel_deliveries SET status = 'delivered', delivered_at = now(), last_error = NULL WHERE id = $1`,

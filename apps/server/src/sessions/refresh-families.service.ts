@@ -347,7 +347,7 @@ export class RefreshFamiliesService {
     );
   }
 
-  /** Ends one family (its session lives on) and publishes it on the feed. */
+  /** Ends one family (its session lives on), publishes it on the feed and records it in the audit log. */
   async revokeFamilyIn(
     em: EntityManager,
     tenantId: string,
@@ -362,6 +362,14 @@ export class RefreshFamiliesService {
       sub: f.sub,
       clientId: f.clientId,
       reason,
+    });
+    await this.audit.record(em, {
+      tenantId,
+      type: 'family_revoked',
+      sessionId: f.sid,
+      userId: f.sub,
+      clientId: f.clientId,
+      detail: { familyId: f.familyId, reason },
     });
   }
 

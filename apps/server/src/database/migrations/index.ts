@@ -12,6 +12,7 @@ import { Ending1765200000000 } from './1765200000000-ending';
 import { RetentionIndexes1765300000000 } from './1765300000000-retention-indexes';
 import { LoweredLifetimes1765400000000 } from './1765400000000-lowered-lifetimes';
 import { AuditActors1765470000000 } from './1765470000000-audit-actors';
+import { DashboardIndexes1765490000000 } from './1765490000000-dashboard-indexes';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -32,4 +33,5 @@ export const MIGRATIONS = [
   RetentionIndexes1765300000000,
   LoweredLifetimes1765400000000,
   AuditActors1765470000000,
+  DashboardIndexes1765490000000,
 ];
