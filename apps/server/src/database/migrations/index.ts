@@ -11,6 +11,7 @@ import { KeyWithdrawal1765110000000 } from './1765110000000-key-withdrawal';
 import { Ending1765200000000 } from './1765200000000-ending';
 import { RetentionIndexes1765300000000 } from './1765300000000-retention-indexes';
 import { LoweredLifetimes1765400000000 } from './1765400000000-lowered-lifetimes';
+import { SessionHistory1765460000000 } from './1765460000000-session-history';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -30,4 +31,5 @@ export const MIGRATIONS = [
   Ending1765200000000,
   RetentionIndexes1765300000000,
   LoweredLifetimes1765400000000,
+  SessionHistory1765460000000,
 ];
