@@ -2,6 +2,7 @@ import type { RouteObject } from 'react-router';
 import { AuthGate } from './auth/AuthGate';
 import CallbackPage from './auth/CallbackPage';
 import { Layout } from './components/Layout';
+import { Loading } from './components/Loading';
 import { NotFound } from './components/NotFound';
 
 /** Pages load lazily; each module's default export is its page. */
@@ -24,11 +25,17 @@ export const routes: RouteObject[] = [
       { path: 'tenants/new', lazy: page(() => import('./pages/tenants/NewTenantPage')) },
       {
         path: 't/:tenant',
+        // shown in the layout while the first page's code loads (the router warns without one)
+        hydrateFallbackElement: <Loading what="the page" />,
         children: [
           { index: true, lazy: page(() => import('./pages/OverviewPage')) },
           { path: 'overview', lazy: page(() => import('./pages/OverviewPage')) },
           { path: 'sessions', lazy: page(() => import('./pages/sessions/SessionsPage')) },
           { path: 'sessions/:id', lazy: page(() => import('./pages/sessions/SessionPage')) },
+          {
+            path: 'history',
+            lazy: page(() => import('./pages/sessions/SessionHistoryPage')),
+          },
           {
             path: 'applications',
             lazy: page(() => import('./pages/applications/ApplicationsPage')),

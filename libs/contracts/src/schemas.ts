@@ -6,6 +6,7 @@ import {
   type ClientType,
   type GrantType,
 } from './application-rules';
+import { SESSION_END_REASONS } from './views';
 import { accessTokenTtlSchema, policySchema } from './policy';
 import { rateLimitsSchema } from './rate-limits';
 import { redirectUriProblem, resourceIndicatorProblem } from './uris';
@@ -287,6 +288,24 @@ export const sessionQuerySchema = z
   .object({
     user: z.uuid('Must be a user id').optional(),
     application: z.string().max(128).optional(),
+    limit: z
+      .string()
+      .regex(/^\d+$/, 'Must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(200))
+      .default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+/** The session history: ended sessions, most recently ended first, within the retention window. */
+export const sessionHistoryQuerySchema = z
+  .object({
+    user: z.uuid('Must be a user id').optional(),
+    application: z.string().max(128).optional(),
+    reason: z.enum(SESSION_END_REASONS, 'Not a reason a session ends for').optional(),
+    from: z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time' }).optional(),
+    to: z.iso.datetime({ offset: true, error: 'Must be an ISO 8601 date-time' }).optional(),
     limit: z
       .string()
       .regex(/^\d+$/, 'Must be a whole number')

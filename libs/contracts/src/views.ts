@@ -123,9 +123,30 @@ export const tenantAdminViewSchema = z.object({
 });
 export type TenantAdminView = z.infer<typeof tenantAdminViewSchema>;
 
+/** How a session ended (the `reason` filter of the session history). */
+export const SESSION_END_REASONS = [
+  'logout',
+  'admin',
+  'sign_out_everywhere',
+  'reuse_detected',
+  'user_disabled',
+  'expired',
+  'code_reuse',
+  'revoked',
+  'application_deleted',
+  'application_disabled',
+  'tokens_revoked',
+  'resource_server_deleted',
+  'user_deleted',
+  'tenant_deleted',
+] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
+
 export const sessionViewSchema = z.object({
   id: z.string(),
   userId: z.string(),
+  /** The user's email, read with the session (the console names users by it). */
+  userEmail: z.string(),
   applications: z.array(
     z.object({ clientId: z.string(), firstSeenAt: isoDate, lastSeenAt: isoDate }),
   ),
@@ -144,6 +165,32 @@ export const sessionPageViewSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 export type SessionPageView = z.infer<typeof sessionPageViewSchema>;
+
+/**
+ * Who ended a session: an administrator (by the admin API), or the user signing out of it. `email`
+ * names a user subject; a client's subject (an automation client) has none.
+ */
+export const endedByViewSchema = z.object({
+  subject: z.string(),
+  email: z.string().nullable(),
+});
+export type EndedByView = z.infer<typeof endedByViewSchema>;
+
+/** A session that ended: when, why (`reason`) and by whom. */
+export const endedSessionViewSchema = sessionViewSchema.extend({
+  endedAt: isoDate,
+  reason: z.string(),
+  endedBy: endedByViewSchema.nullable(),
+});
+export type EndedSessionView = z.infer<typeof endedSessionViewSchema>;
+
+export const sessionHistoryPageViewSchema = z.object({
+  items: z.array(endedSessionViewSchema),
+  nextCursor: z.string().nullable(),
+  /** How long an ended session is kept (the retention job deletes it after that). */
+  keptDays: z.number(),
+});
+export type SessionHistoryPageView = z.infer<typeof sessionHistoryPageViewSchema>;
 
 export const refreshTokenViewSchema = z.object({
   generation: z.number().int(),
@@ -170,6 +217,8 @@ export type RefreshFamilyView = z.infer<typeof refreshFamilyViewSchema>;
 export const sessionDetailViewSchema = sessionViewSchema.extend({
   revokedAt: isoDate.nullable(),
   revocationReason: z.string().nullable(),
+  /** Who ended it, when a person did: null when the server did (expiry, reuse, a deleted client…). */
+  revokedBy: endedByViewSchema.nullable(),
   families: z.array(refreshFamilyViewSchema),
 });
 export type SessionDetailView = z.infer<typeof sessionDetailViewSchema>;

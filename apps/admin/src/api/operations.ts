@@ -23,6 +23,7 @@ export const OPERATIONS = {
   listDeliveries: { method: 'get', path: '/admin/api/tenants/{tenant}/backchannel-deliveries' },
   listKeys: { method: 'get', path: '/admin/api/tenants/{tenant}/keys' },
   listResourceServers: { method: 'get', path: '/admin/api/tenants/{tenant}/resource-servers' },
+  listSessionHistory: { method: 'get', path: '/admin/api/tenants/{tenant}/sessions/history' },
   listSessions: { method: 'get', path: '/admin/api/tenants/{tenant}/sessions' },
   listTenantAdmins: { method: 'get', path: '/admin/api/tenants/{tenant}/admins' },
   listTenants: { method: 'get', path: '/admin/api/tenants' },

@@ -337,6 +337,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/tenants/{tenant}/sessions/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ended sessions, last ended first, with how and by whom (?user=&application=&reason=&from=&to=&limit=&cursor=) */
+        get: operations["listSessionHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/tenants/{tenant}/sessions/{id}": {
         parameters: {
             query?: never;
@@ -2928,6 +2945,7 @@ export interface operations {
                         items: {
                             id: string;
                             userId: string;
+                            userEmail: string;
                             applications: {
                                 clientId: string;
                                 /** @description ISO 8601 date-time */
@@ -2990,6 +3008,108 @@ export interface operations {
             };
         };
     };
+    listSessionHistory: {
+        parameters: {
+            query?: {
+                user?: string;
+                application?: string;
+                reason?: "logout" | "admin" | "sign_out_everywhere" | "reuse_detected" | "user_disabled" | "expired" | "code_reuse" | "revoked" | "application_deleted" | "application_disabled" | "tokens_revoked" | "resource_server_deleted" | "user_deleted" | "tenant_deleted";
+                from?: string;
+                to?: string;
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The next page, when there is one: `<…?cursor=…>; rel="next"` */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            userId: string;
+                            userEmail: string;
+                            applications: {
+                                clientId: string;
+                                /** @description ISO 8601 date-time */
+                                firstSeenAt: string;
+                                /** @description ISO 8601 date-time */
+                                lastSeenAt: string;
+                            }[];
+                            ip: string | null;
+                            userAgent: string | null;
+                            /** @description ISO 8601 date-time */
+                            createdAt: string;
+                            /** @description ISO 8601 date-time */
+                            lastSeenAt: string;
+                            /** @description ISO 8601 date-time */
+                            authTime: string;
+                            /** @description ISO 8601 date-time */
+                            idleExpiresAt: string;
+                            /** @description ISO 8601 date-time */
+                            absoluteExpiresAt: string;
+                            /** @description ISO 8601 date-time */
+                            endedAt: string;
+                            reason: string;
+                            endedBy: {
+                                subject: string;
+                                email: string | null;
+                            } | null;
+                        }[];
+                        nextCursor: string | null;
+                        keptDays: number;
+                    };
+                };
+            };
+            /** @description Invalid body or query; each field problem names its JSON pointer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or invalid admin token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or a tenant the caller does not administer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getSession: {
         parameters: {
             query?: never;
@@ -3011,6 +3131,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         userId: string;
+                        userEmail: string;
                         applications: {
                             clientId: string;
                             /** @description ISO 8601 date-time */
@@ -3032,6 +3153,10 @@ export interface operations {
                         absoluteExpiresAt: string;
                         revokedAt: string | null;
                         revocationReason: string | null;
+                        revokedBy: {
+                            subject: string;
+                            email: string | null;
+                        } | null;
                         families: {
                             id: string;
                             clientId: string;

@@ -8,6 +8,7 @@ export type {
   AuditView as AuditEvent,
   CreatedApplicationView as CreatedApplication,
   DeliveryView as Delivery,
+  EndedSessionView as EndedSession,
   EndedSignInsView as EndedSignIns,
   GrantView as Grant,
   KeyView as SigningKey,

@@ -33,6 +33,8 @@ export interface ColumnSpec<T extends RowData> {
   sortValue?: (row: T) => string | number;
   cell: (row: T) => ReactNode;
   isRowHeader?: boolean;
+  /** The row's actions: shown right after the row header when rows are cards. */
+  isActions?: boolean;
 }
 
 export function DataTable<T extends RowData>(p: {
@@ -45,6 +47,11 @@ export function DataTable<T extends RowData>(p: {
   pageSize?: number;
   /** Enter (or a click outside a link or button) on a row: open it. */
   onRowAction?: (row: T) => void;
+  /**
+   * On a narrow screen (styles.css, max-width 760px) each row is a card: every cell on its own
+   * line under its column's name, the actions right under the row header, nothing to the right.
+   */
+  hasCardsWhenNarrow?: boolean;
 }) {
   const [sorting, setSorting] = useState<SortingState>(p.initialSort ? [p.initialSort] : []);
   const [pagination, setPagination] = useState<PaginationState>({
@@ -85,7 +92,7 @@ export function DataTable<T extends RowData>(p: {
   const byId = new Map(specs.map((c) => [c.id, c]));
 
   return (
-    <div className="table-wrap">
+    <div className={p.hasCardsWhenNarrow ? 'table-wrap cards-when-narrow' : 'table-wrap'}>
       <Table
         aria-label={p.label}
         className="data-table"
@@ -132,8 +139,12 @@ export function DataTable<T extends RowData>(p: {
               {specs.map((c) => (
                 <Cell
                   key={c.id}
+                  className={c.isActions ? 'cell-actions' : c.isRowHeader ? 'cell-head' : undefined}
                   textValue={String(byId.get(c.id)?.sortValue?.(row.original) ?? '')}
                 >
+                  {p.hasCardsWhenNarrow && !c.isRowHeader && !c.isActions ? (
+                    <span className="cell-label">{c.header}: </span>
+                  ) : null}
                   {c.cell(row.original)}
                 </Cell>
               ))}

@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { NavLink, Navigate, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { useApiQuery } from '../api/hooks';
@@ -10,6 +11,7 @@ import { Button } from './ui/Button';
 const PAGES = [
   ['overview', 'Overview'],
   ['sessions', 'Live sessions'],
+  ['history', 'Session history'],
   ['applications', 'Applications'],
   ['resource-servers', 'Resource servers'],
   ['users', 'Users'],
@@ -106,24 +108,81 @@ export function Layout() {
         <span className="me">{who}</span>
         <Button onPress={() => void signOut()}>Sign out</Button>
       </header>
-      <nav className="sidenav" aria-label="Sections">
-        <ul>
-          {PAGES.map(([path, label]) => (
-            <li key={path}>
-              <NavLink to={`/t/${current}/${path}`}>{label}</NavLink>
-            </li>
-          ))}
-          {isSystemAdmin ? (
-            <li>
-              <NavLink to="/tenants">Tenants</NavLink>
-            </li>
-          ) : null}
-        </ul>
-      </nav>
+      <SectionsNav tenant={current} current={section} hasTenants={isSystemAdmin} />
       <main id="main" tabIndex={-1}>
         <SaveConfirmation />
         <Outlet />
       </main>
     </div>
+  );
+}
+
+/**
+ * The sections: a side list on wide screens; on narrow ones (styles.css, max-width 760px) a Menu
+ * button that opens the whole list, every section in it. Opening moves the focus to the current
+ * section; Escape closes it and gives the focus back to the button; choosing a section closes it
+ * and moves the focus to the page.
+ */
+function SectionsNav(p: { tenant: string; current: string; hasTenants: boolean }) {
+  const [isOpen, setOpen] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const list = useRef<HTMLUListElement>(null);
+  const wasOpen = useRef(false);
+  const { pathname } = useLocation();
+
+  useEffect(() => {
+    if (!isOpen) return;
+    const links = list.current;
+    (
+      links?.querySelector<HTMLElement>('a[aria-current="page"]') ?? links?.querySelector('a')
+    )?.focus();
+  }, [isOpen]);
+
+  // a section was chosen: the menu closes and the page takes the focus
+  useEffect(() => {
+    if (!wasOpen.current) return;
+    wasOpen.current = false;
+    setOpen(false);
+    document.getElementById('main')?.focus();
+  }, [pathname]);
+  useEffect(() => {
+    wasOpen.current = isOpen;
+  }, [isOpen]);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && isOpen) {
+      e.preventDefault();
+      setOpen(false);
+      toggle.current?.focus();
+    }
+  };
+  const currentLabel = PAGES.find(([path]) => path === p.current)?.[1];
+
+  return (
+    <nav className="sidenav" aria-label="Sections" onKeyDown={onKeyDown}>
+      <button
+        ref={toggle}
+        type="button"
+        className="btn nav-toggle"
+        aria-expanded={isOpen}
+        aria-controls="sections-list"
+        onClick={() => setOpen((o) => !o)}
+      >
+        <span aria-hidden="true">{isOpen ? '✕' : '☰'}</span> Menu
+        {currentLabel ? <span className="nav-current">: {currentLabel}</span> : null}
+      </button>
+      <ul ref={list} id="sections-list" data-open={isOpen || undefined}>
+        {PAGES.map(([path, label]) => (
+          <li key={path}>
+            <NavLink to={`/t/${p.tenant}/${path}`}>{label}</NavLink>
+          </li>
+        ))}
+        {p.hasTenants ? (
+          <li>
+            <NavLink to="/tenants">Tenants</NavLink>
+          </li>
+        ) : null}
+      </ul>
+    </nav>
   );
 }

@@ -44,6 +44,15 @@ export function dateTime(iso: string | null | undefined): string {
   });
 }
 
+/** To the second, for evidence: a lineage's rotations, when a session ended. */
+export function dateTimeToSecond(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  });
+}
+
 /** "in 3 hours" / "5 minutes ago", coarse on purpose. */
 export function relative(iso: string, now = Date.now()): string {
   const diff = Math.round((new Date(iso).getTime() - now) / 1000);

@@ -3,9 +3,12 @@ import { TesseraAuthGuard } from '@tessera/nest-guards';
 import {
   revokeSessionSchema,
   sessionDetailViewSchema,
+  sessionHistoryPageViewSchema,
+  sessionHistoryQuerySchema,
   sessionPageViewSchema,
   sessionQuerySchema,
   type SessionDetailView,
+  type SessionHistoryPageView,
   type SessionPageView,
 } from '@tessera/contracts';
 import type { z } from 'zod';
@@ -48,6 +51,41 @@ export class AdminSessionsController {
     return this.sessions.list(tenant.id, {
       userId: q.user,
       applicationId,
+      limit: q.limit,
+      cursor: q.cursor,
+    });
+  }
+
+  /**
+   * Ended sessions, most recently ended first: how, when and by whom each ended, as long as the
+   * retention job keeps them. Declared before `:id`, which would take `history` for an id.
+   */
+  @Get('history')
+  @AdminRoute({
+    operationId: 'listSessionHistory',
+    summary:
+      'Ended sessions, last ended first, with how and by whom (?user=&application=&reason=&from=&to=&limit=&cursor=)',
+    scope: 'admin:sessions:read',
+    query: sessionHistoryQuerySchema,
+    response: sessionHistoryPageViewSchema,
+    paging: { kind: 'body' },
+  })
+  async history(
+    @TenantParam() tenant: Tenant,
+    @AdminQuery() q: z.output<typeof sessionHistoryQuerySchema>,
+  ): Promise<SessionHistoryPageView> {
+    let applicationId: string | undefined;
+    if (q.application) {
+      const app = await this.applications.byClientId(tenant.id, q.application);
+      if (!app) return { items: [], nextCursor: null, keptDays: this.sessions.historyDays };
+      applicationId = app.id;
+    }
+    return this.sessions.history(tenant.id, {
+      userId: q.user,
+      applicationId,
+      reason: q.reason,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
       limit: q.limit,
       cursor: q.cursor,
     });

@@ -29,7 +29,7 @@ import {
 import { z } from 'zod';
 import type { Tenant } from '../tenants';
 import { UsersService, userView } from '../users';
-import { AdminTenantGuard, TenantParam } from './admin-auth.guard';
+import { AdminTenantGuard, Caller, TenantParam, type AdminCaller } from './admin-auth.guard';
 import { AdminBody, AdminRoute } from './admin-route';
 import { AdminRoles } from './admin-roles.service';
 
@@ -99,10 +99,15 @@ export class AdminUsersController {
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
     @AdminBody() input: UpdateUserInput,
+    @Caller() caller: AdminCaller,
   ): Promise<UserView> {
     return userView(
-      await this.users.updateOne(tenant.id, id, input, (em, user) =>
-        this.roles.sync(em, tenant, user),
+      await this.users.updateOne(
+        tenant.id,
+        id,
+        input,
+        (em, user) => this.roles.sync(em, tenant, user),
+        caller.sub,
       ),
     );
   }
@@ -119,10 +124,17 @@ export class AdminUsersController {
     scope: 'admin:users:write',
     audit: { type: 'admin.user_deleted', target: 'user' },
   })
-  async remove(@TenantParam() tenant: Tenant, @Param('id') id: string): Promise<void> {
+  async remove(
+    @TenantParam() tenant: Tenant,
+    @Param('id') id: string,
+    @Caller() caller: AdminCaller,
+  ): Promise<void> {
     // they administer nothing any more, and a reused id inherits nothing
-    await this.users.removeOne(tenant.id, id, (em, user) =>
-      this.roles.sync(em, tenant, { id: user.id, roles: [], isDisabled: true }),
+    await this.users.removeOne(
+      tenant.id,
+      id,
+      (em, user) => this.roles.sync(em, tenant, { id: user.id, roles: [], isDisabled: true }),
+      caller.sub,
     );
   }
 
@@ -174,7 +186,8 @@ export class AdminUsersController {
     @TenantParam() tenant: Tenant,
     @Param('id') id: string,
     @AdminBody() { reason }: z.infer<typeof revokeSessionSchema>,
+    @Caller() caller: AdminCaller,
   ): Promise<{ ended: number }> {
-    return { ended: await this.users.signOutEverywhere(tenant.id, id, reason) };
+    return { ended: await this.users.signOutEverywhere(tenant.id, id, reason, caller.sub) };
   }
 }

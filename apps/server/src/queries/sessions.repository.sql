@@ -65,17 +65,44 @@ FROM refresh_token_families f WHERE f.id = $3;
 INSERT INTO sessions (id, tenant_id, user_id, cookie_hash, auth_time, idle_expires_at, absolute_expires_at, ip, user_agent)
 VALUES ($1, $2, $3, $4, now(), now() + LEAST($5::int, $6::int) * interval '1 second', now() + $6::int * interval '1 second', $7, $8);
 
+-- tessera_list_ended_sessions (every filter)
+SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason", s.revoked_by AS "revokedBy", u.email AS "userEmail", rb.email AS "revokedByEmail",
+  (extract(epoch FROM s.revoked_at - timestamptz 'epoch') * 1000000)::bigint::text AS "endedAtMicros"
+FROM sessions s JOIN users u ON u.id = s.user_id
+  LEFT JOIN users rb ON rb.id = CASE WHEN s.revoked_by ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.revoked_by::uuid END
+WHERE s.tenant_id = $2
+  AND s.revoked_at IS NOT NULL
+  AND s.revoked_at >= now() - $1::float8 * interval '1 second'
+  AND s.absolute_expires_at >= now() - $1::float8 * interval '1 second'
+  AND s.revoked_at >= $3
+  AND s.revoked_at < $4
+  AND (s.revoked_at, s.id) < (timestamptz 'epoch' + $5::bigint * interval '1 microsecond', $6)
+ORDER BY s.revoked_at DESC, s.id DESC LIMIT $7;
+
+-- tessera_list_ended_sessions (no filter)
+SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason", s.revoked_by AS "revokedBy", u.email AS "userEmail", rb.email AS "revokedByEmail",
+  (extract(epoch FROM s.revoked_at - timestamptz 'epoch') * 1000000)::bigint::text AS "endedAtMicros"
+FROM sessions s JOIN users u ON u.id = s.user_id
+  LEFT JOIN users rb ON rb.id = CASE WHEN s.revoked_by ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.revoked_by::uuid END
+WHERE s.tenant_id = $2
+  AND s.revoked_at IS NOT NULL
+  AND s.revoked_at >= now() - $1::float8 * interval '1 second'
+  AND s.absolute_expires_at >= now() - $1::float8 * interval '1 second'
+ORDER BY s.revoked_at DESC, s.id DESC LIMIT $3;
+
 -- tessera_list_sessions (every filter)
-SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"
-FROM sessions s
+SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason", s.revoked_by AS "revokedBy", u.email AS "userEmail", rb.email AS "revokedByEmail"
+FROM sessions s JOIN users u ON u.id = s.user_id
+  LEFT JOIN users rb ON rb.id = CASE WHEN s.revoked_by ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.revoked_by::uuid END
 WHERE s.tenant_id = $1
   AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
   AND (s.last_seen_at, s.id) < ($2, $3)
 ORDER BY s.last_seen_at DESC, s.id DESC LIMIT $4;
 
 -- tessera_list_sessions (no filter)
-SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"
-FROM sessions s
+SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason", s.revoked_by AS "revokedBy", u.email AS "userEmail", rb.email AS "revokedByEmail"
+FROM sessions s JOIN users u ON u.id = s.user_id
+  LEFT JOIN users rb ON rb.id = CASE WHEN s.revoked_by ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.revoked_by::uuid END
 WHERE s.tenant_id = $1
   AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
 ORDER BY s.last_seen_at DESC, s.id DESC LIMIT $2;
@@ -153,7 +180,7 @@ DELETE FROM session_surfaces WHERE session_id = $1 AND application_id = $2;
 UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2 WHERE id = $1 AND revoked_at IS NULL;
 
 -- tessera_revoke_session
-UPDATE sessions SET revoked_at = now(), revocation_reason = $2
+UPDATE sessions SET revoked_at = now(), revocation_reason = $2, revoked_by = $3
 WHERE id = $1 AND revoked_at IS NULL
 RETURNING user_id AS "userId";
 
@@ -215,8 +242,10 @@ WHERE s.cookie_hash = $1 AND s.tenant_id = $2
   AND NOT u.is_disabled;
 
 -- tessera_session_by_id
-SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason"
-FROM sessions s WHERE s.tenant_id = $1 AND s.id = $2;
+SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.auth_time AS "authTime", s.created_at AS "createdAt", s.last_seen_at AS "lastSeenAt", s.idle_expires_at AS "idleExpiresAt", s.absolute_expires_at AS "absoluteExpiresAt", s.ip, s.user_agent AS "userAgent", s.revoked_at AS "revokedAt", s.revocation_reason AS "revocationReason", s.revoked_by AS "revokedBy", u.email AS "userEmail", rb.email AS "revokedByEmail"
+FROM sessions s JOIN users u ON u.id = s.user_id
+LEFT JOIN users rb ON rb.id = CASE WHEN s.revoked_by ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.revoked_by::uuid END
+WHERE s.tenant_id = $1 AND s.id = $2;
 
 -- tessera_session_is_alive
 SELECT 1 FROM sessions s

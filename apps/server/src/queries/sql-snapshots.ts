@@ -45,6 +45,23 @@ export const SNAPSHOTS: Snapshot[] = [
           after: { lastSeenAt: new Date(0), id: '' },
         }),
       ),
+      built(
+        'tessera_list_ended_sessions (no filter)',
+        sessions.listEndedSessions('', { keptSeconds: 0, limit: 0 }),
+      ),
+      built(
+        'tessera_list_ended_sessions (every filter)',
+        sessions.listEndedSessions('', {
+          keptSeconds: 0,
+          userId: '',
+          applicationId: '',
+          reason: '',
+          from: new Date(0),
+          to: new Date(0),
+          limit: 0,
+          after: { endedAtMicros: '0', id: '' },
+        }),
+      ),
     ),
   },
   {

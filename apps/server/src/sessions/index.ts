@@ -3,6 +3,7 @@ export {
   SessionsService,
   type ClientContext,
   type SessionPage,
+  type SessionHistoryPage,
   type RevocationReason,
 } from './sessions.service';
 export {
@@ -14,4 +15,4 @@ export {
 export { S256_CHALLENGE_RE, CODE_VERIFIER_RE } from './pkce';
 export type { FamilyResource } from './session.entity';
 export type { CodeRequest, LockedRefreshToken, RefreshTokenState } from './sessions.repository';
-export type { SessionView, SessionDetailView } from './session.view';
+export type { EndedSessionView, SessionView, SessionDetailView } from './session.view';

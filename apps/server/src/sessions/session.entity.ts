@@ -7,6 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('sessions__tenant_id__user_id', ['tenantId', 'userId'])
 @Index('sessions__absolute_expires_at', ['absoluteExpiresAt'])
 @Index('sessions__revoked_at', ['revokedAt'])
+@Index('sessions__tenant_id__revoked_at', ['tenantId', 'revokedAt'])
 export class Session {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid') tenantId: string;
@@ -22,6 +23,8 @@ export class Session {
   @Column('text', { nullable: true }) userAgent: string | null;
   @Column('timestamptz', { nullable: true }) revokedAt: Date | null;
   @Column('text', { nullable: true }) revocationReason: string | null;
+  /** Who ended it: the administrator's subject, or the user's when they signed out; null: the server. */
+  @Column('text', { nullable: true }) revokedBy: string | null;
 }
 
 @Entity('session_surfaces')

@@ -17,6 +17,7 @@ import {
   INSERT_FAMILY,
   INSERT_REFRESH_TOKEN,
   INSERT_SESSION,
+  listEndedSessions,
   listSessions,
   LIVE_FAMILIES_OF_APPLICATION,
   LIVE_FAMILIES_OF_RESOURCE_SERVER,
@@ -49,8 +50,11 @@ import {
   type LockedRefreshToken,
   type RefreshTokenState,
   type RotatedFamily,
+  type EndedSessionFilters,
+  type EndedSessionRow,
   type SessionFilters,
   type SessionRow,
+  type SessionViewRow,
   type SurfaceRow,
   type TokenRow,
 } from './sessions.sql';
@@ -64,6 +68,8 @@ export type {
   RefreshTokenState,
   RotatedFamily,
   SessionRow,
+  SessionViewRow,
+  EndedSessionRow,
 } from './sessions.sql';
 
 /**
@@ -288,10 +294,11 @@ export class SessionsRepository {
     em: EntityManager,
     sessionId: string,
     reason: string,
+    by: string | null,
   ): Promise<{ userId: string } | undefined> {
     await run(em, REVOKE_SESSION_FAMILIES, [sessionId, reason]);
     // an UPDATE … RETURNING answers [rows, affected count]
-    const result: unknown = await em.query(REVOKE_SESSION.text, [sessionId, reason]);
+    const result: unknown = await em.query(REVOKE_SESSION.text, [sessionId, reason, by]);
     const rows =
       Array.isArray(result) && Array.isArray(result[0])
         ? (result[0] as Array<{ userId: string }>)
@@ -364,12 +371,22 @@ export class SessionsRepository {
     em: EntityManager | undefined,
     tenantId: string,
     f: SessionFilters,
-  ): Promise<SessionRow[]> {
+  ): Promise<SessionViewRow[]> {
     const q = listSessions(tenantId, f);
     return this.m(em).query(q.text, q.values);
   }
 
-  async sessionById(tenantId: string, id: string): Promise<SessionRow | undefined> {
+  /** A page of the tenant's ended sessions; `em` as for listSessions. */
+  listEndedSessions(
+    em: EntityManager | undefined,
+    tenantId: string,
+    f: EndedSessionFilters,
+  ): Promise<EndedSessionRow[]> {
+    const q = listEndedSessions(tenantId, f);
+    return this.m(em).query(q.text, q.values);
+  }
+
+  async sessionById(tenantId: string, id: string): Promise<SessionViewRow | undefined> {
     const rows = await run(this.m(), SESSION_BY_ID, [tenantId, id]);
     return rows[0];
   }

@@ -1,15 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { EffectivePolicy } from '@tessera/contracts';
+import type { EffectivePolicy, SessionEndReason, SessionHistoryPageView } from '@tessera/contracts';
 import { AuditService } from '../audit';
+import { APP_CONFIG, type AppConfig } from '../config';
 import { ReadRouter, retryOnConflict } from '../database';
 import { RevocationService } from '../revocation';
 import { NotFound, ValidationFailed } from '../errors';
 import { isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
 import { SessionsRepository, type AccessTokenFacts, type SessionRow } from './sessions.repository';
-import { sessionView, type SessionDetailView, type SessionView } from './session.view';
+import {
+  endedByView,
+  endedSessionView,
+  sessionView,
+  type SessionDetailView,
+  type SessionView,
+} from './session.view';
 
 export interface ClientContext {
   ip: string | null;
@@ -22,21 +29,16 @@ export interface SessionPage {
   nextCursor: string | null;
 }
 
-export type RevocationReason =
-  | 'logout'
-  | 'admin'
-  | 'sign_out_everywhere'
-  | 'reuse_detected'
-  | 'user_disabled'
-  | 'expired'
-  | 'code_reuse'
-  | 'revoked'
-  | 'application_deleted'
-  | 'application_disabled'
-  | 'tokens_revoked'
-  | 'resource_server_deleted'
-  | 'user_deleted'
-  | 'tenant_deleted';
+/** How a session ends; the session history lists and filters by it. */
+export type RevocationReason = SessionEndReason;
+
+export type SessionHistoryPage = SessionHistoryPageView;
+
+const DAY_SECONDS = 86_400;
+
+function cursorProblem(): ValidationFailed {
+  return new ValidationFailed([{ path: ['cursor'], detail: 'Not a cursor this API returned' }]);
+}
 
 /** Server-side sessions: what a browser's cookie names, and what every refresh is checked against. */
 @Injectable()
@@ -48,6 +50,7 @@ export class SessionsService {
     private readonly dataSource: DataSource,
     private readonly revocation: RevocationService,
     private readonly reads: ReadRouter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** A new session with a fresh cookie value (never one the browser brought: no fixation). */
@@ -125,7 +128,10 @@ export class SessionsService {
     by?: { clientId?: string; userId?: string; admin?: string; note?: string },
   ): Promise<boolean> {
     await this.revocation.lockTenant(em, tenantId); // before the session's rows
-    const ended = await this.repo.revokeSession(em, sessionId, reason);
+    // who ended it, for the history: the administrator, or the user signing themselves out (a
+    // reuse names the user too, but the server ended that session, not them)
+    const endedBy = by?.admin ?? (reason === 'logout' ? by?.userId : undefined) ?? null;
+    const ended = await this.repo.revokeSession(em, sessionId, reason, endedBy);
     if (!ended) return false;
     await this.revocation.sessionEnded(em, tenantId, { sid: sessionId, sub: ended.userId, reason });
     await this.audit.record(em, {
@@ -224,10 +230,11 @@ export class SessionsService {
     tenantId: string,
     userId: string,
     reason: RevocationReason,
+    by?: { admin?: string },
   ): Promise<number> {
     await this.revocation.lockTenant(em, tenantId);
     const ids = await this.repo.liveSessionIdsOfUser(em, tenantId, userId);
-    for (const id of ids) await this.revokeIn(em, tenantId, id, reason);
+    for (const id of ids) await this.revokeIn(em, tenantId, id, reason, by);
     // every session just ended has its own event; this one reaches the subject's tokens that name
     // no session, so a sign-in right after it (a new session) is never cut
     await this.revocation.userSignedOut(em, tenantId, { sub: userId, reason });
@@ -248,9 +255,7 @@ export class SessionsService {
         after = { lastSeenAt: new Date(t), id };
         if (Number.isNaN(after.lastSeenAt.getTime()) || !isUuid(id)) throw new Error('bad cursor');
       } catch {
-        throw new ValidationFailed([
-          { path: ['cursor'], detail: 'Not a cursor this API returned' },
-        ]);
+        throw cursorProblem();
       }
     }
     // a listing may come from the replica (it lags by at most a second, and never past a
@@ -285,6 +290,73 @@ export class SessionsService {
     };
   }
 
+  /** How many days an ended session is kept (the retention job deletes it after that). */
+  get historyDays(): number {
+    return this.config.retention.sessionHistoryDays;
+  }
+
+  /**
+   * The tenant's ended sessions, most recently ended first, as long as the retention job keeps them
+   * (TESSERA_RETENTION_SESSION_HISTORY_DAYS). `from` and `to` bound when they ended.
+   */
+  async history(
+    tenantId: string,
+    f: {
+      userId?: string;
+      applicationId?: string;
+      reason?: RevocationReason;
+      from?: Date;
+      to?: Date;
+      limit: number;
+      cursor?: string;
+    },
+  ): Promise<SessionHistoryPage> {
+    let after: { endedAtMicros: string; id: string } | undefined;
+    if (f.cursor) {
+      try {
+        const [micros, id] = JSON.parse(Buffer.from(f.cursor, 'base64url').toString('utf8')) as [
+          unknown,
+          unknown,
+        ];
+        if (typeof micros !== 'string' || !/^\d{1,19}$/.test(micros) || typeof id !== 'string')
+          throw new Error('bad cursor');
+        if (!isUuid(id)) throw new Error('bad cursor');
+        after = { endedAtMicros: micros, id };
+      } catch {
+        throw cursorProblem();
+      }
+    }
+    const keptDays = this.historyDays;
+    const { rows, surfaces } = await this.reads.read(async (ds) => {
+      const rows = await this.repo.listEndedSessions(ds.manager, tenantId, {
+        ...f,
+        keptSeconds: keptDays * DAY_SECONDS,
+        limit: f.limit + 1,
+        after,
+      });
+      const surfaces = await this.repo.surfacesOf(
+        ds.manager,
+        rows.slice(0, f.limit).map((r) => r.id),
+      );
+      return { rows, surfaces };
+    });
+    const page = rows.slice(0, f.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) =>
+        endedSessionView(
+          r,
+          surfaces.filter((s) => s.sessionId === r.id),
+        ),
+      ),
+      nextCursor:
+        rows.length > f.limit && last
+          ? Buffer.from(JSON.stringify([last.endedAtMicros, last.id])).toString('base64url')
+          : null,
+      keptDays,
+    };
+  }
+
   async detail(tenantId: string, id: string): Promise<SessionDetailView> {
     const s = isUuid(id) ? await this.repo.sessionById(tenantId, id) : undefined;
     if (!s) throw new NotFound('Session');
@@ -294,6 +366,7 @@ export class SessionsService {
       ...sessionView(s, await this.repo.surfacesOf(undefined, [s.id])),
       revokedAt: s.revokedAt?.toISOString() ?? null,
       revocationReason: s.revocationReason,
+      revokedBy: endedByView(s),
       families: families.map((f) => ({
         id: f.id,
         clientId: f.clientId,

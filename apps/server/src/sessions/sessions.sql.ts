@@ -46,6 +46,21 @@ const SESSION_FIELDS = [
 export type SessionRow = Pick<Session, (typeof SESSION_FIELDS)[number]>;
 const SESSION_COLUMNS = selectList('s', SESSION_FIELDS);
 
+/** A session as the admin API shows it: with its user's email and who ended it. */
+export type SessionViewRow = SessionRow &
+  Pick<Session, 'revokedBy'> & {
+    userEmail: string;
+    /** The email of the user who ended it, when `revokedBy` names a user. */
+    revokedByEmail: string | null;
+  };
+/**
+ * The select list and joins of SessionViewRow (one join each, never a lookup per row). `revoked_by`
+ * holds a user id or a client's id: only a user id is looked up.
+ */
+const SESSION_VIEW_COLUMNS = `${SESSION_COLUMNS}, s.revoked_by AS "revokedBy", u.email AS "userEmail", rb.email AS "revokedByEmail"`;
+const SESSION_VIEW_JOINS = `JOIN users u ON u.id = s.user_id
+  LEFT JOIN users rb ON rb.id = CASE WHEN s.revoked_by ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN s.revoked_by::uuid END`;
+
 /** What an authorization code grants: written when it is issued, read back when it is redeemed. */
 const CODE_GRANT_FIELDS = [
   'applicationId',
@@ -187,8 +202,9 @@ export const REVOKE_SESSION_FAMILIES = sql('tessera_revoke_session_families')`
   WHERE session_id = $1 AND revoked_at IS NULL
 `;
 
+/** $1 session, $2 reason, $3 who ended it (an administrator's or the user's subject; null: the server). */
 export const REVOKE_SESSION = sql<{ userId: string }>('tessera_revoke_session')`
-  UPDATE sessions SET revoked_at = now(), revocation_reason = $2
+  UPDATE sessions SET revoked_at = now(), revocation_reason = $2, revoked_by = $3
   WHERE id = $1 AND revoked_at IS NULL
   RETURNING user_id AS "userId"
 `;
@@ -250,8 +266,8 @@ export function listSessions(
     where.push(`(s.last_seen_at, s.id) < (${p.add(f.after.lastSeenAt)}, ${p.add(f.after.id)})`);
   return {
     text: [
-      `SELECT ${SESSION_COLUMNS}`,
-      `FROM sessions s`,
+      `SELECT ${SESSION_VIEW_COLUMNS}`,
+      `FROM sessions s ${SESSION_VIEW_JOINS}`,
       `WHERE ${where.join('\n  AND ')}`,
       `ORDER BY s.last_seen_at DESC, s.id DESC LIMIT ${p.add(f.limit)}`,
     ].join('\n'),
@@ -259,9 +275,74 @@ export function listSessions(
   };
 }
 
-export const SESSION_BY_ID = sql<SessionRow>('tessera_session_by_id')`
-  SELECT ${SESSION_COLUMNS}
-  FROM sessions s WHERE s.tenant_id = $1 AND s.id = $2
+/** Which ended sessions a page of the history lists, and where it starts. */
+export interface EndedSessionFilters {
+  /** Ended within this many seconds (the retention window: older ones are about to be deleted). */
+  keptSeconds: number;
+  userId?: string;
+  applicationId?: string;
+  reason?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  /** The last row of the previous page: its end in microseconds since the epoch, and its id. */
+  after?: { endedAtMicros: string; id: string };
+}
+
+/** A row of the history: a session's view row, and its end in microseconds (the page's cursor). */
+export type EndedSessionRow = SessionViewRow & { endedAtMicros: string };
+
+/**
+ * A page of a tenant's ended sessions, most recently ended first, after a cursor, within the
+ * retention window (a row the retention job is about to delete is not shown: what the list shows
+ * does not hang on when the job last ran). Optionally of one user, one application (signed in to
+ * it, or holding a refresh-token family of it), one reason, and ended between `from` and `to`. The
+ * cursor keeps the end to the microsecond, so no row of the same millisecond is skipped.
+ */
+export function listEndedSessions(
+  tenantId: string,
+  f: EndedSessionFilters,
+): { text: string; values: unknown[] } {
+  const p = new Params();
+  const kept = p.add(f.keptSeconds);
+  const where = [
+    `s.tenant_id = ${p.add(tenantId)}`,
+    `s.revoked_at IS NOT NULL`,
+    // the retention job's two rules (RetentionRepository.endedSessions)
+    `s.revoked_at >= now() - ${kept}::float8 * interval '1 second'`,
+    `s.absolute_expires_at >= now() - ${kept}::float8 * interval '1 second'`,
+  ];
+  if (f.userId) where.push(`s.user_id = ${p.add(f.userId)}`);
+  if (f.applicationId) {
+    const app = p.add(f.applicationId);
+    where.push(
+      `(EXISTS (SELECT 1 FROM session_surfaces ss WHERE ss.session_id = s.id AND ss.application_id = ${app})` +
+        ` OR EXISTS (SELECT 1 FROM refresh_token_families f WHERE f.session_id = s.id AND f.application_id = ${app}))`,
+    );
+  }
+  if (f.reason) where.push(`s.revocation_reason = ${p.add(f.reason)}`);
+  if (f.from) where.push(`s.revoked_at >= ${p.add(f.from)}`);
+  if (f.to) where.push(`s.revoked_at < ${p.add(f.to)}`);
+  if (f.after)
+    where.push(
+      `(s.revoked_at, s.id) < (timestamptz 'epoch' + ${p.add(f.after.endedAtMicros)}::bigint * interval '1 microsecond', ${p.add(f.after.id)})`,
+    );
+  return {
+    text: [
+      `SELECT ${SESSION_VIEW_COLUMNS},`,
+      `  (extract(epoch FROM s.revoked_at - timestamptz 'epoch') * 1000000)::bigint::text AS "endedAtMicros"`,
+      `FROM sessions s ${SESSION_VIEW_JOINS}`,
+      `WHERE ${where.join('\n  AND ')}`,
+      `ORDER BY s.revoked_at DESC, s.id DESC LIMIT ${p.add(f.limit)}`,
+    ].join('\n'),
+    values: p.values,
+  };
+}
+
+export const SESSION_BY_ID = sql<SessionViewRow>('tessera_session_by_id')`
+  SELECT ${SESSION_VIEW_COLUMNS}
+  FROM sessions s ${SESSION_VIEW_JOINS}
+  WHERE s.tenant_id = $1 AND s.id = $2
 `;
 
 /** $1 session ids: the applications signed in to them. */

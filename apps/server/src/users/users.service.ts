@@ -87,11 +87,21 @@ export class UsersService {
     }
   }
 
-  /** Sign-out-everywhere: ends every session of the user, in one transaction. */
-  async signOutEverywhere(tenantId: string, id: string, note?: string): Promise<number> {
+  /**
+   * Sign-out-everywhere: ends every session of the user, in one transaction. `by`: the
+   * administrator's subject, which the session history shows.
+   */
+  async signOutEverywhere(
+    tenantId: string,
+    id: string,
+    note?: string,
+    by?: string,
+  ): Promise<number> {
     await this.require(tenantId, id);
     return this.dataSource.transaction(async (em) => {
-      const n = await this.sessions.revokeAllOfUser(em, tenantId, id, 'sign_out_everywhere');
+      const n = await this.sessions.revokeAllOfUser(em, tenantId, id, 'sign_out_everywhere', {
+        admin: by,
+      });
       await this.audit.record(em, {
         tenantId,
         type: 'session_revoked',
@@ -113,6 +123,7 @@ export class UsersService {
     id: string,
     input: UpdateUserInput,
     onStanding?: (em: EntityManager, user: User) => Promise<void>,
+    by?: string,
   ): Promise<User> {
     await this.require(tenantId, id);
     // the slow hash before the transaction, so no lock waits on it
@@ -127,7 +138,7 @@ export class UsersService {
       if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
       if (Object.keys(changes).length) await this.repo.update(em, tenantId, id, changes);
       if (input.isDisabled === true && !user.isDisabled) {
-        await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_disabled');
+        await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_disabled', { admin: by });
         await this.audit.record(em, { tenantId, type: 'user_disabled', userId: id });
       }
       if (input.roles !== undefined || input.isDisabled !== undefined)
@@ -144,11 +155,12 @@ export class UsersService {
     tenantId: string,
     id: string,
     first: (em: EntityManager, user: User) => Promise<void>,
+    by?: string,
   ): Promise<void> {
     const user = await this.require(tenantId, id);
     await this.dataSource.transaction(async (em) => {
       await first(em, user);
-      await this.removeIn(em, tenantId, id);
+      await this.removeIn(em, tenantId, id, by);
     });
   }
 
@@ -157,8 +169,15 @@ export class UsersService {
    * event, its back-channel logouts) and the subject on the feed, as for a disabled user. The
    * back-channel logouts outlive the user's rows: the outbox keeps what it sends.
    */
-  private async removeIn(em: EntityManager, tenantId: string, id: string): Promise<void> {
-    const ended = await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_deleted');
+  private async removeIn(
+    em: EntityManager,
+    tenantId: string,
+    id: string,
+    by?: string,
+  ): Promise<void> {
+    const ended = await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_deleted', {
+      admin: by,
+    });
     await this.audit.record(em, {
       tenantId,
       type: 'user_deleted',

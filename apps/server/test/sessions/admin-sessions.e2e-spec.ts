@@ -43,6 +43,7 @@ describe('admin API: live sessions', () => {
     expect(item).toEqual({
       id: sids[2],
       userId: bob.id,
+      userEmail: bob.email,
       applications: [
         { clientId: web.clientId, firstSeenAt: expect.any(String), lastSeenAt: expect.any(String) },
       ],

@@ -19,7 +19,7 @@ const baseColumns: ColumnSpec<SigningKey>[] = [
     header: 'Key ID',
     isRowHeader: true,
     sortValue: (k) => k.kid,
-    cell: (k) => <code>{k.kid}</code>,
+    cell: (k) => <code className="kid">{k.kid}</code>,
   },
   {
     id: 'state',

@@ -30,7 +30,11 @@ export function RevokeSessionDialog(p: {
         });
     },
     onSuccess: async () => {
-      await invalidateEndpoint('listSessions', { path: { tenant: p.tenant } });
+      await Promise.all([
+        invalidateEndpoint('listSessions', { path: { tenant: p.tenant } }),
+        invalidateEndpoint('listSessionHistory', { path: { tenant: p.tenant } }),
+        invalidateEndpoint('getSession', { path: { tenant: p.tenant } }),
+      ]);
       p.onClose();
     },
   });

@@ -2,13 +2,15 @@ import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { durationToSeconds, MAX_ACCESS_TOKEN_TTL_SECONDS } from '@tessera/contracts';
 import { useApiQuery } from '../../api/hooks';
-import { dateTime, relative, shortUserAgent } from '../../components/format';
+import { dateTime, dateTimeToSecond, relative, shortUserAgent } from '../../components/format';
 import { Empty } from '../../components/Empty';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
 import { Button } from '../../components/ui';
 import { FamilyLineage } from './FamilyLineage';
 import { RevokeSessionDialog } from './RevokeSessionDialog';
+import { endReason } from './session-end-reasons';
+import { endedByLabel } from './SessionHistoryTable';
 
 export default function SessionPage() {
   const { tenant = '', id = '' } = useParams();
@@ -25,7 +27,6 @@ export default function SessionPage() {
   });
   const apps = useApiQuery('listApplications', { path: { tenant } });
   const servers = useApiQuery('listResourceServers', { path: { tenant } });
-  const users = useApiQuery('listUsers', { path: { tenant } });
   const [revoking, setRevoking] = useState(false);
 
   const lastAccessExpiry = useMemo(() => {
@@ -60,13 +61,20 @@ export default function SessionPage() {
   if (session.isError)
     return <ErrorState error={session.error} retry={() => void session.refetch()} />;
   const s = session.data;
-  const email = users.data?.find((u) => u.id === s.userId)?.email ?? s.userId;
+  const email = s.userEmail;
+  const ended = s.revokedAt ? endReason(s.revocationReason) : undefined;
+  const hasTokensLeft = !!lastAccessExpiry && Date.parse(lastAccessExpiry) > Date.now();
   const incidents = (reuse.data ?? []).filter((e) => e.sessionId === s.id);
 
   return (
     <section aria-labelledby="session-title">
       <p className="crumbs">
-        <Link to={`/t/${tenant}/sessions`}>Live sessions</Link> /
+        {s.revokedAt ? (
+          <Link to={`/t/${tenant}/history`}>Session history</Link>
+        ) : (
+          <Link to={`/t/${tenant}/sessions`}>Live sessions</Link>
+        )}{' '}
+        /
       </p>
       <div className="page-head">
         <h1 id="session-title">Session of {email}</h1>
@@ -79,9 +87,16 @@ export default function SessionPage() {
       <dl className="facts">
         <dt>Status</dt>
         <dd>
-          {s.revokedAt
-            ? `Ended ${dateTime(s.revokedAt)} (${s.revocationReason ?? 'revoked'})`
-            : 'Active'}
+          {s.revokedAt && ended ? (
+            <>
+              Ended <time dateTime={s.revokedAt}>{dateTimeToSecond(s.revokedAt)}</time>:{' '}
+              {ended.label}, by{' '}
+              {endedByLabel({ endedBy: s.revokedBy, reason: s.revocationReason ?? 'revoked' })}.{' '}
+              <span className="hint">{ended.explained}</span>
+            </>
+          ) : (
+            'Active'
+          )}
         </dd>
         <dt>Signed in</dt>
         <dd>{dateTime(s.authTime)}</dd>
@@ -98,8 +113,17 @@ export default function SessionPage() {
         <dt>Last access token expires</dt>
         <dd>
           {lastAccessExpiry
-            ? `${dateTime(lastAccessExpiry)} (${relative(lastAccessExpiry)}) at the latest`
+            ? `${dateTimeToSecond(lastAccessExpiry)} (${relative(lastAccessExpiry)}) at the latest`
             : '—'}
+          <p className="hint" id="access-token-expiry-why">
+            {!lastAccessExpiry
+              ? 'No access token was issued in this session.'
+              : !hasTokensLeft
+                ? 'Every access token issued in this session has expired: no API accepts one any more.'
+                : s.revokedAt
+                  ? `The session has ended, but its access tokens are signed JWTs that carry their own expiry. APIs that follow the revocation feed (or ask the introspection endpoint) refused them within about a second of the end. An API that only checks a token's signature and expiry offline cannot know the session ended: it accepts a token issued before then until ${dateTimeToSecond(lastAccessExpiry)}. Short access-token lifetimes keep this window small.`
+                  : `Access tokens are signed JWTs that carry their own expiry. If this session is revoked, APIs that follow the revocation feed (or ask the introspection endpoint) refuse them within about a second; an API that only checks a token's signature and expiry offline keeps accepting them until ${dateTimeToSecond(lastAccessExpiry)}.`}
+          </p>
         </dd>
       </dl>
 

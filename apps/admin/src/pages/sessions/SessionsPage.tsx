@@ -1,7 +1,5 @@
-import { useMemo } from 'react';
 import { useParams, useSearchParams } from 'react-router';
 import { useApiQuery } from '../../api/hooks';
-import type { User } from '../../api/types';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
 import { Button, Select } from '../../components/ui';
@@ -23,10 +21,6 @@ export default function SessionsPage() {
   );
   const users = useApiQuery('listUsers', { path: { tenant } });
   const apps = useApiQuery('listApplications', { path: { tenant } });
-  const byId = useMemo(
-    () => new Map<string, User>((users.data ?? []).map((u) => [u.id, u])),
-    [users.data],
-  );
   const set = (k: string, v: string) => {
     const next = new URLSearchParams(search);
     if (v) next.set(k, v);
@@ -87,7 +81,6 @@ export default function SessionsPage() {
           <SessionsTable
             tenant={tenant}
             sessions={sessions.data.items}
-            users={byId}
             empty={
               filters.user || filters.application
                 ? 'No active sessions match these filters.'

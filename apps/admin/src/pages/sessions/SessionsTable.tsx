@@ -1,34 +1,27 @@
 import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import type { Session, User } from '../../api/types';
+import type { Session } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
 import { dateTime, relative, shortUserAgent } from '../../components/format';
 import { Button } from '../../components/ui';
 import { RevokeSessionDialog } from './RevokeSessionDialog';
 
-export function SessionsTable(p: {
-  tenant: string;
-  sessions: Session[];
-  users: Map<string, User>;
-  empty: string;
-}) {
-  const [target, setTarget] = useState<{
-    session: Session;
-    userLabel: string;
-    everywhere: boolean;
-  }>();
-  const { tenant, users } = p;
+/**
+ * Live sessions, each named by its user's email. Seven columns, the actions among them, so that
+ * nothing is out of sight at 1280 px; on a phone each session is a card with its actions at the top.
+ */
+export function SessionsTable(p: { tenant: string; sessions: Session[]; empty: string }) {
+  const [target, setTarget] = useState<{ session: Session; everywhere: boolean }>();
+  const { tenant } = p;
   const navigate = useNavigate();
-  const label = (s: Session) => users.get(s.userId)?.email ?? s.userId;
-  const columns = useMemo<ColumnSpec<Session>[]>(() => {
-    const who = (s: Session) => users.get(s.userId)?.email ?? s.userId;
-    return [
+  const columns = useMemo<ColumnSpec<Session>[]>(
+    () => [
       {
         id: 'user',
         header: 'User',
         isRowHeader: true,
-        sortValue: who,
-        cell: (s) => <Link to={`/t/${tenant}/sessions/${s.id}`}>{who(s)}</Link>,
+        sortValue: (s) => s.userEmail,
+        cell: (s) => <Link to={`/t/${tenant}/sessions/${s.id}`}>{s.userEmail}</Link>,
       },
       {
         id: 'applications',
@@ -36,12 +29,15 @@ export function SessionsTable(p: {
         sortValue: (s) => s.applications.map((a) => a.clientId).join(','),
         cell: (s) => s.applications.map((a) => a.clientId).join(', ') || '—',
       },
-      { id: 'ip', header: 'IP', sortValue: (s) => s.ip ?? '', cell: (s) => s.ip ?? '—' },
       {
-        id: 'userAgent',
-        header: 'User agent',
-        sortValue: (s) => s.userAgent ?? '',
-        cell: (s) => <span title={s.userAgent ?? ''}>{shortUserAgent(s.userAgent)}</span>,
+        id: 'client',
+        header: 'IP / user agent',
+        sortValue: (s) => s.ip ?? '',
+        cell: (s) => (
+          <>
+            {s.ip ?? '—'} · <span title={s.userAgent ?? ''}>{shortUserAgent(s.userAgent)}</span>
+          </>
+        ),
       },
       {
         id: 'createdAt',
@@ -56,40 +52,42 @@ export function SessionsTable(p: {
         cell: (s) => <time dateTime={s.lastSeenAt}>{relative(s.lastSeenAt)}</time>,
       },
       {
-        id: 'idleExpiresAt',
-        header: 'Idle expiry',
-        sortValue: (s) => s.idleExpiresAt,
-        cell: (s) => <time dateTime={s.idleExpiresAt}>{relative(s.idleExpiresAt)}</time>,
-      },
-      {
-        id: 'absoluteExpiresAt',
-        header: 'Absolute expiry',
-        sortValue: (s) => s.absoluteExpiresAt,
-        cell: (s) => <time dateTime={s.absoluteExpiresAt}>{dateTime(s.absoluteExpiresAt)}</time>,
+        id: 'expiry',
+        header: 'Ends',
+        sortValue: (s) =>
+          s.idleExpiresAt < s.absoluteExpiresAt ? s.idleExpiresAt : s.absoluteExpiresAt,
+        cell: (s) => (
+          <>
+            idle <time dateTime={s.idleExpiresAt}>{relative(s.idleExpiresAt)}</time>, at the latest{' '}
+            <time dateTime={s.absoluteExpiresAt}>{dateTime(s.absoluteExpiresAt)}</time>
+          </>
+        ),
       },
       {
         id: 'actions',
         header: 'Actions',
+        isActions: true,
         cell: (s) => (
           <div className="row-actions">
             <Button
               variant="danger"
-              aria-label={`Revoke session of ${who(s)}`}
-              onPress={() => setTarget({ session: s, userLabel: who(s), everywhere: false })}
+              aria-label={`Revoke session of ${s.userEmail}`}
+              onPress={() => setTarget({ session: s, everywhere: false })}
             >
               Revoke
             </Button>
             <Button
-              aria-label={`Sign ${who(s)} out everywhere`}
-              onPress={() => setTarget({ session: s, userLabel: who(s), everywhere: true })}
+              aria-label={`Sign ${s.userEmail} out everywhere`}
+              onPress={() => setTarget({ session: s, everywhere: true })}
             >
               Sign out everywhere
             </Button>
           </div>
         ),
       },
-    ];
-  }, [tenant, users]);
+    ],
+    [tenant],
+  );
   return (
     <>
       <DataTable
@@ -100,10 +98,11 @@ export function SessionsTable(p: {
         rowId={(s) => s.id}
         initialSort={{ id: 'lastSeenAt', desc: true }}
         empty={p.empty}
+        hasCardsWhenNarrow
       />
       <RevokeSessionDialog
         tenant={tenant}
-        target={target ? { ...target, userLabel: label(target.session) } : undefined}
+        target={target ? { ...target, userLabel: target.session.userEmail } : undefined}
         onClose={() => setTarget(undefined)}
       />
     </>

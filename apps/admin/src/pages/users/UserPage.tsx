@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { call } from '../../api/client';
@@ -8,6 +8,8 @@ import { ErrorState } from '../../components/ErrorState';
 import { dateTime } from '../../components/format';
 import { Loading } from '../../components/Loading';
 import { Button } from '../../components/ui';
+import { keptFor } from '../sessions/session-end-reasons';
+import { SessionHistoryTable } from '../sessions/SessionHistoryTable';
 import { SessionsTable } from '../sessions/SessionsTable';
 import { ResetPasswordDialog } from './ResetPasswordDialog';
 import { UserPermissions } from './UserPermissions';
@@ -25,13 +27,18 @@ export default function UserPage() {
   const { invalidateEndpoint } = useApiQueryClient();
   const [confirm, setConfirm] = useState<Action>();
   const [isResetting, setResetting] = useState(false);
-  const users = useMemo(() => new Map(user.data ? [[user.data.id, user.data]] : []), [user.data]);
+  const history = useApiQuery(
+    'listSessionHistory',
+    { path: { tenant }, query: { user: id, limit: '50' } },
+    { refetchInterval: 5000 },
+  );
 
   const refresh = () =>
     Promise.all([
       invalidateEndpoint('listUsers', { path: { tenant } }),
       invalidateEndpoint('getUser', { path: { tenant, id } }),
       invalidateEndpoint('listSessions', { path: { tenant } }),
+      invalidateEndpoint('listSessionHistory', { path: { tenant } }),
     ]);
   const act = useMutation({
     mutationFn: async (what: Action) => {
@@ -124,18 +131,35 @@ export default function UserPage() {
 
       <UserPermissions tenant={tenant} user={u} />
 
-      <h2>Sessions</h2>
+      <h2>Live sessions</h2>
       {sessions.isPending ? (
         <Loading what="sessions" />
       ) : sessions.isError ? (
         <ErrorState error={sessions.error} retry={() => void sessions.refetch()} />
       ) : (
-        <SessionsTable
-          tenant={tenant}
-          sessions={sessions.data.items}
-          users={users}
-          empty="No active sessions."
-        />
+        <SessionsTable tenant={tenant} sessions={sessions.data.items} empty="No active sessions." />
+      )}
+
+      <h2>Ended sessions</h2>
+      {history.isPending ? (
+        <Loading what="ended sessions" />
+      ) : history.isError ? (
+        <ErrorState error={history.error} retry={() => void history.refetch()} />
+      ) : (
+        <>
+          <p className="hint">
+            {keptFor(history.data.keptDays)}{' '}
+            <Link to={`/t/${tenant}/history?user=${encodeURIComponent(u.id)}`}>
+              All of {u.email}’s ended sessions in Session history
+            </Link>
+          </p>
+          <SessionHistoryTable
+            tenant={tenant}
+            sessions={history.data.items}
+            hasUserColumn={false}
+            empty="None of their sessions has ended in that time."
+          />
+        </>
       )}
 
       <ConfirmDialog

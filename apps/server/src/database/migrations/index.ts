@@ -11,6 +11,7 @@ import { KeyWithdrawal1765110000000 } from './1765110000000-key-withdrawal';
 import { Ending1765200000000 } from './1765200000000-ending';
 import { RetentionIndexes1765300000000 } from './1765300000000-retention-indexes';
 import { LoweredLifetimes1765400000000 } from './1765400000000-lowered-lifetimes';
+import { SessionHistory1765460000000 } from './1765460000000-session-history';
 import { AuditActors1765470000000 } from './1765470000000-audit-actors';
 import { DashboardIndexes1765490000000 } from './1765490000000-dashboard-indexes';
 
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   Ending1765200000000,
   RetentionIndexes1765300000000,
   LoweredLifetimes1765400000000,
+  SessionHistory1765460000000,
   AuditActors1765470000000,
   DashboardIndexes1765490000000,
 ];
