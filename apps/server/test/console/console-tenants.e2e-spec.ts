@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { consoleSignIn, useTestServer, type TestServer } from '../support/harness';
+import { consoleSignIn, send, useTestServer, type TestServer } from '../support/harness';
 import {
   ARTIFACTS,
   CHROMIUM_PATH,
@@ -152,7 +152,7 @@ describeWithBrowser(
       await tenantCard('Acme Corp').getByText(`${t.url}/t/${slug}`, { exact: true }).waitFor();
     });
 
-    it('creates the new tenant’s first application in the console', async () => {
+    it('creates the new tenant’s first application in the console, whose panel gives its discovery URL', async () => {
       await admin.getByRole('combobox', { name: 'Tenant' }).selectOption(slug);
       await admin.waitForURL(`**/admin/t/${slug}/overview`);
       await nav('Applications');
@@ -172,6 +172,19 @@ describeWithBrowser(
         clientId: 'acme-web',
         redirectUris: ['https://acme.example.test/cb'],
       });
+      // and the integrator's first question: where is the new tenant's discovery document
+      const panel = admin.getByRole('region', { name: 'Integration', exact: true });
+      const fact = (label: string) =>
+        panel
+          .getByRole('row')
+          .filter({ has: admin.getByRole('rowheader', { name: label, exact: true }) })
+          .getByRole('cell');
+      const discoveryUrl = `${t.url}/t/${slug}/.well-known/openid-configuration`;
+      expect(await fact('Discovery URL').textContent()).toBe(discoveryUrl);
+      expect(await fact('Client ID').textContent()).toBe('acme-web');
+      const discovery = await send(discoveryUrl);
+      expect(discovery.status).toBe(200);
+      expect(discovery.body.issuer).toBe(await fact('Issuer').textContent());
     });
 
     it('offers to create a tenant that does not exist, with its slug filled in', async () => {

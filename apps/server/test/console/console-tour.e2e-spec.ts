@@ -126,6 +126,7 @@ describeWithBrowser('a tour of the console at 1280 and 390 px', () => {
     ['overview', `/t/${slug}/overview`, 'Overview'],
     ['sessions', `/t/${slug}/sessions`, 'Live sessions'],
     ['session', `/t/${slug}/sessions/${ids.session}`, /Session/],
+    ['history', `/t/${slug}/history`, 'Session history'],
     ['applications', `/t/${slug}/applications`, 'Applications'],
     ['application', `/t/${slug}/applications/orders-web`, 'Orders web'],
     ['resource-servers', `/t/${slug}/resource-servers`, 'Resource servers'],
@@ -134,6 +135,9 @@ describeWithBrowser('a tour of the console at 1280 and 390 px', () => {
     ['user', `/t/${slug}/users/${ids.user}`, 'ada@acme.test'],
     ['keys', `/t/${slug}/keys`, 'Signing keys'],
     ['audit', `/t/${slug}/audit`, 'Audit log'],
+    ['audit-reuse', `/t/${slug}/audit?type=refresh_token_reuse`, 'Audit log'],
+    ['settings', `/t/${slug}/settings`, /Settings/],
+    ['tenants', '/tenants', 'Tenants'],
   ];
 
   for (const w of WIDTHS)
