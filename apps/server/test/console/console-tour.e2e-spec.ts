@@ -145,19 +145,18 @@ describeWithBrowser('a tour of the console at 1280 and 390 px', () => {
       await page.setViewportSize({ width: w.width, height: w.height });
       for (const [name, path, heading] of screens()) {
         // the console's own navigation (no reload): the address bar as an administrator would
-        await page.evaluate((to) => {
-          history.pushState(null, '', to);
-          dispatchEvent(new PopStateEvent('popstate'));
-        }, `/admin${path}`);
+        await page.evaluate(
+          `history.pushState(null, '', ${JSON.stringify(`/admin${path}`)});
+           dispatchEvent(new PopStateEvent('popstate'))`,
+        );
         await page.getByRole('heading', { level: 1, name: heading }).waitFor();
         await eventually(async () => {
           // nothing left loading: the screen is what an administrator reads
           expect(await page.getByText(/^(Loading|Updating)\b/).count()).toBe(0);
         });
-        const overflow = await page.evaluate(() => ({
-          scroll: document.documentElement.scrollWidth,
-          view: window.innerWidth,
-        }));
+        const overflow = await page.evaluate<{ scroll: number; view: number }>(
+          '({ scroll: document.documentElement.scrollWidth, view: window.innerWidth })',
+        );
         expect({ screen: name, ...overflow, fits: overflow.scroll <= overflow.view }).toEqual({
           screen: name,
           ...overflow,

@@ -4,7 +4,7 @@ import type { AuditParty } from '@tessera/contracts';
 import { useApiDownload, useApiQuery } from '../../api/hooks';
 import type { AuditEvent } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
-import { shortUserAgent } from '../../components/format';
+import { dateTimeToSecond, shortUserAgent } from '../../components/format';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
 import { Button, Select } from '../../components/ui';
@@ -13,7 +13,7 @@ import {
   filtersOf,
   fromLocalInput,
   shownValue,
-  timeToSecond,
+  detailEntry,
   toLocalInput,
   TYPE_OPTIONS,
   type AuditFilters,
@@ -87,13 +87,7 @@ function Changes({ e }: { e: AuditEvent }) {
           ))}
         </ul>
       ) : null}
-      {rest.length ? (
-        <span>
-          {rest
-            .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
-            .join(' · ')}
-        </span>
-      ) : null}
+      {rest.length ? <span>{rest.map(([k, v]) => detailEntry(k, v)).join(' · ')}</span> : null}
     </>
   );
 }
@@ -104,7 +98,7 @@ const columns = (tenant: string): ColumnSpec<AuditEvent>[] => [
     header: 'When',
     isRowHeader: true,
     sortValue: (e) => e.createdAt,
-    cell: (e) => <time dateTime={e.createdAt}>{timeToSecond(e.createdAt)}</time>,
+    cell: (e) => <time dateTime={e.createdAt}>{dateTimeToSecond(e.createdAt)}</time>,
   },
   {
     id: 'type',

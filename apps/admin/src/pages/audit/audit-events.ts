@@ -95,15 +95,37 @@ export function fromLocalInput(value: string): string | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 
-/** "6 Dec 2026, 10:19:04": the log's times, to the second. */
-export function timeToSecond(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
-}
-
 /** A changed value as the log shows it: secrets never have one. */
 export function shownValue(v: unknown): string {
   if (v === undefined) return '—';
   if (v === null) return 'none';
   if (typeof v === 'string') return v === '' ? '""' : v;
   return JSON.stringify(v);
+}
+
+/** The words for the detail the server records with security events (a reuse's `action`…). */
+const DETAIL_NAMES: Record<string, string> = {
+  action: 'then',
+  familyId: 'token family',
+  generation: 'token generation',
+  reason: 'reason',
+  ended: 'sessions ended',
+  sessions: 'sessions',
+  sessionsEnded: 'sessions ended whole',
+  families: 'token families',
+};
+const DETAIL_VALUES: Record<string, string> = {
+  'revoke-session': 'signed the whole session out',
+  'revoke-family': 'revoked this sign-in’s tokens',
+};
+
+/** One detail entry as an investigator reads it: "then: signed the whole session out". */
+export function detailEntry(key: string, value: unknown): string {
+  const shown =
+    typeof value === 'string'
+      ? (DETAIL_VALUES[value] ?? value)
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+  return `${DETAIL_NAMES[key] ?? key}: ${shown}`;
 }
