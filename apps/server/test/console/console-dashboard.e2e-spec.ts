@@ -165,8 +165,12 @@ describeWithBrowser(
     it('counts over the last 7 days, per day, when asked', async () => {
       await page.goBack();
       await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-      await page.getByRole('radio', { name: 'Last 7 days' }).check();
+      // the choice lives in the URL: the radio turns checked once the navigation has rendered, so
+      // click and wait for both rather than check() (which wants the state at once)
+      const week = page.getByRole('radio', { name: 'Last 7 days' });
+      await week.click();
       await page.waitForURL('**/overview?window=7d');
+      await eventually(async () => expect(await week.isChecked()).toBe(true));
       await signal('Refresh-token reuse')
         .getByText('1 reuse incident in the last 7 days')
         .waitFor();
