@@ -68,6 +68,7 @@ export type {
   RefreshTokenState,
   RotatedFamily,
   SessionRow,
+  SurfaceRow,
   SessionViewRow,
   EndedSessionRow,
 } from './sessions.sql';

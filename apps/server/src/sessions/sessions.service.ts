@@ -9,7 +9,12 @@ import { RevocationService } from '../revocation';
 import { NotFound, ValidationFailed } from '../errors';
 import { isUuid } from '../http';
 import { randomToken, SecretsService } from '../secrets';
-import { SessionsRepository, type AccessTokenFacts, type SessionRow } from './sessions.repository';
+import {
+  SessionsRepository,
+  type AccessTokenFacts,
+  type SessionRow,
+  type SurfaceRow,
+} from './sessions.repository';
 import {
   endedByView,
   endedSessionView,
@@ -258,34 +263,46 @@ export class SessionsService {
         throw cursorProblem();
       }
     }
-    // a listing may come from the replica (it lags by at most a second, and never past a
-    // revocation this instance has heard of): both reads from the same side
+    return this.pageOf(
+      (m, limit) => this.repo.listSessions(m, tenantId, { ...f, limit, after }),
+      f.limit,
+      sessionView,
+      (last) => [last.lastSeenAt.toISOString(), last.id],
+    );
+  }
+
+  /**
+   * One page of a session listing: a row more than the page to know whether another follows, the
+   * page's surfaces, both read from the same side (a listing may come from the replica: it lags by
+   * at most a second, and never past a revocation this instance has heard of), and the next page's
+   * cursor from the page's last row.
+   */
+  private async pageOf<R extends { id: string }, V>(
+    list: (m: EntityManager, limit: number) => Promise<R[]>,
+    limit: number,
+    view: (row: R, surfaces: SurfaceRow[]) => V,
+    cursorOf: (last: R) => string[],
+  ): Promise<{ items: V[]; nextCursor: string | null }> {
     const { rows, surfaces } = await this.reads.read(async (ds) => {
-      const rows = await this.repo.listSessions(ds.manager, tenantId, {
-        ...f,
-        limit: f.limit + 1,
-        after,
-      });
+      const rows = await list(ds.manager, limit + 1);
       const surfaces = await this.repo.surfacesOf(
         ds.manager,
-        rows.slice(0, f.limit).map((r) => r.id),
+        rows.slice(0, limit).map((r) => r.id),
       );
       return { rows, surfaces };
     });
-    const page = rows.slice(0, f.limit);
+    const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: page.map((r) =>
-        sessionView(
+        view(
           r,
           surfaces.filter((s) => s.sessionId === r.id),
         ),
       ),
       nextCursor:
-        rows.length > f.limit && last
-          ? Buffer.from(JSON.stringify([last.lastSeenAt.toISOString(), last.id])).toString(
-              'base64url',
-            )
+        rows.length > limit && last
+          ? Buffer.from(JSON.stringify(cursorOf(last))).toString('base64url')
           : null,
     };
   }
@@ -327,34 +344,19 @@ export class SessionsService {
       }
     }
     const keptDays = this.historyDays;
-    const { rows, surfaces } = await this.reads.read(async (ds) => {
-      const rows = await this.repo.listEndedSessions(ds.manager, tenantId, {
-        ...f,
-        keptSeconds: keptDays * DAY_SECONDS,
-        limit: f.limit + 1,
-        after,
-      });
-      const surfaces = await this.repo.surfacesOf(
-        ds.manager,
-        rows.slice(0, f.limit).map((r) => r.id),
-      );
-      return { rows, surfaces };
-    });
-    const page = rows.slice(0, f.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) =>
-        endedSessionView(
-          r,
-          surfaces.filter((s) => s.sessionId === r.id),
-        ),
-      ),
-      nextCursor:
-        rows.length > f.limit && last
-          ? Buffer.from(JSON.stringify([last.endedAtMicros, last.id])).toString('base64url')
-          : null,
-      keptDays,
-    };
+    const page = await this.pageOf(
+      (m, limit) =>
+        this.repo.listEndedSessions(m, tenantId, {
+          ...f,
+          keptSeconds: keptDays * DAY_SECONDS,
+          limit,
+          after,
+        }),
+      f.limit,
+      endedSessionView,
+      (last) => [last.endedAtMicros, last.id],
+    );
+    return { ...page, keptDays };
   }
 
   async detail(tenantId: string, id: string): Promise<SessionDetailView> {

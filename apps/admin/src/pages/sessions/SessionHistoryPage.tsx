@@ -6,6 +6,7 @@ import { Loading } from '../../components/Loading';
 import { Button, Select } from '../../components/ui';
 import { END_REASONS, keptFor } from './session-end-reasons';
 import { SessionHistoryTable } from './SessionHistoryTable';
+import { UserAndApplicationFilters } from './UserAndApplicationFilters';
 
 /** `2026-12-06T10:15` (a datetime-local input, local time) ↔ an ISO instant in the URL. */
 const toLocalInput = (iso: string | undefined) => {
@@ -40,8 +41,6 @@ export default function SessionHistoryPage() {
     { path: { tenant }, query: { ...filters, limit: '100' } },
     { refetchInterval: 5000 },
   );
-  const users = useApiQuery('listUsers', { path: { tenant } });
-  const apps = useApiQuery('listApplications', { path: { tenant } });
   const set = (k: string, v: string) => {
     const next = new URLSearchParams(search);
     if (v) next.set(k, v);
@@ -76,31 +75,12 @@ export default function SessionHistoryPage() {
             ...Object.entries(END_REASONS).map(([value, r]) => ({ value, label: r.label })),
           ]}
         />
-        <Select
-          id="history-user"
-          label="User"
-          value={filters.user ?? ''}
-          onChange={(v) => set('user', v)}
-          options={[
-            { value: '', label: 'All users' },
-            ...(users.data ?? [])
-              .slice()
-              .sort((a, b) => a.email.localeCompare(b.email))
-              .map((u) => ({ value: u.id, label: u.email })),
-          ]}
-        />
-        <Select
-          id="history-application"
-          label="Application"
-          value={filters.application ?? ''}
-          onChange={(v) => set('application', v)}
-          options={[
-            { value: '', label: 'All applications' },
-            ...(apps.data ?? []).map((a) => ({
-              value: a.clientId,
-              label: `${a.name} (${a.clientId})`,
-            })),
-          ]}
+        <UserAndApplicationFilters
+          tenant={tenant}
+          idPrefix="history"
+          user={filters.user}
+          application={filters.application}
+          onChange={set}
         />
         <div className="field">
           <label htmlFor="history-from">Ended from</label>

@@ -2,7 +2,8 @@ import { useMemo } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { EndedSession } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
-import { dateTimeToSecond, shortUserAgent } from '../../components/format';
+import { sessionOriginColumns } from './session-columns';
+import { dateTimeToSecond } from '../../components/format';
 import { endReason } from './session-end-reasons';
 
 /** Who ended a session, in words: the administrator or user by email, else the server's rule. */
@@ -59,22 +60,7 @@ export function SessionHistoryTable(p: {
         sortValue: (s) => endedByLabel(s),
         cell: (s) => endedByLabel(s),
       },
-      {
-        id: 'applications',
-        header: 'Applications',
-        sortValue: (s) => s.applications.map((a) => a.clientId).join(','),
-        cell: (s) => s.applications.map((a) => a.clientId).join(', ') || '—',
-      },
-      {
-        id: 'client',
-        header: 'IP / user agent',
-        sortValue: (s) => s.ip ?? '',
-        cell: (s) => (
-          <>
-            {s.ip ?? '—'} · <span title={s.userAgent ?? ''}>{shortUserAgent(s.userAgent)}</span>
-          </>
-        ),
-      },
+      ...sessionOriginColumns<EndedSession>(),
     ];
   }, [tenant, hasUserColumn]);
   return (

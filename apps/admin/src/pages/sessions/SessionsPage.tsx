@@ -2,8 +2,9 @@ import { useParams, useSearchParams } from 'react-router';
 import { useApiQuery } from '../../api/hooks';
 import { ErrorState } from '../../components/ErrorState';
 import { Loading } from '../../components/Loading';
-import { Button, Select } from '../../components/ui';
+import { Button } from '../../components/ui';
 import { SessionsTable } from './SessionsTable';
+import { UserAndApplicationFilters } from './UserAndApplicationFilters';
 
 /** Live sessions: filters and the page cursor live in the URL, so a view can be linked. */
 export default function SessionsPage() {
@@ -19,8 +20,6 @@ export default function SessionsPage() {
     { path: { tenant }, query: { ...filters, limit: '200' } },
     { refetchInterval: 2000 }, // live: new sessions appear and ended ones leave
   );
-  const users = useApiQuery('listUsers', { path: { tenant } });
-  const apps = useApiQuery('listApplications', { path: { tenant } });
   const set = (k: string, v: string) => {
     const next = new URLSearchParams(search);
     if (v) next.set(k, v);
@@ -38,31 +37,12 @@ export default function SessionsPage() {
         </span>
       </div>
       <div className="filters" role="search" aria-label="Filter sessions">
-        <Select
-          id="filter-user"
-          label="User"
-          value={filters.user ?? ''}
-          onChange={(v) => set('user', v)}
-          options={[
-            { value: '', label: 'All users' },
-            ...(users.data ?? [])
-              .slice()
-              .sort((a, b) => a.email.localeCompare(b.email))
-              .map((u) => ({ value: u.id, label: u.email })),
-          ]}
-        />
-        <Select
-          id="filter-application"
-          label="Application"
-          value={filters.application ?? ''}
-          onChange={(v) => set('application', v)}
-          options={[
-            { value: '', label: 'All applications' },
-            ...(apps.data ?? []).map((a) => ({
-              value: a.clientId,
-              label: `${a.name} (${a.clientId})`,
-            })),
-          ]}
+        <UserAndApplicationFilters
+          tenant={tenant}
+          idPrefix="filter"
+          user={filters.user}
+          application={filters.application}
+          onChange={set}
         />
       </div>
       {!sessions.data ? (

@@ -2,7 +2,8 @@ import { useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import type { Session } from '../../api/types';
 import { DataTable, type ColumnSpec } from '../../components/DataTable';
-import { dateTime, relative, shortUserAgent } from '../../components/format';
+import { sessionOriginColumns } from './session-columns';
+import { dateTime, relative } from '../../components/format';
 import { Button } from '../../components/ui';
 import { RevokeSessionDialog } from './RevokeSessionDialog';
 
@@ -23,22 +24,7 @@ export function SessionsTable(p: { tenant: string; sessions: Session[]; empty: s
         sortValue: (s) => s.userEmail,
         cell: (s) => <Link to={`/t/${tenant}/sessions/${s.id}`}>{s.userEmail}</Link>,
       },
-      {
-        id: 'applications',
-        header: 'Applications',
-        sortValue: (s) => s.applications.map((a) => a.clientId).join(','),
-        cell: (s) => s.applications.map((a) => a.clientId).join(', ') || '—',
-      },
-      {
-        id: 'client',
-        header: 'IP / user agent',
-        sortValue: (s) => s.ip ?? '',
-        cell: (s) => (
-          <>
-            {s.ip ?? '—'} · <span title={s.userAgent ?? ''}>{shortUserAgent(s.userAgent)}</span>
-          </>
-        ),
-      },
+      ...sessionOriginColumns<Session>(),
       {
         id: 'createdAt',
         header: 'Created',
