@@ -632,7 +632,9 @@ async function statementCeiling(databaseUrl, server, admin, o) {
     '\\set i :i + 1',
     '\\set k 1 + :client_id * :block + ((:i - 1) % :block)',
     '\\set g (:i - 1) / :block',
-    `SELECT gen_random_uuid() AS nid, sha256(int8send(:k) || int4send(:g)) AS old, sha256(int8send(:k) || int4send(:g + 1)) AS new \\gset`,
+    // the statement takes parallel arrays (one entry per rotation of a batch): pgbench sends a
+    // batch of one, each parameter a one-element array literal
+    `SELECT ARRAY[gen_random_uuid()] AS nid, ARRAY[sha256(int8send(:k) || int4send(:g))] AS old, ARRAY[sha256(int8send(:k) || int4send(:g + 1))] AS new \\gset`,
     `${statement};`,
     '',
   ].join('\n');
@@ -658,13 +660,13 @@ async function statementCeiling(databaseUrl, server, admin, o) {
         '-D',
         `block=${block}`,
         '-D',
-        `tenant=${ids.tenant}`,
+        `tenant={${ids.tenant}}`,
         '-D',
-        `app=${ids.app}`,
+        `app={${ids.app}}`,
         '-D',
-        `ttl=${durationToSeconds(policy.refreshIdleTtl)}`,
+        `ttl={${durationToSeconds(policy.refreshIdleTtl)}}`,
         '-D',
-        `slide=${durationToSeconds(policy.sessionIdleTtl)}`,
+        `slide={${durationToSeconds(policy.sessionIdleTtl)}}`,
         '-f',
         join(dir, 'rotate.pgbench'),
         databaseUrl,

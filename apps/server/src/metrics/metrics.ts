@@ -40,6 +40,17 @@ export class Metrics implements OnModuleDestroy {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly rotationBatchSize = new Histogram({
+    name: 'tessera_rotation_batch_size',
+    help: 'Refresh-token rotations sent in one statement (group commit): 1 at low load',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+  readonly rotationBatchFailures = new Counter({
+    name: 'tessera_rotation_batch_failures_total',
+    help: 'Rotation statements that failed (a deadlock, a lost connection): their rotations took the transactional path',
+    registers: [this.registry],
+  });
   readonly reuseDetected = new Counter({
     name: 'tessera_refresh_token_reuse_detected_total',
     help: 'Used refresh tokens presented again outside the grace period (the family or session was revoked)',

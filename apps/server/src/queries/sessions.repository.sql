@@ -189,43 +189,55 @@ UPDATE refresh_token_families SET revoked_at = now(), revocation_reason = $2
 WHERE session_id = $1 AND revoked_at IS NULL;
 
 -- tessera_rotate
-WITH f AS (
-  SELECT f.id, f.session_id, f.user_id, f.scopes, f.resources, f.absolute_expires_at, rt.id AS token_id, rt.generation
-  FROM refresh_tokens rt JOIN refresh_token_families f ON f.id = rt.family_id
-  WHERE rt.token_hash = $1 AND rt.tenant_id = $2 AND f.application_id = $3
-    AND rt.used_at IS NULL AND rt.idle_expires_at > now()
+WITH r AS (
+  SELECT * FROM unnest($1::bytea[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bytea[], $6::int[], $7::int[])
+    WITH ORDINALITY AS r (token_hash, tenant_id, application_id, successor_id, successor_hash, idle_ttl, slide_by, n)
+), f AS (
+  SELECT r.n, f.id, f.tenant_id, f.application_id, f.session_id, f.user_id, f.scopes, f.resources,
+         f.absolute_expires_at, rt.id AS token_id, rt.generation, r.successor_id, r.successor_hash, r.idle_ttl, r.slide_by
+  FROM r JOIN refresh_tokens rt ON rt.token_hash = r.token_hash AND rt.tenant_id = r.tenant_id
+  JOIN refresh_token_families f ON f.id = rt.family_id AND f.application_id = r.application_id
+  WHERE rt.used_at IS NULL AND rt.idle_expires_at > now()
     AND f.revoked_at IS NULL AND f.absolute_expires_at > now() AND jsonb_array_length(f.resources) <= 1
     AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.id = f.session_id
                   AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
                   AND NOT u.is_disabled)
+  ORDER BY rt.id
   FOR UPDATE OF rt, f
 ), used AS (
   UPDATE refresh_tokens rt SET used_at = now() FROM f WHERE rt.id = f.token_id RETURNING rt.id
 ), successor AS (
   INSERT INTO refresh_tokens (id, tenant_id, family_id, token_hash, generation, parent_id, idle_expires_at)
-  SELECT $4, $2, f.id, $5, f.generation + 1, f.token_id, LEAST(now() + $6::int * interval '1 second', f.absolute_expires_at) FROM f
-  RETURNING id
+  SELECT f.successor_id, f.tenant_id, f.id, f.successor_hash, f.generation + 1, f.token_id,
+         LEAST(now() + f.idle_ttl * interval '1 second', f.absolute_expires_at)
+  FROM f
+  RETURNING family_id
+), live AS (
+  SELECT s.id FROM sessions s WHERE s.id IN (SELECT session_id FROM f) ORDER BY s.id FOR UPDATE
 ), touched AS (
   UPDATE sessions s SET
     last_seen_at = CASE WHEN s.last_seen_at > now() - interval '60 seconds' THEN s.last_seen_at ELSE now() END,
-    idle_expires_at = CASE WHEN $7::int IS NULL THEN s.idle_expires_at
-                           ELSE LEAST(now() + $7::int * interval '1 second', s.absolute_expires_at) END
-  FROM f WHERE s.id = f.session_id
-  RETURNING s.auth_time
+    idle_expires_at = CASE WHEN x.slide_by IS NULL THEN s.idle_expires_at
+                           ELSE LEAST(now() + x.slide_by * interval '1 second', s.absolute_expires_at) END
+  FROM (SELECT DISTINCT ON (f.session_id) f.session_id, f.slide_by FROM f JOIN live ON live.id = f.session_id
+        ORDER BY f.session_id, f.n DESC) x
+  WHERE s.id = x.session_id
+  RETURNING s.id, s.auth_time
 ), surface AS (
-  INSERT INTO session_surfaces (session_id, application_id, tenant_id) SELECT f.session_id, $3::uuid, $2::uuid FROM f
+  INSERT INTO session_surfaces (session_id, application_id, tenant_id)
+  SELECT DISTINCT f.session_id, f.application_id, f.tenant_id FROM f
   WHERE NOT EXISTS (SELECT 1 FROM session_surfaces ss
-    WHERE ss.session_id = f.session_id AND ss.application_id = $3 AND ss.last_seen_at > now() - interval '60 seconds')
+    WHERE ss.session_id = f.session_id AND ss.application_id = f.application_id AND ss.last_seen_at > now() - interval '60 seconds')
   ON CONFLICT (session_id, application_id) DO UPDATE SET last_seen_at = now()
 )
-SELECT f.id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
-       t.auth_time AS "authTime", (SELECT count(*) FROM successor)::int AS "issued",
+SELECT f.n::int AS "n", f.id AS "familyId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
+       t.auth_time AS "authTime", (SELECT count(*) FROM successor WHERE successor.family_id = f.id)::int AS "issued",
        floor(extract(epoch FROM now()))::float8 AS "issuedAt",
        CASE WHEN up.user_id IS NULL THEN NULL
             ELSE jsonb_build_object('scopes', up.scopes, 'permissionGroups', up.permission_groups) END AS "permission"
-FROM f CROSS JOIN touched t
-LEFT JOIN user_permissions up ON up.user_id = f.user_id AND up.tenant_id = $2
+FROM f JOIN touched t ON t.id = f.session_id
+LEFT JOIN user_permissions up ON up.user_id = f.user_id AND up.tenant_id = f.tenant_id
   AND up.resource_server_id = (f.resources->0->>'resourceServerId')::uuid;
 
 -- tessera_rotations_by_hour

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { hotQuery, namedStatementsAllowed, ReadRouter, run } from '../database';
+import { Metrics } from '../metrics';
+import { RotationBatcher } from './rotation-batcher';
 import {
   ACCESS_TOKEN_LIVE,
   COUNT_ALIVE,
@@ -78,17 +80,48 @@ export type {
  * statement (ROTATE) and the per-request liveness checks are hot: hotQuery prepares them by name
  * on a server reached directly and sends them unnamed behind a pooler.
  */
+/** One rotation of the one-statement path (ROTATE's parameters for one presented token). */
+export interface Rotation {
+  tenantId: string;
+  tokenHash: Buffer;
+  applicationId: string;
+  successorId: string;
+  successorHash: Buffer;
+  idleTtl: number;
+  slideBy: number | null;
+}
+
+/**
+ * Rotation statements in flight at once per instance; rotations arriving meanwhile go out together
+ * in the next one (group commit). Chosen by measurement: bench/README.md, "Group commit".
+ */
+const ROTATIONS_IN_FLIGHT = 2;
+/** Rotations in one statement at most: a bound on its locks and on its parameters' size. */
+const ROTATION_BATCH_MAX = 64;
+
 @Injectable()
 export class SessionsRepository {
   /** Hot statements as named prepared statements: a server reached directly (see hotQuery). */
   private readonly isNamed: boolean;
+  private readonly rotations: RotationBatcher<Rotation, RotatedFamily>;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly reads: ReadRouter,
+    metrics: Metrics,
   ) {
     this.isNamed = namedStatementsAllowed(config);
+    this.rotations = new RotationBatcher(
+      (items) => this.rotateBatch(items),
+      (r) => r.tokenHash.toString('base64'),
+      ROTATIONS_IN_FLIGHT,
+      ROTATION_BATCH_MAX,
+      {
+        batch: (size) => metrics.rotationBatchSize.observe(size),
+        failure: () => metrics.rotationBatchFailures.inc(),
+      },
+    );
   }
 
   private m(em?: EntityManager): EntityManager {
@@ -238,31 +271,28 @@ export class SessionsRepository {
   }
 
   /**
-   * A whole rotation in one statement (ROTATE), for the common case. Returns nothing, and changes
-   * nothing, when any condition fails: the caller then takes the transactional path, which tells why.
+   * A whole rotation in one statement (ROTATE), for the common case, sent together with the
+   * rotations that arrive while another is in flight (RotationBatcher: group commit). Returns
+   * nothing, and changes nothing, when any condition fails: the caller then takes the
+   * transactional path, which tells why.
    */
-  async rotate(r: {
-    tenantId: string;
-    tokenHash: Buffer;
-    applicationId: string;
-    successorId: string;
-    successorHash: Buffer;
-    idleTtl: number;
-    slideBy: number | null;
-  }): Promise<RotatedFamily | undefined> {
+  rotate(r: Rotation): Promise<RotatedFamily | undefined> {
+    return this.rotations.rotate(r);
+  }
+
+  private async rotateBatch(items: Rotation[]): Promise<Map<number, RotatedFamily>> {
     const rows = await hotQuery(this.dataSource, this.isNamed, ROTATE, [
-      r.tokenHash,
-      r.tenantId,
-      r.applicationId,
-      r.successorId,
-      r.successorHash,
-      r.idleTtl,
-      r.slideBy,
+      items.map((r) => r.tokenHash),
+      items.map((r) => r.tenantId),
+      items.map((r) => r.applicationId),
+      items.map((r) => r.successorId),
+      items.map((r) => r.successorHash),
+      items.map((r) => r.idleTtl),
+      items.map((r) => r.slideBy),
     ]);
-    const row = rows[0];
-    if (row?.issued !== 1) return undefined;
-    const { issued: _issued, ...family } = row;
-    return family;
+    const out = new Map<number, RotatedFamily>();
+    for (const { n, issued, ...family } of rows) if (issued === 1) out.set(n - 1, family);
+    return out;
   }
 
   async childOf(
