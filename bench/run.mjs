@@ -517,6 +517,33 @@ async function mixed(server, tessera, adminOf, o) {
   }
 }
 
+/** pgbench -M prepared: `clients` clients for `duration` seconds; its tps and transactions. */
+async function pgbench(databaseUrl, script, clients, duration, defines = []) {
+  const { stdout } = await promisify(execFile)(
+    process.env.PGBENCH ?? '/usr/bin/pgbench',
+    [
+      '-n',
+      '-M',
+      'prepared',
+      '-c',
+      String(clients),
+      '-j',
+      String(Math.min(clients, cpus().length)),
+      '-T',
+      String(duration),
+      ...defines.flatMap((d) => ['-D', d]),
+      '-f',
+      script,
+      databaseUrl,
+    ],
+    { maxBuffer: 1 << 20 },
+  );
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
+  if (!tps) throw new Error(`pgbench: no tps in ${stdout}`);
+  const transactions = Number(/actually processed: (\d+)/.exec(stdout)?.[1]);
+  return { tps: Math.round(tps), transactions };
+}
+
 /** The bare database ceiling of the refresh transaction: pgbench -M prepared on 100 000 tokens. */
 async function ceiling(serverUrl, o) {
   const db = await benchDatabase(serverUrl, '_ceiling');
@@ -533,27 +560,13 @@ async function ceiling(serverUrl, o) {
     const clients = o.connections.includes(CEILING_CONNECTIONS)
       ? CEILING_CONNECTIONS
       : Math.min(CEILING_CONNECTIONS, Math.max(...o.connections));
-    const { stdout } = await promisify(execFile)(
-      process.env.PGBENCH ?? '/usr/bin/pgbench',
-      [
-        '-n',
-        '-M',
-        'prepared',
-        '-c',
-        String(clients),
-        '-j',
-        String(Math.min(clients, cpus().length)),
-        '-T',
-        String(o.duration),
-        '-f',
-        join(HERE, 'refresh-ceiling.pgbench'),
-        db.url,
-      ],
-      { maxBuffer: 1 << 20 },
+    const { tps } = await pgbench(
+      db.url,
+      join(HERE, 'refresh-ceiling.pgbench'),
+      clients,
+      o.duration,
     );
-    const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
-    if (!tps) throw new Error(`pgbench: no tps in ${stdout}`);
-    return { clients, tps: Math.round(tps) };
+    return { clients, tps };
   } finally {
     await db.drop();
   }
@@ -643,47 +656,28 @@ async function statementCeiling(databaseUrl, server, admin, o) {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-statement-'));
   try {
     writeFileSync(join(dir, 'rotate.pgbench'), script);
-    const { stdout } = await promisify(execFile)(
-      process.env.PGBENCH ?? '/usr/bin/pgbench',
+    const { tps, transactions } = await pgbench(
+      databaseUrl,
+      join(dir, 'rotate.pgbench'),
+      clients,
+      o.duration,
       [
-        '-n',
-        '-M',
-        'prepared',
-        '-c',
-        String(clients),
-        '-j',
-        String(Math.min(clients, cpus().length)),
-        '-T',
-        String(o.duration),
-        '-D',
         'i=0',
-        '-D',
         `block=${block}`,
-        '-D',
         `tenant={${ids.tenant}}`,
-        '-D',
         `app={${ids.app}}`,
-        '-D',
         `ttl={${durationToSeconds(policy.refreshIdleTtl)}}`,
-        '-D',
         `slide={${durationToSeconds(policy.sessionIdleTtl)}}`,
-        '-f',
-        join(dir, 'rotate.pgbench'),
-        databaseUrl,
       ],
-      { maxBuffer: 1 << 20 },
     );
-    const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1]);
-    if (!tps) throw new Error(`pgbench: no tps in ${stdout}`);
     // every transaction must have rotated (one successor each): a refused presentation would
     // take the statement's cheaper path and flatter the ceiling
-    const transactions = Number(/actually processed: (\d+)/.exec(stdout)?.[1]);
     const issued = (await tokensOf(databaseUrl, ids.tenant)) - before;
     if (issued !== transactions)
       throw new Error(
         `refresh-statement: ${transactions} transactions issued ${issued} successors`,
       );
-    return { clients, tps: Math.round(tps), transactions };
+    return { clients, tps, transactions };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
