@@ -165,4 +165,16 @@ describeWithBrowser('a tour of the console at 1280 and 390 px', () => {
         await page.screenshot({ path: join(OUT, `${w.name}-${name}.png`), fullPage: true });
       }
     });
+
+  it('tells the reuse incident in the audit log in words, not the policy’s internal name', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.evaluate(
+      `history.pushState(null, '', '/admin/t/${slug}/audit?type=refresh_token_reuse');
+       dispatchEvent(new PopStateEvent('popstate'))`,
+    );
+    const row = page.getByRole('row').filter({ hasText: 'grace@acme.test' });
+    await page.getByRole('heading', { level: 1, name: 'Audit log' }).waitFor();
+    await row.getByText('then: signed the whole session out').waitFor();
+    expect(await row.getByText(/revoke-session/).count()).toBe(0);
+  });
 });
