@@ -14,7 +14,7 @@ SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::boolean THEN GREA
          GREATEST(now() + LEAST(GREATEST(t.access_token_ttl,
    (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
    (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)), $14::int) * interval '1 second',
-                  LEAST(t.access_tokens_live_until, now() + $14::int * interval '1 second'))
+                  LEAST(COALESCE(t.access_tokens_live_until, now()), now() + $14::int * interval '1 second'))
          + 120 * interval '1 second')
 FROM tenants t WHERE t.id = $1;
 

@@ -43,6 +43,46 @@ describe('the revocation feed on the database', () => {
     }
   });
 
+  it('keeps a family or session event as long as the longest access token the tenant issues, plus the margin, not for the cap', async () => {
+    const tenant = await t.given.tenant();
+    // a tenant that never shortened a lifetime (access_tokens_live_until is null): the longest
+    // lifetime it issues is its own, its applications' or its resource servers', never the cap
+    const [{ longest, lowered }] = await t.sql<{ longest: number; lowered: Date | null }>(
+      `SELECT GREATEST(t.access_token_ttl,
+                (SELECT max(a.access_token_ttl) FROM applications a WHERE a.tenant_id = t.id),
+                (SELECT max(r.access_token_ttl) FROM resource_servers r WHERE r.tenant_id = t.id)) AS longest,
+              t.access_tokens_live_until AS lowered
+       FROM tenants t WHERE t.id = $1`,
+      [tenant.id],
+    );
+    expect(lowered).toBeNull();
+    expect(longest).toBeLessThan(3600);
+    await t.transaction((em) =>
+      revocation().familyRevoked(em, tenant.id, {
+        familyId: randomUUID(),
+        sid: randomUUID(),
+        sub: randomUUID(),
+        clientId: 'app',
+        reason: 'revoked',
+      }),
+    );
+    await t.transaction((em) =>
+      revocation().sessionEnded(em, tenant.id, {
+        sid: randomUUID(),
+        sub: randomUUID(),
+        reason: 'logout',
+      }),
+    );
+    const rows = await events(tenant.id);
+    expect(rows).toHaveLength(2);
+    for (const r of rows) {
+      const keptSeconds = (r.expires_at.getTime() - r.not_before!.getTime()) / 1000;
+      // 120 s: the margin for clocks (EVENT_MARGIN_SECONDS); a second either way for the two clocks read
+      expect(keptSeconds).toBeGreaterThan(longest + 120 - 2);
+      expect(keptSeconds).toBeLessThan(longest + 120 + 2);
+    }
+  });
+
   it('writes nothing when the revoking transaction rolls back', async () => {
     const tenant = await t.given.tenant();
     await expect(

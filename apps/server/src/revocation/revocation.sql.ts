@@ -75,14 +75,15 @@ export const TRY_LOCK_TENANT = sql<{ ok: boolean }>('tessera_try_lock_tenant_rev
  * $11 whether it cuts by time, $12 the least cut; $13 its expiry (null: computed), $14 the cap on
  * every access-token lifetime. The cut is clock_timestamp(), read after the revoked rows' locks
  * were taken; without an explicit expiry, the event lives as long as the longest-lived access token
- * of the tenant would, issued now or under a lifetime since shortened, plus the margin.
+ * of the tenant would, issued now or under a lifetime since shortened, plus the margin. (LEAST
+ * and GREATEST skip nulls: a tenant that never shortened a lifetime must count as now, not as the cap.)
  */
 export const INSERT_EVENT = sql('tessera_insert_revocation_event')`
   INSERT INTO revocation_events (tenant_id, type, sid, jti, sub, client_id, family_id, kid, aud, reason, not_before, expires_at)
   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11::boolean THEN GREATEST(clock_timestamp(), $12::timestamptz) END,
          COALESCE($13::timestamptz,
            GREATEST(now() + ${longestAccessTokenSql('t', '$14::int')} * interval '1 second',
-                    LEAST(t.access_tokens_live_until, now() + $14::int * interval '1 second'))
+                    LEAST(COALESCE(t.access_tokens_live_until, now()), now() + $14::int * interval '1 second'))
            + ${EVENT_MARGIN_SECONDS} * interval '1 second')
   FROM tenants t WHERE t.id = $1
 `;
