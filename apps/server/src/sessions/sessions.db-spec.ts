@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { useTestServices } from '../../test/support/services';
+import { RevocationService } from '../revocation';
 import { RefreshFamiliesService } from './refresh-families.service';
 import { SessionsService } from './sessions.service';
 
@@ -38,6 +40,36 @@ describe('sessions and refresh-token families on the database', () => {
       expect(second).toMatchObject({ generation: 1, parent_id: first.id, used_at: null });
     },
   );
+
+  it("answers a token dead once a key event names its kid, whatever a key cache still holds; other keys' tokens live", async () => {
+    const tenant = await t.given.tenant();
+    const s = await t.given.signedIn(tenant);
+    const sessions = t.get(SessionsService);
+    const facts = (kid: string) => ({
+      jti: randomUUID(),
+      sid: s.sessionId,
+      clientId: s.app.clientId,
+      iat: Math.floor(Date.now() / 1000) - 5,
+      familyId: s.family.familyId,
+      kid,
+      sub: s.user.id,
+      aud: ['https://api.example.test'],
+    });
+    expect(await sessions.isAccessTokenLive(tenant.id, facts('leaked'))).toBe(true);
+    // the withdrawal's event alone: the statement must refuse the key's tokens by itself, for an
+    // instance whose key cache has not heard of the withdrawal yet
+    await t.transaction((em) =>
+      t.get(RevocationService).keyWithdrawn(em, tenant.id, { kid: 'leaked' }),
+    );
+    expect(await sessions.isAccessTokenLive(tenant.id, facts('leaked'))).toBe(false);
+    expect(await sessions.isAccessTokenLive(tenant.id, facts('other'))).toBe(true);
+    // another tenant's withdrawal of a kid with the same name cuts nothing here
+    const other = await t.given.tenant();
+    await t.transaction((em) =>
+      t.get(RevocationService).keyWithdrawn(em, other.id, { kid: 'other' }),
+    );
+    expect(await sessions.isAccessTokenLive(tenant.id, facts('other'))).toBe(true);
+  });
 
   it('revokes the family when a used refresh token returns after the grace, and refuses its newest token', async () => {
     const tenant = await t.given.tenant();
