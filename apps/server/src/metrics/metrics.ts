@@ -57,6 +57,11 @@ export class Metrics implements OnModuleDestroy {
     buckets: [1, 2, 4, 8, 16, 32, 64],
     registers: [this.registry],
   });
+  readonly introspectionChecksWaiting = new Gauge({
+    name: 'tessera_introspection_checks_waiting',
+    help: 'Access-token liveness checks waiting for a statement to finish, to go out together in the next one',
+    registers: [this.registry],
+  });
   readonly introspectionBatchFailures = new Counter({
     name: 'tessera_introspection_batch_failures_total',
     help: 'Liveness statements that failed (a lost connection): their checks were asked again one token a statement',

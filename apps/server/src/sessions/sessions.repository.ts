@@ -137,6 +137,7 @@ export class SessionsRepository {
       LIVENESS_BATCH_MAX,
       {
         batch: (size) => metrics.introspectionBatchSize.observe(size),
+        waiting: (count) => metrics.introspectionChecksWaiting.set(count),
         failure: () => metrics.introspectionBatchFailures.inc(),
       },
     );

@@ -37,6 +37,8 @@ export class StatementBatcher<I, R> {
       /** Items that must not share a statement have the same key (none: any may). */
       keyOf?: (item: I) => string;
       batch?: (size: number) => void;
+      /** Items waiting for a place in flight, after each change. */
+      waiting?: (count: number) => void;
       /** A batch's statement failed: its items were resolved as not done. */
       failure?: (err: unknown, size: number) => void;
     } = {},
@@ -68,6 +70,7 @@ export class StatementBatcher<I, R> {
       this.o.batch?.(batch.length);
       void this.flush(batch);
     }
+    this.o.waiting?.(this.queue.length);
   }
 
   private async flush(batch: Waiting<I, R>[]): Promise<void> {
