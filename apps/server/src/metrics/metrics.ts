@@ -51,6 +51,22 @@ export class Metrics implements OnModuleDestroy {
     help: 'Rotation statements that failed (a deadlock, a lost connection): their rotations took the transactional path',
     registers: [this.registry],
   });
+  readonly introspectionBatchSize = new Histogram({
+    name: 'tessera_introspection_batch_size',
+    help: 'Access-token liveness checks (introspection, admin API tokens) sent in one statement: 1 at low load',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+  readonly introspectionChecksWaiting = new Gauge({
+    name: 'tessera_introspection_checks_waiting',
+    help: 'Access-token liveness checks waiting for a statement to finish, to go out together in the next one',
+    registers: [this.registry],
+  });
+  readonly introspectionBatchFailures = new Counter({
+    name: 'tessera_introspection_batch_failures_total',
+    help: 'Liveness statements that failed (a lost connection): their checks were asked again one token a statement',
+    registers: [this.registry],
+  });
   readonly reuseDetected = new Counter({
     name: 'tessera_refresh_token_reuse_detected_total',
     help: 'Used refresh tokens presented again outside the grace period (the family or session was revoked)',

@@ -26,10 +26,10 @@ const FEED_FIELDS = [
 export type FeedRow = Pick<RevocationEvent, 'id' | (typeof FEED_FIELDS)[number]>;
 
 /**
- * Whether an access token is revoked, as an SQL condition over the parameters $1 tenant id, $2 sid
- * (uuid or null), $3 jti, $4 client id, $5 iat (epoch seconds), $6 family id (uuid or null), $7 the
- * header's kid (or null), $8 sub and $9 aud (a text array); SessionsRepository.isAccessTokenLive
- * runs it in one statement with the session's own check (tessera_access_token_live).
+ * Whether an access token is revoked, as an SQL condition over a row `t` of its facts: tenant_id,
+ * sid (uuid or null), jti, client_id, iat (epoch seconds), family_id (uuid or null), kid (the
+ * header's, or null), sub and aud (a text array); SessionsRepository runs it in one statement with
+ * the session's own check, for a batch of tokens at once (tessera_access_tokens_live).
  *
  * A token that names its family (`family_id`, every token minted from one) is cut by that family's
  * event alone, with no time comparison: a later sign-in of the same session and client is another
@@ -41,14 +41,14 @@ export type FeedRow = Pick<RevocationEvent, 'id' | (typeof FEED_FIELDS)[number]>
  * RevocationService.clientCutOff). Sessions, and so sign-out-everywhere, are checked against their
  * own rows; user-wide events are for stateless validators.
  */
-export const ACCESS_TOKEN_REVOKED = `EXISTS (SELECT 1 FROM revocation_events
-    WHERE tenant_id = $1 AND expires_at > now() AND (
-      (type = 'access_token' AND jti = $3)
-      OR (type = 'key' AND kid = $7)
-      OR (type = 'family' AND family_id = $6::uuid)
-      OR (type = 'family' AND $6::uuid IS NULL AND sid = $2::uuid AND client_id = $4 AND not_before >= to_timestamp($5))
-      OR (type = 'audience' AND aud = ANY($9::text[]) AND not_before >= to_timestamp($5))
-      OR (type = 'user' AND $2::uuid IS NULL AND sub = $8 AND not_before >= to_timestamp($5))
+export const ACCESS_TOKEN_REVOKED = `EXISTS (SELECT 1 FROM revocation_events e
+    WHERE e.tenant_id = t.tenant_id AND e.expires_at > now() AND (
+      (e.type = 'access_token' AND e.jti = t.jti)
+      OR (e.type = 'key' AND e.kid = t.kid)
+      OR (e.type = 'family' AND e.family_id = t.family_id)
+      OR (e.type = 'family' AND t.family_id IS NULL AND e.sid = t.sid AND e.client_id = t.client_id AND e.not_before >= to_timestamp(t.iat))
+      OR (e.type = 'audience' AND e.aud = ANY(t.aud) AND e.not_before >= to_timestamp(t.iat))
+      OR (e.type = 'user' AND t.sid IS NULL AND e.sub = t.sub AND e.not_before >= to_timestamp(t.iat))
     ))`;
 
 /**

@@ -3,9 +3,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { hotQuery, namedStatementsAllowed, ReadRouter, run } from '../database';
 import { Metrics } from '../metrics';
-import { RotationBatcher } from './rotation-batcher';
+import { StatementBatcher } from './statement-batcher';
 import {
-  ACCESS_TOKEN_LIVE,
+  ACCESS_TOKENS_LIVE,
   COUNT_ALIVE,
   LOCK_EXPIRED,
   ROTATIONS_BY_HOUR,
@@ -98,12 +98,20 @@ export interface Rotation {
 const ROTATIONS_IN_FLIGHT = 2;
 /** Rotations in one statement at most: a bound on its locks and on its parameters' size. */
 const ROTATION_BATCH_MAX = 64;
+/**
+ * Liveness statements of access tokens in flight at once per instance; the checks arriving
+ * meanwhile go out together in the next one. Chosen by measurement: bench/README.md, "Group commit".
+ */
+const LIVENESS_CHECKS_IN_FLIGHT = 2;
+/** Liveness checks in one statement at most: a bound on its parameter's size. */
+const LIVENESS_BATCH_MAX = 64;
 
 @Injectable()
 export class SessionsRepository {
   /** Hot statements as named prepared statements: a server reached directly (see hotQuery). */
   private readonly isNamed: boolean;
-  private readonly rotations: RotationBatcher<Rotation, RotatedFamily>;
+  private readonly rotations: StatementBatcher<Rotation, RotatedFamily>;
+  private readonly livenessChecks: StatementBatcher<LivenessCheck, boolean>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -112,14 +120,25 @@ export class SessionsRepository {
     metrics: Metrics,
   ) {
     this.isNamed = namedStatementsAllowed(config);
-    this.rotations = new RotationBatcher(
+    this.rotations = new StatementBatcher(
       (items) => this.rotateBatch(items),
-      (r) => r.tokenHash.toString('base64'),
       ROTATIONS_IN_FLIGHT,
       ROTATION_BATCH_MAX,
       {
+        keyOf: (r) => r.tokenHash.toString('base64'),
         batch: (size) => metrics.rotationBatchSize.observe(size),
         failure: () => metrics.rotationBatchFailures.inc(),
+      },
+    );
+    // a read: one token may be checked twice in a batch, so no key
+    this.livenessChecks = new StatementBatcher(
+      (items) => this.livenessBatch(items),
+      LIVENESS_CHECKS_IN_FLIGHT,
+      LIVENESS_BATCH_MAX,
+      {
+        batch: (size) => metrics.introspectionBatchSize.observe(size),
+        waiting: (count) => metrics.introspectionChecksWaiting.set(count),
+        failure: () => metrics.introspectionBatchFailures.inc(),
       },
     );
   }
@@ -272,12 +291,12 @@ export class SessionsRepository {
 
   /**
    * A whole rotation in one statement (ROTATE), for the common case, sent together with the
-   * rotations that arrive while another is in flight (RotationBatcher: group commit). Returns
+   * rotations that arrive while another is in flight (StatementBatcher: group commit). Returns
    * nothing, and changes nothing, when any condition fails: the caller then takes the
    * transactional path, which tells why.
    */
   rotate(r: Rotation): Promise<RotatedFamily | undefined> {
-    return this.rotations.rotate(r);
+    return this.rotations.submit(r);
   }
 
   private async rotateBatch(items: Rotation[]): Promise<Map<number, RotatedFamily>> {
@@ -454,34 +473,57 @@ export class SessionsRepository {
 
   /**
    * Whether an access token is live after its signature checked out, in one statement: its session
-   * (when it names one) live and its user enabled, and no revocation event covering it. Read from
-   * the replica when it may answer; only its "live" is taken from there (a "not live" may be a
-   * session it has not replayed yet: the primary is asked).
+   * (when it names one) live and its user enabled, and no revocation event covering it. The checks
+   * that arrive while others are in flight go out together, one statement for all of them
+   * (StatementBatcher); a batch whose statement failed is asked again one token a statement, so
+   * each caller gets its own answer or its own error.
    */
   async isAccessTokenLive(tenantId: string, t: AccessTokenFacts): Promise<boolean> {
-    const rows = await this.reads.read(
-      (ds) => this.accessTokenLiveRows(ds, tenantId, t),
-      (r) => r.length > 0,
+    const check = { tenantId, ...t };
+    return (
+      (await this.livenessChecks.submit(check)) ??
+      (await this.livenessBatch([check])).get(0) === true
     );
-    return rows.length > 0;
   }
 
-  private accessTokenLiveRows(
-    ds: DataSource,
-    tenantId: string,
-    t: AccessTokenFacts,
-  ): Promise<unknown[]> {
-    return hotQuery(ds, this.isNamed, ACCESS_TOKEN_LIVE, [
-      tenantId,
-      t.sid ?? null,
-      t.jti,
-      t.clientId,
-      t.iat,
-      t.familyId ?? null,
-      t.kid ?? null,
-      t.sub,
-      t.aud,
-    ]);
+  /**
+   * Each check's answer by its index. Read from the replica when it may answer; only its "live" is
+   * taken from there: the tokens it does not find live (perhaps a session it has not replayed
+   * yet) are asked again of the primary, in one statement, so lag never turns into a refusal, and
+   * a revocation announced to this instance keeps the replica out until it has replayed it
+   * (ReadRouter).
+   */
+  private async livenessBatch(items: LivenessCheck[]): Promise<Map<number, boolean>> {
+    const live = new Set<number>();
+    await this.reads.read(
+      // run on the replica, then (when it did not find them all live) on the primary: each run
+      // asks only for the checks not yet found live
+      async (ds) => {
+        const ask = items.flatMap((_, i) => (live.has(i) ? [] : [i]));
+        const rows = await hotQuery(ds, this.isNamed, ACCESS_TOKENS_LIVE, [
+          JSON.stringify(
+            ask.map((i) => {
+              const c = items[i];
+              return {
+                tenant_id: c.tenantId,
+                sid: c.sid ?? null,
+                jti: c.jti,
+                client_id: c.clientId,
+                iat: c.iat,
+                family_id: c.familyId ?? null,
+                kid: c.kid ?? null,
+                sub: c.sub,
+                aud: c.aud,
+              };
+            }),
+          ),
+        ]);
+        for (const { n } of rows) live.add(ask[n - 1]);
+        return live;
+      },
+      (found) => found.size === items.length,
+    );
+    return new Map(items.map((_, i) => [i, live.has(i)]));
   }
 
   /** How many of a tenant's sessions are alive now (the admin overview's count). */
@@ -503,6 +545,9 @@ export class SessionsRepository {
     return run(em, LOCK_EXPIRED, []);
   }
 }
+
+/** One access token to check, with the tenant it was presented to. */
+type LivenessCheck = AccessTokenFacts & { tenantId: string };
 
 /** What decides whether a validly signed access token is still live: its claims and its key. */
 export interface AccessTokenFacts {

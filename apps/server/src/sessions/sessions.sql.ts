@@ -592,14 +592,20 @@ export const SESSION_LIVE = sql('tessera_session_live')`
 `;
 
 /**
- * Whether an access token is live after its signature checked out: its session, when it names one
- * ($2), live and its user enabled, and no revocation event covering it. The parameters are those
- * of ACCESS_TOKEN_REVOKED: $1 tenant, $2 sid, $3 jti, $4 client id, $5 iat, $6 family, $7 kid,
- * $8 sub, $9 aud.
+ * Which of several access tokens are live after their signatures checked out (a batch of
+ * liveness checks in one statement, see SessionsRepository): each one's session, when it names one,
+ * live and its user enabled, and no revocation event covering it (ACCESS_TOKEN_REVOKED). $1 is a
+ * JSON array with one object of facts per token, numbered `n` from 1 in their order; `aud` is a
+ * JSON array of strings, read as the text[] the revocation condition compares with `= ANY`. Returns
+ * the `n` of each live token; a token not live (or whose session is another tenant's) has no row.
  */
-export const ACCESS_TOKEN_LIVE = sql('tessera_access_token_live')`
-  SELECT 1 WHERE ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = $2::uuid AND s.tenant_id = $1
+export const ACCESS_TOKENS_LIVE = sql<{ n: number }>('tessera_access_tokens_live')`
+  SELECT t.n::int AS n
+  FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (tenant_id uuid, sid uuid, jti text, client_id text, iat float8,
+                                                    family_id uuid, kid text, sub text, aud text[]))
+    WITH ORDINALITY AS t (tenant_id, sid, jti, client_id, iat, family_id, kid, sub, aud, n)
+  WHERE (t.sid IS NULL OR EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+    WHERE s.id = t.sid AND s.tenant_id = t.tenant_id
       AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()
       AND NOT u.is_disabled))
   AND NOT ${ACCESS_TOKEN_REVOKED}
