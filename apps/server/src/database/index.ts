@@ -6,6 +6,7 @@ export {
   KEYS_CHANNEL,
 } from './notify-bus';
 export { ConfigCache, configChanged } from './config-cache';
+export { SharedLoads } from './shared-load';
 export {
   EMBEDDED_POOL_MAX,
   resolveDatabase,

@@ -75,4 +75,15 @@ describe('signing keys on the database', () => {
     ).toBe(false);
     expect(await byState(other.id, 'withdrawn')).toEqual([]);
   });
+
+  it('reads a tenant’s keys once for requests that find the cache empty at the same moment', async () => {
+    const tenant = await t.given.tenant();
+    // each read makes objects of its own: one object for all means one read
+    const signers = await Promise.all(Array.from({ length: 20 }, () => keys().signer(tenant.id)));
+    expect(new Set(signers).size).toBe(1);
+    const verifiers = await Promise.all(
+      Array.from({ length: 20 }, () => keys().verificationKey(tenant.id, signers[0].kid)),
+    );
+    expect(new Set(verifiers.map((v) => v?.key)).size).toBe(1);
+  });
 });

@@ -4,7 +4,7 @@ import { decodeProtectedHeader, type JWTPayload } from 'jose';
 import { createHash, createPublicKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit';
-import { isUnavailable, KEYS_CHANNEL, NotifyBus } from '../database';
+import { isUnavailable, KEYS_CHANNEL, NotifyBus, SharedLoads } from '../database';
 import { RevocationService } from '../revocation';
 import { SecretsService } from '../secrets';
 import {
@@ -49,13 +49,20 @@ export interface Jwk extends Record<string, string> {
 
 export type { KeyView };
 
+/** A tenant's published keys as this instance caches them. */
+interface PublishedKeys {
+  keys: Jwk[];
+  verifiers: Map<string, KeyObject>;
+  loadedAt: number;
+  until: number;
+}
+
 @Injectable()
 export class KeysService {
   private readonly signers = new Map<string, { signer: Signer; until: number }>();
-  private readonly jwksCache = new Map<
-    string,
-    { keys: Jwk[]; verifiers: Map<string, KeyObject>; loadedAt: number; until: number }
-  >();
+  private readonly jwksCache = new Map<string, PublishedKeys>();
+  private readonly signerLoads = new SharedLoads<string, Signer>();
+  private readonly publishedLoads = new SharedLoads<string, PublishedKeys>();
   /** By tenant and token digest: see verifiedSignature. Insertion order is age order. */
   private readonly verifiedSignatures = new Map<string, VerifiedSignature>();
 
@@ -73,6 +80,8 @@ export class KeysService {
     bus.on('resync', () => {
       this.signers.clear();
       this.jwksCache.clear();
+      this.signerLoads.clear();
+      this.publishedLoads.clear();
     });
   }
 
@@ -84,6 +93,8 @@ export class KeysService {
   private forget(tenantId: string): void {
     this.signers.delete(tenantId);
     this.jwksCache.delete(tenantId);
+    this.signerLoads.forget(tenantId);
+    this.publishedLoads.forget(tenantId);
   }
 
   private newKey(tenantId: string, alg: SigningAlg, state: 'next' | 'active'): SigningKey {
@@ -211,15 +222,19 @@ export class KeysService {
   async signer(tenantId: string): Promise<Signer> {
     const hit = this.signers.get(tenantId);
     if (hit && hit.until > Date.now()) return hit.signer;
-    const key = await this.repo.byState(undefined, tenantId, 'active');
-    if (!key) throw new Error(`Tenant ${tenantId} has no active signing key`);
-    const signer: Signer = {
-      kid: key.kid,
-      alg: key.alg,
-      privateKey: privateKeyFromDer(this.secrets.openPrivateKey(key.privateKeyEnc, key.kid)),
-    };
-    this.signers.set(tenantId, { signer, until: Date.now() + CACHE_MS });
-    return signer;
+    return this.signerLoads.load(
+      tenantId,
+      async () => {
+        const key = await this.repo.byState(undefined, tenantId, 'active');
+        if (!key) throw new Error(`Tenant ${tenantId} has no active signing key`);
+        return {
+          kid: key.kid,
+          alg: key.alg,
+          privateKey: privateKeyFromDer(this.secrets.openPrivateKey(key.privateKeyEnc, key.kid)),
+        };
+      },
+      (signer) => this.signers.set(tenantId, { signer, until: Date.now() + CACHE_MS }),
+    );
   }
 
   async sign(
@@ -230,20 +245,24 @@ export class KeysService {
     return signJwt(await this.signer(tenantId), header, payload);
   }
 
-  private async published(tenantId: string) {
+  private async published(tenantId: string): Promise<PublishedKeys> {
     const hit = this.jwksCache.get(tenantId);
     if (hit && hit.until > Date.now()) return hit;
-    const rows = await this.repo.published(tenantId);
-    const entry = {
-      keys: rows.map((k) => k.publicJwk as Jwk),
-      verifiers: new Map(
-        rows.map((k) => [k.kid, createPublicKey({ key: k.publicJwk, format: 'jwk' })]),
-      ),
-      loadedAt: Date.now(),
-      until: Date.now() + CACHE_MS,
-    };
-    this.jwksCache.set(tenantId, entry);
-    return entry;
+    return this.publishedLoads.load(
+      tenantId,
+      async () => {
+        const rows = await this.repo.published(tenantId);
+        return {
+          keys: rows.map((k) => k.publicJwk as Jwk),
+          verifiers: new Map(
+            rows.map((k) => [k.kid, createPublicKey({ key: k.publicJwk, format: 'jwk' })]),
+          ),
+          loadedAt: Date.now(),
+          until: Date.now() + CACHE_MS,
+        };
+      },
+      (entry) => this.jwksCache.set(tenantId, entry),
+    );
   }
 
   async jwks(tenantId: string): Promise<{ keys: Jwk[] }> {
@@ -259,6 +278,7 @@ export class KeysService {
     // a key another instance activated after our cache was filled: reload, at most once a second
     if (!entry.verifiers.has(kid) && Date.now() - entry.loadedAt > UNKNOWN_KID_RELOAD_MS) {
       this.jwksCache.delete(tenantId);
+      this.publishedLoads.forget(tenantId);
       entry = await this.published(tenantId);
     }
     const key = entry.verifiers.get(kid);

@@ -71,4 +71,14 @@ describe('tenants on the database', () => {
       tenants().create({ slug: tenant.slug, name: 'Squatter', signingAlg: 'ES256' }),
     ).rejects.toMatchObject({ code: 'conflict' });
   });
+
+  it('reads a tenant once for requests that find the cache empty at the same moment', async () => {
+    const tenant = await t.given.tenant();
+    // each read makes an object of its own: one object for all means one read
+    const found = await Promise.all(
+      Array.from({ length: 20 }, () => tenants().bySlug(tenant.slug)),
+    );
+    expect(found[0]?.id).toBe(tenant.id);
+    expect(new Set(found).size).toBe(1);
+  });
 });

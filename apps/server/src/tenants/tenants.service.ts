@@ -15,6 +15,7 @@ import {
   isUniqueViolation,
   NotifyBus,
   ReadRouter,
+  SharedLoads,
 } from '../database';
 import { Conflict, NotFound, UnknownIssuer } from '../errors';
 import { KeysService } from '../keys';
@@ -41,6 +42,7 @@ const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export class TenantsService {
   // slug → tenant; the token endpoint reads it on every request
   private readonly cache = new Map<string, { tenant: Tenant; until: number }>();
+  private readonly loads = new SharedLoads<string, Tenant | null>();
 
   constructor(
     private readonly repo: TenantsRepository,
@@ -53,6 +55,8 @@ export class TenantsService {
     // a deleted tenant leaves every instance's cache as soon as its commit is announced
     bus.on(CONFIG_CHANNEL, (tenantId: string) => {
       for (const [slug, hit] of this.cache) if (hit.tenant.id === tenantId) this.cache.delete(slug);
+      // a load under way may carry the tenant as it was: not stored, the next request reads anew
+      this.loads.clear();
     });
   }
 
@@ -87,16 +91,21 @@ export class TenantsService {
     if (!SLUG_RE.test(slug)) return null;
     const hit = this.cache.get(slug);
     if (hit && hit.until > Date.now()) return hit.tenant;
-    // from the replica while it may answer (a deletion NOTIFYs, which keeps it out until replayed);
-    // a tenant it does not know yet is asked of the primary
-    const tenant = await this.reads.read(
-      (ds) => this.repo.findBySlug(slug, ds.manager),
-      (t) => t !== null,
+    return this.loads.load(
+      slug,
+      // from the replica while it may answer (a deletion NOTIFYs, which keeps it out until
+      // replayed); a tenant it does not know yet is asked of the primary
+      () =>
+        this.reads.read(
+          (ds) => this.repo.findBySlug(slug, ds.manager),
+          (t) => t !== null,
+        ),
+      (tenant) => {
+        if (!tenant) return; // misses are not cached: random slugs must not grow memory
+        if (this.cache.size >= CACHE_MAX) this.cache.clear();
+        this.cache.set(slug, { tenant, until: Date.now() + CACHE_MS });
+      },
     );
-    if (!tenant) return null; // misses are not cached: random slugs must not grow memory
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(slug, { tenant, until: Date.now() + CACHE_MS });
-    return tenant;
   }
 
   async require(slug: string): Promise<Tenant> {
