@@ -1,4 +1,5 @@
 import './config/thread-pool-size'; // before anything can start libuv's thread pool
+import './config/heap-growth-limit'; // before the modules' code fills the heap
 import { loadConfig, type AppConfig } from './config';
 import { announceFirstStart } from './first-start';
 import { startServer } from './server';
