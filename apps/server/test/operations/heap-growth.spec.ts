@@ -22,7 +22,10 @@ function peakOldGenerationMb(flag: string | undefined): number {
     }
     process.stdout.write(String(Math.round(peak / 1048576)));
   `;
-  return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
+  // single-threaded GC: concurrent marking's timing (a loaded machine) would move the peak
+  return Number(
+    execFileSync(process.execPath, ['--single-threaded-gc', '-e', script], { encoding: 'utf8' }),
+  );
 }
 
 describe("V8's heap growth, bounded at start", () => {
@@ -47,6 +50,7 @@ describe("V8's heap growth, bounded at start", () => {
     const bounded = peakOldGenerationMb(flag);
     const unbounded = peakOldGenerationMb(undefined);
     // the live set is about 30 MB: V8's own factor lets the garbage pile up to several times it
-    expect(bounded / unbounded).toBeLessThan(0.6);
+    // (unbounded, the ratio is about 1; bounded, about 0.4 to 0.64 as the machine's load varies)
+    expect(bounded / unbounded).toBeLessThan(0.75);
   });
 });
