@@ -153,7 +153,9 @@ export class SignInController {
   private pushedMark(csrfCookie: string, p: Params): Buffer {
     const carried = CARRIED.map((k) => [
       k,
-      k === 'resource' ? (p.get(k) ?? []).flatMap((v) => v.split(' ')) : (p.get(k) ?? []).slice(0, 1),
+      k === 'resource'
+        ? (p.get(k) ?? []).flatMap((v) => v.split(' '))
+        : (p.get(k) ?? []).slice(0, 1),
     ]);
     return this.secrets.tokenHash(`pushed:${csrfCookie}:${JSON.stringify(carried)}`);
   }
@@ -266,10 +268,7 @@ export class SignInController {
     const pushed =
       !!csrfCookie &&
       all.has(PUSHED_FIELD) &&
-      digestsEqual(
-        this.pushedMark(csrfCookie, p),
-        Buffer.from(field(PUSHED_FIELD), 'base64url'),
-      );
+      digestsEqual(this.pushedMark(csrfCookie, p), Buffer.from(field(PUSHED_FIELD), 'base64url'));
     const r = await this.validate(tenant, p, res, pushed);
     if (!r) return;
 
@@ -304,7 +303,10 @@ export class SignInController {
           error: 'Too many sign-ins right now. Try again in a few seconds.',
         });
       case 'refused':
-        return this.showForm(res, req, tenant, p, pushed, r, 401, { email, error: GENERIC_FAILURE });
+        return this.showForm(res, req, tenant, p, pushed, r, 401, {
+          email,
+          error: GENERIC_FAILURE,
+        });
       case 'signed-in': {
         const cookies = this.cookies(tenant);
         setCookie(res, cookies.session, outcome.cookie, {

@@ -337,7 +337,7 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(await codesOf(t, slug, web.clientId)).toBe(before);
   });
 
-  it("refuses the sign-in form of a pushed request once a carried parameter is changed", async () => {
+  it('refuses the sign-in form of a pushed request once a carried parameter is changed', async () => {
     const config = await configOf(t, slug, web);
     const p = await pushed(config);
     const b = new Browser();
