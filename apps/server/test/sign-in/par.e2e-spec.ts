@@ -178,6 +178,10 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(tokens.claims()?.email).toBe(user.email);
     const rows = await pushedOf(t, slug, web.clientId);
     expect(rows.at(-1)!.used).toBe(true);
+    // the request_uri went through /authorize's query: the log has no trace of it
+    const random = p.url.searchParams.get('request_uri')!.split(':').pop()!;
+    expect(t.logs.text()).toContain('/authorize');
+    expect(t.logs.text()).not.toContain(random);
   });
 
   it('ignores the parameters sent beside the request_uri, except client_id', async () => {
