@@ -382,6 +382,28 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(tokens.claims()?.sub).toBe(user.id);
   });
 
+  it("counts against the client's token-endpoint budget: 429 with Retry-After, nothing stored", async () => {
+    const limited = await t.given.tenant({
+      rateLimits: { token: { limit: 2, window: '1m' } },
+    });
+    const app = await t.given.app(limited.slug, {
+      grantTypes: ['authorization_code', 'client_credentials'],
+      redirectUris: [CB],
+    });
+    const config = await configOf(t, limited.slug, app);
+    await pushed(config);
+    await pushed(config);
+    const err = await pushed(config).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 429 });
+    expect(
+      Number((err as oidc.ResponseBodyError).response.headers.get('retry-after')),
+    ).toBeGreaterThan(0);
+    expect((await pushedOf(t, limited.slug, app.clientId)).length).toBe(2);
+    // one budget with the token endpoint
+    const token = await t.token(limited.slug, { grant_type: 'client_credentials' }, app);
+    expect(token.status).toBe(429);
+  });
+
   it('answers GET /par with 405', async () => {
     const res = await send(`${t.issuer(slug)}/par`);
     expect(res.status).toBe(405);
