@@ -1,9 +1,11 @@
+import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { RetentionService } from '../../src/retention';
 import { formOf } from '../support/browser';
 import {
   basic,
   Browser,
+  CONSOLE_SCOPES,
   form,
   pkce,
   send,
@@ -452,5 +454,61 @@ describe('TESSERA_REQUIRE_PAR=1: every client pushes its requests', () => {
       { pkceCodeVerifier: p.verifier, expectedState: p.state, expectedNonce: p.nonce },
     );
     expect(tokens.claims()?.sub).toBe(user.id);
+  });
+
+  it('lets the console sign in: it pushes its request as apps/admin/src/auth/oidc.ts does', async () => {
+    // the console's calls (oauth4webapi, the public client tessera-console, no authentication)
+    const issuer = new URL(t.issuer('system'));
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, {
+        algorithm: 'oidc',
+        [oauth.allowInsecureRequests]: true,
+      }),
+    );
+    expect(as.require_pushed_authorization_requests).toBe(true);
+    const client: oauth.Client = { client_id: 'tessera-console' };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const redirectUri = `${t.url}/admin/callback`;
+    const params = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: redirectUri,
+      scope: CONSOLE_SCOPES,
+      resource: 'urn:tessera:admin-api',
+      state,
+      nonce: oauth.generateRandomNonce(),
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const pushedRequest = await oauth.processPushedAuthorizationResponse(
+      as,
+      client,
+      await oauth.pushedAuthorizationRequest(as, client, oauth.None(), params, {
+        [oauth.allowInsecureRequests]: true,
+      }),
+    );
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: client.client_id,
+      request_uri: pushedRequest.request_uri,
+    }).toString();
+    const b = new Browser();
+    const { action, fields } = formOf((await b.get(url.href)).text);
+    fields.set('email', t.config.adminEmail!);
+    fields.set('password', t.config.adminPassword!);
+    const back = new URL((await b.post(action, fields)).headers.get('location')!);
+    expect(back.origin + back.pathname).toBe(redirectUri);
+    expect(back.searchParams.get('state')).toBe(state);
+    const res = await t.token('system', {
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code')!,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_id: client.client_id,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.access_token).toEqual(expect.any(String));
   });
 });
