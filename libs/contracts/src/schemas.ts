@@ -85,6 +85,8 @@ const applicationShape = {
   policy: policySchema.optional(),
   grants: z.array(applicationGrantSchema).max(100).optional(),
   defaultResource: resourceIndicatorSchema.nullable().optional(),
+  /** RFC 9126 §6: authorization requests only by request_uri from a pushed request (default false). */
+  requirePushedAuthorizationRequests: z.boolean().optional(),
 };
 
 function checkApplication(
@@ -126,6 +128,7 @@ export const updateApplicationSchema = z
     defaultResource: applicationShape.defaultResource,
     /** true ends everything it holds (sessions' sign-ins, families, tokens) and refuses it from then on. */
     isDisabled: z.boolean().optional(),
+    requirePushedAuthorizationRequests: applicationShape.requirePushedAuthorizationRequests,
   })
   .strict();
 export type UpdateApplicationInput = z.infer<typeof updateApplicationSchema>;

@@ -50,6 +50,8 @@ export const applicationViewSchema = z.object({
   isSystem: z.boolean(),
   createdAt: isoDate,
   updatedAt: isoDate,
+  /** RFC 9126 §6: its authorization requests come only by request_uri, from a pushed request. */
+  requirePushedAuthorizationRequests: z.boolean(),
 });
 export type ApplicationView = z.infer<typeof applicationViewSchema>;
 

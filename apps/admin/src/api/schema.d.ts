@@ -1263,6 +1263,7 @@ export interface operations {
                         createdAt: string;
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
+                        requirePushedAuthorizationRequests: boolean;
                     }[];
                 };
             };
@@ -1352,6 +1353,7 @@ export interface operations {
                         flows?: ("user" | "client_credentials")[];
                     }[];
                     defaultResource?: string | null;
+                    requirePushedAuthorizationRequests?: boolean;
                 };
             };
         };
@@ -1409,6 +1411,7 @@ export interface operations {
                             createdAt: string;
                             /** @description ISO 8601 date-time */
                             updatedAt: string;
+                            requirePushedAuthorizationRequests: boolean;
                         };
                         clientSecret?: string;
                     };
@@ -1516,6 +1519,7 @@ export interface operations {
                         createdAt: string;
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
+                        requirePushedAuthorizationRequests: boolean;
                     };
                 };
             };
@@ -1658,6 +1662,7 @@ export interface operations {
                     }[];
                     defaultResource?: string | null;
                     isDisabled?: boolean;
+                    requirePushedAuthorizationRequests?: boolean;
                 };
             };
         };
@@ -1714,6 +1719,7 @@ export interface operations {
                         createdAt: string;
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
+                        requirePushedAuthorizationRequests: boolean;
                     };
                 };
             };

@@ -163,7 +163,7 @@ export async function signIn(
   };
   sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
   const url = new URL(as.authorization_endpoint!); // discovery of an OpenID provider names it
-  url.search = new URLSearchParams({
+  const params = new URLSearchParams({
     response_type: 'code',
     client_id: CLIENT_ID,
     redirect_uri: redirectUri(),
@@ -173,7 +173,19 @@ export async function signIn(
     nonce: pending.nonce,
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
-  }).toString();
+  });
+  if (as.require_pushed_authorization_requests) {
+    // TESSERA_REQUIRE_PAR: the request is pushed (RFC 9126); the browser carries its request_uri only
+    const pushed = await oauth.processPushedAuthorizationResponse(
+      as,
+      client,
+      await oauth.pushedAuthorizationRequest(as, client, clientAuth, params, insecure()),
+    );
+    url.search = new URLSearchParams({
+      client_id: CLIENT_ID,
+      request_uri: pushed.request_uri,
+    }).toString();
+  } else url.search = params.toString();
   window.location.assign(url.href);
 }
 

@@ -37,4 +37,6 @@ export class Application {
   @Column('timestamptz', { nullable: true }) tokensIssuedAfter: Date | null;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
+  /** RFC 9126 §6: its authorization requests come only by request_uri, from its pushed requests. */
+  @Column('boolean', { default: false }) requirePushedAuthorizationRequests: boolean;
 }

@@ -208,6 +208,7 @@ export class ApplicationsService {
         grantTypes: [...new Set(input.grantTypes)].sort(),
         defaultResourceServerId: await this.defaultResourceId(m, tenant, input.defaultResource),
         ...overrides,
+        requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
       });
       await this.repo.insert(m, app);
       if (input.grants) await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants);
@@ -277,6 +278,8 @@ export class ApplicationsService {
         }),
       );
       if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
+      if (input.requirePushedAuthorizationRequests !== undefined)
+        changes.requirePushedAuthorizationRequests = input.requirePushedAuthorizationRequests;
       const real = Object.fromEntries(
         Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)),
       );

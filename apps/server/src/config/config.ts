@@ -86,6 +86,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'must be usable as a Bearer token (RFC 6750 §2.1 characters)')
     .optional(),
   NODE_ENV: z.string().optional(),
+  TESSERA_REQUIRE_PAR: flag.default(false),
 });
 
 export interface AppConfig {
@@ -164,6 +165,11 @@ export interface AppConfig {
   clockOffsetMs: number;
   /** Set: GET /metrics requires `Authorization: Bearer <this>`; unset: it is open (docs/operations.md). */
   metricsToken?: string;
+  /**
+   * TESSERA_REQUIRE_PAR (default 0): `1` accepts authorization requests only by request_uri from a
+   * pushed request (RFC 9126), for every client; discovery then says require_pushed_authorization_requests.
+   */
+  requirePar: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -231,5 +237,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     logLevel: e.LOG_LEVEL,
     clockOffsetMs: e.CLOCK_OFFSET_MS,
     metricsToken: e.TESSERA_METRICS_TOKEN,
+    requirePar: e.TESSERA_REQUIRE_PAR,
   });
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Param } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
 import { OIDC_SCOPES, SUPPORTED_GRANTS } from '../tokens';
@@ -11,6 +12,7 @@ export class DiscoveryController {
   constructor(
     private readonly tenants: TenantsService,
     private readonly keys: KeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   private metadata(tenant: Tenant) {
@@ -55,6 +57,9 @@ export class DiscoveryController {
       prompt_values_supported: ['none', 'login'],
       // RFC 9207: iss in every authorization response
       authorization_response_iss_parameter_supported: true,
+      // RFC 9126 §5: required of every client only server-wide; an application may require it alone
+      pushed_authorization_request_endpoint: `${issuer}/par`,
+      require_pushed_authorization_requests: this.config.requirePar,
     };
   }
 

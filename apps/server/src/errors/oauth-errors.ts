@@ -17,7 +17,8 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'missing_token'
   | 'unknown_issuer'
-  | 'method_not_allowed';
+  | 'method_not_allowed'
+  | 'unsupported_response_type';
 
 type Opts = { detail?: string; description?: string };
 
@@ -163,6 +164,15 @@ export class MethodNotAllowed extends OAuthError {
   }
 }
 
+/** RFC 6749 §4.1.2.1, answered by the pushed authorization request endpoint (RFC 9126 §2.3). */
+export class UnsupportedResponseType extends OAuthError {
+  readonly code = 'unsupported_response_type';
+
+  constructor(o: Opts = {}) {
+    super(o.description ?? 'The response type is not supported', o.detail);
+  }
+}
+
 /** Every OAuth error there is: the edge's switch over `code` narrows to the class. */
 export type AnyOAuthError =
   | InvalidRequest
@@ -178,4 +188,5 @@ export type AnyOAuthError =
   | InsufficientScope
   | MissingToken
   | UnknownIssuer
-  | MethodNotAllowed;
+  | MethodNotAllowed
+  | UnsupportedResponseType;

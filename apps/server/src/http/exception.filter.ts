@@ -38,6 +38,7 @@ export function oauthAnswer(e: OAuthError): Answer {
     case 'unsupported_grant_type':
     case 'invalid_scope':
     case 'invalid_target':
+    case 'unsupported_response_type':
       return { status: 400, body: body(err.code), headers: {} };
     case 'invalid_client':
       return {

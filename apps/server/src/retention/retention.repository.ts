@@ -14,7 +14,8 @@ export type PrunedTable =
   | 'backchannel_deliveries'
   | 'rate_limit_counters'
   | 'audit_events'
-  | 'tenants';
+  | 'tenants'
+  | 'pushed_authorization_requests';
 
 export type PruneCounts = Partial<Record<PrunedTable, number>>;
 
@@ -195,6 +196,21 @@ export class RetentionRepository {
                AND (blocked_until IS NULL OR blocked_until < now())
              LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         [COUNTER_KEPT_SECONDS, size],
+      ),
+    }));
+  }
+
+  /**
+   * Pushed authorization requests (RFC 9126) past their expiry, used or not: nothing reads one
+   * after it (a request_uri is refused alike whether its row is expired or gone).
+   */
+  expiredPushedRequests(size: number): Promise<BatchOutcome> {
+    return this.batch('pushed_authorization_requests', size, async (em) => ({
+      pushed_authorization_requests: await count(
+        em,
+        `DELETE FROM pushed_authorization_requests WHERE id IN (SELECT id FROM pushed_authorization_requests
+             WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+        [size],
       ),
     }));
   }

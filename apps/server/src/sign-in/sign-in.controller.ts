@@ -3,7 +3,7 @@ import { ApplicationsService } from '../applications';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { queryOf, sendPage, type HttpRequest, type HttpResponse } from '../http';
 import { ResourceServersService } from '../resource-servers';
-import { SecretsService, randomToken } from '../secrets';
+import { SecretsService, digestsEqual, randomToken } from '../secrets';
 import { SessionsService } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { clientContext } from '../tokens';
@@ -18,6 +18,7 @@ import {
   type ValidRequest,
 } from './authorization-request';
 import { readCookie, setCookie, tenantCookies } from './cookies';
+import { PushedRequests } from './pushed-requests';
 import { errorPage, signInPage } from './sign-in.page';
 import { SignInService, type SignedInSession } from './sign-in.service';
 
@@ -35,6 +36,8 @@ const CARRIED = [
   'prompt',
   'resource',
 ];
+// the form field that says the carried parameters are a pushed request's (RFC 9126)
+const PUSHED_FIELD = 'pushed';
 
 /** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2) with the hosted sign-in. */
 @Controller('t/:tenant/authorize')
@@ -46,6 +49,7 @@ export class SignInController {
     private readonly sessions: SessionsService,
     private readonly signIns: SignInService,
     private readonly secrets: SecretsService,
+    private readonly pushedRequests: PushedRequests,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -53,11 +57,16 @@ export class SignInController {
     return tenantCookies(this.config.publicUrl, this.tenants.issuer(tenant), tenant.slug);
   }
 
-  /** Validates the request; renders the error page itself when the client cannot be trusted. */
+  /**
+   * Validates the request; renders the error page itself when the client cannot be trusted.
+   * `pushed`: its parameters are a pushed request's (RFC 9126), which a client that requires
+   * pushed requests (or every client, with TESSERA_REQUIRE_PAR) may send no other way.
+   */
   private async validate(
     tenant: Tenant,
     p: Params,
     res: HttpResponse,
+    pushed: boolean,
   ): Promise<ValidRequest | undefined> {
     let trusted;
     try {
@@ -78,6 +87,11 @@ export class SignInController {
       return undefined;
     }
     try {
+      if (!pushed && (this.config.requirePar || trusted.app.requirePushedAuthorizationRequests))
+        throw new AuthorizationError(
+          'invalid_request',
+          'This application sends its authorization requests as pushed authorization requests (request_uri)',
+        );
       return validateRequest(
         p,
         trusted,
@@ -98,6 +112,54 @@ export class SignInController {
     }
   }
 
+  /**
+   * RFC 9126 §4: a request by reference. The pushed parameters are the request; of the query only
+   * client_id counts, and it must name the client that pushed it. The request_uri is used here,
+   * once: the sign-in form carries the parameters it stood for, not the request_uri. An unknown,
+   * used, expired, or another client's or tenant's request_uri says nothing about where to
+   * redirect (RFC 9101 §6.2: invalid_request_uri), so the page says it and nothing is sent.
+   */
+  private async pushedRequest(
+    tenant: Tenant,
+    query: Params,
+    res: HttpResponse,
+  ): Promise<Params | undefined> {
+    const clientId = query.get('client_id');
+    const requestUri = query.get('request_uri');
+    const app =
+      clientId?.length === 1 && clientId[0] !== ''
+        ? await this.applications.active(tenant.id, clientId[0])
+        : null;
+    const params =
+      app && requestUri?.length === 1
+        ? await this.pushedRequests.consume(tenant.id, app.id, requestUri[0])
+        : undefined;
+    if (!params)
+      sendPage(
+        res,
+        400,
+        errorPage(
+          'This sign-in link is not valid',
+          'The pushed authorization request is unknown, used, expired or not this application’s (invalid_request_uri). Nothing was sent to the application.',
+        ),
+      );
+    return params;
+  }
+
+  /**
+   * Binds the carried parameters of a pushed request to this browser's CSRF cookie, so the form
+   * posted back stands for the pushed request, unchanged, without its request_uri.
+   */
+  private pushedMark(csrfCookie: string, p: Params): Buffer {
+    const carried = CARRIED.map((k) => [
+      k,
+      k === 'resource'
+        ? (p.get(k) ?? []).flatMap((v) => v.split(' '))
+        : (p.get(k) ?? []).slice(0, 1),
+    ]);
+    return this.secrets.tokenHash(`pushed:${csrfCookie}:${JSON.stringify(carried)}`);
+  }
+
   private csrfFor(cookie: string): string {
     return this.secrets.tokenHash(`csrf:${cookie}`).toString('base64url');
   }
@@ -107,6 +169,7 @@ export class SignInController {
     req: HttpRequest,
     tenant: Tenant,
     p: Params,
+    pushed: boolean,
     r: ValidRequest,
     status: number,
     o: { error?: string; email?: string } = {},
@@ -122,6 +185,7 @@ export class SignInController {
       const v = p.get(k);
       if (v?.length) hidden[k] = k === 'resource' ? v.join(' ') : v[0];
     }
+    if (pushed) hidden[PUSHED_FIELD] = this.pushedMark(csrf, p).toString('base64url');
     sendPage(
       res,
       status,
@@ -158,8 +222,11 @@ export class SignInController {
     @Res() res: HttpResponse,
   ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
-    const p = paramsOf(queryOf(req));
-    const r = await this.validate(tenant, p, res);
+    const query = paramsOf(queryOf(req));
+    const pushed = query.has('request_uri');
+    const p = pushed ? await this.pushedRequest(tenant, query, res) : query;
+    if (!p) return;
+    const r = await this.validate(tenant, p, res, pushed);
     if (!r) return;
     const session =
       r.prompt === 'login'
@@ -178,7 +245,7 @@ export class SignInController {
       );
       return;
     }
-    this.showForm(res, req, tenant, p, r, 200);
+    this.showForm(res, req, tenant, p, pushed, r, 200);
   }
 
   @Post()
@@ -197,10 +264,14 @@ export class SignInController {
         'resource',
         p.get('resource')!.flatMap((v) => v.split(' ')),
       );
-    const r = await this.validate(tenant, p, res);
+    const csrfCookie = readCookie(req, this.cookies(tenant).csrf);
+    const pushed =
+      !!csrfCookie &&
+      all.has(PUSHED_FIELD) &&
+      digestsEqual(this.pushedMark(csrfCookie, p), Buffer.from(field(PUSHED_FIELD), 'base64url'));
+    const r = await this.validate(tenant, p, res, pushed);
     if (!r) return;
 
-    const csrfCookie = readCookie(req, this.cookies(tenant).csrf);
     if (
       !csrfCookie ||
       !this.secrets.tokenHashMatches(`csrf:${csrfCookie}`, Buffer.from(field('csrf'), 'base64url'))
@@ -221,18 +292,21 @@ export class SignInController {
     switch (outcome.kind) {
       case 'locked':
         res.header('Retry-After', String(outcome.waitSeconds));
-        return this.showForm(res, req, tenant, p, r, 429, {
+        return this.showForm(res, req, tenant, p, pushed, r, 429, {
           email,
           error: `Too many attempts. Try again in ${Math.ceil(outcome.waitSeconds / 60)} minute(s).`,
         });
       case 'busy':
         res.header('Retry-After', String(outcome.waitSeconds));
-        return this.showForm(res, req, tenant, p, r, 429, {
+        return this.showForm(res, req, tenant, p, pushed, r, 429, {
           email,
           error: 'Too many sign-ins right now. Try again in a few seconds.',
         });
       case 'refused':
-        return this.showForm(res, req, tenant, p, r, 401, { email, error: GENERIC_FAILURE });
+        return this.showForm(res, req, tenant, p, pushed, r, 401, {
+          email,
+          error: GENERIC_FAILURE,
+        });
       case 'signed-in': {
         const cookies = this.cookies(tenant);
         setCookie(res, cookies.session, outcome.cookie, {

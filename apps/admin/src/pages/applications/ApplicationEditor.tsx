@@ -9,6 +9,7 @@ import { useApiMutation, useApiQueryClient } from '../../api/hooks';
 import type { Application, EndedSignIns, ResourceServer, Tenant } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormCheckbox } from '../../components/FormCheckbox';
 import { FormCheckGroup } from '../../components/FormCheckGroup';
 import { FormField } from '../../components/FormField';
 import { FormSelect } from '../../components/FormSelect';
@@ -196,6 +197,9 @@ export function ApplicationEditor(p: {
             type="url"
             description="Tessera POSTs a logout token here when a session ends. Optional."
           />
+          <FormCheckbox control={control} name="requirePushedAuthorizationRequests">
+            Sign-ins only by pushed authorization request (PAR, request_uri)
+          </FormCheckbox>
         </fieldset>
 
         <PolicyFields control={control} tenant={tenant} />

@@ -83,6 +83,7 @@ export function applicationFormSchema(tenantDefaults: WirePolicy) {
         onReuse: z.enum(['default', ...ON_REUSE]),
       }),
       grants: z.array(grantRowSchema),
+      requirePushedAuthorizationRequests: z.boolean(),
     })
     .superRefine((f, ctx) => {
       // the rules the admin API applies, from the contracts
@@ -152,6 +153,7 @@ export function emptyForm(servers: ResourceServer[]): ApplicationForm {
       permissionGroups: [],
       flows: ['user'],
     })),
+    requirePushedAuthorizationRequests: false,
   };
 }
 
@@ -186,6 +188,7 @@ export function formOf(app: Application, servers: ResourceServer[]): Application
         flows: (g?.flows as GrantFlow[] | undefined) ?? ['user'],
       };
     }),
+    requirePushedAuthorizationRequests: app.requirePushedAuthorizationRequests,
   };
 }
 
@@ -205,6 +208,7 @@ function common(f: ApplicationForm) {
         permissionGroups: g.permissionGroups,
         flows: g.flows,
       })),
+    requirePushedAuthorizationRequests: f.requirePushedAuthorizationRequests,
   };
 }
 
