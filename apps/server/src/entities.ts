@@ -8,6 +8,7 @@ import { REVOCATION_ENTITIES } from './revocation';
 import { SECRETS_ENTITIES } from './secrets';
 import { SESSIONS_ENTITIES } from './sessions';
 import { TENANTS_ENTITIES } from './tenants';
+import { TOKENS_ENTITIES } from './tokens';
 import { USERS_ENTITIES } from './users';
 
 /**
@@ -27,4 +28,5 @@ export const ENTITIES = [
   ...RATE_LIMIT_ENTITIES,
   ...AUDIT_ENTITIES,
   ...REVOCATION_ENTITIES,
+  ...TOKENS_ENTITIES,
 ];

@@ -85,6 +85,10 @@ const applicationShape = {
   policy: policySchema.optional(),
   grants: z.array(applicationGrantSchema).max(100).optional(),
   defaultResource: resourceIndicatorSchema.nullable().optional(),
+  /** RFC 9449: token requests without a DPoP proof are refused. */
+  requireDpop: z.boolean().optional(),
+  /** RFC 9449 §8: DPoP proofs must carry a nonce the server issued. */
+  dpopNonces: z.boolean().optional(),
 };
 
 function checkApplication(
@@ -126,6 +130,8 @@ export const updateApplicationSchema = z
     defaultResource: applicationShape.defaultResource,
     /** true ends everything it holds (sessions' sign-ins, families, tokens) and refuses it from then on. */
     isDisabled: z.boolean().optional(),
+    requireDpop: z.boolean().optional(),
+    dpopNonces: z.boolean().optional(),
   })
   .strict();
 export type UpdateApplicationInput = z.infer<typeof updateApplicationSchema>;

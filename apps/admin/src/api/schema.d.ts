@@ -1259,6 +1259,8 @@ export interface operations {
                         }[];
                         isDisabled: boolean;
                         isSystem: boolean;
+                        requireDpop: boolean;
+                        dpopNonces: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1352,6 +1354,8 @@ export interface operations {
                         flows?: ("user" | "client_credentials")[];
                     }[];
                     defaultResource?: string | null;
+                    requireDpop?: boolean;
+                    dpopNonces?: boolean;
                 };
             };
         };
@@ -1405,6 +1409,8 @@ export interface operations {
                             }[];
                             isDisabled: boolean;
                             isSystem: boolean;
+                            requireDpop: boolean;
+                            dpopNonces: boolean;
                             /** @description ISO 8601 date-time */
                             createdAt: string;
                             /** @description ISO 8601 date-time */
@@ -1512,6 +1518,8 @@ export interface operations {
                         }[];
                         isDisabled: boolean;
                         isSystem: boolean;
+                        requireDpop: boolean;
+                        dpopNonces: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1658,6 +1666,8 @@ export interface operations {
                     }[];
                     defaultResource?: string | null;
                     isDisabled?: boolean;
+                    requireDpop?: boolean;
+                    dpopNonces?: boolean;
                 };
             };
         };
@@ -1710,6 +1720,8 @@ export interface operations {
                         }[];
                         isDisabled: boolean;
                         isSystem: boolean;
+                        requireDpop: boolean;
+                        dpopNonces: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */

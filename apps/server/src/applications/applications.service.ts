@@ -208,6 +208,8 @@ export class ApplicationsService {
         grantTypes: [...new Set(input.grantTypes)].sort(),
         defaultResourceServerId: await this.defaultResourceId(m, tenant, input.defaultResource),
         ...overrides,
+        requireDpop: input.requireDpop ?? false,
+        dpopNonces: input.dpopNonces ?? false,
       });
       await this.repo.insert(m, app);
       if (input.grants) await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants);
@@ -277,6 +279,8 @@ export class ApplicationsService {
         }),
       );
       if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
+      if (input.requireDpop !== undefined) changes.requireDpop = input.requireDpop;
+      if (input.dpopNonces !== undefined) changes.dpopNonces = input.dpopNonces;
       const real = Object.fromEntries(
         Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)),
       );

@@ -97,6 +97,8 @@ export class BootstrapService {
                 policy: a.policy ?? {},
                 defaultResource: a.defaultResource ?? null,
                 backchannelLogoutUri: a.backchannelLogoutUri ?? null,
+                requireDpop: a.requireDpop ?? false,
+                dpopNonces: a.dpopNonces ?? false,
               },
               em,
             );

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
-import { OIDC_SCOPES, SUPPORTED_GRANTS } from '../tokens';
+import { DPOP_SIGNING_ALGS, OIDC_SCOPES, SUPPORTED_GRANTS } from '../tokens';
 
 /**
  * OpenID Connect Discovery 1.0 and RFC 8414 metadata. Lists only what this server implements now.
@@ -55,6 +55,8 @@ export class DiscoveryController {
       prompt_values_supported: ['none', 'login'],
       // RFC 9207: iss in every authorization response
       authorization_response_iss_parameter_supported: true,
+      // RFC 9449 §5.1: the proof algorithms the token endpoint accepts
+      dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     };
   }
 

@@ -17,7 +17,9 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'missing_token'
   | 'unknown_issuer'
-  | 'method_not_allowed';
+  | 'method_not_allowed'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 type Opts = { detail?: string; description?: string };
 
@@ -163,6 +165,27 @@ export class MethodNotAllowed extends OAuthError {
   }
 }
 
+/** RFC 9449 §5: the DPoP proof of a token request is missing where required, or invalid. */
+export class InvalidDpopProof extends OAuthError {
+  readonly code = 'invalid_dpop_proof';
+
+  constructor(o: Opts = {}) {
+    super(o.description ?? 'The DPoP proof is invalid', o.detail);
+  }
+}
+
+/** RFC 9449 §8: the proof must carry a nonce this server issued; the answer gives a fresh one. */
+export class UseDpopNonce extends OAuthError {
+  readonly code = 'use_dpop_nonce';
+
+  constructor(
+    readonly nonce: string,
+    o: Opts = {},
+  ) {
+    super('Use the DPoP nonce the server provides', o.detail);
+  }
+}
+
 /** Every OAuth error there is: the edge's switch over `code` narrows to the class. */
 export type AnyOAuthError =
   | InvalidRequest
@@ -178,4 +201,6 @@ export type AnyOAuthError =
   | InsufficientScope
   | MissingToken
   | UnknownIssuer
-  | MethodNotAllowed;
+  | MethodNotAllowed
+  | InvalidDpopProof
+  | UseDpopNonce;

@@ -14,7 +14,8 @@ export type PrunedTable =
   | 'backchannel_deliveries'
   | 'rate_limit_counters'
   | 'audit_events'
-  | 'tenants';
+  | 'tenants'
+  | 'dpop_proofs';
 
 export type PruneCounts = Partial<Record<PrunedTable, number>>;
 
@@ -195,6 +196,18 @@ export class RetentionRepository {
                AND (blocked_until IS NULL OR blocked_until < now())
              LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         [COUNTER_KEPT_SECONDS, size],
+      ),
+    }));
+  }
+
+  /** DPoP proofs out of their acceptance window: a replay of one is refused by its `iat` now. */
+  expiredProofs(size: number): Promise<BatchOutcome> {
+    return this.batch('dpop_proofs', size, async (em) => ({
+      dpop_proofs: await count(
+        em,
+        `DELETE FROM dpop_proofs WHERE (tenant_id, proof_hash) IN (SELECT tenant_id, proof_hash
+             FROM dpop_proofs WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+        [size],
       ),
     }));
   }

@@ -80,6 +80,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       () => this.repo.expiredEvents(size),
       () => this.repo.finishedDeliveries(history, size),
       () => this.repo.staleCounters(size),
+      () => this.repo.expiredProofs(size),
       ...(auditDays > 0 ? [() => this.repo.oldAudit(auditDays * DAY_SECONDS, size)] : []),
     ];
     run: for (const step of steps) {

@@ -29,6 +29,7 @@ describe('sessions and refresh-token families on the database', () => {
         refreshToken: s.family.refreshToken,
         policy: s.policy,
         client: CLIENT,
+        dpopJkt: null,
         select: all,
         narrowsNothing,
       });
@@ -81,6 +82,7 @@ describe('sessions and refresh-token families on the database', () => {
         refreshToken,
         policy: s.policy,
         client: CLIENT,
+        dpopJkt: null,
         select: all,
       });
     const { family: rotated } = await refresh(s.family.refreshToken);
@@ -111,6 +113,7 @@ describe('sessions and refresh-token families on the database', () => {
         refreshToken: s.family.refreshToken,
         policy: s.policy,
         client: CLIENT,
+        dpopJkt: null,
         select: all,
       }),
     ).rejects.toMatchObject({ code: 'invalid_grant' });
@@ -179,6 +182,7 @@ describe('sessions and refresh-token families on the database', () => {
         policy: s.policy,
         withRefresh: () => true,
         client: CLIENT,
+        dpopJkt: null,
         select: (granted) => granted,
       }),
     ).rejects.toMatchObject({ code: 'invalid_grant' });

@@ -9,6 +9,7 @@ import { useApiMutation, useApiQueryClient } from '../../api/hooks';
 import type { Application, EndedSignIns, ResourceServer, Tenant } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { applyApiErrors } from '../../components/form-errors';
+import { FormCheckbox } from '../../components/FormCheckbox';
 import { FormCheckGroup } from '../../components/FormCheckGroup';
 import { FormField } from '../../components/FormField';
 import { FormSelect } from '../../components/FormSelect';
@@ -202,6 +203,16 @@ export function ApplicationEditor(p: {
         <PolicyPreview control={control} tenant={tenant} />
 
         <GrantFields control={control} servers={servers} />
+
+        <fieldset>
+          <legend>Sender-constrained tokens (DPoP)</legend>
+          <FormCheckbox control={control} name="requireDpop">
+            Require a DPoP proof on every token request
+          </FormCheckbox>
+          <FormCheckbox control={control} name="dpopNonces">
+            Require server-issued nonces in DPoP proofs
+          </FormCheckbox>
+        </fieldset>
 
         <div className="actions">
           <Button type="submit" variant="primary" isDisabled={save.isPending}>

@@ -83,6 +83,8 @@ export function applicationFormSchema(tenantDefaults: WirePolicy) {
         onReuse: z.enum(['default', ...ON_REUSE]),
       }),
       grants: z.array(grantRowSchema),
+      requireDpop: z.boolean(),
+      dpopNonces: z.boolean(),
     })
     .superRefine((f, ctx) => {
       // the rules the admin API applies, from the contracts
@@ -152,6 +154,8 @@ export function emptyForm(servers: ResourceServer[]): ApplicationForm {
       permissionGroups: [],
       flows: ['user'],
     })),
+    requireDpop: false,
+    dpopNonces: false,
   };
 }
 
@@ -186,6 +190,8 @@ export function formOf(app: Application, servers: ResourceServer[]): Application
         flows: (g?.flows as GrantFlow[] | undefined) ?? ['user'],
       };
     }),
+    requireDpop: app.requireDpop,
+    dpopNonces: app.dpopNonces,
   };
 }
 
@@ -205,6 +211,8 @@ function common(f: ApplicationForm) {
         permissionGroups: g.permissionGroups,
         flows: g.flows,
       })),
+    requireDpop: f.requireDpop,
+    dpopNonces: f.dpopNonces,
   };
 }
 

@@ -14,6 +14,9 @@ import { LoweredLifetimes1765400000000 } from './1765400000000-lowered-lifetimes
 import { SessionHistory1765460000000 } from './1765460000000-session-history';
 import { AuditActors1765470000000 } from './1765470000000-audit-actors';
 import { DashboardIndexes1765490000000 } from './1765490000000-dashboard-indexes';
+import { DpopSettings1765510000000 } from './1765510000000-dpop-settings';
+import { DpopBoundFamilies1765511000000 } from './1765511000000-dpop-bound-families';
+import { DpopProofs1765512000000 } from './1765512000000-dpop-proofs';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -36,4 +39,7 @@ export const MIGRATIONS = [
   SessionHistory1765460000000,
   AuditActors1765470000000,
   DashboardIndexes1765490000000,
+  DpopSettings1765510000000,
+  DpopBoundFamilies1765511000000,
+  DpopProofs1765512000000,
 ];
