@@ -20,6 +20,7 @@ import {
   type TestServer,
 } from '../support/harness';
 import { formOf } from '../support/browser';
+import { RetentionService } from '../../src/retention';
 
 // RFC 9449 at the token endpoint, driven by openid-client (a certified relying party) unmodified;
 // the malformed proofs no client library would send are made here with jose.
@@ -390,6 +391,27 @@ describe('DPoP at the token endpoint (RFC 9449)', () => {
       await expectRefused(await request(p));
       const [row] = await t.sql(`SELECT expires_at > now() AS kept FROM dpop_proofs LIMIT 1`);
       expect(row.kept).toBe(true);
+    });
+
+    it('keeps a proof’s jti until the proof is out of its window; the retention job deletes it after', async () => {
+      const p = await proof();
+      expect((await request(p)).status).toBe(200);
+      const [kept] = await t.sql<{ seconds: number }>(
+        `SELECT extract(epoch FROM expires_at - now())::float8 AS seconds FROM dpop_proofs
+         WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1) ORDER BY expires_at DESC LIMIT 1`,
+        [w.slug],
+      );
+      // iat may run 60 s ahead and 60 s late: two windows, so no replay outlives its row
+      expect(kept.seconds).toBeGreaterThan(100);
+      expect(kept.seconds).toBeLessThanOrEqual(120);
+      const before = (await t.sql(`SELECT count(*)::int AS n FROM dpop_proofs`))[0].n as number;
+      await t.sql(
+        `UPDATE dpop_proofs SET expires_at = now() - interval '1 second'
+         WHERE ctid = (SELECT ctid FROM dpop_proofs ORDER BY expires_at DESC LIMIT 1)`,
+      );
+      const pruned = await t.server.app.get(RetentionService).runOnce();
+      expect(pruned.dpop_proofs).toBe(1);
+      expect((await t.sql(`SELECT count(*)::int AS n FROM dpop_proofs`))[0].n).toBe(before - 1);
     });
 
     it('refuses a proof for another htu', async () => {
