@@ -128,7 +128,11 @@ export class DpopProofs {
    * key over the tenant, the client and that window, so any instance verifies it without a read.
    */
   nonce(tenant: Tenant, app: Application): string {
-    return this.nonceFor(tenant, app, Math.floor(this.clock.epochSeconds() / DPOP_NONCE_WINDOW_SECONDS));
+    return this.nonceFor(
+      tenant,
+      app,
+      Math.floor(this.clock.epochSeconds() / DPOP_NONCE_WINDOW_SECONDS),
+    );
   }
 
   private nonceFor(tenant: Tenant, app: Application, window: number): string {
