@@ -18,7 +18,8 @@ export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'PS256', 'RS256']
 
 /**
  * RFC 9449 §4.3 point 11: a proof's `iat` may be this far from the server's clock, either way
- * (client clocks drift; a proof is made right before its request). Its `jti` is remembered as long.
+ * (client clocks drift; a proof is made right before its request). Its `jti` is remembered for two
+ * such windows, the longest a proof can pass this check.
  */
 export const DPOP_PROOF_WINDOW_SECONDS = 60;
 
