@@ -1,10 +1,13 @@
 // npm run bench -- [--scenario NAME[,NAME]] [--duration SECONDS] [--connections N[,N]] [--sessions N]
-//                  [--vs-peer]
+//                  [--vs-peer] [--dpop]
 // Against DATABASE_URL (a real PostgreSQL): prints a table and writes bench/results/latest.json.
 // With --vs-peer, oidc-provider (bench/peer) runs each comparable scenario right after Tessera, on
 // another database of the same server, and pgbench measures two ceilings of refresh: the bare
 // refresh-shaped transaction, and Tessera's own rotation statement on the run's data set.
+// With --dpop, every refresh carries a fresh ES256 DPoP proof (RFC 9449) of its connection's key:
+// its rows say `"dpop": true` and print as `refresh+dpop` (Tessera alone, not with --vs-peer).
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -61,6 +64,7 @@ function args(argv) {
     connections: [10, 50, 100],
     vsPeer: false,
     sessions: DEFAULT_SESSIONS,
+    dpop: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -69,10 +73,13 @@ function args(argv) {
     else if (a === '--connections') o.connections = argv[++i].split(',').map(Number);
     else if (a === '--sessions') o.sessions = Number(argv[++i]);
     else if (a === '--vs-peer') o.vsPeer = true;
+    else if (a === '--dpop') o.dpop = true;
     else throw new Error(`unknown argument ${a}`);
   }
   for (const s of o.scenarios)
     if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+  // the peer is not set up for DPoP: the ratio rows would compare unlike requests
+  if (o.dpop && o.vsPeer) throw new Error('--dpop: Tessera alone, not with --vs-peer');
   if (o.duration !== undefined && !(o.duration > 0)) throw new Error('--duration: seconds > 0');
   if (!(Number.isInteger(o.sessions) && o.sessions >= 3000))
     throw new Error('--sessions: an integer, at least 3 000 (1 000 per tenant)');
@@ -103,8 +110,9 @@ const row = (scenario, target, connections, { cpuMsPerRequest, total, ...r }) =>
     Object.entries(r.errors ?? {})
       .map(([k, v]) => `${k}:${v}`)
       .join(' ') || '-';
+  const label = r.dpop ? `${scenario}+dpop` : scenario;
   console.log(
-    `${scenario.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb || '-').padStart(4)} MB  cpu/req ${cpuMsPerRequest ? `${cpuMsPerRequest} ms` : '-'}  errors ${errors}`,
+    `${label.padEnd(20)} ${target.padEnd(10)} c=${String(connections).padEnd(4)} ${String(r.rps).padStart(7)} req/s  p50 ${String(r.p50).padStart(6)}  p90 ${String(r.p90 ?? '-').padStart(6)}  p99 ${String(r.p99).padStart(6)} ms  rss ${String(r.peakRssMb || '-').padStart(4)} MB  cpu/req ${cpuMsPerRequest ? `${cpuMsPerRequest} ms` : '-'}  errors ${errors}`,
   );
 };
 
@@ -164,17 +172,18 @@ function peerTarget(peer) {
  * reuse). autocannon resets a request's `context` at every loop, so the token lives in a closure
  * per connection (setupClient).
  */
-function refreshClients(target, families) {
+function refreshClients(target, families, dpop = false) {
   let next = 0;
   const headers = { authorization: target.web, 'content-type': FORM };
   return (client) => {
     const family = families[next++ % families.length];
+    const proof = dpop ? dpopProver(target.tokenUrl) : undefined;
     client.setRequests([
       {
         method: 'POST',
         setupRequest: (req) => ({
           ...req,
-          headers,
+          headers: proof ? { ...headers, dpop: proof() } : headers,
           body: `grant_type=refresh_token&refresh_token=${family.refresh_token}`,
         }),
         onResponse: (status, body) => {
@@ -186,11 +195,28 @@ function refreshClients(target, families) {
 }
 
 /**
+ * A client's DPoP key (ES256) and a signer of proofs for POSTs to `htu`: a fresh `jti` and `iat`
+ * each, as RFC 9449 §4.2 wants (a proof is accepted once). Synchronous: autocannon's setupRequest
+ * cannot wait.
+ */
+function dpopProver(htu) {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { kty, crv, x, y } = publicKey.export({ format: 'jwk' });
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const header = b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty, crv, x, y } });
+  return () => {
+    const input = `${header}.${b64({ htm: 'POST', htu, iat: Math.floor(Date.now() / 1000), jti: randomUUID() })}`;
+    const sig = sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${sig.toString('base64url')}`;
+  };
+}
+
+/**
  * Runs one scenario at one concurrency against each target, interleaved in slices (Tessera, peer,
  * Tessera, peer…) so that both meet the same machine load; rows merge the slices exactly
  * (latencies of every request, requests per second over the whole time).
  */
-async function compare(scenario, targets, c, o, build) {
+async function compare(scenario, targets, c, o, build, tags = {}) {
   const slices = targets.length > 1 ? SLICES : 1;
   const acc = new Map(
     targets.map((t) => [t, { latencies: [], errors: {}, seconds: 0, rss: 0, cpu: 0 }]),
@@ -214,6 +240,7 @@ async function compare(scenario, targets, c, o, build) {
   for (const [t, a] of acc) {
     const n = a.latencies.length;
     row(scenario, t.name, c, {
+      ...tags,
       rps: Math.round(n / a.seconds),
       p50: percentile(a.latencies, 50),
       p90: percentile(a.latencies, 90),
@@ -229,10 +256,17 @@ async function refresh(targets, o) {
   for (const c of o.connections)
     // fresh families for every slice: a request cut off at the end of a slice may have rotated a
     // token whose successor never arrived, and presenting it again would be reuse
-    await compare('refresh', targets, c, o, async (t) => ({
-      url: t.tokenUrl,
-      setupClient: refreshClients(t, await t.signIns(c)),
-    }));
+    await compare(
+      'refresh',
+      targets,
+      c,
+      o,
+      async (t) => ({
+        url: t.tokenUrl,
+        setupClient: refreshClients(t, await t.signIns(c), o.dpop),
+      }),
+      o.dpop ? { dpop: true } : {},
+    );
 }
 
 /**

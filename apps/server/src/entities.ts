@@ -9,6 +9,7 @@ import { SECRETS_ENTITIES } from './secrets';
 import { SESSIONS_ENTITIES } from './sessions';
 import { SIGN_IN_ENTITIES } from './sign-in';
 import { TENANTS_ENTITIES } from './tenants';
+import { TOKENS_ENTITIES } from './tokens';
 import { USERS_ENTITIES } from './users';
 
 /**
@@ -29,4 +30,5 @@ export const ENTITIES = [
   ...AUDIT_ENTITIES,
   ...REVOCATION_ENTITIES,
   ...SIGN_IN_ENTITIES,
+  ...TOKENS_ENTITIES,
 ];

@@ -87,6 +87,10 @@ const applicationShape = {
   defaultResource: resourceIndicatorSchema.nullable().optional(),
   /** RFC 9126 §6: authorization requests only by request_uri from a pushed request (default false). */
   requirePushedAuthorizationRequests: z.boolean().optional(),
+  /** RFC 9449: token requests without a DPoP proof are refused. */
+  requireDpop: z.boolean().optional(),
+  /** RFC 9449 §8: DPoP proofs must carry a nonce the server issued. */
+  dpopNonces: z.boolean().optional(),
 };
 
 function checkApplication(
@@ -129,6 +133,8 @@ export const updateApplicationSchema = z
     /** true ends everything it holds (sessions' sign-ins, families, tokens) and refuses it from then on. */
     isDisabled: z.boolean().optional(),
     requirePushedAuthorizationRequests: applicationShape.requirePushedAuthorizationRequests,
+    requireDpop: z.boolean().optional(),
+    dpopNonces: z.boolean().optional(),
   })
   .strict();
 export type UpdateApplicationInput = z.infer<typeof updateApplicationSchema>;

@@ -48,6 +48,10 @@ export const applicationViewSchema = z.object({
   isDisabled: z.boolean(),
   /** Built in, used by Tessera itself (the console's client, the automation client): never deleted. */
   isSystem: z.boolean(),
+  /** RFC 9449: token requests without a DPoP proof are refused. */
+  requireDpop: z.boolean(),
+  /** RFC 9449 §8: DPoP proofs must carry a nonce the server issued. */
+  dpopNonces: z.boolean(),
   createdAt: isoDate,
   updatedAt: isoDate,
   /** RFC 9126 §6: its authorization requests come only by request_uri, from a pushed request. */

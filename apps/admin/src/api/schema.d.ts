@@ -1259,6 +1259,8 @@ export interface operations {
                         }[];
                         isDisabled: boolean;
                         isSystem: boolean;
+                        requireDpop: boolean;
+                        dpopNonces: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1354,6 +1356,8 @@ export interface operations {
                     }[];
                     defaultResource?: string | null;
                     requirePushedAuthorizationRequests?: boolean;
+                    requireDpop?: boolean;
+                    dpopNonces?: boolean;
                 };
             };
         };
@@ -1407,6 +1411,8 @@ export interface operations {
                             }[];
                             isDisabled: boolean;
                             isSystem: boolean;
+                            requireDpop: boolean;
+                            dpopNonces: boolean;
                             /** @description ISO 8601 date-time */
                             createdAt: string;
                             /** @description ISO 8601 date-time */
@@ -1515,6 +1521,8 @@ export interface operations {
                         }[];
                         isDisabled: boolean;
                         isSystem: boolean;
+                        requireDpop: boolean;
+                        dpopNonces: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */
@@ -1663,6 +1671,8 @@ export interface operations {
                     defaultResource?: string | null;
                     isDisabled?: boolean;
                     requirePushedAuthorizationRequests?: boolean;
+                    requireDpop?: boolean;
+                    dpopNonces?: boolean;
                 };
             };
         };
@@ -1715,6 +1725,8 @@ export interface operations {
                         }[];
                         isDisabled: boolean;
                         isSystem: boolean;
+                        requireDpop: boolean;
+                        dpopNonces: boolean;
                         /** @description ISO 8601 date-time */
                         createdAt: string;
                         /** @description ISO 8601 date-time */

@@ -35,6 +35,10 @@ export class Application {
    * so a cut never reaches a token minted after it, however soon. Null: never cut.
    */
   @Column('timestamptz', { nullable: true }) tokensIssuedAfter: Date | null;
+  /** RFC 9449: token requests without a DPoP proof are refused. */
+  @Column('boolean', { default: false }) requireDpop: boolean;
+  /** RFC 9449 §8: every DPoP proof must carry a nonce this server issued. */
+  @Column('boolean', { default: false }) dpopNonces: boolean;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
   /** RFC 9126 §6: its authorization requests come only by request_uri, from its pushed requests. */

@@ -24,6 +24,8 @@ export function applicationView(
     grants,
     isDisabled: a.isDisabled,
     isSystem,
+    requireDpop: a.requireDpop,
+    dpopNonces: a.dpopNonces,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
     requirePushedAuthorizationRequests: a.requirePushedAuthorizationRequests,

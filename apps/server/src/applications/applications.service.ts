@@ -209,6 +209,8 @@ export class ApplicationsService {
         defaultResourceServerId: await this.defaultResourceId(m, tenant, input.defaultResource),
         ...overrides,
         requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
+        requireDpop: input.requireDpop ?? false,
+        dpopNonces: input.dpopNonces ?? false,
       });
       await this.repo.insert(m, app);
       if (input.grants) await this.resourceServers.setGrants(m, tenant.id, app.id, input.grants);
@@ -280,6 +282,8 @@ export class ApplicationsService {
       if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
       if (input.requirePushedAuthorizationRequests !== undefined)
         changes.requirePushedAuthorizationRequests = input.requirePushedAuthorizationRequests;
+      if (input.requireDpop !== undefined) changes.requireDpop = input.requireDpop;
+      if (input.dpopNonces !== undefined) changes.dpopNonces = input.dpopNonces;
       const real = Object.fromEntries(
         Object.entries(changes).filter(([k, v]) => !sameJson(app[k as keyof Application], v)),
       );

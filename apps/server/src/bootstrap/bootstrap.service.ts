@@ -98,6 +98,8 @@ export class BootstrapService {
                 defaultResource: a.defaultResource ?? null,
                 backchannelLogoutUri: a.backchannelLogoutUri ?? null,
                 requirePushedAuthorizationRequests: a.requirePushedAuthorizationRequests ?? false,
+                requireDpop: a.requireDpop ?? false,
+                dpopNonces: a.dpopNonces ?? false,
               },
               em,
             );

@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject, Param } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
-import { OIDC_SCOPES, SUPPORTED_GRANTS } from '../tokens';
+import { DPOP_SIGNING_ALGS, OIDC_SCOPES, SUPPORTED_GRANTS } from '../tokens';
 
 /**
  * OpenID Connect Discovery 1.0 and RFC 8414 metadata. Lists only what this server implements now.
@@ -60,6 +60,8 @@ export class DiscoveryController {
       // RFC 9126 §5: required of every client only server-wide; an application may require it alone
       pushed_authorization_request_endpoint: `${issuer}/par`,
       require_pushed_authorization_requests: this.config.requirePar,
+      // RFC 9449 §5.1: the proof algorithms the token endpoint accepts
+      dpop_signing_alg_values_supported: [...DPOP_SIGNING_ALGS],
     };
   }
 

@@ -18,7 +18,9 @@ export type OAuthErrorCode =
   | 'missing_token'
   | 'unknown_issuer'
   | 'method_not_allowed'
-  | 'unsupported_response_type';
+  | 'unsupported_response_type'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 type Opts = { detail?: string; description?: string };
 
@@ -173,6 +175,27 @@ export class UnsupportedResponseType extends OAuthError {
   }
 }
 
+/** RFC 9449 §5: the DPoP proof of a token request is missing where required, or invalid. */
+export class InvalidDpopProof extends OAuthError {
+  readonly code = 'invalid_dpop_proof';
+
+  constructor(o: Opts = {}) {
+    super(o.description ?? 'The DPoP proof is invalid', o.detail);
+  }
+}
+
+/** RFC 9449 §8: the proof must carry a nonce this server issued; the answer gives a fresh one. */
+export class UseDpopNonce extends OAuthError {
+  readonly code = 'use_dpop_nonce';
+
+  constructor(
+    readonly nonce: string,
+    o: Opts = {},
+  ) {
+    super('Use the DPoP nonce the server provides', o.detail);
+  }
+}
+
 /** Every OAuth error there is: the edge's switch over `code` narrows to the class. */
 export type AnyOAuthError =
   | InvalidRequest
@@ -189,4 +212,6 @@ export type AnyOAuthError =
   | MissingToken
   | UnknownIssuer
   | MethodNotAllowed
-  | UnsupportedResponseType;
+  | UnsupportedResponseType
+  | InvalidDpopProof
+  | UseDpopNonce;

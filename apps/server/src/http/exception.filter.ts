@@ -86,6 +86,10 @@ export function oauthAnswer(e: OAuthError): Answer {
         body: body('invalid_request'),
         headers: { Allow: err.allow },
       };
+    case 'invalid_dpop_proof':
+      return { status: 400, body: body(err.code), headers: {} };
+    case 'use_dpop_nonce':
+      return { status: 400, body: body(err.code), headers: { 'DPoP-Nonce': err.nonce } };
   }
 }
 

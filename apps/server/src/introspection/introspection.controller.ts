@@ -57,7 +57,10 @@ export class IntrospectionController {
           iss: c.iss,
           jti: c.jti,
           ...(c.sid ? { sid: c.sid } : {}),
-          token_type: 'Bearer',
+          // RFC 9449 §6.2: a bound token's key, for the resource server to check the proof against
+          ...(typeof c.cnf?.jkt === 'string'
+            ? { cnf: { jkt: c.cnf.jkt }, token_type: 'DPoP' }
+            : { token_type: 'Bearer' }),
         };
       }
       // refresh tokens are for the authorization server and their own client only

@@ -17,6 +17,8 @@ export interface ActiveAccessToken {
     client_id: string;
     scope?: string;
     sid?: string;
+    /** RFC 9449 §6: the DPoP key the token is bound to. */
+    cnf?: { jkt?: string };
   };
 }
 

@@ -56,8 +56,8 @@ INSERT INTO authorization_codes (id, tenant_id, code_hash, application_id, sessi
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + $13::int * interval '1 second');
 
 -- tessera_insert_family
-INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at)
-SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8::int * interval '1 second', s.absolute_expires_at)
+INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at, dpop_jkt)
+SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8::int * interval '1 second', s.absolute_expires_at), $9
 FROM sessions s WHERE s.id = $3;
 
 -- tessera_insert_refresh_token
@@ -149,6 +149,7 @@ FOR UPDATE SKIP LOCKED;
 SELECT rt.id, rt.family_id AS "familyId", rt.generation, rt.used_at IS NOT NULL AS "isUsed",
        extract(epoch FROM now() - rt.used_at)::float8 AS "secondsSinceUse", rt.idle_expires_at > now() AS "isTokenAlive",
        f.application_id AS "applicationId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
+       f.dpop_jkt AS "dpopJkt",
        (f.revoked_at IS NULL AND f.absolute_expires_at > now()) AS "isFamilyAlive", f.absolute_expires_at AS "familyAbsoluteExpiresAt",
        (s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now() AND NOT u.is_disabled) AS "isSessionAlive",
        s.auth_time AS "authTime",
@@ -194,8 +195,8 @@ WHERE session_id = $1 AND revoked_at IS NULL;
 
 -- tessera_rotate
 WITH r AS (
-  SELECT * FROM unnest($1::bytea[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bytea[], $6::int[], $7::int[])
-    WITH ORDINALITY AS r (token_hash, tenant_id, application_id, successor_id, successor_hash, idle_ttl, slide_by, n)
+  SELECT * FROM unnest($1::bytea[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bytea[], $6::int[], $7::int[], $8::text[])
+    WITH ORDINALITY AS r (token_hash, tenant_id, application_id, successor_id, successor_hash, idle_ttl, slide_by, dpop_jkt, n)
 ), f AS (
   SELECT r.n, f.id, f.tenant_id, f.application_id, f.session_id, f.user_id, f.scopes, f.resources,
          f.absolute_expires_at, rt.id AS token_id, rt.generation, r.successor_id, r.successor_hash, r.idle_ttl, r.slide_by
@@ -203,6 +204,7 @@ WITH r AS (
   JOIN refresh_token_families f ON f.id = rt.family_id AND f.application_id = r.application_id
   WHERE rt.used_at IS NULL AND rt.idle_expires_at > now()
     AND f.revoked_at IS NULL AND f.absolute_expires_at > now() AND jsonb_array_length(f.resources) <= 1
+    AND (f.dpop_jkt IS NULL OR f.dpop_jkt = r.dpop_jkt)
     AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
                 WHERE s.id = f.session_id
                   AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()

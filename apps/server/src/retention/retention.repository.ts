@@ -15,7 +15,8 @@ export type PrunedTable =
   | 'rate_limit_counters'
   | 'audit_events'
   | 'tenants'
-  | 'pushed_authorization_requests';
+  | 'pushed_authorization_requests'
+  | 'dpop_proofs';
 
 export type PruneCounts = Partial<Record<PrunedTable, number>>;
 
@@ -210,6 +211,18 @@ export class RetentionRepository {
         em,
         `DELETE FROM pushed_authorization_requests WHERE id IN (SELECT id FROM pushed_authorization_requests
              WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+        [size],
+      ),
+    }));
+  }
+
+  /** DPoP proofs out of their acceptance window: a replay of one is refused by its `iat` now. */
+  expiredProofs(size: number): Promise<BatchOutcome> {
+    return this.batch('dpop_proofs', size, async (em) => ({
+      dpop_proofs: await count(
+        em,
+        `DELETE FROM dpop_proofs WHERE (tenant_id, proof_hash) IN (SELECT tenant_id, proof_hash
+             FROM dpop_proofs WHERE expires_at < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
         [size],
       ),
     }));

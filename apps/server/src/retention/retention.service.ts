@@ -81,6 +81,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       () => this.repo.finishedDeliveries(history, size),
       () => this.repo.staleCounters(size),
       () => this.repo.expiredPushedRequests(size),
+      () => this.repo.expiredProofs(size),
       ...(auditDays > 0 ? [() => this.repo.oldAudit(auditDays * DAY_SECONDS, size)] : []),
     ];
     run: for (const step of steps) {

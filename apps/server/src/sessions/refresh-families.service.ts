@@ -84,6 +84,7 @@ export class RefreshFamiliesService {
     c: { sessionId: string; userId: string; scopes: string[]; resources: FamilyResource[] },
     policy: EffectivePolicy,
     withRefresh: boolean,
+    dpopJkt: string | null,
   ) {
     const familyId = randomUUID();
     await this.repo.insertFamily(em, {
@@ -95,6 +96,7 @@ export class RefreshFamiliesService {
       scopes: c.scopes,
       resources: c.resources,
       absoluteTtl: policy.refreshAbsoluteTtl,
+      dpopJkt,
     });
     if (!withRefresh) return { familyId };
     const refreshToken = randomToken();
@@ -126,6 +128,8 @@ export class RefreshFamiliesService {
       withRefresh: (selection: S) => boolean;
       client: ClientContext;
       select: (granted: { resources: FamilyResource[]; scopes: string[] }) => S | OAuthError;
+      /** The DPoP key the family's refresh tokens are bound to (RFC 9449 §5), or null. */
+      dpopJkt: string | null;
     },
   ): Promise<{ family: RedeemedFamily; selection: S }> {
     const attempt = (revoking: boolean) =>
@@ -184,6 +188,7 @@ export class RefreshFamiliesService {
           code,
           p.policy,
           p.withRefresh(selection),
+          p.dpopJkt,
         );
         await this.repo.markCodeUsed(em, code.id, started.familyId);
         await this.sessions.use(em, tenantId, code.sessionId, app.id, p.policy);
@@ -228,6 +233,11 @@ export class RefreshFamiliesService {
        * `select` cannot refuse it, so the rotation may commit before `select` runs.
        */
       narrowsNothing?: boolean;
+      /**
+       * The thumbprint of the request's DPoP key where it binds the family (a public client's
+       * proof), else null. A bound family refreshes only with a proof of its own key.
+       */
+      dpopJkt: string | null;
     },
   ): Promise<{ family: RedeemedFamily; selection: S }> {
     if (p.narrowsNothing && p.policy.rotation) {
@@ -241,6 +251,7 @@ export class RefreshFamiliesService {
         successorHash: this.secrets.tokenHash(successor),
         idleTtl: p.policy.refreshIdleTtl,
         slideBy: p.policy.sliding ? p.policy.sessionIdleTtl : null,
+        dpopJkt: p.dpopJkt,
       });
       if (rotated) {
         const selection = p.select(rotated);
@@ -262,6 +273,13 @@ export class RefreshFamiliesService {
           return { kind: 'refused', detail: 'refresh token of another client' } as const; // not consumed
         if (!t.isFamilyAlive || !t.isSessionAlive)
           return { kind: 'refused', detail: 'family or session ended' } as const;
+        // RFC 9449 §5: a bound token without a proof of its key is a stolen one, whoever presents it
+        if (t.dpopJkt !== null && t.dpopJkt !== p.dpopJkt) {
+          if (!revoking && !(await this.revocation.tryLockTenant(em, tenantId)))
+            return { kind: 'contended' } as const;
+          await this.onReuse(em, tenantId, t, app.clientId, p.policy, p.client, 'dpop_key');
+          return { kind: 'refused', detail: 'refresh token bound to another DPoP key' } as const;
+        }
 
         const family = (refreshToken: string): RedeemedFamily => ({
           familyId: t.familyId,
@@ -446,7 +464,10 @@ export class RefreshFamiliesService {
     return families.length;
   }
 
-  /** A used (or outgrown) refresh token came back: theft is assumed; the family or session dies. */
+  /**
+   * A used (or outgrown) refresh token came back, or a DPoP-bound one without a proof of its key
+   * (`cause` dpop_key): theft is assumed; the family or session dies.
+   */
   private async onReuse(
     em: EntityManager,
     tenantId: string,
@@ -454,6 +475,7 @@ export class RefreshFamiliesService {
     clientId: string,
     policy: EffectivePolicy,
     client: ClientContext,
+    cause?: 'dpop_key',
   ) {
     await this.audit.record(em, {
       tenantId,
@@ -463,7 +485,12 @@ export class RefreshFamiliesService {
       clientId,
       ip: client.ip,
       userAgent: client.userAgent,
-      detail: { familyId: t.familyId, generation: t.generation, action: policy.onReuse },
+      detail: {
+        familyId: t.familyId,
+        generation: t.generation,
+        action: policy.onReuse,
+        ...(cause ? { cause } : {}),
+      },
     });
     if (policy.onReuse === 'revoke-session')
       await this.sessions.revokeIn(em, tenantId, t.sessionId, 'reuse_detected', {

@@ -62,6 +62,8 @@ export class RefreshTokenFamily {
   @Column('timestamptz') absoluteExpiresAt: Date;
   @Column('timestamptz', { nullable: true }) revokedAt: Date | null;
   @Column('text', { nullable: true }) revocationReason: string | null;
+  /** RFC 9449 §5: the thumbprint of the DPoP key a public client's refresh tokens are bound to. */
+  @Column('text', { nullable: true }) dpopJkt: string | null;
 }
 
 @Entity('refresh_tokens')

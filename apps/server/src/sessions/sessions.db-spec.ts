@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { useTestServices } from '../../test/support/services';
 import { RevocationService } from '../revocation';
+import { SecretsService } from '../secrets';
 import { RefreshFamiliesService } from './refresh-families.service';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 const CLIENT = { ip: null, userAgent: null };
@@ -29,6 +31,7 @@ describe('sessions and refresh-token families on the database', () => {
         refreshToken: s.family.refreshToken,
         policy: s.policy,
         client: CLIENT,
+        dpopJkt: null,
         select: all,
         narrowsNothing,
       });
@@ -40,6 +43,31 @@ describe('sessions and refresh-token families on the database', () => {
       expect(second).toMatchObject({ generation: 1, parent_id: first.id, used_at: null });
     },
   );
+
+  it('rotates a DPoP-bound family in one statement only with a proof of its key (RFC 9449 §5)', async () => {
+    const tenant = await t.given.tenant();
+    const s = await t.given.signedIn(tenant);
+    await t.sql(`UPDATE refresh_token_families SET dpop_jkt = 'key-a' WHERE id = $1`, [
+      s.family.familyId,
+    ]);
+    const rotate = (dpopJkt: string | null) =>
+      t.get(SessionsRepository).rotate({
+        tenantId: tenant.id,
+        tokenHash: t.get(SecretsService).tokenHash(s.family.refreshToken),
+        applicationId: s.app.id,
+        successorId: randomUUID(),
+        successorHash: t.get(SecretsService).tokenHash(randomUUID()),
+        idleTtl: 60,
+        slideBy: null,
+        dpopJkt,
+      });
+    // another key, or no proof: the statement changes nothing (the transactional path decides)
+    expect(await rotate('key-b')).toBeUndefined();
+    expect(await rotate(null)).toBeUndefined();
+    expect(await tokenRows(s.family.familyId)).toMatchObject([{ used_at: null }]);
+    expect(await rotate('key-a')).toMatchObject({ familyId: s.family.familyId });
+    expect(await tokenRows(s.family.familyId)).toHaveLength(2);
+  });
 
   it("answers a token dead once a key event names its kid, whatever a key cache still holds; other keys' tokens live", async () => {
     const tenant = await t.given.tenant();
@@ -81,6 +109,7 @@ describe('sessions and refresh-token families on the database', () => {
         refreshToken,
         policy: s.policy,
         client: CLIENT,
+        dpopJkt: null,
         select: all,
       });
     const { family: rotated } = await refresh(s.family.refreshToken);
@@ -111,6 +140,7 @@ describe('sessions and refresh-token families on the database', () => {
         refreshToken: s.family.refreshToken,
         policy: s.policy,
         client: CLIENT,
+        dpopJkt: null,
         select: all,
       }),
     ).rejects.toMatchObject({ code: 'invalid_grant' });
@@ -179,6 +209,7 @@ describe('sessions and refresh-token families on the database', () => {
         policy: s.policy,
         withRefresh: () => true,
         client: CLIENT,
+        dpopJkt: null,
         select: (granted) => granted,
       }),
     ).rejects.toMatchObject({ code: 'invalid_grant' });

@@ -89,6 +89,8 @@ export interface Rotation {
   successorHash: Buffer;
   idleTtl: number;
   slideBy: number | null;
+  /** The thumbprint of the request's DPoP key, if it has a proof: a bound family needs its own. */
+  dpopJkt: string | null;
 }
 
 /**
@@ -242,6 +244,7 @@ export class SessionsRepository {
       scopes: string[];
       resources: FamilyResource[];
       absoluteTtl: number;
+      dpopJkt: string | null;
     },
   ): Promise<void> {
     await run(em, INSERT_FAMILY, [
@@ -253,6 +256,7 @@ export class SessionsRepository {
       JSON.stringify(f.scopes),
       JSON.stringify(f.resources),
       f.absoluteTtl,
+      f.dpopJkt,
     ]);
   }
 
@@ -308,6 +312,7 @@ export class SessionsRepository {
       items.map((r) => r.successorHash),
       items.map((r) => r.idleTtl),
       items.map((r) => r.slideBy),
+      items.map((r) => r.dpopJkt),
     ]);
     const out = new Map<number, RotatedFamily>();
     for (const { n, issued, ...family } of rows) if (issued === 1) out.set(n - 1, family);

@@ -88,7 +88,10 @@ export type LockedCode = CodeGrant &
   Minted & { isExpired: boolean; isUsed: boolean };
 
 export type LockedRefreshToken = Pick<RefreshToken, 'id' | 'familyId' | 'generation'> &
-  Pick<RefreshTokenFamily, 'applicationId' | 'sessionId' | 'userId' | 'scopes' | 'resources'> &
+  Pick<
+    RefreshTokenFamily,
+    'applicationId' | 'sessionId' | 'userId' | 'scopes' | 'resources' | 'dpopJkt'
+  > &
   Pick<Session, 'authTime'> &
   Minted & {
     isUsed: boolean;
@@ -415,8 +418,8 @@ export const EXPIRE_CODES_OF_RESOURCE_SERVER = sql('tessera_expire_codes_of_reso
 
 /** A family never outlives its session. */
 export const INSERT_FAMILY = sql('tessera_insert_family')`
-  INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at)
-  SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8::int * interval '1 second', s.absolute_expires_at)
+  INSERT INTO refresh_token_families (id, tenant_id, session_id, application_id, user_id, scopes, resources, absolute_expires_at, dpop_jkt)
+  SELECT $1, $2, $3, $4, $5, $6, $7, LEAST(now() + $8::int * interval '1 second', s.absolute_expires_at), $9
   FROM sessions s WHERE s.id = $3
 `;
 
@@ -436,6 +439,7 @@ export const LOCK_REFRESH_TOKEN = sql<LockedRefreshToken>('tessera_lock_refresh_
   SELECT rt.id, rt.family_id AS "familyId", rt.generation, rt.used_at IS NOT NULL AS "isUsed",
          extract(epoch FROM now() - rt.used_at)::float8 AS "secondsSinceUse", rt.idle_expires_at > now() AS "isTokenAlive",
          f.application_id AS "applicationId", f.session_id AS "sessionId", f.user_id AS "userId", f.scopes, f.resources,
+         f.dpop_jkt AS "dpopJkt",
          (f.revoked_at IS NULL AND f.absolute_expires_at > now()) AS "isFamilyAlive", f.absolute_expires_at AS "familyAbsoluteExpiresAt",
          (s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now() AND NOT u.is_disabled) AS "isSessionAlive",
          s.auth_time AS "authTime",
@@ -455,7 +459,10 @@ export const LOCK_REFRESH_TOKEN = sql<LockedRefreshToken>('tessera_lock_refresh_
  * resource, its session alive and its user enabled. The parameters are parallel arrays, one entry
  * per rotation, numbered `n` from 1 in their order: $1 token hash, $2 tenant, $3 application,
  * $4 successor id, $5 successor hash, $6 successor idle seconds, $7 seconds to slide the session's
- * idle expiry by (null: no sliding). The caller never puts one token in a batch twice.
+ * idle expiry by (null: no sliding), $8 the thumbprint of the request's DPoP key (null: no proof).
+ * A family bound to a DPoP key (RFC 9449 §5) rotates here only with a proof of that key; any
+ * other presentation of it goes to the transactional path, which refuses it as a stolen token.
+ * The caller never puts one token in a batch twice.
  * - `f` locks each token and its family, in token id order (two batches never wait on each other
  *   in a cycle), the order the transactional path takes them in;
  * - `used` marks the tokens used;
@@ -469,8 +476,8 @@ export const LOCK_REFRESH_TOKEN = sql<LockedRefreshToken>('tessera_lock_refresh_
  */
 export const ROTATE = sql<RotatedFamily & { n: number; issued: number }>('tessera_rotate')`
   WITH r AS (
-    SELECT * FROM unnest($1::bytea[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bytea[], $6::int[], $7::int[])
-      WITH ORDINALITY AS r (token_hash, tenant_id, application_id, successor_id, successor_hash, idle_ttl, slide_by, n)
+    SELECT * FROM unnest($1::bytea[], $2::uuid[], $3::uuid[], $4::uuid[], $5::bytea[], $6::int[], $7::int[], $8::text[])
+      WITH ORDINALITY AS r (token_hash, tenant_id, application_id, successor_id, successor_hash, idle_ttl, slide_by, dpop_jkt, n)
   ), f AS (
     SELECT r.n, f.id, f.tenant_id, f.application_id, f.session_id, f.user_id, f.scopes, f.resources,
            f.absolute_expires_at, rt.id AS token_id, rt.generation, r.successor_id, r.successor_hash, r.idle_ttl, r.slide_by
@@ -478,6 +485,7 @@ export const ROTATE = sql<RotatedFamily & { n: number; issued: number }>('tesser
     JOIN refresh_token_families f ON f.id = rt.family_id AND f.application_id = r.application_id
     WHERE rt.used_at IS NULL AND rt.idle_expires_at > now()
       AND f.revoked_at IS NULL AND f.absolute_expires_at > now() AND jsonb_array_length(f.resources) <= 1
+      AND (f.dpop_jkt IS NULL OR f.dpop_jkt = r.dpop_jkt)
       AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
                   WHERE s.id = f.session_id
                     AND s.revoked_at IS NULL AND s.idle_expires_at > now() AND s.absolute_expires_at > now()

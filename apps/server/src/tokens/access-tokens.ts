@@ -16,6 +16,8 @@ interface AccessTokenClaims {
   familyId?: string;
   /** `iat` from the database's clock (session tokens: see RedeemedFamily.issuedAt); else this instance's. */
   issuedAt?: number;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
+  jkt?: string;
 }
 
 export interface MintedAccessToken {
@@ -53,6 +55,7 @@ export class AccessTokens {
     if (c.sid) payload.sid = c.sid;
     // a private claim (RFC 7519 §4.3): revoking the family cuts exactly the tokens naming it
     if (c.familyId) payload.family_id = c.familyId;
+    if (c.jkt) payload.cnf = { jkt: c.jkt };
     // RFC 9068 §2.1: typ at+jwt
     const token = await this.keys.sign(tenant.id, { typ: 'at+jwt' }, payload);
     return { token, jti, exp, expiresIn: ttl };

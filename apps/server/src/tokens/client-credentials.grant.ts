@@ -7,6 +7,7 @@ import type { Form } from '../http';
 import { ResourceServersService, type ResourceAccess } from '../resource-servers';
 import type { Tenant } from '../tenants';
 import { AccessTokens } from './access-tokens';
+import type { DpopKey } from './dpop';
 import { narrowScopes, parseScope } from './scopes';
 import type { TokenResponse } from './token-response';
 
@@ -51,8 +52,16 @@ export class ClientCredentialsGrant {
     private readonly clock: Clock,
   ) {}
 
-  /** RFC 6749 §4.4: the client acts on its own behalf; scopes are requested ∩ granted. */
-  async issue(tenant: Tenant, app: Application, form: Form): Promise<TokenResponse> {
+  /**
+   * RFC 6749 §4.4: the client acts on its own behalf; scopes are requested ∩ granted. With a DPoP
+   * proof the token is bound to its key (RFC 9449 §5).
+   */
+  async issue(
+    tenant: Tenant,
+    app: Application,
+    form: Form,
+    dpop: DpopKey | null,
+  ): Promise<TokenResponse> {
     const requested = parseScope(form.get('scope'));
     const granted = await this.resourceServers.granted(tenant.id, app.id, 'client_credentials');
     const target = chooseResource(form, granted, app.defaultResourceServerId);
@@ -74,10 +83,11 @@ export class ClientCredentialsGrant {
       scopes,
       ttlSeconds: ttl,
       issuedAt: Math.max(now, after),
+      jkt: dpop?.jkt,
     });
     return {
       access_token: at.token,
-      token_type: 'Bearer',
+      token_type: dpop ? 'DPoP' : 'Bearer',
       expires_in: at.expiresIn,
       scope: scopes.join(' '),
     };

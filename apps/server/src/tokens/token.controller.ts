@@ -10,6 +10,7 @@ import { RateLimit } from '../rate-limit';
 import { TenantsService } from '../tenants';
 import { ClientAuthenticator } from './client-auth';
 import { ClientCredentialsGrant } from './client-credentials.grant';
+import { DpopProofs } from './dpop';
 import type { TokenResponse } from './token-response';
 import { UserGrants } from './user-grants';
 
@@ -27,6 +28,7 @@ export class TokenController {
     private readonly clients: ClientAuthenticator,
     private readonly clientCredentials: ClientCredentialsGrant,
     private readonly userGrants: UserGrants,
+    private readonly dpop: DpopProofs,
   ) {}
 
   @Post()
@@ -48,13 +50,16 @@ export class TokenController {
     const app = await this.clients.authenticate(tenant, req, form);
     if (!app.grantTypes.includes(grantType))
       throw new UnauthorizedClient({ detail: `${app.clientId} lacks ${grantType}` });
+    // RFC 9449 §8: every answer, refusals included, carries the nonce for the next proof
+    if (app.dpopNonces) res.header('DPoP-Nonce', this.dpop.nonce(tenant, app));
+    const dpop = await this.dpop.check(tenant, app, req);
     switch (grantType as (typeof SUPPORTED_GRANTS)[number]) {
       case 'client_credentials':
-        return this.clientCredentials.issue(tenant, app, form);
+        return this.clientCredentials.issue(tenant, app, form, dpop);
       case 'authorization_code':
-        return this.userGrants.authorizationCode(tenant, app, form, req);
+        return this.userGrants.authorizationCode(tenant, app, form, req, dpop);
       case 'refresh_token':
-        return this.userGrants.refreshToken(tenant, app, form, req);
+        return this.userGrants.refreshToken(tenant, app, form, req, dpop);
     }
   }
 

@@ -13,6 +13,10 @@ import { SessionsModule } from '../sessions';
 import { UsersModule } from '../users';
 import { RATE_LIMIT_SUBJECTS, RateLimitModule } from '../rate-limit';
 import { ClientSubjects } from './client-subjects';
+import { DpopProof } from './dpop-proof.entity';
+import { DpopProofs } from './dpop';
+
+export const TOKENS_ENTITIES = [DpopProof];
 
 @Module({
   imports: [
@@ -31,6 +35,7 @@ import { ClientSubjects } from './client-subjects';
     ClientCredentialsGrant,
     UserGrants,
     UserTokens,
+    DpopProofs,
     { provide: RATE_LIMIT_SUBJECTS, useClass: ClientSubjects },
   ],
   exports: [AccessTokens, ClientAuthenticator, RATE_LIMIT_SUBJECTS, RateLimitModule],

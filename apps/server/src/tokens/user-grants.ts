@@ -4,9 +4,18 @@ import { InvalidRequest } from '../errors';
 import type { Form, HttpRequest } from '../http';
 import { RefreshFamiliesService, type ClientContext } from '../sessions';
 import type { Tenant } from '../tenants';
+import type { DpopKey } from './dpop';
 import type { TokenResponse } from './token-response';
 import { ResourceServersService } from '../resource-servers';
 import { selectFromSignIn, UserTokens, type Selection } from './user-tokens';
+
+/**
+ * RFC 9449 §5: a public client's refresh tokens are bound to its proof's key; a confidential
+ * client's are not (it authenticates at every refresh), only its access tokens are.
+ */
+function familyKey(app: Application, dpop: DpopKey | null): string | null {
+  return app.type === 'public' ? (dpop?.jkt ?? null) : null;
+}
 
 export function clientContext(req: HttpRequest): ClientContext {
   const ua = req.headers['user-agent'];
@@ -28,6 +37,7 @@ export class UserGrants {
     app: Application,
     form: Form,
     req: HttpRequest,
+    dpop: DpopKey | null,
   ): Promise<TokenResponse> {
     const code = form.get('code');
     if (!code) throw new InvalidRequest({ description: 'code is required', detail: 'no code' });
@@ -48,9 +58,11 @@ export class UserGrants {
         !(s.resource && noOffline.has(s.resource.resourceServerId)),
       client: clientContext(req),
       select: (granted) => selectFromSignIn(form, granted, app.defaultResourceServerId),
+      dpopJkt: familyKey(app, dpop),
     });
     return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {
       nonce: family.nonce,
+      dpop,
     });
   }
 
@@ -59,6 +71,7 @@ export class UserGrants {
     app: Application,
     form: Form,
     req: HttpRequest,
+    dpop: DpopKey | null,
   ): Promise<TokenResponse> {
     const refreshToken = form.get('refresh_token');
     if (!refreshToken)
@@ -73,7 +86,10 @@ export class UserGrants {
       client: clientContext(req),
       select: (t) => selectFromSignIn(form, t, app.defaultResourceServerId),
       narrowsNothing: form.get('scope') === undefined && form.all('resource').length === 0,
+      dpopJkt: familyKey(app, dpop),
     });
-    return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {});
+    return this.userTokens.respond(tenant, app, family, selection, policy.accessTokenTtl, {
+      dpop,
+    });
   }
 }

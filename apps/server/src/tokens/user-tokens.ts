@@ -10,6 +10,7 @@ import { TenantsService, type Tenant } from '../tenants';
 import { UsersService } from '../users';
 import { ResourceServersService } from '../resource-servers';
 import { AccessTokens } from './access-tokens';
+import type { DpopKey } from './dpop';
 import { parseScope } from './scopes';
 import type { TokenResponse } from './token-response';
 
@@ -96,7 +97,7 @@ export class UserTokens {
     family: RedeemedFamily,
     selection: Selection,
     accessTtl: number,
-    o: { nonce?: string | null },
+    o: { nonce?: string | null; dpop: DpopKey | null },
   ): Promise<TokenResponse> {
     // permissions are evaluated at every mint: a change applies at the next refresh
     let scopes = selection.scopes;
@@ -122,10 +123,11 @@ export class UserTokens {
       sid: family.sessionId,
       familyId: family.familyId,
       issuedAt: family.issuedAt,
+      jkt: o.dpop?.jkt,
     });
     const response: TokenResponse = {
       access_token: at.token,
-      token_type: 'Bearer',
+      token_type: o.dpop ? 'DPoP' : 'Bearer',
       expires_in: at.expiresIn,
       scope: scopes.join(' '),
     };

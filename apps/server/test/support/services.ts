@@ -169,6 +169,7 @@ export function useTestServices(opts: { env?: Record<string, string> } = {}): Te
           withRefresh: () => true,
           client: CLIENT,
           select: (granted) => granted,
+          dpopJkt: null,
         });
         if (!family.refreshToken) throw new Error('signedIn: the code gave no refresh token');
         return {

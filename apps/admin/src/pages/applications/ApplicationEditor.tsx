@@ -207,6 +207,16 @@ export function ApplicationEditor(p: {
 
         <GrantFields control={control} servers={servers} />
 
+        <fieldset>
+          <legend>Sender-constrained tokens (DPoP)</legend>
+          <FormCheckbox control={control} name="requireDpop">
+            Require a DPoP proof on every token request
+          </FormCheckbox>
+          <FormCheckbox control={control} name="dpopNonces">
+            Require server-issued nonces in DPoP proofs
+          </FormCheckbox>
+        </fieldset>
+
         <div className="actions">
           <Button type="submit" variant="primary" isDisabled={save.isPending}>
             {save.isPending ? 'Saving…' : isNew ? 'Create application' : 'Save changes'}

@@ -84,6 +84,8 @@ export function applicationFormSchema(tenantDefaults: WirePolicy) {
       }),
       grants: z.array(grantRowSchema),
       requirePushedAuthorizationRequests: z.boolean(),
+      requireDpop: z.boolean(),
+      dpopNonces: z.boolean(),
     })
     .superRefine((f, ctx) => {
       // the rules the admin API applies, from the contracts
@@ -154,6 +156,8 @@ export function emptyForm(servers: ResourceServer[]): ApplicationForm {
       flows: ['user'],
     })),
     requirePushedAuthorizationRequests: false,
+    requireDpop: false,
+    dpopNonces: false,
   };
 }
 
@@ -189,6 +193,8 @@ export function formOf(app: Application, servers: ResourceServer[]): Application
       };
     }),
     requirePushedAuthorizationRequests: app.requirePushedAuthorizationRequests,
+    requireDpop: app.requireDpop,
+    dpopNonces: app.dpopNonces,
   };
 }
 
@@ -209,6 +215,8 @@ function common(f: ApplicationForm) {
         flows: g.flows,
       })),
     requirePushedAuthorizationRequests: f.requirePushedAuthorizationRequests,
+    requireDpop: f.requireDpop,
+    dpopNonces: f.dpopNonces,
   };
 }
 

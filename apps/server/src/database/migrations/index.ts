@@ -15,6 +15,9 @@ import { SessionHistory1765460000000 } from './1765460000000-session-history';
 import { AuditActors1765470000000 } from './1765470000000-audit-actors';
 import { DashboardIndexes1765490000000 } from './1765490000000-dashboard-indexes';
 import { PushedAuthorizationRequests1765520000000 } from './1765520000000-pushed-authorization-requests';
+import { DpopSettings1765510000000 } from './1765510000000-dpop-settings';
+import { DpopBoundFamilies1765511000000 } from './1765511000000-dpop-bound-families';
+import { DpopProofs1765512000000 } from './1765512000000-dpop-proofs';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -38,4 +41,7 @@ export const MIGRATIONS = [
   AuditActors1765470000000,
   DashboardIndexes1765490000000,
   PushedAuthorizationRequests1765520000000,
+  DpopSettings1765510000000,
+  DpopBoundFamilies1765511000000,
+  DpopProofs1765512000000,
 ];
