@@ -56,7 +56,10 @@ export class DpopProofVerifier {
   // sha256(jkt, jti) → when the entry may go; inserted in time order, so expired entries lead
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly o: TesseraAuthOptions) {}
+  constructor(
+    private readonly o: TesseraAuthOptions,
+    private readonly maxEntries = MAX_REPLAY_ENTRIES,
+  ) {}
 
   private get windowMs(): number {
     return (this.o.dpopProofWindowSeconds ?? 60) * 1000;
@@ -118,7 +121,7 @@ export class DpopProofVerifier {
       this.seen.delete(k);
     }
     if (this.seen.has(key)) throw new DpopProofRejectedError('ERR_DPOP_REPLAY');
-    if (this.seen.size >= MAX_REPLAY_ENTRIES)
+    if (this.seen.size >= this.maxEntries)
       throw new VerifierUnavailableError('ERR_DPOP_REPLAY_CACHE_FULL');
     // an iat up to a window ahead stays acceptable until a window past it
     this.seen.set(key, now + 2 * this.windowMs);
