@@ -1,5 +1,6 @@
 import { Controller, Get, Module, Post, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import {
   Principal,
   RequireScopes,
@@ -47,13 +48,18 @@ class OrdersController {
   }
 }
 
-async function startGuarded(options: TesseraAuthOptions) {
+async function startGuarded(options: TesseraAuthOptions, fastify = false) {
   @Module({
     imports: [TesseraAuthModule.forRoot(options)],
     controllers: [OrdersController],
   })
   class GuardedModule {}
-  const app = await NestFactory.create(GuardedModule, { logger: false, abortOnError: false });
+  const app = fastify
+    ? await NestFactory.create(GuardedModule, new FastifyAdapter(), {
+        logger: false,
+        abortOnError: false,
+      })
+    : await NestFactory.create(GuardedModule, { logger: false, abortOnError: false });
   const port = await freePort();
   await app.listen(port, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${port}` };
@@ -486,11 +492,42 @@ describe('the guard with requireDpop, publicUrl and in introspection mode', () =
     for (const app of apps) await app.close();
     await issuer.stop();
   });
-  const start = async (o: Partial<TesseraAuthOptions>) => {
-    const s = await startGuarded({ issuer: issuer.tenant('a').issuer, audience: AUDIENCE, ...o });
+  const start = async (o: Partial<TesseraAuthOptions>, fastify = false) => {
+    const s = await startGuarded(
+      { issuer: issuer.tenant('a').issuer, audience: AUDIENCE, ...o },
+      fastify,
+    );
     apps.push(s.app);
     return s.url;
   };
+
+  it('on Nest’s Fastify adapter: serves a DPoP call, refuses its replay and a proof for another URL', async () => {
+    const url = await start({ mode: 'jwt' }, true);
+    const token = issuer.token('a', AUDIENCE, {}, alice.jkt);
+    const headers = {
+      authorization: `DPoP ${token}`,
+      dpop: await proof(alice, token, { htu: `${url}/orders` }),
+    };
+    const ok = await send(`${url}/orders?x=1`, { headers });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ sub: 'user-1', jkt: alice.jkt });
+    const before = handled;
+    const replayed = await send(`${url}/orders`, { headers });
+    expect(replayed.status).toBe(401);
+    expect(replayed.headers.get('www-authenticate')).toBe(
+      `DPoP error="invalid_dpop_proof", ${ALGS}`,
+    );
+    const elsewhere = await send(`${url}/orders`, {
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await proof(alice, token, { htu: `${url}/other` }),
+      },
+    });
+    expect(elsewhere.status).toBe(401);
+    const none = await send(`${url}/orders`);
+    expect(none.headers.get('www-authenticate')).toBe(`Bearer, DPoP ${ALGS}`);
+    expect(handled).toBe(before);
+  });
 
   it('requireDpop: refuses Bearer tokens, challenges with DPoP only, accepts DPoP', async () => {
     const url = await start({ mode: 'jwt', requireDpop: true });
