@@ -11,3 +11,9 @@ export class VerifierUnavailableError extends Error {
     super(code);
   }
 }
+
+/**
+ * The DPoP proof was refused (RFC 9449 §4.3), the token itself may be fine: answered
+ * `error="invalid_dpop_proof"`. `code` is stable for logs and metrics and never sent to the caller.
+ */
+export class DpopProofRejectedError extends TokenRejectedError {}

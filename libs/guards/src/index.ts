@@ -5,4 +5,4 @@ export { Principal } from './decorators/principal';
 export { TesseraVerifier, type VerifierHealth } from './verifier/tessera-verifier';
 export { TESSERA_OPTIONS } from './tokens';
 export type { TesseraAuthOptions, TesseraPrincipal, ValidationMode } from './options';
-export { TokenRejectedError, VerifierUnavailableError } from './errors';
+export { DpopProofRejectedError, TokenRejectedError, VerifierUnavailableError } from './errors';

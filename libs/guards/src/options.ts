@@ -48,6 +48,21 @@ export interface TesseraAuthOptions {
   acceptIssuer?: (iss: string) => boolean;
   /** Advanced: an extra revocation check run after the signature (the issuer's own server uses it). */
   isRevoked?: (claims: JWTPayload) => Promise<boolean>;
+  /**
+   * Refuse `Bearer` tokens: every call must carry a DPoP-bound token and its proof (RFC 9449).
+   * Default false: both kinds are accepted (a bound token still only with its proof, §7.2).
+   */
+  requireDpop?: boolean;
+  /**
+   * The URL this service is reached at from outside, e.g. `https://api.example.com/orders-svc`
+   * (origin, and the path prefix a proxy strips, if any): a DPoP proof's `htu` is compared with it
+   * plus the request's path. Needed behind a proxy or load balancer, where the request's own Host and
+   * protocol are the proxy's (and the Host header is the caller's to choose). Default: the
+   * request's Host header and protocol.
+   */
+  publicUrl?: string;
+  /** A DPoP proof's `iat` may be this far from now, either way (default 60 s; RFC 9449 §11.1). */
+  dpopProofWindowSeconds?: number;
 }
 
 /** Who called: what a handler gets from `@Principal()`. */
@@ -56,6 +71,11 @@ export interface TesseraPrincipal {
   clientId: string;
   scopes: string[];
   sid?: string;
+  /**
+   * The token is DPoP-bound (RFC 9449): the SHA-256 thumbprint (RFC 7638) of the key whose proof
+   * came with this request, equal to the token's `cnf.jkt`. Absent for a Bearer token.
+   */
+  jkt?: string;
   claims: JWTPayload;
 }
 
@@ -82,5 +102,13 @@ export function validateOptions(
   const age = o.jwksCacheMaxAgeSeconds;
   if (age !== undefined && !(Number.isFinite(age) && age >= 1))
     fail('jwksCacheMaxAgeSeconds', 'must be a number of seconds, at least 1');
+  if (o.publicUrl !== undefined) {
+    const u = URL.canParse(o.publicUrl) ? new URL(o.publicUrl) : undefined;
+    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || u.search || u.hash)
+      fail('publicUrl', 'must be an absolute http(s) URL without query or fragment');
+  }
+  const w = o.dpopProofWindowSeconds;
+  if (w !== undefined && !(Number.isFinite(w) && w >= 1))
+    fail('dpopProofWindowSeconds', 'must be a number of seconds, at least 1');
   return { ...o, mode };
 }

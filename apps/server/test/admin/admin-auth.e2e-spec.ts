@@ -10,7 +10,8 @@ describe('admin API protection', () => {
   it('answers 401 with a bare Bearer challenge when no token is sent', async () => {
     const res = await t.get('/admin/api/tenants');
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    // a bare Bearer challenge, then DPoP's with the proof algorithms (RFC 9449 §7.1)
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer, DPoP algs="ES256 EdDSA [^"]+"$/);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(res.body).toEqual({
       type: 'about:blank',

@@ -436,7 +436,7 @@ describe('the account endpoint: a user’s own sessions', () => {
     expect(after.body.map((s: { id: string }) => s.id)).toEqual([a.sid]);
     const none = await send(`${t.issuer(w.slug)}/account/sessions`);
     expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toBe('Bearer');
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer(, DPoP algs="[^"]+")?$/);
     expect(
       (
         await send(`${t.issuer(w.slug)}/account/sessions`, { headers: as(c.access_token) })

@@ -3,7 +3,7 @@ import type { TesseraPrincipal } from '../options';
 
 export const PRINCIPAL_KEY = 'tesseraPrincipal';
 
-/** The verified caller `{ sub, clientId, scopes, sid, claims }`, set by the guard before the handler runs. */
+/** The verified caller `{ sub, clientId, scopes, sid, jkt, claims }`, set by the guard before the handler runs. */
 export const Principal = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): TesseraPrincipal | undefined => {
     const req = ctx.switchToHttp().getRequest<Record<string, unknown>>();

@@ -49,7 +49,10 @@ export class IntrospectionVerifier {
     const aud = Array.isArray(body.aud) ? body.aud : [body.aud];
     const active =
       body.active === true &&
-      body.token_type === 'Bearer' &&
+      // a DPoP-bound token (RFC 9449 §6.2) names its key in `cnf`, which the caller checks
+      (body.token_type === 'Bearer' ||
+        (body.token_type === 'DPoP' &&
+          typeof (body.cnf as { jkt?: unknown } | undefined)?.jkt === 'string')) &&
       aud.includes(this.o.audience) &&
       body.iss === this.o.issuer;
     if (!active) {

@@ -21,7 +21,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * signature bytes (16 for a 64-byte signature). The header and payload need no such check: their
  * encoded text is what the signature covers.
  */
-function isOneSpelling(token: string): boolean {
+export function isOneSpelling(token: string): boolean {
   if (!COMPACT_JWS.test(token)) return false;
   const signature = token.slice(token.lastIndexOf('.') + 1);
   return Buffer.from(signature, 'base64url').toString('base64url') === signature;

@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import { TokenRejectedError, VerifierUnavailableError } from '../errors';
 import type { TesseraAuthOptions, TesseraPrincipal, ValidationMode } from '../options';
+import { DpopProofVerifier, type DpopRequest } from './dpop-proof';
 import { IntrospectionVerifier } from './introspection-verifier';
 import { JwtVerifier } from './jwt-verifier';
 import { RevocationFeed } from './revocation-feed';
@@ -21,10 +22,12 @@ export class TesseraVerifier {
   private readonly jwt: JwtVerifier;
   private readonly introspection?: IntrospectionVerifier;
   readonly feed?: RevocationFeed;
+  private readonly dpop: DpopProofVerifier;
   private initialising?: Promise<void>;
 
   constructor(private readonly o: TesseraAuthOptions & { mode: ValidationMode }) {
     this.jwt = new JwtVerifier(o);
+    this.dpop = new DpopProofVerifier(o);
     if (o.mode === 'introspection') this.introspection = new IntrospectionVerifier(o);
     if (o.mode === 'jwt+feed') this.feed = new RevocationFeed(o, (kid) => this.jwt.withdraw(kid));
   }
@@ -77,8 +80,32 @@ export class TesseraVerifier {
     };
   }
 
-  /** A principal for a valid, unrevoked token; TokenRejectedError or VerifierUnavailableError otherwise. */
+  /**
+   * A principal for a valid, unrevoked Bearer token; TokenRejectedError or VerifierUnavailableError
+   * otherwise. A DPoP-bound token is refused here (RFC 9449 §7.2): it needs its proof,
+   * {@link verifyDpop}.
+   */
   async verify(token: string): Promise<TesseraPrincipal> {
+    if (this.o.requireDpop) throw new TokenRejectedError('ERR_DPOP_REQUIRED');
+    const claims = await this.claimsOf(token);
+    if (jktOf(claims) !== undefined) throw new TokenRejectedError('ERR_TOKEN_DPOP_BOUND');
+    return principalOf(claims);
+  }
+
+  /**
+   * A principal for a valid, unrevoked DPoP-bound token sent with its proof for this request
+   * (RFC 9449 §7.1). An unbound token is refused (TokenRejectedError), as is a proof that fails a
+   * check of §4.3 or was made by another key than the token's `cnf.jkt` (DpopProofRejectedError).
+   */
+  async verifyDpop(token: string, proof: string, req: DpopRequest): Promise<TesseraPrincipal> {
+    const claims = await this.claimsOf(token);
+    const jkt = jktOf(claims);
+    if (jkt === undefined) throw new TokenRejectedError('ERR_TOKEN_NOT_DPOP_BOUND');
+    await this.dpop.verify(proof, token, jkt, req);
+    return { ...principalOf(claims), jkt };
+  }
+
+  private async claimsOf(token: string): Promise<JWTPayload> {
     let claims: JWTPayload;
     if (this.introspection) {
       claims = await this.introspection.verify(token);
@@ -92,13 +119,25 @@ export class TesseraVerifier {
     }
     if (this.o.isRevoked && (await this.o.isRevoked(claims)))
       throw new TokenRejectedError('ERR_TOKEN_REVOKED');
-    const scope = typeof claims.scope === 'string' ? claims.scope : '';
-    return {
-      sub: claims.sub as string,
-      clientId: claims.client_id as string,
-      scopes: scope ? scope.split(' ') : [],
-      ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
-      claims,
-    };
+    return claims;
   }
+}
+
+/** The token's key binding (RFC 9449 §6: `cnf.jkt`, in the JWT or the introspection answer). */
+function jktOf(claims: JWTPayload): string | undefined {
+  const cnf = claims.cnf as { jkt?: unknown } | undefined;
+  if (typeof cnf !== 'object' || cnf === null || cnf.jkt === undefined) return undefined;
+  // a binding we cannot read binds to no key we could check: never a Bearer token
+  return typeof cnf.jkt === 'string' ? cnf.jkt : '';
+}
+
+function principalOf(claims: JWTPayload): TesseraPrincipal {
+  const scope = typeof claims.scope === 'string' ? claims.scope : '';
+  return {
+    sub: claims.sub as string,
+    clientId: claims.client_id as string,
+    scopes: scope ? scope.split(' ') : [],
+    ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
+    claims,
+  };
 }
