@@ -225,6 +225,16 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(await codesOf(t, slug, other.clientId)).toBe(afterSignIn);
   });
 
+  it('lets exactly one of two simultaneous uses of a request_uri through', async () => {
+    const p = await pushed(await configOf(t, slug, other));
+    const answers = await Promise.all([
+      new Browser().get(p.url.href),
+      new Browser().get(p.url.href),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    expectRefusedPage(answers.find((a) => a.status === 400)!);
+  });
+
   it('refuses an expired request_uri, leaves it unused, and the retention job deletes it', async () => {
     const config = await configOf(t, slug, other);
     const p = await pushed(config);
