@@ -200,6 +200,21 @@ describe('the bootstrap file (configuration as code)', () => {
       ),
     ).toHaveLength(1);
   });
+
+  it('sets requirePushedAuthorizationRequests, and clears it once the file no longer says it', async () => {
+    const required = () =>
+      t.sql(
+        `SELECT a.require_pushed_authorization_requests AS r FROM applications a
+         JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'acme' AND a.client_id = 'acme-web'`,
+      );
+    const withPar = base();
+    Object.assign(withPar.tenants[0].applications[0], { requirePushedAuthorizationRequests: true });
+    writeFileSync(join(dir, 'par.json'), JSON.stringify(withPar));
+    expect((await apply(join(dir, 'par.json'))).updated).toContain('application acme-web');
+    expect(await required()).toEqual([{ r: true }]);
+    await apply(file);
+    expect(await required()).toEqual([{ r: false }]);
+  });
 });
 
 describe('a bootstrap file that cannot be applied', () => {

@@ -225,6 +225,16 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(await codesOf(t, slug, other.clientId)).toBe(afterSignIn);
   });
 
+  it('lets exactly one of two simultaneous uses of a request_uri through', async () => {
+    const p = await pushed(await configOf(t, slug, other));
+    const answers = await Promise.all([
+      new Browser().get(p.url.href),
+      new Browser().get(p.url.href),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    expectRefusedPage(answers.find((a) => a.status === 400)!);
+  });
+
   it('refuses an expired request_uri, leaves it unused, and the retention job deletes it', async () => {
     const config = await configOf(t, slug, other);
     const p = await pushed(config);
@@ -341,6 +351,42 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(location.searchParams.get('state')).toBe('s-1');
     expect(location.searchParams.get('code')).toBeNull();
     expect(await codesOf(t, slug, web.clientId)).toBe(before);
+  });
+
+  it('turns the requirement on and off through the admin API', async () => {
+    const path = `/admin/api/tenants/${slug}/applications/${other.clientId}`;
+    const plain = () => {
+      const q = new URLSearchParams({
+        response_type: 'code',
+        client_id: other.clientId,
+        redirect_uri: CB,
+        code_challenge: pkce().challenge,
+        code_challenge_method: 'S256',
+      });
+      return new Browser().get(`${t.issuer(slug)}/authorize?${q}`);
+    };
+    expect((await plain()).status).toBe(200); // the sign-in form
+    const on = await t.json(
+      'PATCH',
+      path,
+      { requirePushedAuthorizationRequests: true },
+      await t.adminToken(),
+    );
+    expect(on.status).toBe(200);
+    expect(on.body.requirePushedAuthorizationRequests).toBe(true);
+    const refused = await plain();
+    expect(refused.status).toBe(302);
+    expect(new URL(refused.headers.get('location')!).searchParams.get('error')).toBe(
+      'invalid_request',
+    );
+    const off = await t.json(
+      'PATCH',
+      path,
+      { requirePushedAuthorizationRequests: false },
+      await t.adminToken(),
+    );
+    expect(off.body.requirePushedAuthorizationRequests).toBe(false);
+    expect((await plain()).status).toBe(200);
   });
 
   it('refuses the sign-in form of a pushed request once a carried parameter is changed', async () => {
