@@ -50,6 +50,13 @@ export const applicationViewSchema = z.object({
   isSystem: z.boolean(),
   createdAt: isoDate,
   updatedAt: isoDate,
+  /** RFC 8693: what it may exchange a user's access token for; null: nothing. */
+  tokenExchange: z
+    .object({
+      targets: z.array(z.object({ resourceServer: z.string(), scopes: z.array(z.string()) })),
+      maxDepth: z.number().int(),
+    })
+    .nullable(),
 });
 export type ApplicationView = z.infer<typeof applicationViewSchema>;
 

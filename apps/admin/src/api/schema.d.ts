@@ -1263,6 +1263,13 @@ export interface operations {
                         createdAt: string;
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
+                        tokenExchange: {
+                            targets: {
+                                resourceServer: string;
+                                scopes: string[];
+                            }[];
+                            maxDepth: number;
+                        } | null;
                     }[];
                 };
             };
@@ -1326,7 +1333,7 @@ export interface operations {
                     /** @default [] */
                     postLogoutRedirectUris?: string[];
                     backchannelLogoutUri?: string | null;
-                    grantTypes: ("authorization_code" | "refresh_token" | "client_credentials")[];
+                    grantTypes: ("authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:token-exchange")[];
                     policy?: {
                         accessTokenTtl?: string;
                         refreshIdleTtl?: string;
@@ -1352,6 +1359,14 @@ export interface operations {
                         flows?: ("user" | "client_credentials")[];
                     }[];
                     defaultResource?: string | null;
+                    tokenExchange?: {
+                        targets: {
+                            resourceServer: string;
+                            scopes: string[];
+                        }[];
+                        /** @default 1 */
+                        maxDepth?: number;
+                    } | null;
                 };
             };
         };
@@ -1409,6 +1424,13 @@ export interface operations {
                             createdAt: string;
                             /** @description ISO 8601 date-time */
                             updatedAt: string;
+                            tokenExchange: {
+                                targets: {
+                                    resourceServer: string;
+                                    scopes: string[];
+                                }[];
+                                maxDepth: number;
+                            } | null;
                         };
                         clientSecret?: string;
                     };
@@ -1516,6 +1538,13 @@ export interface operations {
                         createdAt: string;
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
+                        tokenExchange: {
+                            targets: {
+                                resourceServer: string;
+                                scopes: string[];
+                            }[];
+                            maxDepth: number;
+                        } | null;
                     };
                 };
             };
@@ -1631,7 +1660,7 @@ export interface operations {
                     redirectUris?: string[];
                     postLogoutRedirectUris?: string[];
                     backchannelLogoutUri?: string | null;
-                    grantTypes?: ("authorization_code" | "refresh_token" | "client_credentials")[];
+                    grantTypes?: ("authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:token-exchange")[];
                     policy?: {
                         accessTokenTtl?: string;
                         refreshIdleTtl?: string;
@@ -1657,6 +1686,14 @@ export interface operations {
                         flows?: ("user" | "client_credentials")[];
                     }[];
                     defaultResource?: string | null;
+                    tokenExchange?: {
+                        targets: {
+                            resourceServer: string;
+                            scopes: string[];
+                        }[];
+                        /** @default 1 */
+                        maxDepth?: number;
+                    } | null;
                     isDisabled?: boolean;
                 };
             };
@@ -1714,6 +1751,13 @@ export interface operations {
                         createdAt: string;
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
+                        tokenExchange: {
+                            targets: {
+                                resourceServer: string;
+                                scopes: string[];
+                            }[];
+                            maxDepth: number;
+                        } | null;
                     };
                 };
             };

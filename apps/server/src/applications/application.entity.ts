@@ -1,3 +1,4 @@
+import type { TokenExchangePolicy } from '@tessera/contracts';
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('applications')
@@ -37,4 +38,6 @@ export class Application {
   @Column('timestamptz', { nullable: true }) tokensIssuedAfter: Date | null;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
+  /** RFC 8693: the resource servers and scopes it may exchange a user's token for; null: none. */
+  @Column('jsonb', { nullable: true }) tokenExchange: TokenExchangePolicy | null;
 }

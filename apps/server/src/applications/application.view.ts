@@ -26,5 +26,6 @@ export function applicationView(
     isSystem,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
+    tokenExchange: a.tokenExchange ?? null,
   };
 }

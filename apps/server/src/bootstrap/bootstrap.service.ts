@@ -97,6 +97,7 @@ export class BootstrapService {
                 policy: a.policy ?? {},
                 defaultResource: a.defaultResource ?? null,
                 backchannelLogoutUri: a.backchannelLogoutUri ?? null,
+                tokenExchange: a.tokenExchange ?? null,
               },
               em,
             );

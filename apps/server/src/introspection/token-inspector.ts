@@ -17,6 +17,8 @@ export interface ActiveAccessToken {
     client_id: string;
     scope?: string;
     sid?: string;
+    /** RFC 8693 §4.1, on a token obtained by exchange. */
+    act?: Record<string, unknown>;
   };
 }
 

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { TOKEN_EXCHANGE_GRANT } from '@tessera/contracts';
 import {
   InvalidRequest,
   MethodNotAllowed,
@@ -12,11 +13,13 @@ import { ClientAuthenticator } from './client-auth';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import type { TokenResponse } from './token-response';
 import { UserGrants } from './user-grants';
+import { TokenExchangeGrant } from './token-exchange.grant';
 
 export const SUPPORTED_GRANTS = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
+  TOKEN_EXCHANGE_GRANT,
 ] as const;
 
 /** RFC 6749 §3.2 token endpoint. */
@@ -27,6 +30,7 @@ export class TokenController {
     private readonly clients: ClientAuthenticator,
     private readonly clientCredentials: ClientCredentialsGrant,
     private readonly userGrants: UserGrants,
+    private readonly tokenExchange: TokenExchangeGrant,
   ) {}
 
   @Post()
@@ -46,9 +50,11 @@ export class TokenController {
     if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType))
       throw new UnsupportedGrantType({ detail: `grant_type ${grantType.slice(0, 40)}` });
     const app = await this.clients.authenticate(tenant, req, form);
+    // token exchange checks the client itself: every refusal of an exchange is audited
+    if (grantType === TOKEN_EXCHANGE_GRANT) return this.tokenExchange.issue(tenant, app, form, req);
     if (!app.grantTypes.includes(grantType))
       throw new UnauthorizedClient({ detail: `${app.clientId} lacks ${grantType}` });
-    switch (grantType as (typeof SUPPORTED_GRANTS)[number]) {
+    switch (grantType as Exclude<(typeof SUPPORTED_GRANTS)[number], typeof TOKEN_EXCHANGE_GRANT>) {
       case 'client_credentials':
         return this.clientCredentials.issue(tenant, app, form);
       case 'authorization_code':

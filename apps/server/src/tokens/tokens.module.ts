@@ -13,6 +13,8 @@ import { SessionsModule } from '../sessions';
 import { UsersModule } from '../users';
 import { RATE_LIMIT_SUBJECTS, RateLimitModule } from '../rate-limit';
 import { ClientSubjects } from './client-subjects';
+import { AuditModule } from '../audit';
+import { TokenExchangeGrant } from './token-exchange.grant';
 
 @Module({
   imports: [
@@ -23,6 +25,7 @@ import { ClientSubjects } from './client-subjects';
     SessionsModule,
     UsersModule,
     RateLimitModule,
+    AuditModule,
   ],
   controllers: [TokenController],
   providers: [
@@ -31,6 +34,7 @@ import { ClientSubjects } from './client-subjects';
     ClientCredentialsGrant,
     UserGrants,
     UserTokens,
+    TokenExchangeGrant,
     { provide: RATE_LIMIT_SUBJECTS, useClass: ClientSubjects },
   ],
   exports: [AccessTokens, ClientAuthenticator, RATE_LIMIT_SUBJECTS, RateLimitModule],

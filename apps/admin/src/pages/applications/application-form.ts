@@ -20,6 +20,11 @@ import {
 } from '@tessera/contracts';
 import type { Application, ResourceServer, WirePolicy } from '../../api/types';
 import { issuesOf } from './policy-preview';
+import {
+  tokenExchangeFormOf,
+  tokenExchangeFormSchema,
+  toTokenExchangeInput,
+} from './token-exchange-form';
 
 const tri = z.enum(['default', 'on', 'off']);
 type Tri = z.infer<typeof tri>;
@@ -83,6 +88,7 @@ export function applicationFormSchema(tenantDefaults: WirePolicy) {
         onReuse: z.enum(['default', ...ON_REUSE]),
       }),
       grants: z.array(grantRowSchema),
+      tokenExchange: tokenExchangeFormSchema,
     })
     .superRefine((f, ctx) => {
       // the rules the admin API applies, from the contracts
@@ -152,6 +158,7 @@ export function emptyForm(servers: ResourceServer[]): ApplicationForm {
       permissionGroups: [],
       flows: ['user'],
     })),
+    tokenExchange: tokenExchangeFormOf(undefined, servers),
   };
 }
 
@@ -186,6 +193,7 @@ export function formOf(app: Application, servers: ResourceServer[]): Application
         flows: (g?.flows as GrantFlow[] | undefined) ?? ['user'],
       };
     }),
+    tokenExchange: tokenExchangeFormOf(app, servers),
   };
 }
 
@@ -205,6 +213,7 @@ function common(f: ApplicationForm) {
         permissionGroups: g.permissionGroups,
         flows: g.flows,
       })),
+    tokenExchange: toTokenExchangeInput(f.tokenExchange),
   };
 }
 
