@@ -57,6 +57,11 @@ export interface TesseraPrincipal {
   scopes: string[];
   sid?: string;
   claims: JWTPayload;
+  /**
+   * The access token it was verified from, for TesseraExchange (RFC 8693). Not enumerable: a
+   * principal logged or serialised whole does not carry it.
+   */
+  readonly token?: string;
 }
 
 export function validateOptions(

@@ -93,12 +93,14 @@ export class TesseraVerifier {
     if (this.o.isRevoked && (await this.o.isRevoked(claims)))
       throw new TokenRejectedError('ERR_TOKEN_REVOKED');
     const scope = typeof claims.scope === 'string' ? claims.scope : '';
-    return {
+    const principal: TesseraPrincipal = {
       sub: claims.sub as string,
       clientId: claims.client_id as string,
       scopes: scope ? scope.split(' ') : [],
       ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
       claims,
     };
+    // the raw token, for a token exchange on the caller's behalf; kept out of logs and JSON
+    return Object.defineProperty(principal, 'token', { value: token, enumerable: false });
   }
 }
