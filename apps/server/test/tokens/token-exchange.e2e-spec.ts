@@ -256,7 +256,7 @@ describe('token exchange (RFC 8693)', () => {
     );
   });
 
-  it('refuses a scope beyond the policy, and an exchange to which no scope carries over (invalid_scope)', async () => {
+  it('refuses a scope beyond the policy at the same audience (invalid_scope); without scope, the policy’s share', async () => {
     const w = await world(t);
     const narrow = await t.given.app(w.slug, {
       grantTypes: [TOKEN_EXCHANGE],
@@ -538,6 +538,63 @@ describe('token exchange (RFC 8693)', () => {
     });
     await t.revokeSession(w.slug, s.sid);
     expect(await introspect()).toEqual({ active: false });
+  });
+
+  it('stores the policy as given, shows it in the admin API, and refuses unknown targets and scopes', async () => {
+    const w = await world(t);
+    const path = `/admin/api/tenants/${w.slug}/applications/${w.ordersSvc.clientId}`;
+    const shown = await t.get(path, await t.adminToken());
+    expect(shown.body.tokenExchange).toEqual({
+      targets: [
+        { resourceServer: w.inventory.identifier, scopes: ['inventory:read', 'orders:read'] },
+      ],
+      maxDepth: 1,
+    });
+    const unknownServer = await t.json(
+      'PATCH',
+      path,
+      {
+        tokenExchange: {
+          targets: [{ resourceServer: 'https://nowhere.example.test', scopes: [] }],
+        },
+      },
+      await t.adminToken(),
+    );
+    expect(unknownServer.status).toBe(400);
+    const unknownScope = await t.json(
+      'PATCH',
+      path,
+      {
+        tokenExchange: {
+          targets: [{ resourceServer: w.billing.identifier, scopes: ['billing:everything'] }],
+        },
+      },
+      await t.adminToken(),
+    );
+    expect(unknownScope.status).toBe(400);
+    const tooDeep = await t.json(
+      'PATCH',
+      path,
+      { tokenExchange: { targets: [], maxDepth: 6 } },
+      await t.adminToken(),
+    );
+    expect(tooDeep.status).toBe(400);
+    // unchanged by the refusals; null removes it, and the exchange is refused from then on
+    expect((await t.get(path, await t.adminToken())).body.tokenExchange.targets).toHaveLength(1);
+    const cleared = await t.json('PATCH', path, { tokenExchange: null }, await t.adminToken());
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.tokenExchange).toBeNull();
+    const s = await w.signedIn();
+    await refused(
+      w.slug,
+      w.ordersSvc,
+      {
+        subject_token: s.access_token,
+        subject_token_type: ACCESS_TOKEN,
+        resource: w.inventory.identifier,
+      },
+      'invalid_target',
+    );
   });
 
   it('lists the grant in discovery', async () => {
