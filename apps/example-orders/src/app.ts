@@ -9,10 +9,13 @@ import {
 } from '@tessera/nest-guards';
 import { TesseraHealthIndicator } from '@tessera/nest-guards/terminus';
 import { OrdersController, OrdersService, UnguardedOrdersController } from './orders';
+import { DOWNSTREAM, SummaryController, type Downstream } from './summary';
 
 /** The guard library's options (its documented variables set a few; tests may set any) and the port. */
 export interface OrdersConfig extends TesseraAuthOptions {
   port: number;
+  /** GET /orders/summary also asks this second service, on the user's behalf (token exchange). */
+  downstream?: Downstream;
 }
 
 /** The example's whole configuration, from its documented variables (README). */
@@ -32,7 +35,18 @@ export function ordersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
     clientId: env.TESSERA_CLIENT_ID || undefined,
     clientSecret: env.TESSERA_CLIENT_SECRET || undefined,
     mode,
+    ...downstreamConfig(env),
   };
+}
+
+/** TESSERA_DOWNSTREAM_URL and TESSERA_DOWNSTREAM_AUDIENCE: both, or neither. */
+function downstreamConfig(env: NodeJS.ProcessEnv): { downstream?: Downstream } {
+  const url = env.TESSERA_DOWNSTREAM_URL;
+  const audience = env.TESSERA_DOWNSTREAM_AUDIENCE;
+  if (!url && !audience) return {};
+  if (!url || !audience)
+    throw new Error('TESSERA_DOWNSTREAM_URL and TESSERA_DOWNSTREAM_AUDIENCE go together');
+  return { downstream: { url: url.replace(/\/+$/, ''), audience } };
 }
 
 @Controller('healthz')
@@ -56,12 +70,21 @@ class HealthController {
 
 @Module({})
 export class OrdersModule {
-  static register({ port: _port, ...guard }: OrdersConfig): DynamicModule {
+  static register({ port: _port, downstream, ...guard }: OrdersConfig): DynamicModule {
     return {
       module: OrdersModule,
       imports: [TerminusModule, TesseraAuthModule.forRoot(guard)],
-      controllers: [OrdersController, UnguardedOrdersController, HealthController],
-      providers: [OrdersService, TesseraHealthIndicator],
+      controllers: [
+        OrdersController,
+        UnguardedOrdersController,
+        HealthController,
+        SummaryController,
+      ],
+      providers: [
+        OrdersService,
+        TesseraHealthIndicator,
+        { provide: DOWNSTREAM, useValue: downstream ?? null },
+      ],
     };
   }
 }

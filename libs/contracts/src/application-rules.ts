@@ -1,7 +1,14 @@
 import { checkPolicyOrder, type EffectivePolicy, type PolicyIssue } from './policy';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
+/** RFC 8693 §2.1 grant type: a service trades a user's access token for one to another API. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const CLIENT_TYPES = ['confidential', 'public'] as const;
 export type ClientType = (typeof CLIENT_TYPES)[number];
 
@@ -22,6 +29,12 @@ export function applicationIssues(app: {
       path: 'grantTypes',
       message:
         'A public client has no secret, so it cannot use machine to machine (client_credentials)',
+    });
+  // RFC 8693 §2.1: the exchanging client authenticates; a public one cannot
+  if (app.type === 'public' && app.grantTypes?.includes(TOKEN_EXCHANGE_GRANT))
+    issues.push({
+      path: 'grantTypes',
+      message: 'A public client has no secret, so it cannot exchange tokens (token exchange)',
     });
   if (app.grantTypes?.includes('authorization_code') && app.redirectUris?.length === 0)
     issues.push({

@@ -75,6 +75,43 @@ export const applicationGrantSchema = z
   .strict();
 export type ApplicationGrantInput = z.infer<typeof applicationGrantSchema>;
 
+/** RFC 8693: how deep a delegation chain may be (`act` levels of an issued token), at most. */
+export const MAX_TOKEN_EXCHANGE_DEPTH = 5;
+
+/**
+ * What an application may exchange a user's access token for (RFC 8693): the resource servers it
+ * may ask a token for, the scopes it may carry there, and how many `act` levels the issued token
+ * may have (1: the application acts directly for the user). Null: it exchanges nothing.
+ */
+export const tokenExchangePolicySchema = z
+  .object({
+    targets: z
+      .array(
+        z
+          .object({
+            resourceServer: resourceIndicatorSchema,
+            scopes: z.array(scopeNameSchema).max(200),
+          })
+          .strict(),
+      )
+      .max(50),
+    maxDepth: z.number().int().min(1).max(MAX_TOKEN_EXCHANGE_DEPTH).default(1),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.targets.forEach((t, i) => {
+      if (seen.has(t.resourceServer))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targets', i, 'resourceServer'],
+          message: 'Name each resource server once',
+        });
+      seen.add(t.resourceServer);
+    });
+  });
+export type TokenExchangePolicy = z.infer<typeof tokenExchangePolicySchema>;
+
 const applicationShape = {
   name: z.string().trim().min(1, 'Required').max(200, 'At most 200 characters'),
   type: z.enum(CLIENT_TYPES),
@@ -91,6 +128,7 @@ const applicationShape = {
   requireDpop: z.boolean().optional(),
   /** RFC 9449 §8: DPoP proofs must carry a nonce the server issued. */
   dpopNonces: z.boolean().optional(),
+  tokenExchange: tokenExchangePolicySchema.nullable().optional(),
 };
 
 function checkApplication(
@@ -130,6 +168,7 @@ export const updateApplicationSchema = z
     policy: policySchema.optional(),
     grants: applicationShape.grants,
     defaultResource: applicationShape.defaultResource,
+    tokenExchange: applicationShape.tokenExchange,
     /** true ends everything it holds (sessions' sign-ins, families, tokens) and refuses it from then on. */
     isDisabled: z.boolean().optional(),
     requirePushedAuthorizationRequests: applicationShape.requirePushedAuthorizationRequests,

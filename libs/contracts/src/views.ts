@@ -56,6 +56,13 @@ export const applicationViewSchema = z.object({
   updatedAt: isoDate,
   /** RFC 9126 §6: its authorization requests come only by request_uri, from a pushed request. */
   requirePushedAuthorizationRequests: z.boolean(),
+  /** RFC 8693: what it may exchange a user's access token for; null: nothing. */
+  tokenExchange: z
+    .object({
+      targets: z.array(z.object({ resourceServer: z.string(), scopes: z.array(z.string()) })),
+      maxDepth: z.number().int(),
+    })
+    .nullable(),
 });
 export type ApplicationView = z.infer<typeof applicationViewSchema>;
 

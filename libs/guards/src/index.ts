@@ -6,3 +6,9 @@ export { TesseraVerifier, type VerifierHealth } from './verifier/tessera-verifie
 export { TESSERA_OPTIONS } from './tokens';
 export type { TesseraAuthOptions, TesseraPrincipal, ValidationMode } from './options';
 export { DpopProofRejectedError, TokenRejectedError, VerifierUnavailableError } from './errors';
+export {
+  TesseraExchange,
+  TokenExchangeError,
+  type ExchangeRequest,
+  type ExchangedToken,
+} from './exchange';

@@ -77,6 +77,11 @@ export interface TesseraPrincipal {
    */
   jkt?: string;
   claims: JWTPayload;
+  /**
+   * The access token it was verified from, for TesseraExchange (RFC 8693). Not enumerable: a
+   * principal logged or serialised whole does not carry it.
+   */
+  readonly token?: string;
 }
 
 export function validateOptions(

@@ -3,6 +3,7 @@ import { validateOptions, type TesseraAuthOptions } from './options';
 import { TesseraAuthGuard } from './tessera-auth.guard';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './tessera-auth.module-definition';
 import { TesseraVerifier } from './verifier/tessera-verifier';
+import { TesseraExchange } from './exchange';
 
 /**
  * `TesseraAuthModule.forRoot({ issuer, audience, clientId, clientSecret })` or `forRootAsync(...)`:
@@ -20,8 +21,9 @@ import { TesseraVerifier } from './verifier/tessera-verifier';
       },
     },
     TesseraAuthGuard,
+    TesseraExchange,
   ],
-  exports: [TesseraVerifier, TesseraAuthGuard, MODULE_OPTIONS_TOKEN],
+  exports: [TesseraVerifier, TesseraAuthGuard, MODULE_OPTIONS_TOKEN, TesseraExchange],
 })
 export class TesseraAuthModule extends ConfigurableModuleClass implements OnModuleDestroy {
   constructor(@Inject(TesseraVerifier) private readonly verifier: TesseraVerifier) {

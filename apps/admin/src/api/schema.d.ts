@@ -1266,6 +1266,13 @@ export interface operations {
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
                         requirePushedAuthorizationRequests: boolean;
+                        tokenExchange: {
+                            targets: {
+                                resourceServer: string;
+                                scopes: string[];
+                            }[];
+                            maxDepth: number;
+                        } | null;
                     }[];
                 };
             };
@@ -1329,7 +1336,7 @@ export interface operations {
                     /** @default [] */
                     postLogoutRedirectUris?: string[];
                     backchannelLogoutUri?: string | null;
-                    grantTypes: ("authorization_code" | "refresh_token" | "client_credentials")[];
+                    grantTypes: ("authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:token-exchange")[];
                     policy?: {
                         accessTokenTtl?: string;
                         refreshIdleTtl?: string;
@@ -1358,6 +1365,14 @@ export interface operations {
                     requirePushedAuthorizationRequests?: boolean;
                     requireDpop?: boolean;
                     dpopNonces?: boolean;
+                    tokenExchange?: {
+                        targets: {
+                            resourceServer: string;
+                            scopes: string[];
+                        }[];
+                        /** @default 1 */
+                        maxDepth?: number;
+                    } | null;
                 };
             };
         };
@@ -1418,6 +1433,13 @@ export interface operations {
                             /** @description ISO 8601 date-time */
                             updatedAt: string;
                             requirePushedAuthorizationRequests: boolean;
+                            tokenExchange: {
+                                targets: {
+                                    resourceServer: string;
+                                    scopes: string[];
+                                }[];
+                                maxDepth: number;
+                            } | null;
                         };
                         clientSecret?: string;
                     };
@@ -1528,6 +1550,13 @@ export interface operations {
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
                         requirePushedAuthorizationRequests: boolean;
+                        tokenExchange: {
+                            targets: {
+                                resourceServer: string;
+                                scopes: string[];
+                            }[];
+                            maxDepth: number;
+                        } | null;
                     };
                 };
             };
@@ -1643,7 +1672,7 @@ export interface operations {
                     redirectUris?: string[];
                     postLogoutRedirectUris?: string[];
                     backchannelLogoutUri?: string | null;
-                    grantTypes?: ("authorization_code" | "refresh_token" | "client_credentials")[];
+                    grantTypes?: ("authorization_code" | "refresh_token" | "client_credentials" | "urn:ietf:params:oauth:grant-type:token-exchange")[];
                     policy?: {
                         accessTokenTtl?: string;
                         refreshIdleTtl?: string;
@@ -1669,6 +1698,14 @@ export interface operations {
                         flows?: ("user" | "client_credentials")[];
                     }[];
                     defaultResource?: string | null;
+                    tokenExchange?: {
+                        targets: {
+                            resourceServer: string;
+                            scopes: string[];
+                        }[];
+                        /** @default 1 */
+                        maxDepth?: number;
+                    } | null;
                     isDisabled?: boolean;
                     requirePushedAuthorizationRequests?: boolean;
                     requireDpop?: boolean;
@@ -1732,6 +1769,13 @@ export interface operations {
                         /** @description ISO 8601 date-time */
                         updatedAt: string;
                         requirePushedAuthorizationRequests: boolean;
+                        tokenExchange: {
+                            targets: {
+                                resourceServer: string;
+                                scopes: string[];
+                            }[];
+                            maxDepth: number;
+                        } | null;
                     };
                 };
             };

@@ -1,3 +1,4 @@
+import type { TokenExchangePolicy } from '@tessera/contracts';
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 @Entity('applications')
@@ -43,4 +44,6 @@ export class Application {
   @Column('timestamptz', { default: () => 'now()' }) updatedAt: Date;
   /** RFC 9126 §6: its authorization requests come only by request_uri, from its pushed requests. */
   @Column('boolean', { default: false }) requirePushedAuthorizationRequests: boolean;
+  /** RFC 8693: the resource servers and scopes it may exchange a user's token for; null: none. */
+  @Column('jsonb', { nullable: true }) tokenExchange: TokenExchangePolicy | null;
 }

@@ -29,5 +29,6 @@ export function applicationView(
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
     requirePushedAuthorizationRequests: a.requirePushedAuthorizationRequests,
+    tokenExchange: a.tokenExchange ?? null,
   };
 }

@@ -15,6 +15,7 @@ import {
   type GrantType,
   type PolicyInput,
   type PolicyIssue,
+  type TokenExchangePolicy,
   type UpdateApplicationInput,
 } from '@tessera/contracts';
 import { AuditService } from '../audit';
@@ -181,6 +182,45 @@ export class ApplicationsService {
     return rs.id;
   }
 
+  /**
+   * RFC 8693 policy as stored: each target names a resource server of this tenant and only scopes
+   * it defines (a typo would otherwise silently allow nothing).
+   */
+  private async tokenExchangePolicy(
+    em: EntityManager,
+    tenant: Tenant,
+    policy: TokenExchangePolicy | null | undefined,
+  ): Promise<TokenExchangePolicy | null> {
+    if (!policy) return null;
+    const issues: Array<{ path: Array<string | number>; detail: string }> = [];
+    for (const [i, t] of policy.targets.entries()) {
+      const rs = await this.resourceServers.byIdentifier(tenant.id, t.resourceServer, em);
+      if (!rs) {
+        issues.push({
+          path: ['tokenExchange', 'targets', i, 'resourceServer'],
+          detail: `No resource server ${t.resourceServer} in this tenant`,
+        });
+        continue;
+      }
+      const defined = new Set(rs.scopes.map((s) => s.name));
+      t.scopes.forEach((s, j) => {
+        if (!defined.has(s))
+          issues.push({
+            path: ['tokenExchange', 'targets', i, 'scopes', j],
+            detail: `Unknown scope ${s}`,
+          });
+      });
+    }
+    if (issues.length) throw new ValidationFailed(issues);
+    return {
+      targets: policy.targets.map((t) => ({
+        resourceServer: t.resourceServer,
+        scopes: [...new Set(t.scopes)].sort(),
+      })),
+      maxDepth: policy.maxDepth,
+    };
+  }
+
   async create(
     tenant: Tenant,
     input: CreateApplicationInput,
@@ -207,6 +247,7 @@ export class ApplicationsService {
         backchannelLogoutUri: input.backchannelLogoutUri ?? null,
         grantTypes: [...new Set(input.grantTypes)].sort(),
         defaultResourceServerId: await this.defaultResourceId(m, tenant, input.defaultResource),
+        tokenExchange: await this.tokenExchangePolicy(m, tenant, input.tokenExchange),
         ...overrides,
         requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
         requireDpop: input.requireDpop ?? false,
@@ -265,6 +306,8 @@ export class ApplicationsService {
           tenant,
           input.defaultResource,
         );
+      if (input.tokenExchange !== undefined)
+        changes.tokenExchange = await this.tokenExchangePolicy(m, tenant, input.tokenExchange);
       if (
         input.clientSecret !== undefined &&
         app.type === 'confidential' &&

@@ -21,7 +21,9 @@ export type SecurityAuditType =
   | 'application_deleted'
   | 'application_tokens_revoked'
   | 'resource_server_deleted'
-  | 'tenant_deleted';
+  | 'tenant_deleted'
+  | 'token_exchanged'
+  | 'token_exchange_refused';
 
 /** Administrative changes: what an administrator did through the admin API, one per change. */
 export const ADMIN_CHANGE_TYPES = [

@@ -100,6 +100,7 @@ export class BootstrapService {
                 requirePushedAuthorizationRequests: a.requirePushedAuthorizationRequests ?? false,
                 requireDpop: a.requireDpop ?? false,
                 dpopNonces: a.dpopNonces ?? false,
+                tokenExchange: a.tokenExchange ?? null,
               },
               em,
             );

@@ -57,6 +57,8 @@ export class IntrospectionController {
           iss: c.iss,
           jti: c.jti,
           ...(c.sid ? { sid: c.sid } : {}),
+          // RFC 8693 §4.1: who acts for the subject (a token obtained by exchange)
+          ...(c.act ? { act: c.act } : {}),
           // RFC 9449 §6.2: a bound token's key, for the resource server to check the proof against
           ...(typeof c.cnf?.jkt === 'string'
             ? { cnf: { jkt: c.cnf.jkt }, token_type: 'DPoP' }

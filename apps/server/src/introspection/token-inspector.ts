@@ -19,6 +19,8 @@ export interface ActiveAccessToken {
     sid?: string;
     /** RFC 9449 §6: the DPoP key the token is bound to. */
     cnf?: { jkt?: string };
+    /** RFC 8693 §4.1, on a token obtained by exchange. */
+    act?: Record<string, unknown>;
   };
 }
 

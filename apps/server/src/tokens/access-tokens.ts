@@ -5,6 +5,12 @@ import { Clock } from '../clock';
 import { KeysService } from '../keys';
 import { TenantsService, type Tenant } from '../tenants';
 
+/** RFC 8693 §4.1: who acts for the subject, and who acted before them (the chain, outermost first). */
+export interface ActorClaim {
+  sub: string;
+  act?: ActorClaim;
+}
+
 interface AccessTokenClaims {
   sub: string;
   clientId: string;
@@ -18,6 +24,8 @@ interface AccessTokenClaims {
   issuedAt?: number;
   /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
   jkt?: string;
+  /** A token obtained by exchange (RFC 8693): the acting client, and the chain before it. */
+  act?: ActorClaim;
 }
 
 export interface MintedAccessToken {
@@ -56,6 +64,7 @@ export class AccessTokens {
     // a private claim (RFC 7519 §4.3): revoking the family cuts exactly the tokens naming it
     if (c.familyId) payload.family_id = c.familyId;
     if (c.jkt) payload.cnf = { jkt: c.jkt };
+    if (c.act) payload.act = c.act;
     // RFC 9068 §2.1: typ at+jwt
     const token = await this.keys.sign(tenant.id, { typ: 'at+jwt' }, payload);
     return { token, jti, exp, expiresIn: ttl };

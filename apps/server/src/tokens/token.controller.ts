@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { TOKEN_EXCHANGE_GRANT } from '@tessera/contracts';
 import {
   InvalidRequest,
   MethodNotAllowed,
@@ -13,11 +14,13 @@ import { ClientCredentialsGrant } from './client-credentials.grant';
 import { DpopProofs } from './dpop';
 import type { TokenResponse } from './token-response';
 import { UserGrants } from './user-grants';
+import { TokenExchangeGrant } from './token-exchange.grant';
 
 export const SUPPORTED_GRANTS = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
+  TOKEN_EXCHANGE_GRANT,
 ] as const;
 
 /** RFC 6749 §3.2 token endpoint. */
@@ -29,6 +32,7 @@ export class TokenController {
     private readonly clientCredentials: ClientCredentialsGrant,
     private readonly userGrants: UserGrants,
     private readonly dpop: DpopProofs,
+    private readonly tokenExchange: TokenExchangeGrant,
   ) {}
 
   @Post()
@@ -48,12 +52,15 @@ export class TokenController {
     if (!(SUPPORTED_GRANTS as readonly string[]).includes(grantType))
       throw new UnsupportedGrantType({ detail: `grant_type ${grantType.slice(0, 40)}` });
     const app = await this.clients.authenticate(tenant, req, form);
-    if (!app.grantTypes.includes(grantType))
-      throw new UnauthorizedClient({ detail: `${app.clientId} lacks ${grantType}` });
     // RFC 9449 §8: every answer, refusals included, carries the nonce for the next proof
     if (app.dpopNonces) res.header('DPoP-Nonce', this.dpop.nonce(tenant, app));
     const dpop = await this.dpop.check(tenant, app, req);
-    switch (grantType as (typeof SUPPORTED_GRANTS)[number]) {
+    // token exchange checks the client itself: every refusal of an exchange is audited
+    if (grantType === TOKEN_EXCHANGE_GRANT)
+      return this.tokenExchange.issue(tenant, app, form, req, dpop);
+    if (!app.grantTypes.includes(grantType))
+      throw new UnauthorizedClient({ detail: `${app.clientId} lacks ${grantType}` });
+    switch (grantType as Exclude<(typeof SUPPORTED_GRANTS)[number], typeof TOKEN_EXCHANGE_GRANT>) {
       case 'client_credentials':
         return this.clientCredentials.issue(tenant, app, form, dpop);
       case 'authorization_code':

@@ -17,6 +17,8 @@ import { DpopProof } from './dpop-proof.entity';
 import { DpopProofs } from './dpop';
 
 export const TOKENS_ENTITIES = [DpopProof];
+import { AuditModule } from '../audit';
+import { TokenExchangeGrant } from './token-exchange.grant';
 
 @Module({
   imports: [
@@ -27,6 +29,7 @@ export const TOKENS_ENTITIES = [DpopProof];
     SessionsModule,
     UsersModule,
     RateLimitModule,
+    AuditModule,
   ],
   controllers: [TokenController],
   providers: [
@@ -36,6 +39,7 @@ export const TOKENS_ENTITIES = [DpopProof];
     UserGrants,
     UserTokens,
     DpopProofs,
+    TokenExchangeGrant,
     { provide: RATE_LIMIT_SUBJECTS, useClass: ClientSubjects },
   ],
   exports: [AccessTokens, ClientAuthenticator, RATE_LIMIT_SUBJECTS, RateLimitModule],

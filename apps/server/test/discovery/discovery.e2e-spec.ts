@@ -17,6 +17,7 @@ describe('discovery and health', () => {
       'authorization_code',
       'refresh_token',
       'client_credentials',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
     ]);
     expect(oidc.body.code_challenge_methods_supported).toEqual(['S256']);
     expect(oidc.body.authorization_response_iss_parameter_supported).toBe(true);

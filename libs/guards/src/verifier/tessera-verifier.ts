@@ -89,7 +89,7 @@ export class TesseraVerifier {
     if (this.o.requireDpop) throw new TokenRejectedError('ERR_DPOP_REQUIRED');
     const claims = await this.claimsOf(token);
     if (jktOf(claims) !== undefined) throw new TokenRejectedError('ERR_TOKEN_DPOP_BOUND');
-    return principalOf(claims);
+    return principalOf(claims, token);
   }
 
   /**
@@ -102,7 +102,7 @@ export class TesseraVerifier {
     const jkt = jktOf(claims);
     if (jkt === undefined) throw new TokenRejectedError('ERR_TOKEN_NOT_DPOP_BOUND');
     await this.dpop.verify(proof, token, jkt, req);
-    return { ...principalOf(claims), jkt };
+    return principalOf(claims, token, jkt);
   }
 
   private async claimsOf(token: string): Promise<JWTPayload> {
@@ -131,13 +131,16 @@ function jktOf(claims: JWTPayload): string | undefined {
   return typeof cnf.jkt === 'string' ? cnf.jkt : '';
 }
 
-function principalOf(claims: JWTPayload): TesseraPrincipal {
+function principalOf(claims: JWTPayload, token: string, jkt?: string): TesseraPrincipal {
   const scope = typeof claims.scope === 'string' ? claims.scope : '';
-  return {
+  const principal: TesseraPrincipal = {
     sub: claims.sub as string,
     clientId: claims.client_id as string,
     scopes: scope ? scope.split(' ') : [],
     ...(typeof claims.sid === 'string' ? { sid: claims.sid } : {}),
+    ...(jkt !== undefined ? { jkt } : {}),
     claims,
   };
+  // the raw token, for a token exchange on the caller's behalf; kept out of logs and JSON
+  return Object.defineProperty(principal, 'token', { value: token, enumerable: false });
 }

@@ -29,6 +29,7 @@ import {
   type ApplicationForm,
 } from './application-form';
 import { GrantFields } from './GrantFields';
+import { TokenExchangeFields } from './TokenExchangeFields';
 import { IntegrationPanel } from './IntegrationPanel';
 import { PolicyFields } from './PolicyFields';
 import { PolicyPreview } from './PolicyPreview';
@@ -40,6 +41,7 @@ const GRANT_TYPE_LABELS: Record<(typeof GRANT_TYPES)[number], string> = {
   authorization_code: 'Sign-in (authorization_code)',
   refresh_token: 'Refresh tokens (refresh_token)',
   client_credentials: 'Machine to machine (client_credentials)',
+  'urn:ietf:params:oauth:grant-type:token-exchange': 'Token exchange (RFC 8693)',
 };
 
 /** Creates or edits one application: its form, and the secret, revoke and delete actions. */
@@ -206,6 +208,7 @@ export function ApplicationEditor(p: {
         <PolicyPreview control={control} tenant={tenant} />
 
         <GrantFields control={control} servers={servers} />
+        <TokenExchangeFields control={control} servers={servers} />
 
         <fieldset>
           <legend>Sender-constrained tokens (DPoP)</legend>

@@ -20,6 +20,11 @@ import {
 } from '@tessera/contracts';
 import type { Application, ResourceServer, WirePolicy } from '../../api/types';
 import { issuesOf } from './policy-preview';
+import {
+  tokenExchangeFormOf,
+  tokenExchangeFormSchema,
+  toTokenExchangeInput,
+} from './token-exchange-form';
 
 const tri = z.enum(['default', 'on', 'off']);
 type Tri = z.infer<typeof tri>;
@@ -86,6 +91,7 @@ export function applicationFormSchema(tenantDefaults: WirePolicy) {
       requirePushedAuthorizationRequests: z.boolean(),
       requireDpop: z.boolean(),
       dpopNonces: z.boolean(),
+      tokenExchange: tokenExchangeFormSchema,
     })
     .superRefine((f, ctx) => {
       // the rules the admin API applies, from the contracts
@@ -158,6 +164,7 @@ export function emptyForm(servers: ResourceServer[]): ApplicationForm {
     requirePushedAuthorizationRequests: false,
     requireDpop: false,
     dpopNonces: false,
+    tokenExchange: tokenExchangeFormOf(undefined, servers),
   };
 }
 
@@ -195,6 +202,7 @@ export function formOf(app: Application, servers: ResourceServer[]): Application
     requirePushedAuthorizationRequests: app.requirePushedAuthorizationRequests,
     requireDpop: app.requireDpop,
     dpopNonces: app.dpopNonces,
+    tokenExchange: tokenExchangeFormOf(app, servers),
   };
 }
 
@@ -217,6 +225,7 @@ function common(f: ApplicationForm) {
     requirePushedAuthorizationRequests: f.requirePushedAuthorizationRequests,
     requireDpop: f.requireDpop,
     dpopNonces: f.dpopNonces,
+    tokenExchange: toTokenExchangeInput(f.tokenExchange),
   };
 }
 

@@ -42,6 +42,8 @@ export const EVENT_LABELS = {
   key_withdrawn: 'Signing key withdrawn: its tokens refused',
   resource_server_deleted: 'Resource server deleted: grants ended',
   tenant_deleted: 'Tenant deleted: everything it held ended',
+  token_exchanged: 'Token exchanged for another API',
+  token_exchange_refused: 'Token exchange refused',
 } as const satisfies Record<string, string>;
 
 export type AuditEventType = keyof typeof EVENT_LABELS;

@@ -18,6 +18,7 @@ import { PushedAuthorizationRequests1765520000000 } from './1765520000000-pushed
 import { DpopSettings1765510000000 } from './1765510000000-dpop-settings';
 import { DpopBoundFamilies1765511000000 } from './1765511000000-dpop-bound-families';
 import { DpopProofs1765512000000 } from './1765512000000-dpop-proofs';
+import { TokenExchange1765530000000 } from './1765530000000-token-exchange';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -44,4 +45,5 @@ export const MIGRATIONS = [
   DpopSettings1765510000000,
   DpopBoundFamilies1765511000000,
   DpopProofs1765512000000,
+  TokenExchange1765530000000,
 ];
