@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import * as oidc from 'openid-client';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -11,8 +12,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { KeysService } from '../../server/src/keys';
 import { OrdersService } from '../src/orders';
 import { ordersConfig, startOrders } from '../src/app';
+import { formOf } from '../../server/test/support/browser';
 import {
   authorize,
+  Browser,
   claims,
   eventually,
   freePort,
@@ -168,5 +171,77 @@ describe('apps/example-orders with DPoP-bound tokens of a real Tessera', () => {
       expect(res.headers.get('www-authenticate')).toBe(`DPoP error="invalid_token", ${ALGS}`);
     }, 2000);
     expect(claims(token).exp * 1000).toBeGreaterThan(Date.now()); // refused because revoked
+  });
+  it('serves a certified client end to end: code + PKCE + DPoP at Tessera, a refresh, then the call', async () => {
+    // openid-client, unmodified: its DPoP handle signs every proof (token endpoint and API alike)
+    const spa = await t.given.app(slug, {
+      type: 'public',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [cb],
+      grants: [{ resourceServer: audience, scopes: ['orders:read'], flows: ['user'] }],
+      requireDpop: true,
+    });
+    const user = await t.given.user(slug, {
+      permissions: [{ resourceServer: audience, scopes: ['orders:read'] }],
+    });
+    const config = await oidc.discovery(
+      new URL(t.issuer(slug)),
+      spa.clientId,
+      undefined,
+      oidc.None(),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const pair = await oidc.randomDPoPKeyPair('ES256');
+    const dpop = oidc.getDPoPHandle(config, pair);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const authUrl = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: cb,
+      scope: 'orders:read',
+      resource: audience,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
+    const b = new Browser();
+    const { action, fields } = formOf((await b.get(authUrl.href)).text);
+    fields.set('email', user.email);
+    fields.set('password', user.password);
+    const back = await b.post(action, fields);
+    const first = await oidc.authorizationCodeGrant(
+      config,
+      new URL(back.headers.get('location')!),
+      { pkceCodeVerifier: verifier, expectedState: state },
+      undefined,
+      { DPoP: dpop },
+    );
+    const jkt = await calculateJwkThumbprint(await exportJWK(pair.publicKey), 'sha256');
+    expect(first.token_type.toLowerCase()).toBe('dpop');
+    expect(claims(first.access_token).cnf).toEqual({ jkt });
+    const refreshed = await oidc.refreshTokenGrant(config, first.refresh_token!, undefined, {
+      DPoP: dpop,
+    });
+    expect(refreshed.refresh_token).not.toBe(first.refresh_token);
+    expect(claims(refreshed.access_token).cnf).toEqual({ jkt });
+
+    const before = handled();
+    const res = await oidc.fetchProtectedResource(
+      config,
+      refreshed.access_token,
+      new URL(`${url}/orders`),
+      'GET',
+      undefined,
+      undefined,
+      { DPoP: dpop },
+    );
+    expect(res.status).toBe(200);
+    expect(Array.isArray(await res.json())).toBe(true);
+    expect(handled()).toBe(before + 1);
+    // the same token without its key is refused, even by a caller who holds the token itself
+    const stolen = await send(`${url}/orders`, {
+      headers: { authorization: `Bearer ${refreshed.access_token}` },
+    });
+    expect(stolen.status).toBe(401);
+    expect(handled()).toBe(before + 1);
   });
 });
