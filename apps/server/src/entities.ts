@@ -7,6 +7,7 @@ import { RESOURCE_SERVERS_ENTITIES } from './resource-servers';
 import { REVOCATION_ENTITIES } from './revocation';
 import { SECRETS_ENTITIES } from './secrets';
 import { SESSIONS_ENTITIES } from './sessions';
+import { SHARED_SIGNALS_ENTITIES } from './shared-signals';
 import { TENANTS_ENTITIES } from './tenants';
 import { USERS_ENTITIES } from './users';
 
@@ -27,4 +28,5 @@ export const ENTITIES = [
   ...RATE_LIMIT_ENTITIES,
   ...AUDIT_ENTITIES,
   ...REVOCATION_ENTITIES,
+  ...SHARED_SIGNALS_ENTITIES,
 ];

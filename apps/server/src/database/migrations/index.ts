@@ -14,6 +14,7 @@ import { LoweredLifetimes1765400000000 } from './1765400000000-lowered-lifetimes
 import { SessionHistory1765460000000 } from './1765460000000-session-history';
 import { AuditActors1765470000000 } from './1765470000000-audit-actors';
 import { DashboardIndexes1765490000000 } from './1765490000000-dashboard-indexes';
+import { SharedSignals1765540000000 } from './1765540000000-shared-signals';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -36,4 +37,5 @@ export const MIGRATIONS = [
   SessionHistory1765460000000,
   AuditActors1765470000000,
   DashboardIndexes1765490000000,
+  SharedSignals1765540000000,
 ];
