@@ -198,7 +198,8 @@ export class RetentionRepository {
         em,
         `DELETE FROM ssf_events WHERE id IN (SELECT id FROM ssf_events
              WHERE created_at < now() - LEAST($1::float8, $2::float8) ${SECONDS}
-               AND (status <> 'pending' OR created_at < now() - $2::float8 ${SECONDS})
+               AND ((status <> 'pending' AND created_at < now() - $1::float8 ${SECONDS})
+                    OR created_at < now() - $2::float8 ${SECONDS})
              LIMIT $3 FOR UPDATE SKIP LOCKED)`,
         [keepSeconds, SSF_UNACKNOWLEDGED_KEPT_SECONDS, size],
       ),
