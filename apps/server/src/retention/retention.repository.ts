@@ -199,7 +199,7 @@ export class RetentionRepository {
         `DELETE FROM ssf_events WHERE id IN (SELECT id FROM ssf_events
              WHERE created_at < now() - LEAST($1::float8, $2::float8) ${SECONDS}
                AND ((status <> 'pending' AND created_at < now() - $1::float8 ${SECONDS})
-                    OR created_at < now() - $2::float8 ${SECONDS})
+                    OR (status = 'pending' AND created_at < now() - $2::float8 ${SECONDS}))
              LIMIT $3 FOR UPDATE SKIP LOCKED)`,
         [keepSeconds, SSF_UNACKNOWLEDGED_KEPT_SECONDS, size],
       ),

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Inject,
   Delete,
   Get,
   HttpCode,
@@ -13,6 +14,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApplicationsService } from '../applications';
+import { APP_CONFIG, type AppConfig } from '../config';
 import { InsufficientScope, InvalidRequest, InvalidToken, MissingToken, NotFound } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { TokenInspector } from '../introspection';
@@ -44,6 +46,7 @@ export class SharedSignalsController {
     private readonly applications: ApplicationsService,
     private readonly keys: KeysService,
     private readonly streams: StreamsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** RFC 6750 §2.1: the header only; a missing token is a bare challenge. */
@@ -234,7 +237,7 @@ export class SharedSignalsController {
   /**
    * RFC 8936 §2: acknowledges `ack`, records `setErrs`, and answers the oldest SETs not yet
    * acknowledged (each stays in every answer until it is). Without `returnImmediately: true` an
-   * empty answer waits up to 10 s for an event.
+   * empty answer waits up to 10 s for an event (at most half the request deadline).
    */
   @Post('t/:tenant/ssf/streams/:id/poll')
   @HttpCode(200)
@@ -251,7 +254,9 @@ export class SharedSignalsController {
     if (s.deliveryMethod !== POLL)
       throw new InvalidRequest({ description: 'The stream is not a poll stream' });
     const input = pollRequest(body);
-    const deadline = Date.now() + (input.returnImmediately ? 0 : LONG_POLL_MS);
+    // the wait ends well before the request deadline (TESSERA_REQUEST_DEADLINE_MS) would answer 503
+    const wait = Math.min(LONG_POLL_MS, this.config.requestDeadlineMs / 2);
+    const deadline = Date.now() + (input.returnImmediately ? 0 : wait);
     let page = await this.streams.poll(s, input);
     while (!page.sets.length && input.max > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, LONG_POLL_STEP_MS));
