@@ -10,7 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { isUuid } from '../http';
 import { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from '../logout';
 import { ResourceServersService } from '../resource-servers';
-import { SSF_API_AUDIENCE, SSF_SCOPES } from '../shared-signals';
+import { SSF_API_AUDIENCE, SSF_SCOPES } from '../revocation';
 import { TenantsService, type Tenant } from '../tenants';
 import { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
 import { TenantAccessService } from './tenant-access.service';

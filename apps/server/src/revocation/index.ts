@@ -19,3 +19,4 @@ export {
   VERIFICATION,
   SSF_EVENTS_SUPPORTED,
 } from './ssf-event-types';
+export { SSF_API_AUDIENCE, SSF_SCOPES, type SsfScope } from './ssf-api';

@@ -19,10 +19,9 @@ import { InsufficientScope, InvalidRequest, InvalidToken, MissingToken, NotFound
 import type { HttpRequest, HttpResponse } from '../http';
 import { TokenInspector } from '../introspection';
 import { KeysService } from '../keys';
-import { SSF_EVENTS_SUPPORTED } from '../revocation';
+import { SSF_API_AUDIENCE, SSF_EVENTS_SUPPORTED, type SsfScope } from '../revocation';
 import { TenantsService } from '../tenants';
 import { setClaims, SET_TYP } from './sets';
-import { SSF_API_AUDIENCE, type SsfScope } from './ssf-api';
 import { POLL, PUSH, type SsfStream } from './ssf-stream.entity';
 import { StreamsService, type StreamConfiguration, type StreamOwner } from './streams.service';
 

@@ -3,6 +3,8 @@ import { eventOf, PushEndpoint, SsfReceiver } from '../support/ssf-receiver';
 
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 const CREDENTIAL_CHANGE = 'https://schemas.openid.net/secevent/caep/event-type/credential-change';
+const TOKEN_CLAIMS_CHANGE =
+  'https://schemas.openid.net/secevent/caep/event-type/token-claims-change';
 const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
 const PUSH = 'urn:ietf:rfc:8935';
 const POLL = 'urn:ietf:rfc:8936';
@@ -227,6 +229,49 @@ describe('Shared Signals transmitter: configuration and streams (SSF 1.0)', () =
           {
             event_timestamp: expect.any(Number),
             credential_type: 'password',
+            change_type: 'update',
+          },
+        ],
+      ],
+    ]);
+  });
+
+  it('delivers token-claims-change for new permissions and credential-change for a regenerated client secret', async () => {
+    const stream = await pollStream(w, [TOKEN_CLAIMS_CHANGE, CREDENTIAL_CHANGE]);
+    const rs = await t.given.resourceServer(w.slug, {
+      scopes: [{ name: 'orders:read', description: 'Read orders' }],
+    });
+    const other = await t.given.user(w.slug);
+    const perms = [{ resourceServer: rs.identifier, scopes: ['orders:read'] }];
+    const root = await t.adminToken();
+    const path = `/admin/api/tenants/${w.slug}/users/${other.id}/permissions`;
+    expect((await t.json('PUT', path, perms, root)).status).toBe(200);
+    const rotated = await t.given.app(w.slug);
+    const secret = await t.json(
+      'POST',
+      `/admin/api/tenants/${w.slug}/applications/${rotated.clientId}/secret`,
+      undefined,
+      root,
+    );
+    expect(secret.status).toBe(200);
+
+    const polled = await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud);
+    const issuer = t.issuer(w.slug);
+    expect([...polled.sets.values()].map((s) => [s.sub_id, eventOf(s)])).toEqual([
+      [
+        { format: 'iss_sub', iss: issuer, sub: other.id },
+        [
+          TOKEN_CLAIMS_CHANGE,
+          { event_timestamp: expect.any(Number), claims: { permissions: perms } },
+        ],
+      ],
+      [
+        { format: 'iss_sub', iss: issuer, sub: rotated.clientId },
+        [
+          CREDENTIAL_CHANGE,
+          {
+            event_timestamp: expect.any(Number),
+            credential_type: 'client_secret',
             change_type: 'update',
           },
         ],

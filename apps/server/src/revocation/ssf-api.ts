@@ -1,6 +1,7 @@
 /**
  * Every tenant's built-in Shared Signals API (SSF 1.0 §8): the stream management and poll
- * endpoints at `/t/{slug}/ssf`. Its tokens are an application's own (client_credentials), for this
+ * endpoints at `/t/{slug}/ssf`, served by the shared-signals module; named here, beside the events
+ * it streams, so that the tenant's built-ins (admin) and the API agree on it. Its tokens are an application's own (client_credentials), for this
  * audience alone (RFC 9068 §4); which applications may obtain them is the tenant's choice, by their
  * grants. No user holds its scopes.
  */
