@@ -31,6 +31,7 @@ import { AuditModule } from './audit';
 import { MetricsModule } from './metrics';
 import { RetentionModule } from './retention';
 import { TokenRevocationModule } from './token-revocation';
+import { SharedSignalsModule } from './shared-signals';
 import { Global } from '@nestjs/common';
 
 @Global()
@@ -159,6 +160,7 @@ export class AppModule {
         AdminModule,
         BootstrapModule,
         RetentionModule,
+        SharedSignalsModule,
       ],
     };
   }

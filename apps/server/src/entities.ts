@@ -8,6 +8,7 @@ import { REVOCATION_ENTITIES } from './revocation';
 import { SECRETS_ENTITIES } from './secrets';
 import { SESSIONS_ENTITIES } from './sessions';
 import { SIGN_IN_ENTITIES } from './sign-in';
+import { SHARED_SIGNALS_ENTITIES } from './shared-signals';
 import { TENANTS_ENTITIES } from './tenants';
 import { TOKENS_ENTITIES } from './tokens';
 import { USERS_ENTITIES } from './users';
@@ -31,4 +32,5 @@ export const ENTITIES = [
   ...REVOCATION_ENTITIES,
   ...SIGN_IN_ENTITIES,
   ...TOKENS_ENTITIES,
+  ...SHARED_SIGNALS_ENTITIES,
 ];

@@ -1,7 +1,7 @@
 import type { CryptoKey, JWTHeaderParameters, JWTPayload, KeyObject } from 'jose';
 
 /** How tokens are validated. */
-export type ValidationMode = 'jwt' | 'introspection' | 'jwt+feed';
+export type ValidationMode = 'jwt' | 'introspection' | 'jwt+feed' | 'jwt+ssf';
 
 /** Options of {@link TesseraAuthModule}. */
 export interface TesseraAuthOptions {
@@ -34,6 +34,13 @@ export interface TesseraAuthOptions {
   feedStalenessSeconds?: number;
   /** Refuse tokens while the feed is stale (default true). */
   failClosedWhenFeedStale?: boolean;
+  /**
+   * `jwt+ssf`: a poll stream of the issuer's Shared Signals transmitter the credentials' application
+   * created beforehand; without it, one is created at start and deleted at stop.
+   */
+  ssfStreamId?: string;
+  /** `jwt+ssf`: how long an ended session's id is kept (default 86400: longer than any access token). */
+  ssfSessionMemorySeconds?: number;
   /**
    * Advanced: resolve verification keys locally instead of fetching the JWKS (the issuer's own server
    * uses it). With `acceptIssuer`, it also receives the token's `iss` and must answer only keys of
@@ -102,8 +109,8 @@ export function validateOptions(
   const mode: ValidationMode = o.mode ?? (o.clientId && o.clientSecret ? 'jwt+feed' : 'jwt');
   if (mode !== 'jwt' && (!o.clientId || !o.clientSecret))
     fail('clientId/clientSecret', `are required in mode ${mode}`);
-  if (!['jwt', 'introspection', 'jwt+feed'].includes(mode))
-    fail('mode', 'must be jwt, introspection or jwt+feed');
+  if (!['jwt', 'introspection', 'jwt+feed', 'jwt+ssf'].includes(mode))
+    fail('mode', 'must be jwt, introspection, jwt+feed or jwt+ssf');
   const age = o.jwksCacheMaxAgeSeconds;
   if (age !== undefined && !(Number.isFinite(age) && age >= 1))
     fail('jwksCacheMaxAgeSeconds', 'must be a number of seconds, at least 1');

@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config';
 import { isUuid } from '../http';
 import { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from '../logout';
 import { ResourceServersService } from '../resource-servers';
+import { SSF_API_AUDIENCE, SSF_SCOPES } from '../revocation';
 import { TenantsService, type Tenant } from '../tenants';
 import { ADMIN_API_AUDIENCE, ADMIN_SCOPES } from './admin-scopes';
 import { TenantAccessService } from './tenant-access.service';
@@ -19,6 +20,7 @@ export { CONSOLE_CLIENT_ID };
 const ADMIN_SCOPE_DEFS = ADMIN_SCOPES.map((s) => ({ ...s }));
 const ADMIN_SCOPE_NAMES = ADMIN_SCOPES.map((s) => s.name);
 const ACCOUNT_SCOPE_DEFS = ACCOUNT_SCOPES.map((s) => ({ ...s }));
+const SSF_SCOPE_DEFS = SSF_SCOPES.map((s) => ({ ...s }));
 
 /**
  * What every tenant has built in: the admin API and the console's client, so that the tenant's
@@ -91,6 +93,19 @@ export class TenantBuiltIns {
       },
       { heldByEveryUser: true },
     );
+    // the Shared Signals API: applications' own tokens (client_credentials), by their grants
+    await this.resourceServers.upsert(
+      em,
+      tenant.id,
+      {
+        identifier: SSF_API_AUDIENCE,
+        name: 'Shared Signals (event streams)',
+        baseUrls: [`${this.config.publicUrl}/t/${tenant.slug}/ssf`],
+        scopes: SSF_SCOPE_DEFS,
+        permissionGroups: [],
+      },
+      { heldByEveryUser: false },
+    );
     await this.ensureConsole(em, tenant);
     // its administrators hold every admin scope (tokens carry what the user holds)
     for (const a of await this.access.list(tenant, em))
@@ -116,6 +131,7 @@ export class TenantBuiltIns {
         ACCOUNT_API_AUDIENCE,
         ACCOUNT_SCOPE_DEFS,
       )),
+      ...(await this.resourceServers.tenantsLackingBuiltIn(SSF_API_AUDIENCE, SSF_SCOPE_DEFS)),
       ...(await this.applications.tenantsLacking(CONSOLE_CLIENT_ID, this.consoleShape())),
     ]);
     return [...ids];

@@ -350,6 +350,11 @@ export class ApplicationsService {
       if (app.type !== 'confidential') throw new Conflict('A public client has no secret');
       const secret = randomToken();
       await this.repo.update(m, tenant.id, app.id, { secretHash: this.secrets.tokenHash(secret) });
+      await this.revocation.credentialChanged(m, tenant.id, {
+        sub: app.clientId,
+        credentialType: 'client_secret',
+        changeType: 'update',
+      });
       return secret;
     });
     this.cache.invalidate(tenant.id);

@@ -43,13 +43,29 @@ function withDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** A request body and its headers (an Authorization the receiver asked for, say). */
+export interface OutboundBody {
+  contentType: string;
+  text: string;
+  headers?: Record<string, string>;
+}
+
 /**
  * POSTs a form to a relying party, as a server-side request that cannot be turned against the
- * server: the name is resolved once, every address it has must be globally reachable (unless
- * allowPrivate), the connection goes to those addresses only, redirects are answers (never
- * followed), and at most maxBodyBytes of the answer are read.
+ * server: see post.
  */
-export async function postForm(uri: string, form: string, o: SendOptions): Promise<SendOutcome> {
+export function postForm(uri: string, form: string, o: SendOptions): Promise<SendOutcome> {
+  return post(uri, { contentType: 'application/x-www-form-urlencoded', text: form }, o);
+}
+
+/**
+ * POSTs a body to a party the tenant registered (a back-channel logout URI, a Shared Signals push
+ * endpoint), as a server-side request that cannot be turned against the server: the name is
+ * resolved once, every address it has must be globally reachable (unless allowPrivate), the
+ * connection goes to those addresses only, redirects are answers (never followed), and at most
+ * maxBodyBytes of the answer are read.
+ */
+export async function post(uri: string, body: OutboundBody, o: SendOptions): Promise<SendOutcome> {
   const url = new URL(uri);
   const signal = AbortSignal.timeout(o.timeoutMs);
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
@@ -69,7 +85,7 @@ export async function postForm(uri: string, form: string, o: SendOptions): Promi
       const range = specialPurposeRange(a.address);
       if (range) return { kind: 'refused', detail: `${host} resolves to ${a.address} (${range})` };
     }
-  return sendTo(url, addresses, form, signal, o.maxBodyBytes);
+  return sendTo(url, addresses, body.text, signal, o.maxBodyBytes, body);
 }
 
 /** The request itself, to addresses already checked. */
@@ -79,6 +95,7 @@ export function sendTo(
   form: string,
   signal: AbortSignal,
   maxBodyBytes: number,
+  kind: Omit<OutboundBody, 'text'> = { contentType: 'application/x-www-form-urlencoded' },
 ): Promise<SendOutcome> {
   return new Promise<SendOutcome>((resolve) => {
     let status: number | undefined;
@@ -91,7 +108,8 @@ export function sendTo(
       {
         method: 'POST',
         headers: {
-          'content-type': 'application/x-www-form-urlencoded',
+          ...kind.headers,
+          'content-type': kind.contentType,
           'content-length': Buffer.byteLength(form),
           'cache-control': 'no-store',
         },

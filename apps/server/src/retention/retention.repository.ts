@@ -12,6 +12,7 @@ export type PrunedTable =
   | 'authorization_codes'
   | 'revocation_events'
   | 'backchannel_deliveries'
+  | 'ssf_events'
   | 'rate_limit_counters'
   | 'audit_events'
   | 'tenants'
@@ -32,6 +33,11 @@ type EndedBy = 'absolute_expires_at' | 'revoked_at';
 
 /** A redeemed or expired authorization code is kept this long, so a replay is still recognised. */
 const CODE_KEPT_SECONDS = 86_400;
+/**
+ * A Shared Signals event its receiver never acknowledged (a poll stream no longer polled, a push
+ * endpoint that never accepted) is kept this long: RFC 8936 §2.4 lets the transmitter give up.
+ */
+const SSF_UNACKNOWLEDGED_KEPT_SECONDS = 7 * 86_400;
 /** Rate-limit windows are at most a day (the contracts' rule schema). */
 const COUNTER_KEPT_SECONDS = 86_400;
 
@@ -180,6 +186,24 @@ export class RetentionRepository {
              WHERE created_at < now() - $1::float8 ${SECONDS} AND status <> 'pending'
              LIMIT $2 FOR UPDATE SKIP LOCKED)`,
         [keepSeconds, size],
+      ),
+    }));
+  }
+
+  /**
+   * Shared Signals outbox rows: acknowledged, delivered or given up on and written more than
+   * `keepSeconds` ago, and any still unacknowledged after SSF_UNACKNOWLEDGED_KEPT_SECONDS.
+   */
+  finishedSignals(keepSeconds: number, size: number): Promise<BatchOutcome> {
+    return this.batch('ssf_events', size, async (em) => ({
+      ssf_events: await count(
+        em,
+        `DELETE FROM ssf_events WHERE id IN (SELECT id FROM ssf_events
+             WHERE created_at < now() - LEAST($1::float8, $2::float8) ${SECONDS}
+               AND ((status <> 'pending' AND created_at < now() - $1::float8 ${SECONDS})
+                    OR (status = 'pending' AND created_at < now() - $2::float8 ${SECONDS}))
+             LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+        [keepSeconds, SSF_UNACKNOWLEDGED_KEPT_SECONDS, size],
       ),
     }));
   }

@@ -79,6 +79,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
       () => this.repo.expiredCodes(size),
       () => this.repo.expiredEvents(size),
       () => this.repo.finishedDeliveries(history, size),
+      () => this.repo.finishedSignals(history, size),
       () => this.repo.staleCounters(size),
       () => this.repo.expiredPushedRequests(size),
       () => this.repo.expiredProofs(size),

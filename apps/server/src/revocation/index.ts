@@ -10,3 +10,13 @@ export {
 export type { RevocationType } from './revocation.entity';
 export { BackchannelOutbox } from './backchannel-outbox.service';
 export type { ClaimedDelivery, InFlight } from './backchannel.repository';
+export { SsfOutbox } from './ssf-outbox.service';
+export type { ClaimedSet, PendingSet } from './ssf-outbox.repository';
+export {
+  SESSION_REVOKED,
+  CREDENTIAL_CHANGE,
+  TOKEN_CLAIMS_CHANGE,
+  VERIFICATION,
+  SSF_EVENTS_SUPPORTED,
+} from './ssf-event-types';
+export { SSF_API_AUDIENCE, SSF_SCOPES, type SsfScope } from './ssf-api';

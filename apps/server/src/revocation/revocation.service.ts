@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { BackchannelRepository } from './backchannel.repository';
 import { RevocationRepository } from './revocation.repository';
+import { CREDENTIAL_CHANGE, SESSION_REVOKED, TOKEN_CLAIMS_CHANGE } from './ssf-event-types';
+import { SsfOutboxRepository } from './ssf-outbox.repository';
+
+/** CAEP 1.0 §2 `initiating_entity` for the reasons a session ends with. */
+const INITIATED_BY: Record<string, string> = { logout: 'user', admin: 'admin', expired: 'system' };
 
 /**
  * Every revocation becomes an event of the tenant's feed, in the transaction that revokes, and is
@@ -12,6 +17,7 @@ export class RevocationService {
   constructor(
     private readonly repo: RevocationRepository,
     private readonly outbox: BackchannelRepository,
+    private readonly ssf: SsfOutboxRepository,
   ) {}
 
   /**
@@ -34,7 +40,10 @@ export class RevocationService {
     return this.repo.tryLockTenant(em, tenantId);
   }
 
-  /** A session ended: its tokens die; back-channel logouts are queued for its applications. */
+  /**
+   * A session ended: its tokens die; back-channel logouts are queued for its applications, and a
+   * CAEP `session-revoked` for the tenant's Shared Signals streams.
+   */
   async sessionEnded(
     em: EntityManager,
     tenantId: string,
@@ -49,6 +58,44 @@ export class RevocationService {
       notBefore: true,
     });
     await this.outbox.enqueue(em, s.sid);
+    await this.ssf.enqueue(
+      em,
+      tenantId,
+      SESSION_REVOKED,
+      { sub: s.sub, sid: s.sid },
+      { initiating_entity: INITIATED_BY[s.reason] ?? 'policy', reason_admin: { en: s.reason } },
+    );
+  }
+
+  /**
+   * A credential changed (CAEP 1.0 §3.2): a user's password was set anew, or an application's
+   * client secret regenerated (`sub` is then the client id). Queued for the tenant's Shared Signals
+   * streams in the caller's transaction.
+   */
+  async credentialChanged(
+    em: EntityManager,
+    tenantId: string,
+    c: { sub: string; credentialType: 'password' | 'client_secret'; changeType: 'update' },
+  ): Promise<void> {
+    await this.ssf.enqueue(
+      em,
+      tenantId,
+      CREDENTIAL_CHANGE,
+      { sub: c.sub },
+      { credential_type: c.credentialType, change_type: c.changeType },
+    );
+  }
+
+  /**
+   * What a user's tokens would claim changed (CAEP 1.0 §3.3): their permissions (roles, scopes
+   * held) were changed. `claims` names what is new.
+   */
+  async claimsChanged(
+    em: EntityManager,
+    tenantId: string,
+    c: { sub: string; claims: Record<string, unknown> },
+  ): Promise<void> {
+    await this.ssf.enqueue(em, tenantId, TOKEN_CLAIMS_CHANGE, { sub: c.sub }, { claims: c.claims });
   }
 
   /**

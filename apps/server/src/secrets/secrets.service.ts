@@ -109,4 +109,13 @@ export class SecretsService {
   openPrivateKey(sealed: Buffer, kid: string): Buffer {
     return open(this.get('key-encryption'), sealed, `signing-key:${kid}`);
   }
+
+  /** A credential a tenant gave the server to present elsewhere (a push endpoint's Authorization). */
+  sealValue(value: string, purpose: string): Buffer {
+    return seal(this.get('key-encryption'), Buffer.from(value), purpose);
+  }
+
+  openValue(sealed: Buffer, purpose: string): string {
+    return open(this.get('key-encryption'), sealed, purpose).toString();
+  }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit';
 import { SessionsModule } from '../sessions';
 import { ResourceServersModule } from '../resource-servers';
+import { RevocationModule } from '../revocation';
 import { PasswordHasher } from './password-hasher';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
@@ -11,7 +12,7 @@ import { User } from './user.entity';
 export const USERS_ENTITIES = [User];
 
 @Module({
-  imports: [SessionsModule, AuditModule, ResourceServersModule],
+  imports: [SessionsModule, AuditModule, ResourceServersModule, RevocationModule],
   providers: [PasswordHasher, UsersRepository, UsersService],
   exports: [UsersService, PasswordHasher],
 })

@@ -12,6 +12,7 @@ import { AuditService } from '../audit';
 import { isUniqueViolation } from '../database';
 import { Conflict, NotFound } from '../errors';
 import { isUuid } from '../http';
+import { RevocationService } from '../revocation';
 import { SessionsService } from '../sessions';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
@@ -36,6 +37,7 @@ export class UsersService {
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
     private readonly resourceServers: ResourceServersService,
+    private readonly revocation: RevocationService,
   ) {}
 
   permissions(tenantId: string, userId: string) {
@@ -49,9 +51,14 @@ export class UsersService {
     perms: UserPermissionInput[],
   ): Promise<void> {
     await this.require(tenantId, userId);
-    await this.dataSource.transaction((em) =>
-      this.resourceServers.setUserPermissions(em, tenantId, userId, perms, []),
-    );
+    await this.dataSource.transaction(async (em) => {
+      await this.resourceServers.setUserPermissions(em, tenantId, userId, perms, []);
+      // CAEP token-claims-change: what the user's next tokens carry (their scopes) changed
+      await this.revocation.claimsChanged(em, tenantId, {
+        sub: userId,
+        claims: { permissions: perms },
+      });
+    });
   }
 
   list(tenantId: string, email?: string): Promise<User[]> {
@@ -137,6 +144,17 @@ export class UsersService {
       if (input.roles) changes.roles = [...new Set(input.roles)].sort();
       if (input.isDisabled !== undefined) changes.isDisabled = input.isDisabled;
       if (Object.keys(changes).length) await this.repo.update(em, tenantId, id, changes);
+      if (passwordHash)
+        await this.revocation.credentialChanged(em, tenantId, {
+          sub: id,
+          credentialType: 'password',
+          changeType: 'update',
+        });
+      if (changes.roles)
+        await this.revocation.claimsChanged(em, tenantId, {
+          sub: id,
+          claims: { roles: changes.roles },
+        });
       if (input.isDisabled === true && !user.isDisabled) {
         await this.sessions.revokeAllOfUser(em, tenantId, id, 'user_disabled', { admin: by });
         await this.audit.record(em, { tenantId, type: 'user_disabled', userId: id });

@@ -206,6 +206,7 @@ describe('resource servers, permission groups and what users hold', () => {
       expect(builtIn.map((r: { identifier: string }) => r.identifier).sort()).toEqual([
         'urn:tessera:account',
         'urn:tessera:admin-api',
+        'urn:tessera:ssf',
       ]);
       for (const rs of builtIn) {
         const path = `/admin/api/tenants/${tenant}/resource-servers/${rs.id}`;

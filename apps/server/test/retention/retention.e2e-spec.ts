@@ -235,6 +235,37 @@ describe('retention job', () => {
     ]);
   });
 
+  it('deletes finished Shared Signals events after the history window, unacknowledged ones after 7 days', async () => {
+    const [{ id: appId }] = await t.sql<{ id: string }>(
+      `SELECT id FROM applications WHERE tenant_id = $1 AND client_id = $2`,
+      [w.tenantId, w.web.clientId],
+    );
+    const [{ id: streamId }] = await t.sql<{ id: string }>(
+      `INSERT INTO ssf_streams (id, tenant_id, application_id, audience, delivery_method)
+       VALUES (gen_random_uuid(), $1, $2, 'receiver', 'urn:ietf:rfc:8936') RETURNING id`,
+      [w.tenantId, appId],
+    );
+    await t.sql(
+      `INSERT INTO ssf_events (jti, tenant_id, stream_id, event_type, subject, status, created_at)
+       SELECT gen_random_uuid(), $1, $2, 'urn:example:event', jsonb_build_object('age', age), status, now() - age::interval
+       FROM (VALUES ('delivered', '31 days'), ('failed', '31 days'), ('delivered', '10 days'),
+                    ('pending', '8 days'), ('pending', '6 days')) AS v(status, age)`,
+      [w.tenantId, streamId],
+    );
+
+    await job().runOnce();
+
+    expect(
+      await t.sql(
+        `SELECT status, subject->>'age' AS age FROM ssf_events WHERE stream_id = $1 ORDER BY status`,
+        [streamId],
+      ),
+    ).toEqual([
+      { status: 'delivered', age: '10 days' },
+      { status: 'pending', age: '6 days' },
+    ]);
+  });
+
   it('deletes rate-limit counters past their window and block, and audit rows past the retention', async () => {
     await t.sql(
       `INSERT INTO rate_limit_counters (key, hits, window_started_at, blocked_until) VALUES

@@ -5,6 +5,7 @@ import { DpopProofVerifier, type DpopRequest } from './dpop-proof';
 import { IntrospectionVerifier } from './introspection-verifier';
 import { JwtVerifier } from './jwt-verifier';
 import { RevocationFeed } from './revocation-feed';
+import { SsfStreamFollower } from './ssf-stream';
 
 export interface VerifierHealth {
   mode: ValidationMode;
@@ -21,7 +22,8 @@ export interface VerifierHealth {
 export class TesseraVerifier {
   private readonly jwt: JwtVerifier;
   private readonly introspection?: IntrospectionVerifier;
-  readonly feed?: RevocationFeed;
+  /** What tells of revocations: the revocation feed (`jwt+feed`) or a Shared Signals stream (`jwt+ssf`). */
+  readonly feed?: RevocationFeed | SsfStreamFollower;
   private readonly dpop: DpopProofVerifier;
   private initialising?: Promise<void>;
 
@@ -30,6 +32,7 @@ export class TesseraVerifier {
     this.dpop = new DpopProofVerifier(o);
     if (o.mode === 'introspection') this.introspection = new IntrospectionVerifier(o);
     if (o.mode === 'jwt+feed') this.feed = new RevocationFeed(o, (kid) => this.jwt.withdraw(kid));
+    if (o.mode === 'jwt+ssf') this.feed = new SsfStreamFollower(o);
   }
 
   /** Loads the JWKS and connects the feed; on failure retries in the background (requests fail closed meanwhile). */

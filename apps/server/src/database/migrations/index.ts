@@ -19,6 +19,7 @@ import { DpopSettings1765510000000 } from './1765510000000-dpop-settings';
 import { DpopBoundFamilies1765511000000 } from './1765511000000-dpop-bound-families';
 import { DpopProofs1765512000000 } from './1765512000000-dpop-proofs';
 import { TokenExchange1765530000000 } from './1765530000000-token-exchange';
+import { SharedSignals1765540000000 } from './1765540000000-shared-signals';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
   DpopBoundFamilies1765511000000,
   DpopProofs1765512000000,
   TokenExchange1765530000000,
+  SharedSignals1765540000000,
 ];

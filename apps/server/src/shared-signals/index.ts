@@ -1,0 +1,1 @@
+export { SharedSignalsModule, SHARED_SIGNALS_ENTITIES } from './shared-signals.module';
