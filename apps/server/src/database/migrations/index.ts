@@ -14,10 +14,10 @@ import { LoweredLifetimes1765400000000 } from './1765400000000-lowered-lifetimes
 import { SessionHistory1765460000000 } from './1765460000000-session-history';
 import { AuditActors1765470000000 } from './1765470000000-audit-actors';
 import { DashboardIndexes1765490000000 } from './1765490000000-dashboard-indexes';
-import { PushedAuthorizationRequests1765520000000 } from './1765520000000-pushed-authorization-requests';
 import { DpopSettings1765510000000 } from './1765510000000-dpop-settings';
 import { DpopBoundFamilies1765511000000 } from './1765511000000-dpop-bound-families';
 import { DpopProofs1765512000000 } from './1765512000000-dpop-proofs';
+import { PushedAuthorizationRequests1765520000000 } from './1765520000000-pushed-authorization-requests';
 import { TokenExchange1765530000000 } from './1765530000000-token-exchange';
 import { SharedSignals1765540000000 } from './1765540000000-shared-signals';
 
@@ -42,10 +42,10 @@ export const MIGRATIONS = [
   SessionHistory1765460000000,
   AuditActors1765470000000,
   DashboardIndexes1765490000000,
-  PushedAuthorizationRequests1765520000000,
   DpopSettings1765510000000,
   DpopBoundFamilies1765511000000,
   DpopProofs1765512000000,
+  PushedAuthorizationRequests1765520000000,
   TokenExchange1765530000000,
   SharedSignals1765540000000,
 ];
