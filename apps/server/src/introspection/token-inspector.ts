@@ -68,24 +68,7 @@ export class TokenInspector {
    * key's event cuts it too, whatever this instance's key cache still holds.
    */
   async isRevoked(tenantId: string, c: JWTPayload, kid?: string): Promise<boolean> {
-    if (
-      typeof c.jti !== 'string' ||
-      typeof c.sub !== 'string' ||
-      typeof c.client_id !== 'string' ||
-      typeof c.iat !== 'number'
-    )
-      return true;
-    const live = await this.sessions.isAccessTokenLive(tenantId, {
-      jti: c.jti,
-      sid: typeof c.sid === 'string' ? c.sid : undefined,
-      clientId: c.client_id,
-      iat: c.iat,
-      familyId: typeof c.family_id === 'string' ? c.family_id : undefined,
-      kid,
-      sub: c.sub,
-      aud: typeof c.aud === 'string' ? [c.aud] : (c.aud ?? []),
-    });
-    return !live;
+    return !(await this.sessions.areClaimsLive(tenantId, c, kid));
   }
 
   /** A refresh token of this tenant (active or not), or undefined when unknown. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { JWTPayload } from 'jose';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EffectivePolicy, SessionEndReason, SessionHistoryPageView } from '@tessera/contracts';
 import { AuditService } from '../audit';
@@ -115,6 +116,30 @@ export class SessionsService {
     if (t.sid !== undefined && !isUuid(t.sid)) return Promise.resolve(false);
     if (t.familyId !== undefined && !isUuid(t.familyId)) return Promise.resolve(false);
     return this.repo.isAccessTokenLive(tenantId, t);
+  }
+
+  /**
+   * The same for a token's verified claims (RFC 9068) and its header's `kid`: a token lacking a
+   * claim the check needs is not live. Introspection and token exchange both ask this.
+   */
+  areClaimsLive(tenantId: string, c: JWTPayload, kid?: string): Promise<boolean> {
+    if (
+      typeof c.jti !== 'string' ||
+      typeof c.sub !== 'string' ||
+      typeof c.client_id !== 'string' ||
+      typeof c.iat !== 'number'
+    )
+      return Promise.resolve(false);
+    return this.isAccessTokenLive(tenantId, {
+      jti: c.jti,
+      sid: typeof c.sid === 'string' ? c.sid : undefined,
+      clientId: c.client_id,
+      iat: c.iat,
+      familyId: typeof c.family_id === 'string' ? c.family_id : undefined,
+      kid,
+      sub: c.sub,
+      aud: typeof c.aud === 'string' ? [c.aud] : (c.aud ?? []),
+    });
   }
 
   isAlive(em: EntityManager, sessionId: string): Promise<boolean> {

@@ -264,7 +264,7 @@ export class TokenExchangeGrant {
 
   /**
    * An access token of this tenant, signed with its keys, unexpired, and live the way introspection
-   * decides it (one statement: SessionsService.isAccessTokenLive — session, family, jti, client
+   * decides it (one statement: SessionsService.areClaimsLive — session, family, jti, client
    * and subject cuts, withdrawn key); undefined otherwise.
    */
   private async live(tenant: Tenant, token: string): Promise<LiveToken | undefined> {
@@ -283,20 +283,10 @@ export class TokenExchangeGrant {
       typeof c.exp !== 'number'
     )
       return undefined;
+    if (!(await this.sessions.areClaimsLive(tenant.id, c, signed.kid))) return undefined;
     const sid = typeof c.sid === 'string' ? c.sid : undefined;
     const familyId = typeof c.family_id === 'string' ? c.family_id : undefined;
     const aud = typeof c.aud === 'string' ? [c.aud] : (c.aud ?? []);
-    const live = await this.sessions.isAccessTokenLive(tenant.id, {
-      jti: c.jti,
-      sid,
-      clientId: c.client_id,
-      iat: c.iat,
-      familyId,
-      kid: signed.kid,
-      sub: c.sub,
-      aud,
-    });
-    if (!live) return undefined;
     return {
       sub: c.sub,
       clientId: c.client_id,
