@@ -1,2 +1,2 @@
 export { IntrospectionModule } from './introspection.module';
-export { TokenInspector, type ActiveAccessToken } from './token-inspector';
+export { requireScope, TokenInspector, type ActiveAccessToken } from './token-inspector';

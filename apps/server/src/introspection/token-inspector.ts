@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { JWTPayload } from 'jose';
 import { Clock } from '../clock';
+import { InsufficientScope, InvalidToken, MissingToken } from '../errors';
 import { KeysService } from '../keys';
 import { RefreshFamiliesService, SessionsService, type RefreshTokenState } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
@@ -62,6 +63,24 @@ export class TokenInspector {
   }
 
   /**
+   * RFC 6750 §2.1: the live access token of the Authorization header, meant for `audience` (RFC
+   * 8707); no header is a bare challenge. A DPoP-bound token is refused: sent as Bearer it proves
+   * nothing of its key (RFC 9449 §7.2). Tessera's own APIs (account, Shared Signals) take tokens so.
+   */
+  async bearerFor(
+    tenant: Tenant,
+    header: string | undefined,
+    audience: string,
+  ): Promise<ActiveAccessToken> {
+    if (!header) throw new MissingToken();
+    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header); // RFC 9110 §11.1: the scheme is case-insensitive
+    const at = m ? await this.accessToken(tenant, m[1]) : undefined;
+    if (!at || at.claims.cnf !== undefined || ![at.claims.aud].flat().includes(audience))
+      throw new InvalidToken();
+    return at;
+  }
+
+  /**
    * After a valid signature: its session ended or expired, or its jti or family revoked (one
    * statement: an introspection is one round trip to the database). A token naming its family
    * (`family_id`) is cut by that family's revocation alone; with its header's `kid`, a withdrawn
@@ -76,4 +95,9 @@ export class TokenInspector {
     if (token.length > 512) return Promise.resolve(undefined);
     return this.families.refreshTokenState(tenant.id, token);
   }
+}
+
+/** RFC 6750 §3.1: a token without the scope the call needs. */
+export function requireScope(at: ActiveAccessToken, scope: string): void {
+  if (!(at.claims.scope ?? '').split(' ').includes(scope)) throw new InsufficientScope(scope);
 }

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Query, Req, Res } from '@nestjs/common';
-import { InsufficientScope, InvalidRequest, InvalidToken, MissingToken } from '../errors';
+import { InvalidRequest, InvalidToken } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
-import { TokenInspector, type ActiveAccessToken } from '../introspection';
+import { requireScope, TokenInspector, type ActiveAccessToken } from '../introspection';
 import { SessionsService, type SessionView } from '../sessions';
 import { TenantsService, type Tenant } from '../tenants';
 import { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from './account-api';
@@ -29,14 +29,13 @@ export class AccountController {
     scope: AccountScope,
   ): Promise<{ tenant: Tenant; at: ActiveAccessToken; sid: string }> {
     const tenant = await this.tenants.forIssuer(slug);
-    const header = req.headers.authorization;
-    if (!header) throw new MissingToken();
-    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header); // RFC 9110 §11.1: the scheme is case-insensitive
-    const at = m ? await this.inspector.accessToken(tenant, m[1]) : undefined;
-    const aud = at ? [at.claims.aud].flat() : [];
-    if (!at?.claims.sid || !aud.includes(ACCOUNT_API_AUDIENCE)) throw new InvalidToken();
-    // RFC 6750 §3.1
-    if (!(at.claims.scope ?? '').split(' ').includes(scope)) throw new InsufficientScope(scope);
+    const at = await this.inspector.bearerFor(
+      tenant,
+      req.headers.authorization,
+      ACCOUNT_API_AUDIENCE,
+    );
+    if (!at.claims.sid) throw new InvalidToken();
+    requireScope(at, scope);
     return { tenant, at, sid: at.claims.sid };
   }
 

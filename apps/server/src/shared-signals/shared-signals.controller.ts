@@ -15,9 +15,9 @@ import {
 } from '@nestjs/common';
 import { ApplicationsService } from '../applications';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { InsufficientScope, InvalidRequest, InvalidToken, MissingToken, NotFound } from '../errors';
+import { InvalidRequest, InvalidToken, NotFound } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
-import { TokenInspector } from '../introspection';
+import { requireScope, TokenInspector } from '../introspection';
 import { KeysService } from '../keys';
 import { SSF_API_AUDIENCE, SSF_EVENTS_SUPPORTED, type SsfScope } from '../revocation';
 import { TenantsService } from '../tenants';
@@ -51,21 +51,10 @@ export class SharedSignalsController {
   /** RFC 6750 §2.1: the header only; a missing token is a bare challenge. */
   private async caller(slug: string, req: HttpRequest, scope: SsfScope): Promise<StreamOwner> {
     const tenant = await this.tenants.forIssuer(slug);
-    const header = req.headers.authorization;
-    if (!header) throw new MissingToken();
-    const m = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header); // RFC 9110 §11.1: the scheme is case-insensitive
-    const at = m ? await this.inspector.accessToken(tenant, m[1]) : undefined;
-    const aud = at ? [at.claims.aud].flat() : [];
-    // an application's own token (RFC 9068 §2.2: its sub is its client id), for this API alone
-    if (
-      !at ||
-      at.claims.sid ||
-      at.claims.sub !== at.claims.client_id ||
-      !aud.includes(SSF_API_AUDIENCE)
-    )
-      throw new InvalidToken();
-    // RFC 6750 §3.1
-    if (!(at.claims.scope ?? '').split(' ').includes(scope)) throw new InsufficientScope(scope);
+    const at = await this.inspector.bearerFor(tenant, req.headers.authorization, SSF_API_AUDIENCE);
+    // an application's own token (RFC 9068 §2.2: its sub is its client id)
+    if (at.claims.sid || at.claims.sub !== at.claims.client_id) throw new InvalidToken();
+    requireScope(at, scope);
     const app = await this.applications.active(tenant.id, at.claims.client_id);
     if (!app) throw new InvalidToken();
     return {

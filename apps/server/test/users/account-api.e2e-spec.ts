@@ -1,4 +1,6 @@
-import { authorize, send, useTestServer } from '../support/harness';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { authorize, basic, claims, send, useTestServer } from '../support/harness';
 import { ACCOUNT_API, CB, world, type World } from '../support/world';
 
 /**
@@ -61,6 +63,41 @@ describe('the account API', () => {
     }
     expect((await sessionsOf(victim.access_token)).status).toBe(200);
     const [row] = await t.sql(`SELECT revoked_at FROM sessions WHERE id = $1`, [victim.sid]);
+    expect(row.revoked_at).toBeNull();
+  });
+
+  it('refuses a DPoP-bound token sent as Bearer, and ends nothing with it (RFC 9449 §7.2)', async () => {
+    const victim = await w.accountSignIn();
+    // the same sign-in refreshed with a DPoP proof: its access token is bound to the client's key
+    const key = await generateKeyPair('ES256');
+    const proof = await new SignJWT({ htm: 'POST', htu: `${w.issuer}/token`, jti: randomUUID() })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(key.publicKey) })
+      .setIssuedAt()
+      .sign(key.privateKey);
+    const bound = await w.post(
+      'token',
+      { grant_type: 'refresh_token', refresh_token: victim.refresh_token! },
+      { authorization: basic(w.mine.clientId, w.mine.secret), dpop: proof },
+    );
+    expect(bound.status).toBe(200);
+    expect(claims(bound.body.access_token).cnf).toEqual({ jkt: expect.any(String) });
+    // a thief holding the bound token but not the key
+    const attempts = [
+      sessionsOf(bound.body.access_token),
+      send(`${w.issuer}/account/sessions/${victim.sid}`, {
+        method: 'DELETE',
+        headers: as(bound.body.access_token),
+      }),
+    ];
+    for (const res of await Promise.all(attempts)) {
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(res.text).not.toContain(victim.sid);
+    }
+    const [row] = await t.sql<{ revoked_at: Date | null }>(
+      `SELECT revoked_at FROM sessions WHERE id = $1`,
+      [victim.sid],
+    );
     expect(row.revoked_at).toBeNull();
   });
 
