@@ -13,7 +13,10 @@ export class PushedAuthorizationRequest {
   /** The request's parameters as pushed and validated: [name, values] pairs. */
   @Column('jsonb') params: Array<[string, string[]]>;
   @Column('timestamptz', { default: () => 'now()' }) createdAt: Date;
+  /** The request_uri's expiry; once it is used, its sign-in form's deadline. */
   @Column('timestamptz') expiresAt: Date;
   /** Set by the one authorization request that used it (single use). */
   @Column('timestamptz', { nullable: true }) usedAt: Date | null;
+  /** Set by the one sign-in that issued a code for it: its sign-in form is refused after that. */
+  @Column('timestamptz', { nullable: true }) completedAt: Date | null;
 }

@@ -18,7 +18,7 @@ import {
   type ValidRequest,
 } from './authorization-request';
 import { readCookie, setCookie, tenantCookies } from './cookies';
-import { PushedRequests } from './pushed-requests';
+import { PushedRequests, type UsedPushedRequest } from './pushed-requests';
 import { errorPage, signInPage } from './sign-in.page';
 import { SignInService, type SignedInSession } from './sign-in.service';
 
@@ -38,6 +38,24 @@ const CARRIED = [
 ];
 // the form field that says the carried parameters are a pushed request's (RFC 9126)
 const PUSHED_FIELD = 'pushed';
+// the form fields naming that pushed request's row and its form's deadline (Unix seconds)
+const PUSHED_REQUEST_FIELD = 'pushed_request';
+const PUSHED_EXPIRES_FIELD = 'pushed_expires';
+
+/** The pushed request a sign-in form stands for: its row and the form's deadline. */
+type PushedForm = Pick<UsedPushedRequest, 'id' | 'expires'>;
+
+/** RFC 9101 §6.2 invalid_request_uri: says nothing about where to redirect, so nothing is sent. */
+function invalidRequestUri(res: HttpResponse): void {
+  sendPage(
+    res,
+    400,
+    errorPage(
+      'This sign-in link is not valid',
+      'The pushed authorization request is unknown, used, expired or not this application’s (invalid_request_uri). Nothing was sent to the application.',
+    ),
+  );
+}
 
 /** The authorization endpoint (RFC 6749 §3.1, OpenID Connect Core §3.1.2) with the hosted sign-in. */
 @Controller('t/:tenant/authorize')
@@ -123,41 +141,51 @@ export class SignInController {
     tenant: Tenant,
     query: Params,
     res: HttpResponse,
-  ): Promise<Params | undefined> {
+  ): Promise<UsedPushedRequest | undefined> {
     const clientId = query.get('client_id');
     const requestUri = query.get('request_uri');
     const app =
       clientId?.length === 1 && clientId[0] !== ''
         ? await this.applications.active(tenant.id, clientId[0])
         : null;
-    const params =
+    const used =
       app && requestUri?.length === 1
         ? await this.pushedRequests.consume(tenant.id, app.id, requestUri[0])
         : undefined;
-    if (!params)
-      sendPage(
-        res,
-        400,
-        errorPage(
-          'This sign-in link is not valid',
-          'The pushed authorization request is unknown, used, expired or not this application’s (invalid_request_uri). Nothing was sent to the application.',
-        ),
-      );
-    return params;
+    if (!used) invalidRequestUri(res);
+    return used;
   }
 
   /**
-   * Binds the carried parameters of a pushed request to this browser's CSRF cookie, so the form
-   * posted back stands for the pushed request, unchanged, without its request_uri.
+   * Binds the carried parameters of a pushed request to this browser's CSRF cookie, this tenant,
+   * the pushed request's row and its form's deadline, so the form posted back stands for that one
+   * pushed request, unchanged, without its request_uri: here only, until the deadline, and (the
+   * row is completed with its code) for one code.
    */
-  private pushedMark(csrfCookie: string, p: Params): Buffer {
+  private pushedMark(csrfCookie: string, tenant: Tenant, form: PushedForm, p: Params): Buffer {
     const carried = CARRIED.map((k) => [
       k,
       k === 'resource'
         ? (p.get(k) ?? []).flatMap((v) => v.split(' '))
         : (p.get(k) ?? []).slice(0, 1),
     ]);
-    return this.secrets.tokenHash(`pushed:${csrfCookie}:${JSON.stringify(carried)}`);
+    return this.secrets.tokenHash(
+      `pushed:${csrfCookie}:${tenant.id}:${form.id}:${form.expires}:${JSON.stringify(carried)}`,
+    );
+  }
+
+  /** The pushed request a posted form stands for; undefined when its mark or deadline fails. */
+  private pushedFormOf(
+    tenant: Tenant,
+    csrfCookie: string | undefined,
+    p: Params,
+    field: (k: string) => string,
+  ): PushedForm | undefined {
+    const form = { id: field(PUSHED_REQUEST_FIELD), expires: Number(field(PUSHED_EXPIRES_FIELD)) };
+    if (!csrfCookie || !Number.isSafeInteger(form.expires) || form.expires * 1000 <= Date.now())
+      return undefined;
+    const mark = Buffer.from(field(PUSHED_FIELD), 'base64url');
+    return digestsEqual(this.pushedMark(csrfCookie, tenant, form, p), mark) ? form : undefined;
   }
 
   private csrfFor(cookie: string): string {
@@ -169,7 +197,7 @@ export class SignInController {
     req: HttpRequest,
     tenant: Tenant,
     p: Params,
-    pushed: boolean,
+    pushed: PushedForm | undefined,
     r: ValidRequest,
     status: number,
     o: { error?: string; email?: string } = {},
@@ -185,7 +213,11 @@ export class SignInController {
       const v = p.get(k);
       if (v?.length) hidden[k] = k === 'resource' ? v.join(' ') : v[0];
     }
-    if (pushed) hidden[PUSHED_FIELD] = this.pushedMark(csrf, p).toString('base64url');
+    if (pushed) {
+      hidden[PUSHED_REQUEST_FIELD] = pushed.id;
+      hidden[PUSHED_EXPIRES_FIELD] = String(pushed.expires);
+      hidden[PUSHED_FIELD] = this.pushedMark(csrf, tenant, pushed, p).toString('base64url');
+    }
     sendPage(
       res,
       status,
@@ -199,15 +231,21 @@ export class SignInController {
     );
   }
 
-  /** Issues the code on a live session and sends the browser back to the client. */
+  /**
+   * Issues the code on a live session and sends the browser back to the client. A pushed request's
+   * code is its one code: once issued (or past its form's deadline) the same form gets the
+   * invalid_request_uri page, whatever password it brings.
+   */
   private async complete(
     res: HttpResponse,
     tenant: Tenant,
     r: ValidRequest,
     session: SignedInSession,
     status: 302 | 303,
+    pushed: PushedForm | undefined,
   ) {
-    const code = await this.signIns.issueCode(tenant, r, session);
+    const code = await this.signIns.issueCode(tenant, r, session, pushed?.id);
+    if (code === undefined) return invalidRequestUri(res);
     res.header('Cache-Control', 'no-store');
     res.redirect(
       redirectTo(r.redirectUri, { code, state: r.state, iss: this.tenants.issuer(tenant) }),
@@ -223,16 +261,19 @@ export class SignInController {
   ): Promise<void> {
     const tenant = await this.tenants.forIssuer(slug);
     const query = paramsOf(queryOf(req));
-    const pushed = query.has('request_uri');
-    const p = pushed ? await this.pushedRequest(tenant, query, res) : query;
-    if (!p) return;
-    const r = await this.validate(tenant, p, res, pushed);
+    const used = query.has('request_uri')
+      ? await this.pushedRequest(tenant, query, res)
+      : undefined;
+    if (query.has('request_uri') && !used) return;
+    const p = used?.params ?? query;
+    const pushed = used && { id: used.id, expires: used.expires };
+    const r = await this.validate(tenant, p, res, !!pushed);
     if (!r) return;
     const session =
       r.prompt === 'login'
         ? undefined
         : await this.sessions.fromCookie(tenant.id, readCookie(req, this.cookies(tenant).session));
-    if (session) return this.complete(res, tenant, r, session, 302); // single sign-on: one session, another surface
+    if (session) return this.complete(res, tenant, r, session, 302, pushed); // single sign-on: one session, another surface
     if (r.prompt === 'none') {
       res.redirect(
         redirectTo(r.redirectUri, {
@@ -265,11 +306,13 @@ export class SignInController {
         p.get('resource')!.flatMap((v) => v.split(' ')),
       );
     const csrfCookie = readCookie(req, this.cookies(tenant).csrf);
-    const pushed =
-      !!csrfCookie &&
-      all.has(PUSHED_FIELD) &&
-      digestsEqual(this.pushedMark(csrfCookie, p), Buffer.from(field(PUSHED_FIELD), 'base64url'));
-    const r = await this.validate(tenant, p, res, pushed);
+    // a form that says it is a pushed request's and is not (changed, another tenant's, past its
+    // deadline) is refused as its request_uri would be now
+    const pushed = all.has(PUSHED_FIELD)
+      ? this.pushedFormOf(tenant, csrfCookie, p, field)
+      : undefined;
+    if (all.has(PUSHED_FIELD) && !pushed) return invalidRequestUri(res);
+    const r = await this.validate(tenant, p, res, !!pushed);
     if (!r) return;
 
     if (
@@ -313,7 +356,8 @@ export class SignInController {
           ...cookies,
           maxAgeSeconds: outcome.policy.sessionAbsoluteTtl,
         });
-        return this.complete(res, tenant, r, outcome.session, 303);
+        // the password was right: the browser is signed in even if the pushed request is spent
+        return this.complete(res, tenant, r, outcome.session, 303, pushed);
       }
     }
   }

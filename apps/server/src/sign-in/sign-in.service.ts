@@ -8,6 +8,7 @@ import { RefreshFamiliesService, SessionsService, type ClientContext } from '../
 import type { Tenant } from '../tenants';
 import { HasherBusyError, PasswordHasher, UsersService } from '../users';
 import type { ValidRequest } from './authorization-request';
+import { PushedRequests } from './pushed-requests';
 
 /** A live session a code is issued on. */
 export interface SignedInSession {
@@ -47,15 +48,27 @@ export class SignInService {
     private readonly limits: RateLimitService,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
+    private readonly pushedRequests: PushedRequests,
   ) {}
 
-  /** Issues the code on a live session, which the application now uses (one transaction). */
-  async issueCode(tenant: Tenant, r: ValidRequest, session: SignedInSession): Promise<string> {
+  /**
+   * Issues the code on a live session, which the application now uses (one transaction). With
+   * `pushedId`, the request is that pushed request's, which it completes: undefined, and nothing
+   * issued, when it was completed already or its sign-in form's time is over.
+   */
+  async issueCode(
+    tenant: Tenant,
+    r: ValidRequest,
+    session: SignedInSession,
+    pushedId?: string,
+  ): Promise<string | undefined> {
     const policy = this.applications.policy(tenant, r.app);
     // the code keeps requested ∩ granted to the application; each minted token is further narrowed
     // to what the user holds at that moment, so a change of permissions applies at the next refresh
     const resources = r.resources;
     return this.dataSource.transaction(async (em) => {
+      if (pushedId && !(await this.pushedRequests.complete(em, tenant.id, pushedId)))
+        return undefined;
       await this.sessions.use(em, tenant.id, session.id, r.app.id, policy);
       return this.families.issueCode(em, {
         tenantId: tenant.id,

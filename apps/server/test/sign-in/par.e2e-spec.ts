@@ -401,12 +401,102 @@ describe('pushed authorization requests (RFC 9126)', () => {
     fields.set('email', user.email);
     fields.set('password', user.password);
     const before = await codesOf(t, slug, web.clientId);
-    const res = await b.post(action, fields);
-    expect(res.status).toBe(302);
-    const location = new URL(res.headers.get('location')!);
-    expect(location.searchParams.get('error')).toBe('invalid_request');
-    expect(location.searchParams.get('code')).toBeNull();
+    // the form no longer stands for the pushed request: refused as its request_uri would be
+    expectRefusedPage(await b.post(action, fields));
     expect(await codesOf(t, slug, web.clientId)).toBe(before);
+  });
+
+  /** Codes issued for one pushed request: its code_challenge is its own. */
+  async function codesFor(challenge: string, tenantSlug = slug): Promise<number> {
+    const [{ n }] = await t.sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM authorization_codes c JOIN tenants t ON t.id = c.tenant_id
+       WHERE t.slug = $1 AND c.code_challenge = $2`,
+      [tenantSlug, challenge],
+    );
+    return n;
+  }
+
+  /** The sign-in form of a fresh pushed request, filled in with the user's credentials. */
+  async function filledForm(c: Client) {
+    const p = await pushed(await configOf(t, slug, c));
+    const b = new Browser();
+    const page = await b.get(p.url.href);
+    expect(page.status).toBe(200);
+    const { action, fields } = formOf(page.text);
+    fields.set('email', user.email);
+    fields.set('password', user.password);
+    return { p, b, action, fields, challenge: fields.get('code_challenge')! };
+  }
+
+  it('refuses the completed sign-in form posted again: one pushed request, one code', async () => {
+    const { b, action, fields, challenge } = await filledForm(other);
+    const first = await b.post(action, fields);
+    expect(first.status).toBe(303);
+    expect(new URL(first.headers.get('location')!).searchParams.get('code')).toEqual(
+      expect.any(String),
+    );
+    // the same form again, in the same browser (same CSRF cookie), and in the same session
+    expectRefusedPage(await b.post(action, fields));
+    expect(await codesFor(challenge)).toBe(1);
+    const [row] = await t.sql<{ completed: boolean }>(
+      `SELECT completed_at IS NOT NULL AS completed FROM pushed_authorization_requests
+       WHERE id = $1`,
+      [fields.get('pushed_request')],
+    );
+    expect(row.completed).toBe(true);
+  });
+
+  it("refuses the form's pushed value at another tenant with the same client_id and redirect URI", async () => {
+    const { action, fields, b, challenge } = await filledForm(web);
+    // the attacker's own account at a tenant where that client_id requires pushed requests
+    const second = await t.given.tenant();
+    const attacker = await t.given.user(second.slug);
+    await t.given.app(second.slug, {
+      clientId: web.clientId,
+      grantTypes: ['authorization_code'],
+      redirectUris: [CB],
+      requirePushedAuthorizationRequests: true,
+    });
+    fields.set('email', attacker.email);
+    fields.set('password', attacker.password);
+    const elsewhere = action.replace(t.issuer(slug), t.issuer(second.slug));
+    expect(elsewhere).not.toBe(action);
+    expectRefusedPage(await b.post(elsewhere, fields));
+    expect(await codesOf(t, second.slug, web.clientId)).toBe(0);
+    expect(await codesFor(challenge, second.slug)).toBe(0);
+  });
+
+  it('refuses the sign-in form once its pushed request has expired', async () => {
+    const { b, action, fields, challenge, p } = await filledForm(other);
+    // the form's time is over (the database's clock decides, as for the request_uri)
+    await t.sql(
+      `UPDATE pushed_authorization_requests SET expires_at = now() - interval '1 second'
+       WHERE params @> $1::jsonb`,
+      [JSON.stringify([['state', [p.state]]])],
+    );
+    expectRefusedPage(await b.post(action, fields));
+    expect(await codesFor(challenge)).toBe(0);
+  });
+
+  it('takes the right password after a wrong one with the same form, then no more', async () => {
+    const { b, action, fields, challenge } = await filledForm(other);
+    const wrong = new URLSearchParams(fields);
+    wrong.set('password', 'not the password at all');
+    const refused = await b.post(action, wrong);
+    expect(refused.status).toBe(401);
+    expect(await codesFor(challenge)).toBe(0);
+    // the page shown again stands for the same pushed request, with the same deadline
+    const again = formOf(refused.text).fields;
+    for (const k of ['pushed', 'pushed_request', 'pushed_expires'])
+      expect(again.get(k)).toBe(fields.get(k));
+    const back = await b.post(action, fields);
+    expect(back.status).toBe(303);
+    expect(new URL(back.headers.get('location')!).searchParams.get('code')).toEqual(
+      expect.any(String),
+    );
+    expect(await codesFor(challenge)).toBe(1);
+    expectRefusedPage(await b.post(action, fields));
+    expect(await codesFor(challenge)).toBe(1);
   });
 
   it('still requires PKCE of a public client through PAR, and signs it in with it', async () => {

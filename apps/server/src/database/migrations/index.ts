@@ -20,6 +20,7 @@ import { DpopProofs1765512000000 } from './1765512000000-dpop-proofs';
 import { PushedAuthorizationRequests1765520000000 } from './1765520000000-pushed-authorization-requests';
 import { TokenExchange1765530000000 } from './1765530000000-token-exchange';
 import { SharedSignals1765540000000 } from './1765540000000-shared-signals';
+import { PushedRequestCompletion1765550000000 } from './1765550000000-pushed-request-completion';
 
 /**
  * Every migration, oldest first: the schema's history. The data source runs them under a lock at
@@ -48,4 +49,5 @@ export const MIGRATIONS = [
   PushedAuthorizationRequests1765520000000,
   TokenExchange1765530000000,
   SharedSignals1765540000000,
+  PushedRequestCompletion1765550000000,
 ];
