@@ -56,7 +56,9 @@ function TargetRow({
   index: number;
   server: ResourceServer;
 }) {
-  const { field } = useFormControl(control, `tokenExchange.targets.${index}`, { isChoice: true });
+  const { field, error } = useFormControl(control, `tokenExchange.targets.${index}`, {
+    isChoice: true,
+  });
   const t = field.value as Target;
   const set = (patch: Partial<Target>) => field.onChange({ ...t, ...patch });
   return (
@@ -75,6 +77,11 @@ function TargetRow({
               set({ scopes: on ? [...t.scopes, v] : t.scopes.filter((x) => x !== v) })
             }
           />
+          {error ? (
+            <span className="field-error" role="alert">
+              {error}
+            </span>
+          ) : null}
         </div>
       ) : null}
     </div>

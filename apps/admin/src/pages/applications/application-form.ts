@@ -243,10 +243,12 @@ export function toUpdateInput(f: ApplicationForm): UpdateApplicationInput {
 
 /**
  * API pointers → form fields: `/redirectUris/0` → redirectUris, `/grants/1/scopes/0` → the row of
- * the second granted resource server (the API numbers only the ticked ones).
+ * the second granted resource server (the API numbers only the ticked ones), and likewise
+ * `/tokenExchange/targets/0/scopes/0` → the row of the first ticked exchange target.
  */
 export function fieldOfPointer(f: ApplicationForm) {
   const ticked = f.grants.flatMap((g, i) => (g.isEnabled ? [i] : []));
+  const targets = f.tokenExchange.targets.flatMap((t, i) => (t.isEnabled ? [i] : []));
   return (pointer: string): string | undefined => {
     const parts = pointer.split('/').slice(1);
     if (!parts.length) return undefined;
@@ -254,6 +256,12 @@ export function fieldOfPointer(f: ApplicationForm) {
     if (parts[0] === 'grants') {
       const row = ticked[Number(parts[1])];
       return row === undefined ? undefined : `grants.${row}`;
+    }
+    if (parts[0] === 'tokenExchange') {
+      if (parts[1] === 'maxDepth') return 'tokenExchange.maxDepth';
+      const row = parts[1] === 'targets' ? targets[Number(parts[2])] : undefined;
+      // the policy as a whole has no field: the form's message says it
+      return row === undefined ? undefined : `tokenExchange.targets.${row}`;
     }
     return parts[0];
   };
