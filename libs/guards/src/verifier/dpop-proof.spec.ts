@@ -41,7 +41,11 @@ describe('DpopProofVerifier replay cache', () => {
   });
 
   it('holds at most its bound of live entries, and then refuses (503) rather than forget one', async () => {
-    const v = new DpopProofVerifier({ issuer: 'x', audience: 'y', dpopProofWindowSeconds: 10 }, 3);
+    const v = new DpopProofVerifier(
+      { issuer: 'x', audience: 'y', dpopProofWindowSeconds: 10 },
+      3,
+      4, // no share per key here: the instance-wide bound alone
+    );
     for (let i = 0; i < 3; i++) await v.verify(await sign(), token, jkt, req);
     await expect(v.verify(await sign(), token, jkt, req)).rejects.toBeInstanceOf(
       VerifierUnavailableError,
@@ -50,5 +54,33 @@ describe('DpopProofVerifier replay cache', () => {
     now += 21_000;
     await v.verify(await sign(), token, jkt, req);
     expect(v.size).toBe(1);
+  });
+
+  it('refuses a key that floods proofs (401) and still serves the others', async () => {
+    const v = new DpopProofVerifier(
+      { issuer: 'x', audience: 'y', dpopProofWindowSeconds: 10 },
+      4,
+      2,
+    );
+    for (let i = 0; i < 2; i++) await v.verify(await sign(), token, jkt, req);
+    await expect(v.verify(await sign(), token, jkt, req)).rejects.toMatchObject({
+      code: 'ERR_DPOP_KEY_FLOOD',
+    });
+    // another caller's key is still served: the flood cost only its own key
+    const other = await generateKeyPair('ES256');
+    const otherJwk = await exportJWK(other.publicKey);
+    const otherProof = await new SignJWT({
+      htm: 'GET',
+      htu: req.url,
+      jti: randomUUID(),
+      ath: createHash('sha256').update(token).digest('base64url'),
+    })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: otherJwk })
+      .setIssuedAt(Math.floor(now / 1000))
+      .sign(other.privateKey);
+    await v.verify(otherProof, token, await calculateJwkThumbprint(otherJwk, 'sha256'), req);
+    expect(v.size).toBe(3);
+    now += 21_000; // the flooding key's entries go with their window
+    await v.verify(await sign(), token, jkt, req);
   });
 });

@@ -31,6 +31,9 @@ export const DPOP_ALGORITHMS = [
 
 // beyond this many live proofs the instance refuses new ones (503) rather than forget one
 const MAX_REPLAY_ENTRIES = 100_000;
+// one key may hold at most this share of them: a caller flooding proofs with its own key is then
+// refused (401) alone, before the instance refuses everyone's
+const MAX_SHARE_PER_KEY = 4;
 
 /** The request a proof must be made for. */
 export interface DpopRequest {
@@ -53,12 +56,16 @@ function htuOf(url: string): string | undefined {
  * instance within the window (the `ath`, `htm` and `htu` checks still hold).
  */
 export class DpopProofVerifier {
-  // sha256(jkt, jti) → when the entry may go; inserted in time order, so expired entries lead
-  private readonly seen = new Map<string, number>();
+  // sha256(jkt, jti) → when the entry may go, and its key; inserted in time order, so expired
+  // entries lead
+  private readonly seen = new Map<string, { until: number; jkt: string }>();
+  // live entries per key
+  private readonly perKey = new Map<string, number>();
 
   constructor(
     private readonly o: TesseraAuthOptions,
     private readonly maxEntries = MAX_REPLAY_ENTRIES,
+    private readonly maxPerKey = Math.ceil(maxEntries / MAX_SHARE_PER_KEY),
   ) {}
 
   private get windowMs(): number {
@@ -110,20 +117,27 @@ export class DpopProofVerifier {
       createHash('sha256')
         .update(`${jkt}.${String(jti)}`)
         .digest('base64url'),
+      jkt,
       now,
     );
   }
 
   /** Once per key and jti within the window: a proof seen before is a replay. */
-  private remember(key: string, now: number): void {
-    for (const [k, until] of this.seen) {
-      if (until > now) break;
+  private remember(key: string, jkt: string, now: number): void {
+    for (const [k, e] of this.seen) {
+      if (e.until > now) break;
       this.seen.delete(k);
+      const left = (this.perKey.get(e.jkt) ?? 1) - 1;
+      if (left > 0) this.perKey.set(e.jkt, left);
+      else this.perKey.delete(e.jkt);
     }
     if (this.seen.has(key)) throw new DpopProofRejectedError('ERR_DPOP_REPLAY');
+    const mine = this.perKey.get(jkt) ?? 0;
+    if (mine >= this.maxPerKey) throw new DpopProofRejectedError('ERR_DPOP_KEY_FLOOD');
     if (this.seen.size >= this.maxEntries)
       throw new VerifierUnavailableError('ERR_DPOP_REPLAY_CACHE_FULL');
     // an iat up to a window ahead stays acceptable until a window past it
-    this.seen.set(key, now + 2 * this.windowMs);
+    this.seen.set(key, { until: now + 2 * this.windowMs, jkt });
+    this.perKey.set(jkt, mine + 1);
   }
 }
