@@ -493,13 +493,19 @@ describe('Shared Signals transmitter: disabled applications, paused streams and 
       await eventually(() => expect(controlEndpoint.sets).toHaveLength(1), 10_000);
       await new Promise((r) => setTimeout(r, 1500));
       expect(endpoint.sets).toEqual([]);
-      // nothing new is pending for either stream; the held one is never sent
-      expect(
-        await t.sql(
-          `SELECT stream_id::text AS "streamId", subject->>'sid' AS sid, attempts FROM ssf_events WHERE stream_id IN ($1, $2)`,
-          [push.body.stream_id, poll.stream_id],
-        ),
-      ).toEqual([{ streamId: push.body.stream_id, sid: before, attempts: 1 }]);
+      // nothing new is pending for either stream; what was there before is held, never sent
+      const rows = await t.sql(
+        `SELECT stream_id::text AS "streamId", subject->>'sid' AS sid, status, attempts
+         FROM ssf_events WHERE stream_id IN ($1, $2)`,
+        [push.body.stream_id, poll.stream_id],
+      );
+      expect(rows).toHaveLength(2);
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          { streamId: push.body.stream_id, sid: before, status: 'pending', attempts: 1 },
+          { streamId: poll.stream_id, sid: before, status: 'pending', attempts: 0 },
+        ]),
+      );
       // and the application cannot poll (its tokens ended with it)
       expect((await w.receiver.poll(w.token, poll.delivery.endpoint_url, poll.aud)).status).toBe(
         401,
