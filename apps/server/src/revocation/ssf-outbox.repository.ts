@@ -58,6 +58,7 @@ export class SsfOutboxRepository {
             (SELECT $3::jsonb || COALESCE((SELECT jsonb_build_object('email', lower(u.email)) FROM users u
                WHERE u.tenant_id = $1 AND $3::jsonb->>'sub' ~ ${UUID} AND u.id = ($3::jsonb->>'sub')::uuid), '{}') AS subject) f
        WHERE s.tenant_id = $1 AND s.status <> 'disabled' AND $2 = ANY (s.events_delivered)
+         AND s.application_id IN (SELECT id FROM applications WHERE tenant_id = $1 AND NOT is_disabled)
          AND (NOT EXISTS (SELECT 1 FROM ssf_stream_subjects x WHERE x.stream_id = s.id)
               OR EXISTS (SELECT 1 FROM ssf_stream_subjects x WHERE x.stream_id = s.id
                            AND ((x.format = 'iss_sub' AND x.value = f.subject->>'sub')
@@ -129,6 +130,7 @@ export class SsfOutboxRepository {
               FROM ssf_events e JOIN ssf_streams s ON s.id = e.stream_id
               WHERE e.status = 'pending' AND e.next_attempt_at <= now()
                 AND s.delivery_method = 'urn:ietf:rfc:8935' AND s.status = 'enabled' AND s.endpoint_url IS NOT NULL
+                AND s.application_id IN (SELECT id FROM applications WHERE NOT is_disabled)
                 AND e.tenant_id NOT IN (SELECT tenant_id FROM busy_tenants WHERE n >= $6)
                 AND ${HOST_OF_URI('s.endpoint_url')} NOT IN (SELECT host FROM busy_hosts WHERE n >= $7)
               ORDER BY e.next_attempt_at LIMIT 1000),

@@ -19,6 +19,7 @@ import { InvalidRequest, InvalidToken, NotFound } from '../errors';
 import type { HttpRequest, HttpResponse } from '../http';
 import { requireScope, TokenInspector } from '../introspection';
 import { KeysService } from '../keys';
+import { RateLimit } from '../rate-limit';
 import { SSF_API_AUDIENCE, SSF_EVENTS_SUPPORTED, type SsfScope } from '../revocation';
 import { TenantsService } from '../tenants';
 import { setClaims, SET_TYP } from './sets';
@@ -35,10 +36,14 @@ const LONG_POLL_STEP_MS = 500;
  * stream management (§8.1), and RFC 8936 poll delivery. Every call but the metadata takes a Bearer
  * token an application obtained for itself (client_credentials) for `urn:tessera:ssf`; a stream
  * belongs to the application that created it, and any other's (another application's, another
- * tenant's) is not found.
+ * tenant's) is not found. Every authenticated call counts against the tenant's introspection rate
+ * limit, per application (SsfSubjects).
  */
 @Controller()
 export class SharedSignalsController {
+  /** Streams with a long poll waiting on this instance: one at a time each. */
+  private readonly waiting = new Set<string>();
+
   constructor(
     private readonly tenants: TenantsService,
     private readonly inspector: TokenInspector,
@@ -90,6 +95,7 @@ export class SharedSignalsController {
   }
 
   @Post('t/:tenant/ssf/streams')
+  @RateLimit('introspection')
   @HttpCode(201)
   async create(
     @Param('tenant') slug: string,
@@ -104,6 +110,7 @@ export class SharedSignalsController {
 
   /** §8.1.1.2: one stream with `stream_id`, else every stream of the application. */
   @Get('t/:tenant/ssf/streams')
+  @RateLimit('introspection')
   async read(
     @Param('tenant') slug: string,
     @Query('stream_id') id: string | undefined,
@@ -117,6 +124,7 @@ export class SharedSignalsController {
   }
 
   @Patch('t/:tenant/ssf/streams')
+  @RateLimit('introspection')
   async update(
     @Param('tenant') slug: string,
     @Body() body: unknown,
@@ -129,6 +137,7 @@ export class SharedSignalsController {
   }
 
   @Put('t/:tenant/ssf/streams')
+  @RateLimit('introspection')
   async replace(
     @Param('tenant') slug: string,
     @Body() body: unknown,
@@ -141,6 +150,7 @@ export class SharedSignalsController {
   }
 
   @Delete('t/:tenant/ssf/streams')
+  @RateLimit('introspection')
   @HttpCode(204)
   async remove(
     @Param('tenant') slug: string,
@@ -161,6 +171,7 @@ export class SharedSignalsController {
 
   /** §8.1.2.1 */
   @Get('t/:tenant/ssf/status')
+  @RateLimit('introspection')
   async status(
     @Param('tenant') slug: string,
     @Query('stream_id') id: string | undefined,
@@ -174,6 +185,7 @@ export class SharedSignalsController {
 
   /** §8.1.2.2 */
   @Post('t/:tenant/ssf/status')
+  @RateLimit('introspection')
   @HttpCode(200)
   async setStatus(
     @Param('tenant') slug: string,
@@ -188,6 +200,7 @@ export class SharedSignalsController {
 
   /** §8.1.3.2: 200 with an empty body. */
   @Post('t/:tenant/ssf/subjects/add')
+  @RateLimit('introspection')
   @HttpCode(200)
   async addSubject(
     @Param('tenant') slug: string,
@@ -200,6 +213,7 @@ export class SharedSignalsController {
 
   /** §8.1.3.3: 204; a subject the stream does not have is 404. */
   @Post('t/:tenant/ssf/subjects/remove')
+  @RateLimit('introspection')
   @HttpCode(204)
   async removeSubject(
     @Param('tenant') slug: string,
@@ -212,6 +226,7 @@ export class SharedSignalsController {
 
   /** §8.1.4.2: 204; the verification event follows through the stream's delivery method. */
   @Post('t/:tenant/ssf/verify')
+  @RateLimit('introspection')
   @HttpCode(204)
   async verify(
     @Param('tenant') slug: string,
@@ -228,6 +243,7 @@ export class SharedSignalsController {
    * empty answer waits up to 10 s for an event (at most half the request deadline).
    */
   @Post('t/:tenant/ssf/streams/:id/poll')
+  @RateLimit('introspection')
   @HttpCode(200)
   async poll(
     @Param('tenant') slug: string,
@@ -246,9 +262,18 @@ export class SharedSignalsController {
     const wait = Math.min(LONG_POLL_MS, this.config.requestDeadlineMs / 2);
     const deadline = Date.now() + (input.returnImmediately ? 0 : wait);
     let page = await this.streams.poll(s, input);
-    while (!page.sets.length && input.max > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, LONG_POLL_STEP_MS));
-      page = await this.streams.poll(s, { ...input, ack: [], errs: [] });
+    // one long poll per stream waits on this instance: another answers at once, as if it asked
+    // returnImmediately (a receiver needs one; each costs a request and a query every step)
+    if (!page.sets.length && input.max > 0 && Date.now() < deadline && !this.waiting.has(s.id)) {
+      this.waiting.add(s.id);
+      try {
+        while (!page.sets.length && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, LONG_POLL_STEP_MS));
+          page = await this.streams.poll(s, { ...input, ack: [], errs: [] });
+        }
+      } finally {
+        this.waiting.delete(s.id);
+      }
     }
     const sets: Record<string, string> = {};
     for (const e of page.sets)

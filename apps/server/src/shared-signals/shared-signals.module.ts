@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { ApplicationsModule } from '../applications';
 import { IntrospectionModule } from '../introspection';
 import { KeysModule } from '../keys';
+import { RATE_LIMIT_SUBJECTS, RateLimitModule } from '../rate-limit';
 import { RevocationModule } from '../revocation';
 import { TenantsModule } from '../tenants';
 import { PushWorker } from './push.worker';
 import { SharedSignalsController } from './shared-signals.controller';
 import { SsfStreamSubject } from './ssf-stream-subject.entity';
 import { SsfStream } from './ssf-stream.entity';
+import { SsfSubjects } from './ssf-subjects';
 import { StreamsRepository } from './streams.repository';
 import { StreamsService } from './streams.service';
 
@@ -15,8 +17,21 @@ import { StreamsService } from './streams.service';
 export const SHARED_SIGNALS_ENTITIES = [SsfStream, SsfStreamSubject];
 
 @Module({
-  imports: [TenantsModule, ApplicationsModule, KeysModule, IntrospectionModule, RevocationModule],
+  imports: [
+    TenantsModule,
+    ApplicationsModule,
+    KeysModule,
+    IntrospectionModule,
+    RevocationModule,
+    RateLimitModule,
+  ],
   controllers: [SharedSignalsController],
-  providers: [StreamsRepository, StreamsService, PushWorker],
+  // the rate-limit guard on this module's routes counts callers by their SSF API token
+  providers: [
+    StreamsRepository,
+    StreamsService,
+    PushWorker,
+    { provide: RATE_LIMIT_SUBJECTS, useClass: SsfSubjects },
+  ],
 })
 export class SharedSignalsModule {}

@@ -51,6 +51,24 @@ export class StreamsRepository {
       .execute();
   }
 
+  subjectCount(streamId: string): Promise<number> {
+    return this.subjects.countBy({ streamId });
+  }
+
+  hasSubject(streamId: string, format: SubjectFormat, value: string): Promise<boolean> {
+    return this.subjects.existsBy({ streamId, format, value });
+  }
+
+  /** The stream's outbox rows of this type still waiting to be delivered. */
+  async pendingCount(streamId: string, eventType: string): Promise<number> {
+    const [row] = await this.dataSource.query(
+      `SELECT count(*)::int AS n FROM ssf_events
+       WHERE stream_id = $1 AND event_type = $2 AND status = 'pending'`,
+      [streamId, eventType],
+    );
+    return row.n;
+  }
+
   async removeSubject(streamId: string, format: SubjectFormat, value: string): Promise<number> {
     return (await this.subjects.delete({ streamId, format, value })).affected ?? 0;
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { backchannelUriProblem } from '@tessera/contracts';
 import { randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { Conflict, InvalidRequest, NotFound } from '../errors';
+import { Conflict, InvalidRequest, NotFound, TooManyRequests } from '../errors';
 import { isUuid } from '../http';
 import { SSF_EVENTS_SUPPORTED, SsfOutbox, VERIFICATION, type PendingSet } from '../revocation';
 import { SecretsService } from '../secrets';
@@ -12,6 +12,11 @@ import { StreamsRepository } from './streams.repository';
 
 /** Streams one application may hold: a receiver needs one, a few allow a changeover. */
 const MAX_STREAMS_PER_APPLICATION = 10;
+/** Subjects one stream may hold (§8.1.3): beyond that, a receiver wants every subject. */
+const MAX_SUBJECTS_PER_STREAM = 10_000;
+/** Verification events (§8.1.4) a stream may have waiting: more are refused, 429. */
+const MAX_PENDING_VERIFICATIONS = 10;
+const VERIFICATION_RETRY_SECONDS = 10;
 const MAX_AUTHORIZATION_HEADER = 2048;
 const MAX_DESCRIPTION = 500;
 
@@ -160,6 +165,11 @@ export class StreamsService {
     } else throw invalid('subject must be an iss_sub or email subject identifier (RFC 9493)');
     if (value.length > 320) throw invalid('The subject is too long');
     if (add) {
+      if (
+        (await this.repo.subjectCount(s.id)) >= MAX_SUBJECTS_PER_STREAM &&
+        !(await this.repo.hasSubject(s.id, format, value))
+      )
+        throw new Conflict(`A stream holds at most ${MAX_SUBJECTS_PER_STREAM} subjects`);
       await this.repo.addSubject(s.id, format, value);
       return { stream: s, found: true };
     }
@@ -172,6 +182,10 @@ export class StreamsService {
     const s = await this.require(owner, input.stream_id);
     if (input.state !== undefined && (typeof input.state !== 'string' || input.state.length > 1024))
       throw invalid('state must be a string');
+    // each request is a row until it is delivered: a receiver that does not take them gets 429
+    // (§8.1.4.2 allows it for requests more frequent than min_verification_interval)
+    if ((await this.repo.pendingCount(s.id, VERIFICATION)) >= MAX_PENDING_VERIFICATIONS)
+      throw new TooManyRequests(VERIFICATION_RETRY_SECONDS, 'verification events pending');
     await this.outbox.enqueueFor(
       owner.tenantId,
       s.id,
@@ -181,12 +195,18 @@ export class StreamsService {
     );
   }
 
-  /** RFC 8936 §2.4 for the stream: acknowledgements, errors, then what is pending (enabled only). */
+  /**
+   * RFC 8936 §2.4 for the stream: acknowledgements, errors, then what is pending. §8.1.2: nothing
+   * is transmitted over a paused or disabled stream (a paused one holds its events until enabled),
+   * so its poll is refused, 409, rather than answered empty: a receiver must not take the silence
+   * of a stream that delivers nothing for "nothing happened".
+   */
   async poll(
     s: SsfStream,
     o: { ack: string[]; errs: Array<{ jti: string; error: string }>; max: number },
   ): Promise<{ sets: PendingSet[]; more: boolean }> {
-    return this.outbox.poll(s.id, { ...o, max: s.status === 'enabled' ? o.max : 0 });
+    if (s.status !== 'enabled') throw new Conflict(`The stream is ${s.status}`);
+    return this.outbox.poll(s.id, o);
   }
 
   /**

@@ -12,8 +12,12 @@ const SSF_API = 'urn:tessera:ssf';
 const CB = 'https://app.example.test/cb';
 
 /** A tenant with a receiver application (SSF scopes by client_credentials), a web app and a user. */
-async function world(t: TestServer, scopes = ['ssf:streams:read', 'ssf:streams:write']) {
-  const { slug } = await t.given.tenant();
+async function world(
+  t: TestServer,
+  scopes = ['ssf:streams:read', 'ssf:streams:write'],
+  tenant: Record<string, unknown> = {},
+) {
+  const { slug } = await t.given.tenant(tenant);
   const receiverApp = await t.given.app(slug, {
     grants: [{ resourceServer: SSF_API, scopes, flows: ['client_credentials'] }],
   });
@@ -430,6 +434,215 @@ describe('Shared Signals transmitter: configuration and streams (SSF 1.0)', () =
       password: w.user.password,
     })) as any;
     expect((await w.receiver.call('GET', endpoint, access_token)).status).toBe(401);
+  });
+});
+
+describe('Shared Signals transmitter: disabled applications, paused streams and limits', () => {
+  const t = useTestServer({ env: { TESSERA_ALLOW_PRIVATE_URIS: '1' } });
+
+  it('a disabled application’s streams get nothing: no event is enqueued for them, none pushed or polled', async () => {
+    const w = await world(t);
+    const control = await world(t); // another tenant's enabled receiver: shows the worker ran
+    const endpoint = await new PushEndpoint().start();
+    const controlEndpoint = await new PushEndpoint().start();
+    try {
+      const push = await w.receiver.createStream(w.token, {
+        events_requested: [SESSION_REVOKED],
+        delivery: {
+          method: PUSH,
+          endpoint_url: endpoint.url,
+          authorization_header: endpoint.authorization,
+        },
+      });
+      const poll = await pollStream(w);
+      const controlPush = await control.receiver.createStream(control.token, {
+        events_requested: [SESSION_REVOKED],
+        delivery: {
+          method: PUSH,
+          endpoint_url: controlEndpoint.url,
+          authorization_header: controlEndpoint.authorization,
+        },
+      });
+      expect([push.status, controlPush.status]).toEqual([201, 201]);
+      // one event waits for a retry when the application is disabled
+      endpoint.answer = 503;
+      const before = await w.session();
+      await t.revokeSession(w.slug, before);
+      await eventually(async () =>
+        expect(
+          await t.sql(`SELECT status, attempts FROM ssf_events WHERE stream_id = $1`, [
+            push.body.stream_id,
+          ]),
+        ).toEqual([{ status: 'pending', attempts: 1 }]),
+      );
+      const disabled = await t.json(
+        'PATCH',
+        `/admin/api/tenants/${w.slug}/applications/${w.receiverApp.clientId}`,
+        { isDisabled: true },
+        await t.adminToken(),
+      );
+      expect(disabled.status).toBe(200);
+      endpoint.answer = 202;
+      await t.sql(`UPDATE ssf_events SET next_attempt_at = now() WHERE stream_id = $1`, [
+        push.body.stream_id,
+      ]);
+
+      const after = await w.session();
+      await t.revokeSession(w.slug, after);
+      await t.revokeSession(control.slug, await control.session());
+      await eventually(() => expect(controlEndpoint.sets).toHaveLength(1), 10_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(endpoint.sets).toEqual([]);
+      // nothing new is pending for either stream; what was there before is held, never sent
+      const rows = await t.sql(
+        `SELECT stream_id::text AS "streamId", subject->>'sid' AS sid, status, attempts
+         FROM ssf_events WHERE stream_id IN ($1, $2)`,
+        [push.body.stream_id, poll.stream_id],
+      );
+      expect(rows).toHaveLength(2);
+      expect(rows).toEqual(
+        expect.arrayContaining([
+          { streamId: push.body.stream_id, sid: before, status: 'pending', attempts: 1 },
+          { streamId: poll.stream_id, sid: before, status: 'pending', attempts: 0 },
+        ]),
+      );
+      // and the application cannot poll (its tokens ended with it)
+      expect((await w.receiver.poll(w.token, poll.delivery.endpoint_url, poll.aud)).status).toBe(
+        401,
+      );
+    } finally {
+      await endpoint.stop();
+      await controlEndpoint.stop();
+    }
+  });
+
+  it('holds a paused stream’s events and refuses its polls (409) until it is enabled again (SSF §8.1.2)', async () => {
+    const w = await world(t);
+    const stream = await pollStream(w);
+    const status = w.receiver.metadata.status_endpoint;
+    const setStatus = (value: string) =>
+      w.receiver.call('POST', status, w.token, { stream_id: stream.stream_id, status: value });
+    expect((await setStatus('paused')).status).toBe(200);
+    const sid = await w.session();
+    await t.revokeSession(w.slug, sid);
+    const refused = await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud);
+    expect(refused.status).toBe(409);
+    expect(refused.reply.body).toEqual(
+      expect.objectContaining({ code: 'conflict', detail: 'The stream is paused' }),
+    );
+    // held, not dropped
+    expect(
+      await t.sql(`SELECT status FROM ssf_events WHERE stream_id = $1`, [stream.stream_id]),
+    ).toEqual([{ status: 'pending' }]);
+    expect((await setStatus('enabled')).status).toBe(200);
+    const polled = await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud);
+    expect([...polled.sets.values()].map((s) => s.sub_id.session.id)).toEqual([sid]);
+    // a disabled stream is refused too
+    expect((await setStatus('disabled')).status).toBe(200);
+    expect((await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud)).status).toBe(
+      409,
+    );
+  });
+
+  it('answers a second concurrent long poll of a stream at once, as if returnImmediately', async () => {
+    const w = await world(t);
+    const stream = await pollStream(w);
+    const longPoll = () =>
+      w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud, {
+        returnImmediately: false,
+      });
+    const first = longPoll();
+    await new Promise((r) => setTimeout(r, 500));
+    const started = Date.now();
+    const second = await longPoll();
+    expect(second.status).toBe(200);
+    expect(second.sets.size).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    // the first still waits, and answers the event that comes
+    const sid = await w.session();
+    await t.revokeSession(w.slug, sid);
+    const answered = await first;
+    expect([...answered.sets.values()].map((s) => s.sub_id.session.id)).toEqual([sid]);
+  });
+
+  it('caps a stream’s subjects at 10 000 (409) and pending verification events (429 + Retry-After)', async () => {
+    const w = await world(t);
+    const stream = await pollStream(w);
+    await t.sql(
+      `INSERT INTO ssf_stream_subjects (stream_id, format, value)
+       SELECT $1, 'email', 'user' || g || '@example.test' FROM generate_series(1, 10000) g`,
+      [stream.stream_id],
+    );
+    const add = (email: string) =>
+      w.receiver.call('POST', w.receiver.metadata.add_subject_endpoint, w.token, {
+        stream_id: stream.stream_id,
+        subject: { format: 'email', email },
+      });
+    const full = await add('one.more@example.test');
+    expect(full.status).toBe(409);
+    // one it has already is still fine (idempotent)
+    expect((await add('user1@example.test')).status).toBe(200);
+    expect(
+      await t.sql(`SELECT count(*)::int AS n FROM ssf_stream_subjects WHERE stream_id = $1`, [
+        stream.stream_id,
+      ]),
+    ).toEqual([{ n: 10000 }]);
+
+    const verify = () =>
+      w.receiver.call('POST', w.receiver.metadata.verification_endpoint, w.token, {
+        stream_id: stream.stream_id,
+      });
+    for (let i = 0; i < 10; i++) expect((await verify()).status).toBe(204);
+    const refused = await verify();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const pending = `SELECT count(*)::int AS n FROM ssf_events WHERE stream_id = $1 AND status = 'pending'`;
+    expect(await t.sql(pending, [stream.stream_id])).toEqual([{ n: 10 }]);
+    // acknowledged, they make room again
+    const polled = await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud);
+    expect(polled.sets.size).toBe(10);
+    await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud, {
+      ack: [...polled.sets.keys()],
+      maxEvents: 0,
+    });
+    expect((await verify()).status).toBe(204);
+  });
+
+  it('counts every call of an application to the SSF API against the tenant’s introspection rule: 429 + Retry-After', async () => {
+    const w = await world(t, undefined, {
+      rateLimits: { introspection: { limit: 3, window: '1m' } },
+    });
+    const endpoint = w.receiver.metadata.configuration_endpoint;
+    const stream = await pollStream(w); // 1
+    expect((await w.receiver.call('GET', endpoint, w.token)).status).toBe(200); // 2
+    expect((await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud)).status).toBe(
+      200,
+    ); // 3
+    const refused = await w.receiver.createStream(w.token, {
+      events_requested: [SESSION_REVOKED],
+      delivery: { method: POLL },
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toBe('temporarily_unavailable');
+    const wait = Number(refused.headers.get('retry-after'));
+    expect(wait).toBeGreaterThanOrEqual(1);
+    expect(wait).toBeLessThanOrEqual(60);
+    // refused before it did anything
+    expect(
+      await t.sql(`SELECT count(*)::int AS n FROM ssf_streams WHERE audience = $1`, [
+        w.receiverApp.clientId,
+      ]),
+    ).toEqual([{ n: 1 }]);
+    expect((await w.receiver.poll(w.token, stream.delivery.endpoint_url, stream.aud)).status).toBe(
+      429,
+    );
+    // another application of the tenant has its own budget
+    const otherApp = await t.given.app(w.slug, {
+      grants: [
+        { resourceServer: SSF_API, scopes: ['ssf:streams:read'], flows: ['client_credentials'] },
+      ],
+    });
+    expect((await w.receiver.call('GET', endpoint, await w.tokenOf(otherApp))).status).toBe(200);
   });
 });
 

@@ -91,9 +91,19 @@ export class SsfStreamFollower {
     if (!stream.ok) throw new Error(`ssf stream: ${stream.status}`);
     const s = (await stream.json()) as {
       stream_id: string;
+      events_delivered?: string[];
       delivery: { method: string; endpoint_url: string };
     };
     if (s.delivery.method !== POLL) throw new Error('ssfStreamId must name a poll stream');
+    // a stream that does not carry session ends answers empty polls: that silence is no contact
+    if (!s.events_delivered?.includes(SESSION_REVOKED)) {
+      if (!this.o.ssfStreamId)
+        await this.call(
+          'DELETE',
+          `${meta.configuration_endpoint}?stream_id=${encodeURIComponent(s.stream_id)}`,
+        ).catch(() => undefined);
+      throw new Error('the ssf stream does not deliver session-revoked');
+    }
     this.streamId = s.stream_id;
     this.endpoint = s.delivery.endpoint_url;
     this.created = !this.o.ssfStreamId;
@@ -149,6 +159,8 @@ export class SsfStreamFollower {
   /**
    * RFC 8936: long polls (the transmitter waits up to 10 s for an event), each acknowledging the
    * SETs applied from the previous answer; a SET that does not verify is reported in `setErrs`.
+   * Only an answered poll is contact: a refused one (a paused or disabled stream, SSF §8.1.2, a
+   * rate limit) is not, so the guard goes stale (and, by default, fails closed).
    */
   private async loop(): Promise<void> {
     let ack: string[] = [];
