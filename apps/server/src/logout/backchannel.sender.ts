@@ -21,6 +21,24 @@ export type SendOutcome =
   | { kind: 'unreachable'; detail: string }
   | { kind: 'timeout' };
 
+/** How a send ended, for the operator's log. */
+export function describeOutcome(sent: SendOutcome): string {
+  if (sent.kind === 'answered') return `HTTP ${sent.status}`;
+  if (sent.kind === 'timeout') return 'timeout';
+  return `${sent.kind}: ${sent.detail}`;
+}
+
+/**
+ * What a tenant's administrators see of a failed delivery: the status class of an answer, or that
+ * there was none. Why there was none (refused address, no such name, connection refused, timeout)
+ * and which port would make this a scanner of whatever the server can reach: that stays in the log.
+ */
+export function shownError(sent: SendOutcome): string {
+  return sent.kind === 'answered'
+    ? `delivery failed: HTTP ${Math.floor(sent.status / 100)}xx`
+    : 'delivery failed: no HTTP response';
+}
+
 /**
  * A lookup that answers the addresses already resolved and checked, whatever name it is asked:
  * the connection goes to an address that passed the check, never to a second answer of the name

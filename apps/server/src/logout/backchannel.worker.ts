@@ -9,39 +9,26 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { NotifyBus, OUTBOX_CHANNEL } from '../database';
+import { NotifyBus } from '../database';
 import { KeysService } from '../keys';
 import { Metrics } from '../metrics';
-import { BackchannelOutbox, RevocationService, type ClaimedDelivery } from '../revocation';
+import {
+  BackchannelOutbox,
+  OutboxWorker,
+  RevocationService,
+  retryDelay,
+  type ClaimedDelivery,
+} from '../revocation';
 import { SessionsService } from '../sessions';
 import { TenantsService } from '../tenants';
-import { postForm, type SendOutcome } from './backchannel.sender';
+import { describeOutcome, postForm, shownError } from './backchannel.sender';
 
-const MAX_ATTEMPTS = 12;
 const SEND_TIMEOUT_MS = 5000;
 /** A relying party's answer is a status; more than this of its body is never read. */
 const MAX_ANSWER_BYTES = 4096;
-/**
- * Sends in flight on one instance, and of them at most this many per tenant and per target host:
- * a relying party that hangs holds its own tenant's slots until the timeout, never everyone's.
- */
-const IN_FLIGHT = 16;
-const PER_TENANT = 4;
-const PER_HOST = 4;
 export const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 /** A signing key stays published at least this long after it last signed (KeysService.rotate). */
 export const LOGOUT_TOKEN_TTL_SECONDS = 120;
-
-/**
- * What a tenant's administrators see of a failed delivery: the status class of an answer, or that
- * there was none. Why there was none (refused address, no such name, connection refused, timeout)
- * and which port would make this a scanner of whatever the server can reach: that stays in the log.
- */
-function shownError(sent: SendOutcome): string {
-  return sent.kind === 'answered'
-    ? `delivery failed: HTTP ${Math.floor(sent.status / 100)}xx`
-    : 'delivery failed: no HTTP response';
-}
 
 /**
  * Sends back-channel logouts from the outbox (OpenID Connect Back-Channel Logout 1.0 §2.5): at
@@ -52,15 +39,9 @@ function shownError(sent: SendOutcome): string {
 @Injectable()
 export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Backchannel');
-  private timer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
   private stopped = false;
-  private readonly sending = new Set<Promise<void>>();
-  private readonly byTenant = new Map<string, number>();
-  private readonly byHost = new Map<string, number>();
-  private readonly onNotify = () => this.kick();
+  private readonly worker: OutboxWorker<ClaimedDelivery>;
 
   constructor(
     private readonly outbox: BackchannelOutbox,
@@ -68,82 +49,30 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     private readonly tenants: TenantsService,
     private readonly sessions: SessionsService,
     private readonly revocation: RevocationService,
-    private readonly bus: NotifyBus,
+    bus: NotifyBus,
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.worker = new OutboxWorker(
+      bus,
+      (limit, inFlight) => this.outbox.claimDue(limit, inFlight),
+      (d) => this.deliver(d),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.bus.on(OUTBOX_CHANNEL, this.onNotify);
+    this.worker.start();
     this.metrics.watchOutboxDepth(() => this.outbox.pendingCount());
-    this.timer = setInterval(() => this.kick(), 1000);
     this.sweepTimer = setInterval(() => void this.sweep(), 5000);
-    this.timer.unref();
     this.sweepTimer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    this.bus.off(OUTBOX_CHANNEL, this.onNotify);
-    clearInterval(this.timer);
     clearInterval(this.sweepTimer);
-    await this.running;
-    await Promise.all(this.sending);
-  }
-
-  /** Claims what there is room for; called on a notification, every second, and as sends end. */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.fill()
-      .catch(() => undefined) // the database is away: the next tick tries again
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  private async fill(): Promise<void> {
-    while (!this.stopped) {
-      const room = IN_FLIGHT - this.sending.size;
-      if (room <= 0) return;
-      const batch = await this.outbox.claimDue(room, {
-        byTenant: this.byTenant,
-        byHost: this.byHost,
-        perTenant: PER_TENANT,
-        perHost: PER_HOST,
-      });
-      for (const d of batch) this.start(d);
-      if (batch.length < room) return;
-    }
-  }
-
-  /** One send, counted against its tenant and host until it ends (the row is leased meanwhile). */
-  private start(d: ClaimedDelivery): void {
-    const count = (m: Map<string, number>, key: string, by: number) => {
-      const n = (m.get(key) ?? 0) + by;
-      if (n > 0) m.set(key, n);
-      else m.delete(key);
-    };
-    count(this.byTenant, d.tenantId, 1);
-    count(this.byHost, d.host, 1);
-    const sending: Promise<void> = this.deliver(d)
-      .catch(() => undefined) // the database is away: the lease runs out and the row is claimed again
-      .finally(() => {
-        this.sending.delete(sending);
-        count(this.byTenant, d.tenantId, -1);
-        count(this.byHost, d.host, -1);
-        this.kick();
-      });
-    this.sending.add(sending);
+    await this.worker.stop();
   }
 
   private async logoutToken(d: ClaimedDelivery): Promise<string> {
@@ -185,15 +114,9 @@ export class BackchannelWorker implements OnApplicationBootstrap, OnModuleDestro
     const outcome =
       sent.kind === 'answered' ? 'http' : sent.kind === 'unreachable' ? 'connection' : sent.kind;
     this.metrics.backchannelDeliveries.inc({ outcome });
-    const retry = d.attempts >= MAX_ATTEMPTS ? null : Math.min(2 ** d.attempts, 3600);
-    const detail =
-      sent.kind === 'answered'
-        ? `HTTP ${sent.status}`
-        : sent.kind === 'timeout'
-          ? 'timeout'
-          : `${sent.kind}: ${sent.detail}`;
+    const retry = retryDelay(d.attempts);
     this.logger.warn(
-      `delivery ${d.id} to ${d.clientId} failed (${detail}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
+      `delivery ${d.id} to ${d.clientId} failed (${describeOutcome(sent)}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
     );
     await this.outbox.failed(d.id, shownError(sent), retry);
   }

@@ -5,4 +5,10 @@ export {
   LOGOUT_TOKEN_TTL_SECONDS,
 } from './backchannel.worker';
 export { ACCOUNT_API_AUDIENCE, ACCOUNT_SCOPES } from './account-api';
-export { post, type OutboundBody, type SendOutcome } from './backchannel.sender';
+export {
+  post,
+  describeOutcome,
+  shownError,
+  type OutboundBody,
+  type SendOutcome,
+} from './backchannel.sender';

@@ -1,10 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { DeliveryView } from '@tessera/contracts';
-import {
-  BackchannelRepository,
-  type ClaimedDelivery,
-  type InFlight,
-} from './backchannel.repository';
+import { BackchannelRepository, type ClaimedDelivery } from './backchannel.repository';
+import type { InFlight } from './outbox';
 
 /**
  * The back-channel logout outbox, for the ones who read it: logout's worker claims and settles

@@ -9,7 +9,9 @@ export {
 } from './revocation.sql';
 export type { RevocationType } from './revocation.entity';
 export { BackchannelOutbox } from './backchannel-outbox.service';
-export type { ClaimedDelivery, InFlight } from './backchannel.repository';
+export type { ClaimedDelivery } from './backchannel.repository';
+export type { InFlight } from './outbox';
+export { OutboxWorker, retryDelay, type OutboxRow } from './outbox-worker';
 export { SsfOutbox } from './ssf-outbox.service';
 export type { ClaimedSet, PendingSet } from './ssf-outbox.repository';
 export {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OUTBOX_CHANNEL, run } from '../database';
-import type { InFlight } from './backchannel.repository';
+import { claimDue, markDelivered, markFailed, type InFlight, type OutboxTable } from './outbox';
 import { NOTIFY } from './revocation.sql';
 
 /** One SET waiting for its stream, as the sender needs it. */
@@ -29,8 +29,20 @@ export interface ClaimedSet extends PendingSet {
 const SET_FIELDS = `e.id::text AS id, e.jti, e.tenant_id AS "tenantId", e.stream_id AS "streamId",
   e.event_type AS "eventType", e.subject, e.detail, e.created_at AS "createdAt", e.attempts`;
 
-const HOST_OF_URI = (uri: string) =>
-  `lower(substring(${uri} from '^[^:]+://([[][^]]*[]]|[^/?#:]*)'))`;
+/** The outbox as its push claim reads it: each SET joined to its stream, if that is pushed to. */
+const PUSH_OUTBOX: OutboxTable = {
+  table: 'ssf_events',
+  alias: 'e',
+  target: 'ssf_streams s',
+  join: 's.id = e.stream_id',
+  uri: 's.endpoint_url',
+  // a disabled application's streams get nothing pushed, not even what waited before it was disabled
+  sendable: `s.delivery_method = 'urn:ietf:rfc:8935' AND s.status = 'enabled' AND s.endpoint_url IS NOT NULL
+             AND s.application_id IN (SELECT id FROM applications WHERE NOT is_disabled)`,
+  lease: 's.id = e.stream_id',
+  returning: `${SET_FIELDS}, s.audience, s.endpoint_url AS "endpointUrl",
+              s.authorization_header AS "authorizationHeader"`,
+};
 
 /** A sub that may be a user's id: anything else (a client id) names no user. */
 const UUID = `'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'`;
@@ -121,61 +133,15 @@ export class SsfOutboxRepository {
    * Push SETs that are due, leased for 30 s (attempts + 1), of enabled push streams, within the
    * room each tenant and host has left (as the back-channel logout outbox is claimed).
    */
-  async claimPush(limit: number, inFlight: InFlight): Promise<ClaimedSet[]> {
-    const result = await this.dataSource.query(
-      `WITH busy_tenants AS (SELECT * FROM unnest($2::uuid[], $3::int[]) AS b (tenant_id, n)),
-            busy_hosts AS (SELECT * FROM unnest($4::text[], $5::int[]) AS b (host, n)),
-            due AS (
-              SELECT e.id, e.tenant_id, e.next_attempt_at, ${HOST_OF_URI('s.endpoint_url')} AS host
-              FROM ssf_events e JOIN ssf_streams s ON s.id = e.stream_id
-              WHERE e.status = 'pending' AND e.next_attempt_at <= now()
-                AND s.delivery_method = 'urn:ietf:rfc:8935' AND s.status = 'enabled' AND s.endpoint_url IS NOT NULL
-                AND s.application_id IN (SELECT id FROM applications WHERE NOT is_disabled)
-                AND e.tenant_id NOT IN (SELECT tenant_id FROM busy_tenants WHERE n >= $6)
-                AND ${HOST_OF_URI('s.endpoint_url')} NOT IN (SELECT host FROM busy_hosts WHERE n >= $7)
-              ORDER BY e.next_attempt_at LIMIT 1000),
-            ranked AS (
-              SELECT due.id, due.next_attempt_at,
-                     coalesce(bt.n, 0) + row_number() OVER (PARTITION BY due.tenant_id ORDER BY due.next_attempt_at) AS tenant_rank,
-                     coalesce(bh.n, 0) + row_number() OVER (PARTITION BY due.host ORDER BY due.next_attempt_at) AS host_rank
-              FROM due LEFT JOIN busy_tenants bt ON bt.tenant_id = due.tenant_id LEFT JOIN busy_hosts bh ON bh.host = due.host),
-            picked AS (
-              SELECT id FROM ranked WHERE tenant_rank <= $6 AND host_rank <= $7
-              ORDER BY tenant_rank, next_attempt_at LIMIT $1)
-       UPDATE ssf_events e SET next_attempt_at = now() + interval '30 seconds', attempts = e.attempts + 1
-       FROM ssf_streams s
-       WHERE e.id IN (SELECT id FROM ssf_events WHERE id IN (SELECT id FROM picked)
-                        AND status = 'pending' AND next_attempt_at <= now() FOR UPDATE SKIP LOCKED)
-         AND s.id = e.stream_id
-       RETURNING ${SET_FIELDS}, s.audience, s.endpoint_url AS "endpointUrl",
-                 s.authorization_header AS "authorizationHeader", ${HOST_OF_URI('s.endpoint_url')} AS host`,
-      [
-        limit,
-        [...inFlight.byTenant.keys()],
-        [...inFlight.byTenant.values()],
-        [...inFlight.byHost.keys()],
-        [...inFlight.byHost.values()],
-        inFlight.perTenant,
-        inFlight.perHost,
-      ],
-    );
-    return Array.isArray(result) && Array.isArray(result[0]) ? result[0] : [];
+  claimPush(limit: number, inFlight: InFlight): Promise<ClaimedSet[]> {
+    return claimDue(this.dataSource, PUSH_OUTBOX, limit, inFlight);
   }
 
-  async delivered(id: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE ssf_events SET status = 'delivered', delivered_at = now(), last_error = NULL WHERE id = $1`,
-      [id],
-    );
+  delivered(id: string): Promise<void> {
+    return markDelivered(this.dataSource, PUSH_OUTBOX.table, id);
   }
 
-  async failed(id: string, error: string, retryInSeconds: number | null): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE ssf_events SET last_error = $2,
-         status = CASE WHEN $3::int IS NULL THEN 'failed' ELSE 'pending' END,
-         next_attempt_at = CASE WHEN $3::int IS NULL THEN next_attempt_at ELSE now() + $3::int * interval '1 second' END
-       WHERE id = $1`,
-      [id, error.slice(0, 300), retryInSeconds],
-    );
+  failed(id: string, error: string, retryInSeconds: number | null): Promise<void> {
+    return markFailed(this.dataSource, PUSH_OUTBOX.table, id, error, retryInSeconds);
   }
 }

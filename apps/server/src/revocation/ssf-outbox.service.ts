@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { InFlight } from './backchannel.repository';
+import type { InFlight } from './outbox';
 import { SsfOutboxRepository, type ClaimedSet, type PendingSet } from './ssf-outbox.repository';
 
 /**

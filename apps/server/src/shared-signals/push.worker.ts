@@ -6,23 +6,18 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config';
-import { NotifyBus, OUTBOX_CHANNEL } from '../database';
+import { NotifyBus } from '../database';
 import { KeysService } from '../keys';
-import { post, type SendOutcome } from '../logout';
-import { SsfOutbox, type ClaimedSet } from '../revocation';
+import { describeOutcome, post, shownError } from '../logout';
+import { OutboxWorker, retryDelay, SsfOutbox, type ClaimedSet } from '../revocation';
 import { SecretsService } from '../secrets';
 import { TenantsService } from '../tenants';
 import { setClaims, SET_TYP } from './sets';
 import { authorizationPurpose } from './streams.service';
 
-const MAX_ATTEMPTS = 12;
 const SEND_TIMEOUT_MS = 5000;
 /** A receiver's answer is a status (and, on 400, a short error); more than this is never read. */
 const MAX_ANSWER_BYTES = 4096;
-/** As for back-channel logouts: one receiver that hangs holds its own tenant's slots, not everyone's. */
-const IN_FLIGHT = 16;
-const PER_TENANT = 4;
-const PER_HOST = 4;
 
 /**
  * Pushes SETs from the outbox (RFC 8935): POST `application/secevent+jwt` with the receiver's
@@ -34,87 +29,30 @@ const PER_HOST = 4;
 @Injectable()
 export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SharedSignals');
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
-  private readonly sending = new Set<Promise<void>>();
-  private readonly byTenant = new Map<string, number>();
-  private readonly byHost = new Map<string, number>();
-  private readonly onNotify = () => this.kick();
+  /** Back-channel logout's loop and bounds: a receiver that hangs holds its own tenant's slots only. */
+  private readonly worker: OutboxWorker<ClaimedSet>;
 
   constructor(
     private readonly outbox: SsfOutbox,
     private readonly keys: KeysService,
     private readonly tenants: TenantsService,
     private readonly secrets: SecretsService,
-    private readonly bus: NotifyBus,
+    bus: NotifyBus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.worker = new OutboxWorker(
+      bus,
+      (limit, inFlight) => this.outbox.claimPush(limit, inFlight),
+      (e) => this.deliver(e),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.bus.on(OUTBOX_CHANNEL, this.onNotify);
-    this.timer = setInterval(() => this.kick(), 1000);
-    this.timer.unref();
+    this.worker.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    this.bus.off(OUTBOX_CHANNEL, this.onNotify);
-    clearInterval(this.timer);
-    await this.running;
-    await Promise.all(this.sending);
-  }
-
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.fill()
-      .catch(() => undefined) // the database is away: the next tick tries again
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
-  }
-
-  private async fill(): Promise<void> {
-    while (!this.stopped) {
-      const room = IN_FLIGHT - this.sending.size;
-      if (room <= 0) return;
-      const batch = await this.outbox.claimPush(room, {
-        byTenant: this.byTenant,
-        byHost: this.byHost,
-        perTenant: PER_TENANT,
-        perHost: PER_HOST,
-      });
-      for (const e of batch) this.start(e);
-      if (batch.length < room) return;
-    }
-  }
-
-  private start(e: ClaimedSet): void {
-    const count = (m: Map<string, number>, key: string, by: number) => {
-      const n = (m.get(key) ?? 0) + by;
-      if (n > 0) m.set(key, n);
-      else m.delete(key);
-    };
-    count(this.byTenant, e.tenantId, 1);
-    count(this.byHost, e.host, 1);
-    const sending: Promise<void> = this.deliver(e)
-      .catch(() => undefined) // the database is away: the lease runs out and the row is claimed again
-      .finally(() => {
-        this.sending.delete(sending);
-        count(this.byTenant, e.tenantId, -1);
-        count(this.byHost, e.host, -1);
-        this.kick();
-      });
-    this.sending.add(sending);
+  onModuleDestroy(): Promise<void> {
+    return this.worker.stop();
   }
 
   private async deliver(e: ClaimedSet): Promise<void> {
@@ -144,23 +82,10 @@ export class PushWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await this.outbox.delivered(e.id);
       return;
     }
-    const retry = e.attempts >= MAX_ATTEMPTS ? null : Math.min(2 ** e.attempts, 3600);
+    const retry = retryDelay(e.attempts);
     this.logger.warn(
-      `SET ${e.jti} of stream ${e.streamId} not delivered (${describe(sent)}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
+      `SET ${e.jti} of stream ${e.streamId} not delivered (${describeOutcome(sent)}); ${retry === null ? 'giving up' : `retry in ${retry} s`}`,
     );
-    await this.outbox.failed(e.id, shown(sent), retry);
+    await this.outbox.failed(e.id, shownError(sent), retry);
   }
-}
-
-function describe(sent: SendOutcome): string {
-  if (sent.kind === 'answered') return `HTTP ${sent.status}`;
-  if (sent.kind === 'timeout') return 'timeout';
-  return `${sent.kind}: ${sent.detail}`;
-}
-
-/** What is kept on the row: the status class of an answer, or that there was none. */
-function shown(sent: SendOutcome): string {
-  return sent.kind === 'answered'
-    ? `delivery failed: HTTP ${Math.floor(sent.status / 100)}xx`
-    : 'delivery failed: no HTTP response';
 }

@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { TesseraAuthOptions } from '../options';
+import { Follower } from './follower';
 
 interface Cut {
   notBefore: number;
@@ -24,7 +25,7 @@ interface FeedEvent {
  * polling as the fallback) and answers whether a validly signed token was revoked since. Entries are
  * kept only until their own expiry, so memory stays bounded by the tokens that could still be valid.
  */
-export class RevocationFeed {
+export class RevocationFeed extends Follower {
   private readonly sessions = new Map<string, number>();
   private readonly jtis = new Map<string, number>();
   private readonly subjects = new Map<string, Cut>();
@@ -35,60 +36,24 @@ export class RevocationFeed {
   /** Deleted resource servers: every token for the identifier, issued at or before the cut. */
   private readonly audiences = new Map<string, Cut>();
   private cursor = '0';
-  private abort?: AbortController;
-  private stopped = false;
-  private pruneTimer?: NodeJS.Timeout;
   private failures = 0;
-  lastContactAt = 0;
-  isConnected = false;
   /** Events applied since start (for health and tests). */
   applied = 0;
-  private readonly waiters = new Set<() => void>();
 
   /**
    * @param onKeyWithdrawn told of every `key` event: the signing key it names was withdrawn, and
    * every token whose header names it must be refused (the JWT verifier keeps those keys).
    */
   constructor(
-    private readonly o: TesseraAuthOptions,
+    o: TesseraAuthOptions,
     private readonly onKeyWithdrawn: (kid: string) => void = () => undefined,
-  ) {}
+  ) {
+    super(o, 'revocation feed');
+  }
 
   private get auth(): string {
     const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
     return `Basic ${Buffer.from(`${enc(this.o.clientId!)}:${enc(this.o.clientSecret!)}`).toString('base64')}`;
-  }
-
-  /** Resolves once the backlog has been read and the stream is live (or rejects after a timeout). */
-  start(timeoutMs = 10_000): Promise<void> {
-    this.pruneTimer = setInterval(() => this.prune(), 30_000);
-    this.pruneTimer.unref();
-    const ready = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('revocation feed unreachable')), timeoutMs);
-      t.unref();
-      this.waiters.add(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-    void this.loop();
-    return ready;
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.abort?.abort();
-    clearInterval(this.pruneTimer);
-  }
-
-  get isStale(): boolean {
-    return Date.now() - this.lastContactAt > (this.o.feedStalenessSeconds ?? 30) * 1000;
-  }
-
-  private contact(): void {
-    this.lastContactAt = Date.now();
-    for (const w of this.waiters) w();
-    this.waiters.clear();
   }
 
   private apply(e: FeedEvent): void {
@@ -140,7 +105,7 @@ export class RevocationFeed {
     return !!subj && iat <= subj.notBefore;
   }
 
-  private prune(): void {
+  protected override prune(): void {
     const now = Date.now() / 1000;
     for (const m of [this.sessions, this.jtis, this.familyIds] as Array<Map<string, number>>)
       for (const [k, exp] of m) if (exp < now) m.delete(k);
@@ -159,7 +124,7 @@ export class RevocationFeed {
     );
   }
 
-  private async loop(): Promise<void> {
+  protected override async loop(): Promise<void> {
     while (!this.stopped) {
       try {
         if (this.failures >= 3) await this.poll();

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { TesseraAuthOptions } from '../options';
+import { Follower } from './follower';
 
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
 const POLL = 'urn:ietf:rfc:8936';
@@ -14,7 +15,7 @@ const SSF_API = 'urn:tessera:ssf';
  * it was created, and only session ends: the revocation feed (`jwt+feed`) also carries single
  * tokens, families, keys and audiences.
  */
-export class SsfStreamFollower {
+export class SsfStreamFollower extends Follower {
   /** Ended sessions, until no token of theirs can still be valid. */
   private readonly sessions = new Map<string, number>();
   private token?: { value: string; until: number };
@@ -22,14 +23,10 @@ export class SsfStreamFollower {
   private streamId?: string;
   private created = false;
   private jwks?: ReturnType<typeof createRemoteJWKSet>;
-  private abort?: AbortController;
-  private stopped = false;
-  private pruneTimer?: NodeJS.Timeout;
-  private readonly waiters = new Set<() => void>();
-  lastContactAt = 0;
-  isConnected = false;
 
-  constructor(private readonly o: TesseraAuthOptions) {}
+  constructor(o: TesseraAuthOptions) {
+    super(o, 'ssf stream');
+  }
 
   /** How long a session id is kept (the longest access-token lifetime, with room). */
   private get keepMs(): number {
@@ -112,26 +109,9 @@ export class SsfStreamFollower {
 
   private configurationEndpoint?: string;
 
-  /** Resolves once the stream answered its first poll (or rejects after a timeout). */
-  start(timeoutMs = 10_000): Promise<void> {
-    this.pruneTimer = setInterval(() => this.prune(), 30_000);
-    this.pruneTimer.unref();
-    const ready = new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('ssf stream unreachable')), timeoutMs);
-      t.unref();
-      this.waiters.add(() => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-    void this.loop();
-    return ready;
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.abort?.abort();
-    clearInterval(this.pruneTimer);
+  /** Also deletes the stream it created at start. */
+  override stop(): void {
+    super.stop();
     if (this.created && this.streamId && this.configurationEndpoint)
       void this.accessToken()
         .then((token) =>
@@ -142,10 +122,6 @@ export class SsfStreamFollower {
           }),
         )
         .catch(() => undefined);
-  }
-
-  get isStale(): boolean {
-    return Date.now() - this.lastContactAt > (this.o.feedStalenessSeconds ?? 30) * 1000;
   }
 
   get size(): number {
@@ -162,7 +138,7 @@ export class SsfStreamFollower {
    * Only an answered poll is contact: a refused one (a paused or disabled stream, SSF §8.1.2, a
    * rate limit) is not, so the guard goes stale (and, by default, fails closed).
    */
-  private async loop(): Promise<void> {
+  protected override async loop(): Promise<void> {
     let ack: string[] = [];
     let setErrs: Record<string, { err: string; description: string }> = {};
     let failures = 0;
@@ -194,9 +170,7 @@ export class SsfStreamFollower {
         }
         failures = 0;
         this.isConnected = true;
-        this.lastContactAt = Date.now();
-        for (const w of this.waiters) w();
-        this.waiters.clear();
+        this.contact();
       } catch {
         this.isConnected = false;
         if (this.stopped) return;
@@ -224,7 +198,7 @@ export class SsfStreamFollower {
       this.sessions.set(sid, Date.now() + this.keepMs);
   }
 
-  private prune(): void {
+  protected override prune(): void {
     const now = Date.now();
     for (const [sid, until] of this.sessions) if (until <= now) this.sessions.delete(sid);
   }
