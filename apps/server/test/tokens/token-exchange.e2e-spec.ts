@@ -297,7 +297,7 @@ describe('token exchange (RFC 8693)', () => {
     expect(claims(ok.access_token).scope).toBe('orders:read');
   });
 
-  it('carries a scope only where the user holds it: `admin` at one API is not `admin` at another (invalid_scope)', async () => {
+  it('carries a scope only where the user holds it: admin at one API is not admin at another (invalid_scope)', async () => {
     const { slug } = await t.given.tenant();
     const admin = [{ name: 'admin', description: '' }];
     const a = await t.given.resourceServer(slug, { scopes: admin });
