@@ -83,8 +83,12 @@ describe('apps/example-orders calling a second instance on the user’s behalf (
         { resourceServer: frontApi, scopes: ['orders:read', 'orders:write'], flows: ['user'] },
       ],
     });
+    // an exchange carries only what the user holds at the target: orders:read at the second one
     user = await t.given.user(slug, {
-      permissions: [{ resourceServer: frontApi, scopes: ['orders:read', 'orders:write'] }],
+      permissions: [
+        { resourceServer: frontApi, scopes: ['orders:read', 'orders:write'] },
+        { resourceServer: backApi, scopes: ['orders:read'] },
+      ],
     });
     // the front instance's own application: it may exchange to the second one, for orders:read only
     front = await t.given.app(slug, {

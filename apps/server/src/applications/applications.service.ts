@@ -183,8 +183,8 @@ export class ApplicationsService {
   }
 
   /**
-   * RFC 8693 policy as stored: each target names a resource server of this tenant and only scopes
-   * it defines (a typo would otherwise silently allow nothing).
+   * RFC 8693 policy as stored: each target names a resource server of this tenant, not a built-in
+   * one, and only scopes it defines (a typo would otherwise silently allow nothing).
    */
   private async tokenExchangePolicy(
     em: EntityManager,
@@ -199,6 +199,15 @@ export class ApplicationsService {
         issues.push({
           path: ['tokenExchange', 'targets', i, 'resourceServer'],
           detail: `No resource server ${t.resourceServer} in this tenant`,
+        });
+        continue;
+      }
+      // Tessera's own APIs (the user's account, the admin API, Shared Signals) act for the user
+      // themselves: a service holding such a token could end their sessions, say
+      if (rs.isSystem) {
+        issues.push({
+          path: ['tokenExchange', 'targets', i, 'resourceServer'],
+          detail: `${t.resourceServer} is built in: no service exchanges a user's token for it`,
         });
         continue;
       }

@@ -359,13 +359,35 @@ export class ResourceServersService {
     if (!rs) return { scopes: new Set(), accessTokenTtl: null };
     const access = row?.access.flows.includes('user') ? row.access : undefined;
     if (!access) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
-    const held = rs.heldByEveryUser
-      ? { scopes: rs.scopes.map((s) => s.name), permissionGroups: [] }
-      : prefetched !== undefined
-        ? prefetched
-        : await this.repo.permissionOf(tenantId, userId, rs.id);
+    const held = await this.heldAt(tenantId, userId, rs, prefetched);
     if (!held) return { scopes: new Set(), accessTokenTtl: rs.accessTokenTtl };
     return { scopes: userScopes(rs, access, held), accessTokenTtl: rs.accessTokenTtl };
+  }
+
+  /**
+   * The scopes a user holds at one resource server now, whichever application asks: the half of
+   * {@link currentUserAccess} that is the user's. Token exchange needs it alone: there the
+   * exchanging application's policy, not its `grants`, is the other half.
+   */
+  async currentUserHolds(
+    tenantId: string,
+    userId: string,
+    rs: ResourceServer,
+  ): Promise<Set<string>> {
+    const held = await this.heldAt(tenantId, userId, rs);
+    return held ? resolveScopes(rs, held) : new Set();
+  }
+
+  /** The user's permission at a server, read every time (never cached); null: none. */
+  private async heldAt(
+    tenantId: string,
+    userId: string,
+    rs: ResourceServer,
+    prefetched?: Pick<UserPermission, 'scopes' | 'permissionGroups'> | null,
+  ): Promise<Pick<UserPermission, 'scopes' | 'permissionGroups'> | null> {
+    if (rs.heldByEveryUser) return { scopes: rs.scopes.map((s) => s.name), permissionGroups: [] };
+    if (prefetched !== undefined) return prefetched;
+    return this.repo.permissionOf(tenantId, userId, rs.id);
   }
 
   async permissionViews(

@@ -9,6 +9,7 @@ import { ApplicationsService, type Application } from '../applications';
 import { AuditService } from '../audit';
 import { Clock } from '../clock';
 import {
+  InvalidDpopProof,
   InvalidGrant,
   InvalidRequest,
   InvalidScope,
@@ -42,6 +43,8 @@ interface LiveToken {
   sid?: string;
   familyId?: string;
   act?: ActorClaim;
+  /** RFC 9449 §6: it carries a `cnf` claim, a key binding. */
+  bound: boolean;
 }
 
 /** How many `act` levels a claim nests (RFC 8693 §4.1); undefined for a malformed one. */
@@ -63,9 +66,13 @@ function actDepth(act: unknown): number | undefined {
  * - The issued token keeps the user (`sub`), their session (`sid`) and family (`family_id`): it
  *   dies with them and follows the revocation feed like the subject token; it never outlives it.
  * - `act` names the exchanging client (§4.1), nesting the subject token's own `act` (a chain).
- * - Scopes never widen: requested ∩ the subject's ∩ the application's policy at the target. The
- *   subject's scopes belong to its audience; at another target only the names that target defines
- *   carry over (at the same audience, the plain intersection).
+ * - Scopes never widen: requested ∩ the subject's ∩ the application's policy at the target ∩ what
+ *   the user holds there now. The subject's scopes belong to its audience; at another target only
+ *   the names that target defines carry over, and a name means what that target says it means, so
+ *   the user must hold it there (as at every mint of a user grant).
+ * - A DPoP-bound subject token is exchanged only with a proof, of the caller's own key, and the
+ *   issued token is bound to that key: a bound token never comes out as a Bearer one.
+ * - Tessera's built-in APIs are never a target.
  */
 @Injectable()
 export class TokenExchangeGrant {
@@ -151,6 +158,14 @@ export class TokenExchangeGrant {
     // own token (client_credentials) has none of; a service acting as itself asks for its own
     if (!subject.sid || !subject.familyId)
       throw new InvalidGrant({ detail: 'subject token of no session' });
+    // RFC 9449: a bound token is only usable with its key. The caller cannot prove the user's key
+    // (it never holds it), so it proves its own and the issued token is bound to that (below);
+    // without a proof, a stolen bound token would come out as a Bearer one
+    if (subject.bound && !dpop)
+      throw new InvalidDpopProof({
+        description: 'A DPoP proof is required to exchange a DPoP-bound token',
+        detail: 'bound subject token without a proof',
+      });
     if (actorToken !== undefined) {
       const actor = await this.live(tenant, actorToken);
       // the actor token proves who acts; another client's token would let the caller present
@@ -169,7 +184,11 @@ export class TokenExchangeGrant {
     if (depth + 1 > (policy?.maxDepth ?? 1))
       throw new InvalidGrant({ detail: 'delegation chain deeper than the policy allows' });
 
-    const scopes = this.narrow(requested, subject, target);
+    // the user's permission at the target, read now (not cached), as every user grant's mint does
+    const held = isUuid(subject.sub)
+      ? await this.resourceServers.currentUserHolds(tenant.id, subject.sub, target.rs)
+      : new Set<string>();
+    const scopes = this.narrow(requested, subject, target, held);
     facts.scope = scopes.join(' ');
 
     const ttl = target.rs.accessTokenTtl ?? this.applications.policy(tenant, app).accessTokenTtl;
@@ -234,31 +253,42 @@ export class TokenExchangeGrant {
     if (!allowed) throw new InvalidTarget({ detail: 'target not permitted' });
     const rs = await this.resourceServers.byIdentifier(tenant.id, identifier);
     if (!rs) throw new InvalidTarget({ detail: 'target resource server gone' });
+    // refused when the policy is written too; a policy stored before that check is caught here
+    if (rs.isSystem) throw new InvalidTarget({ detail: 'built-in target' });
     // the policy's scopes that the target still defines
     const defined = new Set(rs.scopes.map((s) => s.name));
     return { rs, scopes: new Set(allowed.scopes.filter((s) => defined.has(s))) };
   }
 
-  /** requested ∩ the subject's (carried to the target) ∩ the policy's; never more, never empty. */
+  /**
+   * requested ∩ the subject's (carried to the target) ∩ the policy's ∩ what the user holds at the
+   * target; never more, never empty.
+   */
   private narrow(
     requested: string[] | undefined,
     subject: LiveToken,
     target: { rs: ResourceServer; scopes: Set<string> },
+    held: Set<string>,
   ): string[] {
     const defined = new Set(target.rs.scopes.map((s) => s.name));
     const carried = subject.aud.includes(target.rs.identifier)
       ? subject.scopes
       : subject.scopes.filter((s) => defined.has(s));
-    const allowed = carried.filter((s) => target.scopes.has(s));
+    const permitted = carried.filter((s) => target.scopes.has(s));
+    const allowed = permitted.filter((s) => held.has(s));
+    // the log tells a scope the user lacks at the target from one beyond the token or the policy
+    const notHeld = () =>
+      new InvalidScope({ detail: 'scope the user does not hold at the target' });
     if (requested === undefined) {
-      if (allowed.length === 0) throw new InvalidScope({ detail: 'no scope carries over' });
-      return allowed.sort();
+      if (allowed.length > 0) return allowed.sort();
+      if (permitted.length > 0) throw notHeld();
+      throw new InvalidScope({ detail: 'no scope carries over' });
     }
     // a scope asked beyond the subject's or the policy's is refused, not silently dropped: the
     // caller would otherwise act on a token it believes carries more
-    const beyond = requested.filter((s) => !allowed.includes(s));
-    if (beyond.length > 0 || requested.length === 0)
+    if (requested.length === 0 || requested.some((s) => !permitted.includes(s)))
       throw new InvalidScope({ detail: 'scope beyond the subject token or the policy' });
+    if (requested.some((s) => !held.has(s))) throw notHeld();
     return [...requested].sort();
   }
 
@@ -296,6 +326,8 @@ export class TokenExchangeGrant {
       sid,
       familyId,
       act: c.act as ActorClaim | undefined,
+      // any confirmation claim binds (RFC 7800): an unknown kind is not taken for none
+      bound: c.cnf !== undefined,
     };
   }
 

@@ -250,6 +250,20 @@ describe('a bootstrap file that cannot be applied', () => {
     expect(message).toContain('Loopback, private and link-local addresses are not allowed');
   });
 
+  it('refuses a built-in API as a token exchange target', async () => {
+    const bad = base();
+    Object.assign(bad.tenants[0].applications[0], {
+      grantTypes: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      tokenExchange: {
+        targets: [{ resourceServer: 'urn:tessera:account', scopes: ['account:sessions:write'] }],
+      },
+    });
+    const message = await startWith(bad);
+    expect(message).toContain(
+      "tenants[0].applications[0].tokenExchange.targets.0.resourceServer: urn:tessera:account is built in: no service exchanges a user's token for it",
+    );
+  });
+
   it('refuses unreadable JSON and a policy that contradicts itself', async () => {
     expect(await startWith('{ not json')).toContain('TESSERA_BOOTSTRAP: cannot read');
     const bad = base();

@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
-import { claims, signIn, useTestServer, type TestServer } from '../support/harness';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { claims, eventually, signIn, useTestServer, type TestServer } from '../support/harness';
 import { basic, form, send } from '../support/http';
 
 // RFC 8693 token exchange between internal services, driven by the certified client openid-client.
@@ -9,6 +10,13 @@ const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 const cb = 'https://app.example.test/cb';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const es256 = () =>
+  generateKeyPair('ES256', { extractable: true }) as Promise<{
+    publicKey: CryptoKey;
+    privateKey: CryptoKey;
+  }>;
+const thumbprint = async (k: { publicKey: CryptoKey }) =>
+  calculateJwkThumbprint(await exportJWK(k.publicKey));
 
 interface Client {
   clientId: string;
@@ -45,12 +53,16 @@ async function world(t: TestServer, frontPolicy: Record<string, unknown> = {}) {
       },
     ],
   });
+  // the user holds orders:read at the inventory and billing too: an exchange carries only what the
+  // user holds at the target (never inventory:read here)
   const user = await t.given.user(slug, {
     permissions: [
       {
         resourceServer: orders.identifier,
         scopes: ['orders:read', 'orders:write', 'profile:read'],
       },
+      { resourceServer: inventory.identifier, scopes: ['orders:read'] },
+      { resourceServer: billing.identifier, scopes: ['orders:read'] },
     ],
   });
   /** The orders service: calls the inventory on the user's behalf. */
@@ -283,6 +295,98 @@ describe('token exchange (RFC 8693)', () => {
       resource: w.orders.identifier,
     });
     expect(claims(ok.access_token).scope).toBe('orders:read');
+  });
+
+  it('carries a scope only where the user holds it: admin at one API is not admin at another (invalid_scope)', async () => {
+    const { slug } = await t.given.tenant();
+    const admin = [{ name: 'admin', description: '' }];
+    const a = await t.given.resourceServer(slug, { scopes: admin });
+    const b = await t.given.resourceServer(slug, { scopes: admin });
+    const front = await t.given.app(slug, {
+      grantTypes: ['authorization_code'],
+      redirectUris: [cb],
+      grants: [{ resourceServer: a.identifier, scopes: ['admin'], flows: ['user'] }],
+    });
+    const user = await t.given.user(slug, {
+      permissions: [{ resourceServer: a.identifier, scopes: ['admin'] }],
+    });
+    // a service allowed `admin` at B: the policy says what the service may carry, not what the user holds
+    const svc = await t.given.app(slug, {
+      grantTypes: [TOKEN_EXCHANGE],
+      tokenExchange: { targets: [{ resourceServer: b.identifier, scopes: ['admin'] }] },
+    });
+    const s = await signIn(t, slug, {
+      app: front,
+      redirectUri: cb,
+      email: user.email,
+      password: user.password,
+      scope: 'admin',
+    });
+    expect(claims(s.access_token)).toMatchObject({ aud: a.identifier, scope: 'admin' });
+    const base = {
+      subject_token: s.access_token,
+      subject_token_type: ACCESS_TOKEN,
+      resource: b.identifier,
+    };
+    const detail = await refused(slug, svc, { ...base, scope: 'admin' }, 'invalid_scope');
+    expect(detail.reason).toBe('scope the user does not hold at the target');
+    expect(detail.resource).toBe(b.identifier);
+    // without scope: nothing carries over either
+    await refused(slug, svc, base, 'invalid_scope');
+    expect(await audited(slug, svc.clientId, 'token_exchanged')).toHaveLength(0);
+
+    // once the user holds `admin` at B, the same token is exchanged
+    const put = await t.json(
+      'PUT',
+      `/admin/api/tenants/${slug}/users/${user.id}/permissions`,
+      [
+        { resourceServer: a.identifier, scopes: ['admin'] },
+        { resourceServer: b.identifier, scopes: ['admin'] },
+      ],
+      await t.adminToken(),
+    );
+    expect(put.status).toBe(200);
+    const ok = await oidc.genericGrantRequest(await configFor(t, slug, svc), TOKEN_EXCHANGE, {
+      ...base,
+      scope: 'admin',
+    });
+    expect(claims(ok.access_token)).toMatchObject({
+      sub: user.id,
+      aud: b.identifier,
+      scope: 'admin',
+    });
+  });
+
+  it('needs the caller’s DPoP proof for a bound subject token, and binds the issued token to the caller’s key', async () => {
+    const w = await world(t);
+    const s = await w.signedIn();
+    // the front end binds the user's token to its key (RFC 9449): the subject token carries cnf.jkt
+    const frontConfig = await configFor(t, w.slug, w.front);
+    const frontKeys = await es256();
+    const bound = await oidc.refreshTokenGrant(frontConfig, s.refresh_token, undefined, {
+      DPoP: oidc.getDPoPHandle(frontConfig, frontKeys),
+    });
+    expect(claims(bound.access_token).cnf).toEqual({ jkt: await thumbprint(frontKeys) });
+    const params = {
+      subject_token: bound.access_token,
+      subject_token_type: ACCESS_TOKEN,
+      resource: w.inventory.identifier,
+    };
+    // a stolen bound token must not come out as a Bearer one: without a proof, nothing is issued
+    const detail = await refused(w.slug, w.ordersSvc, params, 'invalid_dpop_proof');
+    expect(detail.reason).toBe('bound subject token without a proof');
+    expect(await audited(w.slug, w.ordersSvc.clientId, 'token_exchanged')).toHaveLength(0);
+
+    // with a proof of the service's own key, the issued token is bound to that key
+    const svcConfig = await configFor(t, w.slug, w.ordersSvc);
+    const svcKeys = await es256();
+    const res = await oidc.genericGrantRequest(svcConfig, TOKEN_EXCHANGE, params, {
+      DPoP: oidc.getDPoPHandle(svcConfig, svcKeys),
+    });
+    expect(res.token_type).toBe('dpop'); // openid-client lower-cases it
+    const c = claims(res.access_token);
+    expect(c.cnf).toEqual({ jkt: await thumbprint(svcKeys) });
+    expect(c).toMatchObject({ sub: w.user.id, aud: w.inventory.identifier, scope: 'orders:read' });
   });
 
   it('refuses an expired subject token (invalid_grant)', async () => {
@@ -595,6 +699,76 @@ describe('token exchange (RFC 8693)', () => {
       },
       'invalid_target',
     );
+  });
+
+  it('refuses a built-in API as a target: in the admin API (400) and at exchange time (invalid_target)', async () => {
+    const w = await world(t);
+    const path = `/admin/api/tenants/${w.slug}/applications/${w.ordersSvc.clientId}`;
+    for (const builtIn of ['urn:tessera:account', 'urn:tessera:ssf', 'urn:tessera:admin-api']) {
+      const res = await t.json(
+        'PATCH',
+        path,
+        { tokenExchange: { targets: [{ resourceServer: builtIn, scopes: [] }] } },
+        await t.adminToken(),
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        {
+          pointer: '/tokenExchange/targets/0/resourceServer',
+          detail: `${builtIn} is built in: no service exchanges a user's token for it`,
+        },
+      ]);
+    }
+    const created = await t.json(
+      'POST',
+      `/admin/api/tenants/${w.slug}/applications`,
+      {
+        name: 'Account broker',
+        type: 'confidential',
+        grantTypes: [TOKEN_EXCHANGE],
+        tokenExchange: {
+          targets: [{ resourceServer: 'urn:tessera:account', scopes: ['account:sessions:read'] }],
+        },
+      },
+      await t.adminToken(),
+    );
+    expect(created.status).toBe(400);
+    // unchanged by the refusals
+    expect((await t.get(path, await t.adminToken())).body.tokenExchange.targets).toEqual([
+      { resourceServer: w.inventory.identifier, scopes: ['inventory:read', 'orders:read'] },
+    ]);
+
+    // a policy stored before this check existed (written here straight to the database) is refused
+    // at exchange time all the same; every user holds the account API's scopes
+    await t.sql(
+      `UPDATE applications a SET token_exchange = $1 FROM tenants t
+       WHERE t.id = a.tenant_id AND t.slug = $2 AND a.client_id = $3`,
+      [
+        JSON.stringify({
+          targets: [{ resourceServer: 'urn:tessera:account', scopes: ['account:sessions:read'] }],
+          maxDepth: 1,
+        }),
+        w.slug,
+        w.ordersSvc.clientId,
+      ],
+    );
+    await t.sql(`SELECT pg_notify('tessera_config', t.id::text) FROM tenants t WHERE t.slug = $1`, [
+      w.slug,
+    ]);
+    const s = await w.signedIn();
+    await eventually(async () => {
+      const detail = await refused(
+        w.slug,
+        w.ordersSvc,
+        {
+          subject_token: s.access_token,
+          subject_token_type: ACCESS_TOKEN,
+          resource: 'urn:tessera:account',
+        },
+        'invalid_target',
+      );
+      expect(detail.reason).toBe('built-in target');
+    });
   });
 
   it('lists the grant in discovery', async () => {
