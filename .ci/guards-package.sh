@@ -187,8 +187,10 @@ probe() {
 }
 challenge() { tr -d '\r' <"$work/headers.txt" | grep -i '^www-authenticate:' | cut -d' ' -f2- || true; }
 
-[ "$(probe)" = 401 ] && [ "$(challenge)" = 'Bearer' ] ||
-  fail "without a token: expected 401 with a bare Bearer challenge, got $(probe) '$(challenge)'"
+# a bare Bearer challenge, then DPoP's naming the proof algorithms (RFC 9449 §7.1), as two fields
+[ "$(probe)" = 401 ] && [ "$(challenge | sed -n 1p)" = 'Bearer' ] &&
+  challenge | sed -n 2p | grep -q '^DPoP algs="ES256 EdDSA' ||
+  fail "without a token: expected 401 with a bare Bearer and a DPoP challenge, got $(probe) '$(challenge)'"
 forged="${token%.*}.$(printf 'x%.0s' $(seq 1 86))"
 [ "$(probe "Bearer $forged")" = 401 ] && [ "$(challenge)" = 'Bearer error="invalid_token"' ] ||
   fail "with a forged signature: expected 401 invalid_token, got '$(challenge)'"
