@@ -84,8 +84,10 @@ export class DpopProofVerifier {
     if (!isOneSpelling(proof)) refuse('ERR_DPOP_JWS_INVALID');
     let jwk: JWK;
     let payload: JWTPayload;
+    let typ: unknown;
     try {
       const header = decodeProtectedHeader(proof);
+      typ = header.typ;
       // only public members: a private key in a header is a leaked key, refused outright
       if (typeof header.jwk !== 'object' || header.jwk === null) refuse('ERR_DPOP_JWK');
       jwk = header.jwk!;
@@ -101,7 +103,7 @@ export class DpopProofVerifier {
       return refuse(`ERR_DPOP_${(err as { code?: string }).code ?? 'INVALID'}`);
     }
     // jose compares typ leniently (case, an `application/` prefix): the proof's own typ exactly
-    if (decodeProtectedHeader(proof).typ !== 'dpop+jwt') refuse('ERR_DPOP_TYP');
+    if (typ !== 'dpop+jwt') refuse('ERR_DPOP_TYP');
     const { jti, htm, htu, iat, ath } = payload as Record<string, unknown>;
     if (typeof jti !== 'string' || !jti || jti.length > 256) refuse('ERR_DPOP_JTI');
     if (htm !== req.method) refuse('ERR_DPOP_HTM');
