@@ -20,9 +20,10 @@ import type { HttpRequest, HttpResponse } from '../http';
 import { requireScope, TokenInspector } from '../introspection';
 import { KeysService } from '../keys';
 import { RateLimit } from '../rate-limit';
-import { SSF_API_AUDIENCE, SSF_EVENTS_SUPPORTED, type SsfScope } from '../revocation';
+import { SSF_EVENTS_SUPPORTED, type SsfScope } from '../revocation';
 import { TenantsService } from '../tenants';
 import { setClaims, SET_TYP } from './sets';
+import { presentedToken } from './ssf-subjects';
 import { POLL, PUSH, type SsfStream } from './ssf-stream.entity';
 import { StreamsService, type StreamConfiguration, type StreamOwner } from './streams.service';
 
@@ -56,7 +57,7 @@ export class SharedSignalsController {
   /** RFC 6750 §2.1: the header only; a missing token is a bare challenge. */
   private async caller(slug: string, req: HttpRequest, scope: SsfScope): Promise<StreamOwner> {
     const tenant = await this.tenants.forIssuer(slug);
-    const at = await this.inspector.bearerFor(tenant, req.headers.authorization, SSF_API_AUDIENCE);
+    const at = await presentedToken(this.inspector, tenant, req);
     // an application's own token (RFC 9068 §2.2: its sub is its client id)
     if (at.claims.sid || at.claims.sub !== at.claims.client_id) throw new InvalidToken();
     requireScope(at, scope);
