@@ -85,6 +85,8 @@ export class DpopProofs {
       throw new InvalidDpopProof({ detail: `proof: ${(err as Error).name}` });
     }
     const { payload, protectedHeader } = verified;
+    // jose compares typ leniently (case, an `application/` prefix); RFC 9449 §4.2 names it exactly
+    if (protectedHeader.typ !== 'dpop+jwt') throw new InvalidDpopProof({ detail: 'typ' });
     const jwk = protectedHeader.jwk as JWK;
     // EmbeddedJWK already refuses a private key; a stray private member is refused all the same
     if (PRIVATE_MEMBERS.some((m) => m in jwk))

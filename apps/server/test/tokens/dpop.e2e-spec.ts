@@ -464,6 +464,9 @@ describe('DPoP at the token endpoint (RFC 9449)', () => {
 
     it('refuses a proof without typ dpop+jwt, or without jti', async () => {
       await expectRefused(await request(await proof({ header: { typ: 'JWT' } })));
+      // RFC 9449 §4.2 names the typ exactly; jose alone would take the media-type spelling
+      await expectRefused(await request(await proof({ header: { typ: 'application/dpop+jwt' } })));
+      await expectRefused(await request(await proof({ header: { typ: 'DPoP+JWT' } })));
       await expectRefused(await request(await proof({ payload: { jti: undefined } })));
     });
 
